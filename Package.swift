@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "portico",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "portico", targets: ["portico"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Kubernetes object model and manifest decoding: pure, knows Codable and Yams only.
+        .target(name: "PorticoModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Objects -> virtual hosts, locations, upstreams, diagnostics: pure.
+        .target(name: "PorticoRouting", dependencies: ["PorticoModel"]),
+        // Routing model + options -> nginx.conf text through the template engine: pure.
+        .target(name: "PorticoRender", dependencies: ["PorticoRouting"]),
+
+        // libcurl (libcurl4-openssl-dev) and typed shims over its variadic C API.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // Kubernetes API client: kubeconfig, in-cluster config, list/watch over libcurl.
+        .target(
+            name: "PorticoKube",
+            dependencies: ["PorticoModel", "CCurlShims", .product(name: "Yams", package: "Yams")]
+        ),
+
+        // The commands; the executable only calls into this.
+        .target(
+            name: "PorticoCLI",
+            dependencies: [
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "portico", dependencies: ["PorticoCLI"]),
+
+        // PCRE, the regex engine nginx itself uses (libpcre3-dev).
+        .systemLibrary(name: "CPCRE", pkgConfig: "libpcre", providers: [.apt(["libpcre3-dev"])]),
+        .target(name: "PorticoPCRE", dependencies: ["CPCRE"]),
+
+        // Processes, ports, temporary directories, nginx, dnsmasq and backends for tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
+        .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
+        .testTarget(
+            name: "PorticoRenderTests",
+            dependencies: ["PorticoRender", "PorticoPCRE"],
+            resources: [.copy("Golden")]
+        ),
+        .testTarget(
+            name: "PorticoEndToEndTests",
+            dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
+        ),
+        .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
+    ]
+)

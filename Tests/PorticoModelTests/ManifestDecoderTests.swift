@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+@testable import PorticoModel
+
+@Suite struct ManifestDecoderTests {
+    static let echomapV1beta1 = """
+        # An Ingress with 2 hosts and 3 endpoints
+        apiVersion: extensions/v1beta1
+        kind: Ingress
+        metadata:
+          name: echomap
+        spec:
+          rules:
+          - host: foo.bar.com
+            http:
+              paths:
+              - path: /foo
+                backend:
+                  serviceName: django-x
+                  servicePort: 18111
+          - host: bar.baz.com
+            http:
+              paths:
+              - path: /bar
+                backend:
+                  serviceName: django-y
+                  servicePort: http
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: django-x
+        spec:
+          ports:
+          - port: 18111
+            targetPort: 8111
+            name: http
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: ignored
+        ---
+        """
+
+    @Test func legacyIngressIsNormalisedToV1Shape() throws {
+        let objects = try ManifestDecoder.decode(Data(Self.echomapV1beta1.utf8), source: "echomap.yaml")
+        #expect(objects.count == 2)
+        guard case .ingress(let ingress) = objects[0], case .service(let service) = objects[1] else {
+            Issue.record("unexpected kinds: \(objects)")
+            return
+        }
+        #expect(ingress.metadata.name == "echomap")
+        #expect(ingress.metadata.effectiveNamespace == "default")
+        #expect(ingress.spec.rules.count == 2)
+        let first = try #require(ingress.spec.rules[0].http?.paths.first)
+        #expect(first.backend.service == IngressServiceBackend(name: "django-x", port: .init(number: 18111)))
+        #expect(first.pathType == nil)
+        let second = try #require(ingress.spec.rules[1].http?.paths.first)
+        #expect(second.backend.service?.port == ServiceBackendPort(name: "http"))
+        #expect(service.spec.ports == [ServicePort(name: "http", port: 18111, targetPort: .int(8111))])
+    }
+
+    @Test func jsonListWithTypedItemsInheritsKind() throws {
+        let json = """
+            {"kind":"IngressList","apiVersion":"networking.k8s.io/v1","items":[
+              {"metadata":{"name":"a","namespace":"n"},"spec":{"ingressClassName":"portico",
+               "defaultBackend":{"service":{"name":"s","port":{"name":"web"}}}}}]}
+            """
+        let objects = try ManifestDecoder.decode(Data(json.utf8), source: "list.json")
+        guard case .ingress(let ingress) = try #require(objects.first) else {
+            Issue.record("not an ingress")
+            return
+        }
+        #expect(ingress.spec.ingressClassName == "portico")
+        #expect(ingress.spec.defaultBackend?.service?.port.name == "web")
+    }
+
+    @Test func kindListHoldsMixedKinds() throws {
+        let yaml = """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: v1
+              kind: Service
+              metadata: {name: a, namespace: x}
+              spec: {type: ExternalName, externalName: example.org}
+            - apiVersion: networking.k8s.io/v1
+              kind: IngressClass
+              metadata:
+                name: portico
+                annotations: {ingressclass.kubernetes.io/is-default-class: "true"}
+              spec: {controller: portico.io/ingress-controller}
+            """
+        let objects = try ManifestDecoder.decode(Data(yaml.utf8), source: "list.yaml")
+        #expect(objects.count == 2)
+        if case .ingressClass(let c) = objects[1] { #expect(c.isDefault) } else { Issue.record("kind") }
+    }
+
+    @Test(arguments: [
+        ("kind: Ingress\nmetadata: {name: a}\n---\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: eighty}]}\n",
+         "m.yaml: document 2: spec.ports[0].port: expected an integer, found a string"),
+        ("kind: Ingress\nmetadata: {name: a}\nspec: {rules: {host: x}}\n",
+         "m.yaml: document 1: spec.rules: expected a list, found a mapping"),
+        ("metadata: {name: a}\n", "m.yaml: document 1: object has no kind"),
+        ("- a\n- b\n", "m.yaml: document 1: expected a Kubernetes object (a mapping), found a list"),
+        ("kind: Service\nmetadata: {name: [x\n", "m.yaml: document 1: not valid YAML"),
+        ("{\"kind\": \"Service\", ", "m.yaml: document 1: not valid JSON"),
+    ])
+    func malformedDocumentsNameFileDocumentAndField(input: String, expected: String) {
+        #expect {
+            _ = try ManifestDecoder.decode(Data(input.utf8), source: "m.yaml")
+        } throws: { error in
+            "\(error)".hasPrefix(expected)
+        }
+    }
+
+    @Test func emptyInputAndEmptyDocumentsYieldNothing() throws {
+        #expect(try ManifestDecoder.decode(Data("---\n# nothing\n---\n".utf8), source: "e").isEmpty)
+        #expect(try ManifestDecoder.decode(Data(), source: "e").isEmpty)
+    }
+}
