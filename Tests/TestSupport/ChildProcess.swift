@@ -21,8 +21,8 @@ public final class ChildProcess: @unchecked Sendable {
         if let currentDirectory { p.currentDirectoryURL = currentDirectory }
         stdoutURL = logDirectory.appendingPathComponent("\(self.name).\(UUID().uuidString.prefix(6)).out")
         stderrURL = stdoutURL.deletingPathExtension().appendingPathExtension("err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         p.standardError = try FileHandle(forWritingTo: stderrURL)
         p.standardInput = FileHandle.nullDevice
@@ -88,8 +88,8 @@ public func runCommand(
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = try FileHandle(forWritingTo: err)
     let inPipe = Pipe()
