@@ -1,2 +1,3 @@
 import PorticoCLI
 
+Portico.runMain()

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import PorticoRender
+
+/// The `portico` command.
+public struct Portico: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "portico",
+        abstract: "A Kubernetes ingress controller: Ingresses and Services in, nginx.conf out.",
+        subcommands: [RenderCommand.self, DefaultTemplateCommand.self])
+
+    public init() {}
+
+    /// Parses the process's arguments and runs the command. Usage errors exit 2 with a message,
+    /// never a stack trace; `--help` exits 0.
+    public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            Foundation.exit(0)
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let status = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if status == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+struct DefaultTemplateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "default-template",
+        abstract: "Print the built-in nginx.conf template, a starting point for --template.")
+
+    func run() throws {
+        print(DefaultTemplate.text, terminator: "")
+    }
+}

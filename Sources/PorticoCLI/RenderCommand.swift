@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+
+/// What `portico render` produced: the config for stdout, lines for stderr, the exit status.
+public struct RenderOutcome: Sendable {
+    public var config: String
+    public var diagnostics: [String]
+    public var exitCode: Int32
+}
+
+/// Runs `portico render` with `arguments` (the flags after `render`) without touching the process's
+/// stdout, stderr or exit: the executable and the tests both call this.
+public func renderCommand(arguments: [String], standardInput: Data? = nil) -> RenderOutcome {
+    let command: RenderCommand
+    do {
+        command = try RenderCommand.parse(arguments)
+    } catch {
+        return RenderOutcome(
+            config: "", diagnostics: [RenderCommand.fullMessage(for: error)], exitCode: 2)
+    }
+    return command.execute(standardInput: { standardInput ?? FileHandle.standardInput.readDataToEndOfFile() })
+}
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Print the nginx.conf that Portico would serve for a set of manifests.",
+        discussion: """
+            Reads Ingresses, Services and IngressClasses from files, directories (recursively: \
+            *.yaml, *.yml, *.json) or standard input (-f -): multi-document YAML, `kind: List` and \
+            JSON, as `kubectl get ing,svc -A -o yaml` prints them. Writes nginx.conf to stdout and one \
+            line per object (or part of one) that was left out or answers 503 to stderr.
+
+            Exit status: 0 when a config was rendered (even with objects left out); 1 with --strict \
+            when there was any diagnostic; 2 when input, flags or the template could not be read.
+
+            The output passes `nginx -t -p DIR/ -c DIR/nginx.conf` when saved as DIR/nginx.conf, and \
+            serves with `nginx -p DIR/ -c DIR/nginx.conf`: pid, logs and temporary files live in DIR.
+
+            Example:
+              portico render -f examples/echomap.yaml --http-port 8080 > /tmp/p/nginx.conf
+            """)
+
+    @Option(name: [.short, .customLong("filename")], help: ArgumentHelp(
+        "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "path"))
+    var files: [String] = []
+
+    @OptionGroup var render: RenderFlags
+
+    @Flag(help: "Exit 1 if any object was left out or answers 503.")
+    var strict = false
+
+    func validate() throws {
+        if files.isEmpty {
+            throw ValidationError("no input: give -f PATH (a file, a directory, or - for standard input)")
+        }
+    }
+
+    func run() throws {
+        let outcome = execute(standardInput: { FileHandle.standardInput.readDataToEndOfFile() })
+        FileHandle.standardOutput.write(Data(outcome.config.utf8))
+        for line in outcome.diagnostics {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+
+    func execute(standardInput: () -> Data) -> RenderOutcome {
+        func failure(_ message: String) -> RenderOutcome {
+            RenderOutcome(config: "", diagnostics: ["error: \(message)"], exitCode: 2)
+        }
+        let settings: RenderSettings
+        do {
+            settings = try render.settings()
+        } catch {
+            return failure("\(error)")
+        }
+        let objects: [KubeObject]
+        do {
+            objects = try ManifestFiles.read(files, standardInput: standardInput)
+        } catch {
+            return failure("\(error)")
+        }
+        let table = Router(options: settings.routing).route(ClusterState(objects))
+        let config: String
+        do {
+            config = try settings.renderer.render(table, options: settings.render)
+        } catch {
+            return failure("\(error)")
+        }
+        let lines = table.diagnostics.map(\.description)
+        return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && !lines.isEmpty ? 1 : 0)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import PorticoRender
+import PorticoRouting
+
+/// Flags shared by every command that renders nginx.conf.
+struct RenderFlags: ParsableArguments {
+    @Option(help: "The port nginx listens on for HTTP.")
+    var httpPort: Int = 80
+
+    @Option(help: ArgumentHelp("Listen on this IP address only (default: all addresses).", valueName: "ip"))
+    var bindAddress: String?
+
+    @Option(help: ArgumentHelp(
+        "DNS server nginx asks for Service names, e.g. 10.96.0.10 or 127.0.0.1:5353. Repeatable. "
+            + "Default: the nameservers in /etc/resolv.conf (in a pod, the cluster DNS).",
+        valueName: "address"))
+    var resolver: [String] = []
+
+    @Option(help: "The IngressClass name this Portico serves.")
+    var ingressClass: String = "portico"
+
+    @Flag(help: "Ignore Ingresses that name no class (by default they are served unless an IngressClass is marked default).")
+    var ignoreIngressesWithoutClass = false
+
+    @Option(help: "The cluster's DNS domain, used in upstream names <svc>.<ns>.svc.<domain>.")
+    var clusterDomain: String = "cluster.local"
+
+    @Option(help: ArgumentHelp(
+        "An nginx.conf template to use instead of the built-in one (see `portico default-template`).",
+        valueName: "file"))
+    var template: String?
+
+    struct Invalid: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func settings(logs: RenderOptions.Logs = .prefixFiles) throws -> RenderSettings {
+        guard Validation.isClusterDomain(clusterDomain) else {
+            throw Invalid(description: "--cluster-domain: \"\(clusterDomain)\" is not a DNS domain")
+        }
+        var resolvers = resolver
+        if resolvers.isEmpty { resolvers = SystemResolvers.read() }
+        if resolvers.isEmpty { resolvers = ["127.0.0.1"] }
+        let render = RenderOptions(httpPort: httpPort, bindAddress: bindAddress, resolvers: resolvers, logs: logs)
+        try render.validate()
+        var renderer = ConfigRenderer()
+        if let template {
+            guard let data = FileManager.default.contents(atPath: template),
+                let text = String(data: data, encoding: .utf8)
+            else {
+                throw Invalid(description: "--template: cannot read \(template)")
+            }
+            renderer = ConfigRenderer(template: try Template(text, source: template))
+        }
+        let routing = RoutingOptions(
+            ingressClass: ingressClass, serveIngressesWithoutClass: !ignoreIngressesWithoutClass,
+            clusterDomain: clusterDomain)
+        return RenderSettings(routing: routing, render: render, renderer: renderer)
+    }
+}
+
+struct RenderSettings {
+    var routing: RoutingOptions
+    var render: RenderOptions
+    var renderer: ConfigRenderer
+}
+
+enum Validation {
+    static func isClusterDomain(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 253
+            && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+            }
+    }
+}

@@ -1,0 +1,131 @@
+import PorticoRouting
+
+/// The values a template sees. Documented in the README ("Writing a template"); every string is
+/// an nginx token that validation has already made safe.
+struct ConfigView: TemplateContext {
+    let table: RoutingTable
+    let options: RenderOptions
+    let servers: [ServerView]
+
+    init(table: RoutingTable, options: RenderOptions) {
+        self.table = table
+        self.options = options
+        let port = "\(options.httpPort)"
+        let listen = options.bindAddress.map { $0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)" } ?? port
+        var servers = [
+            ServerView(
+                listen: "\(listen) default_server", serverName: "_", host: "",
+                locations: NginxLocations.build(table.catchAll.locations, fallback: table.catchAll.fallback))
+        ]
+        for vhost in table.virtualHosts {
+            servers.append(
+                ServerView(
+                    listen: listen, serverName: Self.serverName(vhost.host), host: vhost.host.name,
+                    locations: NginxLocations.build(vhost.locations, fallback: vhost.fallback)))
+        }
+        self.servers = servers
+    }
+
+    /// nginx's `*.example.com` would match any depth; the Ingress specification says exactly one label.
+    static func serverName(_ host: Host) -> String {
+        guard host.isWildcard else { return host.name }
+        return "~^[^.]+\\." + host.suffix.replacingOccurrences(".", with: "\\.") + "$"
+    }
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "servers": return .list(servers.map { .context($0) })
+        case "worker_processes": return .string(options.workerProcesses)
+        case "worker_connections": return .string("\(options.workerConnections)")
+        case "user": return options.workerUser.map(TemplateValue.string) ?? .bool(false)
+        case "pid": return .string("nginx.pid")
+        case "error_log": return .string(options.logs == .prefixFiles ? "error.log" : "stderr")
+        case "access_log": return .string(options.logs == .prefixFiles ? "access.log" : "/dev/stdout")
+        case "resolvers": return .string(options.resolvers.joined(separator: " "))
+        case "server_names_hash_max_size": return .string("\(serverNamesHashMaxSize)")
+        case "server_names_hash_bucket_size": return .string("\(serverNamesHashBucketSize)")
+        case "upstreams": return .list(table.upstreams.map { .context(UpstreamView(upstream: $0)) })
+        default: return nil
+        }
+    }
+
+    /// Big enough that nginx finds a hash for every exact name without being told by hand.
+    var serverNamesHashMaxSize: Int {
+        let exact = table.virtualHosts.lazy.filter { !$0.host.isWildcard }.count
+        return max(512, exact * 2)
+    }
+
+    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line.
+    var serverNamesHashBucketSize: Int {
+        let longest = table.virtualHosts.lazy.filter { !$0.host.isWildcard }.map(\.host.name.utf8.count).max() ?? 0
+        var size = 64
+        while size < longest + 16 { size *= 2 }
+        return size
+    }
+}
+
+struct ServerView: TemplateContext {
+    let listen: String
+    let serverName: String
+    let host: String
+    let locations: [LocationView]
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "listen": .string(listen)
+        case "server_name": .string(serverName)
+        case "host": .string(host)
+        case "is_default": .bool(host.isEmpty)
+        case "locations": .list(locations.map { .context($0) })
+        default: nil
+        }
+    }
+}
+
+struct LocationView: TemplateContext {
+    /// The `location` directive's arguments: `= /foo`, `/foo/`, `/`.
+    let location: String
+    let comment: String
+    let backend: Backend
+    let options: ProxyOptions
+
+    func value(for key: String) -> TemplateValue? {
+        func optional(_ v: Int?) -> TemplateValue { v.map { .string("\($0)") } ?? .bool(false) }
+        switch key {
+        case "location": return .string(location)
+        case "comment": return .string(comment)
+        case "upstream":
+            if case .upstream(let u) = backend { return .string(u.address) }
+            return .bool(false)
+        case "status":
+            if case .unavailable(let status) = backend { return .string("\(status)") }
+            return .bool(false)
+        case "connect_timeout": return optional(options.connectTimeoutSeconds)
+        case "read_timeout": return optional(options.readTimeoutSeconds)
+        case "send_timeout": return optional(options.sendTimeoutSeconds)
+        case "body_size": return options.maxBodySize.map(TemplateValue.string) ?? .bool(false)
+        default: return nil
+        }
+    }
+}
+
+struct UpstreamView: TemplateContext {
+    let upstream: Upstream
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "address": .string(upstream.address)
+        case "host": .string(upstream.host)
+        case "port": .string("\(upstream.port)")
+        default: nil
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}

@@ -1,0 +1,125 @@
+/// Operator settings that shape nginx.conf but do not come from the cluster.
+public struct RenderOptions: Sendable, Equatable {
+    /// Where nginx writes its logs.
+    public enum Logs: Sendable, Equatable {
+        /// `error.log` and `access.log` under nginx's prefix directory (`nginx -p DIR/`).
+        case prefixFiles
+        /// stderr and stdout, for a container.
+        case standardStreams
+    }
+
+    public var httpPort: Int
+    /// An IP address to listen on instead of all addresses.
+    public var bindAddress: String?
+    /// DNS servers nginx asks for Service names at request time: `10.96.0.10`, `127.0.0.1:5353`, `[fd00::a]:53`.
+    public var resolvers: [String]
+    public var logs: Logs
+    /// `user` for nginx's workers when the master runs as root; nil leaves nginx's default (`nobody`).
+    public var workerUser: String?
+    public var workerProcesses: String
+    public var workerConnections: Int
+
+    public init(
+        httpPort: Int = 80, bindAddress: String? = nil, resolvers: [String] = ["127.0.0.1"],
+        logs: Logs = .prefixFiles, workerUser: String? = nil, workerProcesses: String = "auto",
+        workerConnections: Int = 4096
+    ) {
+        self.httpPort = httpPort
+        self.bindAddress = bindAddress
+        self.resolvers = resolvers
+        self.logs = logs
+        self.workerUser = workerUser
+        self.workerProcesses = workerProcesses
+        self.workerConnections = workerConnections
+    }
+
+    /// Checks every value that reaches nginx.conf; throws a message naming the option.
+    public func validate() throws(RenderOptionsError) {
+        guard (1...65535).contains(httpPort) else {
+            throw RenderOptionsError(option: "http-port", message: "\(httpPort) is not a port number (1-65535)")
+        }
+        if let bindAddress, !Address.isIP(bindAddress) {
+            throw RenderOptionsError(option: "bind-address", message: "\"\(bindAddress)\" is not an IPv4 or IPv6 address")
+        }
+        guard !resolvers.isEmpty else {
+            throw RenderOptionsError(option: "resolver", message: "at least one resolver is needed")
+        }
+        for r in resolvers where !Address.isResolver(r) {
+            throw RenderOptionsError(
+                option: "resolver",
+                message: "\"\(r)\" is not an address with an optional port (10.96.0.10, 127.0.0.1:5353, [::1]:53)")
+        }
+        if let workerUser, !Address.isUserName(workerUser) {
+            throw RenderOptionsError(option: "user", message: "\"\(workerUser)\" is not a user name")
+        }
+        guard workerProcesses == "auto" || (Int(workerProcesses).map { (1...1024).contains($0) } ?? false) else {
+            throw RenderOptionsError(option: "worker-processes", message: "must be auto or 1-1024")
+        }
+        guard (16...1_048_576).contains(workerConnections) else {
+            throw RenderOptionsError(option: "worker-connections", message: "must be 16-1048576")
+        }
+    }
+}
+
+public struct RenderOptionsError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var option: String
+    public var message: String
+    public var description: String { "--\(option): \(message)" }
+}
+
+/// Syntax checks for addresses and names in options.
+enum Address {
+    static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4
+            && parts.allSatisfy { p in
+                !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber)
+                    && (Int(p) ?? 256) <= 255
+            }
+    }
+
+    static func isIPv6(_ s: String) -> Bool {
+        s.contains(":") && s.count <= 45
+            && s.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }
+    }
+
+    static func isIP(_ s: String) -> Bool { isIPv4(s) || isIPv6(s) }
+
+    static func isResolver(_ s: String) -> Bool {
+        var host = Substring(s)
+        var port: Substring?
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let rest = host[host.index(after: close)...]
+            host = host[host.index(after: host.startIndex)..<close]
+            guard isIPv6(String(host)) else { return false }
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":") else { return false }
+                port = rest.dropFirst()
+            }
+        } else if let colon = host.lastIndex(of: ":"), host.filter({ $0 == ":" }).count == 1 {
+            port = host[host.index(after: colon)...]
+            host = host[..<colon]
+            guard isIPv4(String(host)) || isDNSName(String(host)) else { return false }
+        } else {
+            guard isIP(String(host)) || isDNSName(String(host)) else { return false }
+        }
+        if let port {
+            guard let n = Int(port), (1...65535).contains(n), port.allSatisfy(\.isNumber) else { return false }
+        }
+        return true
+    }
+
+    static func isDNSName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 253
+            && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
+    }
+
+    static func isUserName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 32
+            && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+}

@@ -1,0 +1,97 @@
+/// Something about an object that Portico could not serve as written. Every diagnostic names the
+/// object, the field and why, and says what Portico did instead.
+public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Stable codes: tooling and tests match on these, never on message text.
+    public enum Code: String, Sendable, Hashable {
+        case invalidName = "invalid-name"
+        case invalidHost = "invalid-host"
+        case invalidPath = "invalid-path"
+        case invalidPathType = "invalid-path-type"
+        case invalidBackend = "invalid-backend"
+        case invalidAnnotation = "invalid-annotation"
+        case unsupportedAnnotation = "unsupported-annotation"
+        case serviceNotFound = "service-not-found"
+        case portNotFound = "port-not-found"
+        case invalidService = "invalid-service"
+        case conflict = "conflict"
+        case duplicateObject = "duplicate-object"
+        case tooManyPaths = "too-many-paths"
+    }
+
+    public var code: Code
+    public var object: ObjectReference
+    /// The field path inside the object, e.g. `spec.rules[0].http.paths[1].path`.
+    public var field: String
+    public var message: String
+
+    public init(_ code: Code, _ object: ObjectReference, field: String, _ message: String) {
+        self.code = code
+        self.object = object
+        self.field = field
+        self.message = message
+    }
+
+    /// `warning: ingress default/web: spec.rules[0].http.paths[1]: service "api" not found; answers 503`
+    public var description: String {
+        field.isEmpty ? "warning: \(object): \(message)" : "warning: \(object): \(field): \(message)"
+    }
+}
+
+/// Kind, namespace and name of an object. Printing escapes whatever is not a plain name, so that a
+/// hostile name can never forge a line of output or a log entry.
+public struct ObjectReference: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+    public var kind: String
+    public var namespace: String
+    public var name: String
+
+    public init(kind: String, namespace: String, name: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public var description: String {
+        "\(kind.lowercased()) \(Self.printable(namespace))/\(Self.printable(name))"
+    }
+
+    public static func < (a: ObjectReference, b: ObjectReference) -> Bool {
+        (a.namespace, a.name, a.kind) < (b.namespace, b.name, b.kind)
+    }
+
+    static func printable(_ s: String) -> String {
+        Validation.isSubdomain(s) ? s : quoted(s)
+    }
+}
+
+/// A value from an object, quoted for a message: control characters, quotes and backslashes are
+/// escaped and long values are cut, so the message stays one honest line.
+func quoted(_ value: String, limit: Int = 80) -> String {
+    var out = "\""
+    var count = 0
+    for scalar in value.unicodeScalars {
+        if count == limit {
+            out += "…"
+            break
+        }
+        count += 1
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value < 0xA0)
+                || scalar.properties.generalCategory == .lineSeparator
+                || scalar.properties.generalCategory == .paragraphSeparator
+            {
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    out += "\""
+    if value.unicodeScalars.count > limit { out += " (\(value.utf8.count) bytes)" }
+    return out
+}

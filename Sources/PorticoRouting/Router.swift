@@ -1,0 +1,231 @@
+import PorticoModel
+
+/// Turns Ingresses and Services into a `RoutingTable`, following the Ingress v1 specification.
+///
+/// Ingresses are visited oldest first (`creationTimestamp`, then namespace/name), so that whatever
+/// order the objects arrive in, the oldest claim to a host and path wins and the output is the same.
+/// Anything invalid is left out with a `Diagnostic`; nothing here throws.
+public struct Router: Sendable {
+    public var options: RoutingOptions
+
+    public init(options: RoutingOptions = RoutingOptions()) {
+        self.options = options
+    }
+
+    public func route(_ state: ClusterState) -> RoutingTable {
+        var run = RoutingRun(options: options, state: state)
+        for ingress in run.ingressesInPriorityOrder() {
+            run.add(ingress)
+        }
+        return run.finish()
+    }
+}
+
+/// One routing pass: the state that accumulates while Ingresses are added.
+struct RoutingRun {
+    let options: RoutingOptions
+    let state: ClusterState
+    let services: [ServiceKey: Service]
+    let classes: ClassSelector
+    var diagnostics: [Diagnostic] = []
+    var hosts: [Host: HostRoutes] = [:]
+    var catchAll = HostRoutes()
+    var catchAllFallbackOwner: ObjectReference?
+
+    struct ServiceKey: Hashable {
+        var namespace: String
+        var name: String
+    }
+
+    struct LocationKey: Hashable {
+        var path: String
+        var match: PathMatch
+    }
+
+    struct HostRoutes {
+        var locations: [LocationKey: Location] = [:]
+        var fallback: Backend?
+    }
+
+    init(options: RoutingOptions, state: ClusterState) {
+        self.options = options
+        self.state = state
+        var services: [ServiceKey: Service] = [:]
+        services.reserveCapacity(state.services.count)
+        for service in state.services {
+            let key = ServiceKey(namespace: service.metadata.effectiveNamespace, name: service.metadata.name)
+            if services[key] == nil { services[key] = service }
+        }
+        self.services = services
+        self.classes = ClassSelector(options: options, classes: state.ingressClasses)
+    }
+
+    func ingressesInPriorityOrder() -> [Ingress] {
+        let keyed = state.ingresses.map { ingress in
+            (CreationTime(ingress.metadata.creationTimestamp), ingress.metadata.effectiveNamespace,
+                ingress.metadata.name, ingress)
+        }
+        return keyed.sorted { a, b in
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1 != b.1 { return a.1 < b.1 }
+            return a.2 < b.2
+        }.map(\.3)
+    }
+
+    mutating func add(_ ingress: Ingress) {
+        let namespace = ingress.metadata.effectiveNamespace
+        let ref = ObjectReference(kind: "Ingress", namespace: namespace, name: ingress.metadata.name)
+        guard Validation.isLabel(namespace) else {
+            diagnose(.invalidName, ref, "metadata.namespace", "not a valid namespace name; Ingress left out")
+            return
+        }
+        guard Validation.isSubdomain(ingress.metadata.name) else {
+            diagnose(.invalidName, ref, "metadata.name", "not a valid object name; Ingress left out")
+            return
+        }
+        guard classes.serves(ingress) else { return }
+        let pathCount = ingress.spec.rules.reduce(0) { $0 + ($1.http?.paths.count ?? 0) }
+        guard pathCount <= options.maxPathsPerIngress else {
+            diagnose(
+                .tooManyPaths, ref, "spec.rules",
+                "\(pathCount) paths, more than the limit of \(options.maxPathsPerIngress); Ingress left out")
+            return
+        }
+
+        let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref)
+
+        var defaultBackend: Backend?
+        if let backend = ingress.spec.defaultBackend {
+            defaultBackend = resolve(backend, namespace: namespace, ref: ref, field: "spec.defaultBackend")
+            if let defaultBackend {
+                if catchAll.fallback == nil {
+                    catchAll.fallback = defaultBackend
+                    catchAllFallbackOwner = ref
+                } else if catchAll.fallback != defaultBackend, let owner = catchAllFallbackOwner {
+                    diagnose(
+                        .conflict, ref, "spec.defaultBackend",
+                        "\(owner) is older and already sets the default backend for unmatched hosts; "
+                            + "this one serves only unmatched paths of this Ingress's hosts")
+                }
+            }
+        }
+
+        for (i, rule) in ingress.spec.rules.enumerated() {
+            let ruleField = "spec.rules[\(i)]"
+            var host: Host?
+            if let raw = rule.host, !raw.isEmpty {
+                guard let valid = Host(raw) else {
+                    diagnose(
+                        .invalidHost, ref, "\(ruleField).host",
+                        "\(quoted(raw)) is not a valid host (a DNS name, optionally with a leading \"*.\"); "
+                            + "rule left out")
+                    continue
+                }
+                host = valid
+            }
+            var routes = host.map { hosts[$0] ?? HostRoutes() } ?? catchAll
+            if host != nil, routes.fallback == nil, let defaultBackend {
+                routes.fallback = defaultBackend
+            }
+            for (j, path) in (rule.http?.paths ?? []).enumerated() {
+                let field = "\(ruleField).http.paths[\(j)]"
+                guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }
+                guard let backend = resolve(path.backend, namespace: namespace, ref: ref, field: "\(field).backend")
+                else { continue }
+                let key = LocationKey(path: normalized, match: match)
+                if let existing = routes.locations[key] {
+                    let scope = host.map { "host \($0)" } ?? "rules without host"
+                    diagnose(
+                        .conflict, ref, field,
+                        "\(match == .exact ? "Exact" : "Prefix") path \(normalized) for \(scope) is already "
+                            + "served by \(existing.source) \(existing.field) (older, or first by "
+                            + "namespace/name); this one is ignored")
+                    continue
+                }
+                routes.locations[key] = Location(
+                    path: normalized, match: match, backend: backend, options: proxyOptions,
+                    source: ref, field: field)
+            }
+            if let host { hosts[host] = routes } else { catchAll = routes }
+        }
+    }
+
+    /// The normalised path and match, or nil (with a diagnostic) when the path cannot be served.
+    mutating func validatePath(_ path: HTTPIngressPath, ref: ObjectReference, field: String) -> (String, PathMatch)? {
+        let match: PathMatch
+        switch path.pathType {
+        case "Exact": match = .exact
+        case "Prefix", "ImplementationSpecific", nil: match = .prefix
+        case let other?:
+            diagnose(
+                .invalidPathType, ref, "\(field).pathType",
+                "\(quoted(other)) is not Exact, Prefix or ImplementationSpecific; path left out")
+            return nil
+        }
+        var raw = path.path ?? ""
+        if raw.isEmpty {
+            guard match == .prefix else {
+                diagnose(.invalidPath, ref, "\(field).path", "an Exact path cannot be empty; path left out")
+                return nil
+            }
+            raw = "/"
+        }
+        if let problem = Validation.pathProblem(raw) {
+            diagnose(.invalidPath, ref, "\(field).path", "\(quoted(raw)) \(problem); path left out")
+            return nil
+        }
+        if match == .prefix {
+            while raw.count > 1 && raw.hasSuffix("/") { raw.removeLast() }
+        }
+        return (raw, match)
+    }
+
+    mutating func diagnose(_ code: Diagnostic.Code, _ ref: ObjectReference, _ field: String, _ message: String) {
+        diagnostics.append(Diagnostic(code, ref, field: field, message))
+    }
+
+    func finish() -> RoutingTable {
+        func sortedLocations(_ routes: HostRoutes) -> [Location] {
+            routes.locations.values.sorted { ($0.path, $0.match) < ($1.path, $1.match) }
+        }
+        let virtualHosts = hosts.map { host, routes in
+            VirtualHost(host: host, locations: sortedLocations(routes), fallback: routes.fallback)
+        }.sorted { $0.host < $1.host }
+        let catchAll = CatchAll(locations: sortedLocations(catchAll), fallback: catchAll.fallback)
+
+        var upstreams = Set<Upstream>()
+        func collect(_ backend: Backend?) {
+            if case .upstream(let u)? = backend { upstreams.insert(u) }
+        }
+        for vhost in virtualHosts {
+            vhost.locations.forEach { collect($0.backend) }
+            collect(vhost.fallback)
+        }
+        catchAll.locations.forEach { collect($0.backend) }
+        collect(catchAll.fallback)
+
+        return RoutingTable(
+            virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
+            diagnostics: diagnostics)
+    }
+}
+
+/// `creationTimestamp` as something comparable; objects without one (hand-written manifests) sort
+/// after every object that has one.
+struct CreationTime: Comparable {
+    var digits: [UInt8]?
+
+    init(_ text: String?) {
+        // RFC 3339 as the API server writes it; comparing the digits in order compares the times.
+        guard let text, !text.isEmpty else { return }
+        digits = text.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    static func < (a: CreationTime, b: CreationTime) -> Bool {
+        switch (a.digits, b.digits) {
+        case (nil, _): return false
+        case (_, nil): return true
+        case (let x?, let y?): return x.lexicographicallyPrecedes(y)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+/// What nginx should serve, derived from the cluster's objects: virtual hosts with their
+/// locations, the catch-all server, the upstreams they reach, and what was left out and why.
+/// Every string in it has passed `Validation`.
+public struct RoutingTable: Sendable, Equatable {
+    /// Sorted by host.
+    public var virtualHosts: [VirtualHost]
+    /// Requests whose Host matches no virtual host: rules without a host, then the default backend.
+    public var catchAll: CatchAll
+    /// Distinct upstreams, sorted by address.
+    public var upstreams: [Upstream]
+    public var diagnostics: [Diagnostic]
+
+    public init(
+        virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
+        diagnostics: [Diagnostic] = []
+    ) {
+        self.virtualHosts = virtualHosts
+        self.catchAll = catchAll
+        self.upstreams = upstreams
+        self.diagnostics = diagnostics
+    }
+}
+
+/// A validated Ingress host: lowercase, exact (`foo.bar.com`) or wildcard (`*.bar.com`, exactly one
+/// extra label).
+public struct Host: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let name: String
+
+    public init?(_ raw: String) {
+        let lower = raw.lowercased()
+        guard Validation.isHost(lower) else { return nil }
+        name = lower
+    }
+
+    public var isWildcard: Bool { name.hasPrefix("*.") }
+    /// For a wildcard, the part after `*.`.
+    public var suffix: String { isWildcard ? String(name.dropFirst(2)) : name }
+    public var description: String { name }
+    public static func < (a: Host, b: Host) -> Bool { a.name < b.name }
+}
+
+public struct VirtualHost: Sendable, Equatable {
+    public var host: Host
+    /// Sorted by path, then `exact` before `prefix`.
+    public var locations: [Location]
+    /// Serves paths that match no location: the default backend of the oldest Ingress that has rules
+    /// for this host and one. Nil: 404.
+    public var fallback: Backend?
+
+    public init(host: Host, locations: [Location] = [], fallback: Backend? = nil) {
+        self.host = host
+        self.locations = locations
+        self.fallback = fallback
+    }
+}
+
+public struct CatchAll: Sendable, Equatable {
+    public var locations: [Location]
+    public var fallback: Backend?
+
+    public init(locations: [Location] = [], fallback: Backend? = nil) {
+        self.locations = locations
+        self.fallback = fallback
+    }
+}
+
+/// How an Ingress path matches, after the Ingress v1 specification.
+public enum PathMatch: String, Sendable, Hashable, Comparable {
+    /// Case-sensitive, the whole path.
+    case exact
+    /// Element-wise on `/`-separated segments: `/foo` matches `/foo`, `/foo/`, `/foo/bar`, never
+    /// `/foobar`. `ImplementationSpecific` is served as `Prefix`.
+    case prefix
+
+    public static func < (a: PathMatch, b: PathMatch) -> Bool { a == .exact && b == .prefix }
+}
+
+public struct Location: Sendable, Equatable {
+    /// Normalised: a prefix path has no trailing `/` (except the root path `/` itself).
+    public var path: String
+    public var match: PathMatch
+    public var backend: Backend
+    public var options: ProxyOptions
+    /// Which Ingress rule this came from (`ingress default/web spec.rules[0].http.paths[1]`).
+    public var source: ObjectReference
+    public var field: String
+
+    public init(
+        path: String, match: PathMatch, backend: Backend, options: ProxyOptions = ProxyOptions(),
+        source: ObjectReference, field: String
+    ) {
+        self.path = path
+        self.match = match
+        self.backend = backend
+        self.options = options
+        self.source = source
+        self.field = field
+    }
+}
+
+public enum Backend: Sendable, Equatable, Hashable {
+    case upstream(Upstream)
+    /// The backend does not exist (yet): nginx answers this status, 503.
+    case unavailable(status: Int)
+}
+
+/// `<service>.<namespace>.svc.<cluster domain>:<port>`, or an ExternalName Service's name and port.
+public struct Upstream: Sendable, Hashable, Comparable {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public var address: String { "\(host):\(port)" }
+    public static func < (a: Upstream, b: Upstream) -> Bool { (a.host, a.port) < (b.host, b.port) }
+}
+
+/// Per-Ingress proxy settings from `portico.io/*` annotations; nil means nginx.conf's default.
+public struct ProxyOptions: Sendable, Equatable, Hashable {
+    public var connectTimeoutSeconds: Int?
+    public var readTimeoutSeconds: Int?
+    public var sendTimeoutSeconds: Int?
+    /// nginx size syntax, validated: digits with an optional `k`/`m`/`g`.
+    public var maxBodySize: String?
+
+    public init(
+        connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
+        maxBodySize: String? = nil
+    ) {
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
+        self.sendTimeoutSeconds = sendTimeoutSeconds
+        self.maxBodySize = maxBodySize
+    }
+
+    public var isDefault: Bool { self == ProxyOptions() }
+}
