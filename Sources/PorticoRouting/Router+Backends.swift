@@ -3,22 +3,25 @@ import PorticoModel
 extension RoutingRun {
     /// Resolves a backend to an upstream, or to 503 when its Service or port does not exist.
     /// Nil (with a diagnostic) when the backend itself is invalid and the path must be left out.
+    /// - Parameters:
+    ///   - field: what a diagnostic names (`spec.rules[0].http.paths[1]`, `spec.defaultBackend`).
+    ///   - backendField: the backend's own field, prefix of its sub-fields.
     mutating func resolve(
-        _ backend: IngressBackend, namespace: String, ref: ObjectReference, field: String
+        _ backend: IngressBackend, namespace: String, ref: ObjectReference, field: String, backendField: String
     ) -> Backend? {
         guard let service = backend.service else {
             if let resource = backend.resource {
                 diagnose(
-                    .invalidBackend, ref, "\(field).resource",
+                    .invalidBackend, ref, "\(backendField).resource",
                     "resource backends (\(quoted(resource.kind))) are not supported; answers 503")
             } else {
-                diagnose(.invalidBackend, ref, field, "names no service; answers 503")
+                diagnose(.invalidBackend, ref, backendField, "names no service; answers 503")
             }
             return .unavailable(status: 503)
         }
         guard Validation.isServiceName(service.name) else {
             diagnose(
-                .invalidBackend, ref, "\(field).service.name",
+                .invalidBackend, ref, "\(backendField).service.name",
                 "\(quoted(service.name)) is not a valid Service name; path left out")
             return nil
         }
@@ -26,17 +29,17 @@ extension RoutingRun {
         switch (port.name, port.number) {
         case (let name?, nil) where !Validation.isPortName(name):
             diagnose(
-                .invalidBackend, ref, "\(field).service.port.name",
+                .invalidBackend, ref, "\(backendField).service.port.name",
                 "\(quoted(name)) is not a valid port name; path left out")
             return nil
         case (nil, let number?) where !Validation.isPort(number):
             diagnose(
-                .invalidBackend, ref, "\(field).service.port.number",
+                .invalidBackend, ref, "\(backendField).service.port.number",
                 "\(number) is not a port number (1-65535); path left out")
             return nil
         case (nil, nil), (.some, .some):
             diagnose(
-                .invalidBackend, ref, "\(field).service.port",
+                .invalidBackend, ref, "\(backendField).service.port",
                 "must set exactly one of name and number; path left out")
             return nil
         default:

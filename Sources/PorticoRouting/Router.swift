@@ -96,7 +96,9 @@ struct RoutingRun {
 
         var defaultBackend: Backend?
         if let backend = ingress.spec.defaultBackend {
-            defaultBackend = resolve(backend, namespace: namespace, ref: ref, field: "spec.defaultBackend")
+            defaultBackend = resolve(
+                backend, namespace: namespace, ref: ref, field: "spec.defaultBackend",
+                backendField: "spec.defaultBackend")
             if let defaultBackend {
                 if catchAll.fallback == nil {
                     catchAll.fallback = defaultBackend
@@ -130,7 +132,9 @@ struct RoutingRun {
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = "\(ruleField).http.paths[\(j)]"
                 guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }
-                guard let backend = resolve(path.backend, namespace: namespace, ref: ref, field: "\(field).backend")
+                guard
+                    let backend = resolve(
+                        path.backend, namespace: namespace, ref: ref, field: field, backendField: "\(field).backend")
                 else { continue }
                 let key = LocationKey(path: normalized, match: match)
                 if let existing = routes.locations[key] {
