@@ -26,7 +26,7 @@ public final class ChildProcess: @unchecked Sendable {
         p.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         p.standardError = try FileHandle(forWritingTo: stderrURL)
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try Self.launch(p)
         process = p
     }
 
@@ -54,6 +54,18 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         return process.isRunning ? nil : process.terminationStatus
+    }
+
+    /// Runs `process` with no signals blocked. A child inherits the spawning thread's signal mask,
+    /// and test code runs on libdispatch worker threads, which block SIGHUP, SIGTERM and most
+    /// others: children would ignore `stop()` until SIGKILL, and SIGHUP-driven reloads never happen.
+    static func launch(_ process: Process) throws {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
     }
 
     public static func resolve(_ executable: String) throws -> String {
@@ -94,7 +106,7 @@ public func runCommand(
     p.standardError = try FileHandle(forWritingTo: err)
     let inPipe = Pipe()
     p.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-    try p.run()
+    try ChildProcess.launch(p)
     if let input {
         inPipe.fileHandleForWriting.write(input)
         try? inPipe.fileHandleForWriting.close()

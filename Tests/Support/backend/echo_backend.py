@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""An HTTP/1.1 backend for Portico's end-to-end tests (Python 3 standard library only).
+
+    echo_backend.py --name NAME --address 127.0.0.2 --port 18111
+
+Answers every request with JSON describing what it received:
+    {"backend", "method", "path", "query", "headers", "body", "bodyLength", "bodySHA256",
+     "httpVersion"}
+`headers` maps lower-cased names to values (repeated headers joined with ", "); `path` and `query`
+are the raw request target split at the first "?", exactly as they arrived (no decoding).
+
+A request with `Upgrade: websocket` gets `101 Switching Protocols` with the right
+Sec-WebSocket-Accept; the backend then reads one frame and echoes its payload back as a text frame
+prefixed with "NAME:", and closes.
+
+Prints "listening NAME ADDRESS:PORT" on stdout once the socket is bound.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import socket
+import socketserver
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class EchoHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "portico-echo"
+
+    def version_string(self):
+        return self.server_version
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        sys.stderr.write("%s %s\n" % (self.server.backend_name, format % args))
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while True:
+                size_line = self.rfile.readline()
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    # Trailers, up to the empty line.
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length", "0") or "0")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def handle_any(self):
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.handle_websocket()
+            return
+        body = self.read_body()
+        target = self.path
+        path, _, query = target.partition("?")
+        headers = {}
+        for name, value in self.headers.items():
+            key = name.lower()
+            headers[key] = headers[key] + ", " + value if key in headers else value
+        reply = {
+            "backend": self.server.backend_name,
+            "method": self.command,
+            "path": path,
+            "query": query,
+            "headers": headers,
+            "body": body.decode("utf-8", errors="replace"),
+            "bodyLength": len(body),
+            "bodySHA256": hashlib.sha256(body).hexdigest(),
+            "httpVersion": self.request_version,
+        }
+        payload = json.dumps(reply).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Echo-Backend", self.server.backend_name)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def handle_websocket(self):
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(hashlib.sha1((key + WEBSOCKET_GUID).encode()).digest()).decode()
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.send_header("X-Echo-Backend", self.server.backend_name)
+        self.end_headers()
+        self.wfile.flush()
+        payload = self.read_frame()
+        if payload is not None:
+            self.write_frame((self.server.backend_name + ":").encode() + payload)
+        self.close_connection = True
+
+    def read_frame(self):
+        head = self.rfile.read(2)
+        if len(head) < 2:
+            return None
+        masked = head[1] & 0x80
+        length = head[1] & 0x7F
+        if length == 126:
+            length = int.from_bytes(self.rfile.read(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self.rfile.read(8), "big")
+        mask = self.rfile.read(4) if masked else b"\0\0\0\0"
+        data = self.rfile.read(length)
+        return bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+    def write_frame(self, payload):
+        header = bytearray([0x81])  # FIN, text
+        if len(payload) < 126:
+            header.append(len(payload))
+        elif len(payload) < 65536:
+            header.append(126)
+            header += len(payload).to_bytes(2, "big")
+        else:
+            header.append(127)
+            header += len(payload).to_bytes(8, "big")
+        self.wfile.write(bytes(header) + payload)
+        self.wfile.flush()
+
+    def __getattr__(self, name):
+        # do_GET, do_POST, do_PUT, do_DELETE, do_PATCH, do_OPTIONS, ...: all echo.
+        if name.startswith("do_"):
+            return self.handle_any
+        raise AttributeError(name)
+
+
+class EchoServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, name):
+        self.backend_name = name
+        super().__init__(address, EchoHandler)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--address", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    server = EchoServer((args.address, args.port), args.name)
+    print("listening %s %s:%d" % (args.name, args.address, args.port), flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A real HTTP/1.1 backend (Tests/Support/backend/echo_backend.py) on `address`:`port` that
+/// answers every request with JSON naming itself and describing the request it received (see
+/// `EchoReply`), and echoes one WebSocket frame after an upgrade. Several backends can share a
+/// port on different loopback addresses (127.0.0.2, 127.0.0.3, ...).
+public final class EchoBackend: @unchecked Sendable {
+    public let name: String
+    public let address: String
+    public let port: Int
+    public let process: ChildProcess
+    private let logs: TemporaryDirectory
+
+    /// The script, found from this source file: the tests run from a source checkout.
+    public static let script: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Support/backend/echo_backend.py")
+
+    /// Starts the backend and returns once it accepts connections.
+    public init(name: String, address: String = "127.0.0.1", port: Int, timeout: TimeInterval = 10) throws {
+        guard FileManager.default.fileExists(atPath: Self.script.path) else {
+            throw TestSupportError("echo backend script not found at \(Self.script.path)")
+        }
+        self.name = name
+        self.address = address
+        self.port = port
+        logs = try TemporaryDirectory("portico-echo")
+        // The system interpreter starts faster than a version manager's shim.
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        process = try ChildProcess(
+            python, ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port)],
+            name: "echo-\(name)", logDirectory: logs.url)
+        do {
+            try Ports.waitUntilListening(port, host: address, timeout: timeout, process: process)
+        } catch {
+            process.stop()
+            throw error
+        }
+    }
+
+    deinit { stop() }
+
+    public func stop() { process.stop() }
+
+    /// The backend's access log (one line per request).
+    public var log: String { process.stderr }
+
+    /// Starts one backend per name on consecutive loopback addresses from 127.0.0.`firstHost`, all
+    /// on `port`; returns them in the order given with their addresses.
+    public static func start(_ names: [String], port: Int, firstHost: Int = 2) throws -> [EchoBackend] {
+        try names.enumerated().map { index, name in
+            try EchoBackend(name: name, address: "127.0.0.\(firstHost + index)", port: port)
+        }
+    }
+}
+
+/// What the echo backend reports about a request it received.
+public struct EchoReply: Decodable, Sendable, Equatable {
+    public var backend: String
+    public var method: String
+    /// The raw path of the request target, before any "?", undecoded.
+    public var path: String
+    /// The raw query string (after the first "?"), empty when there was none.
+    public var query: String
+    /// Lower-cased header names; repeated headers joined with ", ".
+    public var headers: [String: String]
+    public var body: String
+    public var bodyLength: Int
+    public var bodySHA256: String
+    /// "HTTP/1.1" or "HTTP/1.0", as the backend saw it.
+    public var httpVersion: String
+
+    public func header(_ name: String) -> String? { headers[name.lowercased()] }
+
+    /// Decodes the body of a response from the echo backend; throws with the raw body otherwise
+    /// (an nginx error page, for instance).
+    public static func decode(_ response: HTTPResponse) throws -> EchoReply {
+        do {
+            return try JSONDecoder().decode(EchoReply.self, from: response.body)
+        } catch {
+            throw TestSupportError(
+                "not an echo backend reply (status \(response.status)): \(response.text.prefix(500))")
+        }
+    }
+}
