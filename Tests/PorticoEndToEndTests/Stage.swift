@@ -1,0 +1,97 @@
+import Foundation
+import PorticoCLI
+import TestSupport
+import Testing
+
+/// One end-to-end setup: manifests rendered by `renderCommand`, one echo backend per Service (named
+/// after the Service, on its own 127.0.0.x, all on one free port), dnsmasq mapping each
+/// `<svc>.<ns>.svc.cluster.local` (and any extra name) to its backend, and nginx serving the config.
+/// Manifests write `PORT` where the Service port goes; it is replaced by the backends' port.
+final class Stage: @unchecked Sendable {
+    let backendPort: Int
+    let httpPort: Int
+    let manifests: TemporaryDirectory
+    let outcome: RenderOutcome
+    let backends: [EchoBackend]
+    let dns: DNSServer
+    let nginx: Nginx
+
+    var config: String { outcome.config }
+    var diagnostics: [String] { outcome.diagnostics }
+
+    /// - services: "name" or "namespace/name" for each backend to start.
+    /// - extraNames: DNS names (e.g. an ExternalName's target) → the backend that answers them.
+    /// - json: the manifest text is JSON (for hostile strings) rather than YAML.
+    init(
+        manifests text: String, services: [String], extraNames: [String: String] = [:], json: Bool = false,
+        extraArguments: [String] = []
+    ) throws {
+        backendPort = try Ports.free()
+        httpPort = try Ports.free()
+        manifests = try TemporaryDirectory("portico-manifests")
+        let file = try manifests.write(
+            json ? "manifests.json" : "manifests.yaml", text.replacingOccurrences(of: "PORT", with: "\(backendPort)"))
+
+        var started: [EchoBackend] = []
+        var records: [String: String] = [:]
+        var byName: [String: String] = [:]
+        for (index, service) in services.enumerated() {
+            let parts = service.split(separator: "/").map(String.init)
+            let (namespace, name) = parts.count == 2 ? (parts[0], parts[1]) : ("default", parts[0])
+            let backend = try EchoBackend(name: name, address: "127.0.0.\(2 + index)", port: backendPort)
+            started.append(backend)
+            records["\(name).\(namespace).svc.cluster.local"] = backend.address
+            byName[name] = backend.address
+        }
+        for (dnsName, backendName) in extraNames {
+            records[dnsName] = byName[backendName]
+        }
+        backends = started
+        dns = try DNSServer(records)
+        outcome = renderCommand(
+            arguments: [
+                "-f", file.path, "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress,
+                "--bind-address", "127.0.0.1",
+            ] + extraArguments)
+        guard outcome.exitCode == 0 else {
+            throw TestSupportError("portico render exited \(outcome.exitCode): \(outcome.diagnostics)")
+        }
+        // Keep the test machine's load down: the template says `worker_processes auto`.
+        let config = outcome.config.replacingOccurrences(of: "worker_processes auto;", with: "worker_processes 2;")
+        nginx = try Nginx.start(config: config, waitingFor: [httpPort])
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        nginx.stop()
+        dns.stop()
+        backends.forEach { $0.stop() }
+    }
+
+    func request(
+        _ target: String, host: String?, method: String = "GET", headers: [(String, String)] = [],
+        body: Data? = nil
+    ) throws -> HTTPResponse {
+        try HTTPProbe.request(
+            port: httpPort, host: host, method: method, target: target, headers: headers, body: body)
+    }
+
+    /// Who answered `GET target` for `host`: the echo backend's name, or the status nginx answered
+    /// itself ("404", "503", ...).
+    func who(_ host: String, _ target: String) throws -> String {
+        let response = try request(target, host: host)
+        if let backend = response.backend {
+            // The backend also says what path it got: it must be what the client asked for.
+            let echo = try response.echo()
+            #expect(echo.path + (echo.query.isEmpty ? "" : "?" + echo.query) == target)
+            return backend
+        }
+        return "\(response.status)"
+    }
+
+    /// For a failing expectation: the config, the diagnostics and nginx's log.
+    var context: String {
+        "diagnostics:\n\(diagnostics.joined(separator: "\n"))\nconfig:\n\(config)\nerror.log:\n\(nginx.errorLog.suffix(2000))"
+    }
+}
