@@ -1,0 +1,96 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Where `swift build` puts the executable, if it is there.
+enum PorticoBinary {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var path: String? {
+        let path = packageRoot.appendingPathComponent(".build/debug/portico").path
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+}
+
+/// The `portico` executable itself, as a user runs it (built by `swift build`).
+@Suite("End to end: the portico executable", .enabled(if: PorticoBinary.path != nil, "portico is not built"))
+struct CLIEndToEndTests {
+    static let packageRoot = PorticoBinary.packageRoot
+
+    static func portico(_ arguments: [String], input: Data? = nil) throws -> CommandResult {
+        guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
+        return try runCommand(binary, arguments, input: input, timeout: 30)
+    }
+
+    @Test func rendersTheExamplesAndNginxServesThem() throws {
+        // examples/echomap.yaml uses the seed's port 18111 for every Service.
+        let backends = try EchoBackend.start(["django-x", "django-y", "django-default"], port: 18111)
+        let dns = try DNSServer(
+            Dictionary(uniqueKeysWithValues: backends.map { ("\($0.name).default.svc.cluster.local", $0.address) }))
+        let httpPort = try Ports.free()
+        let result = try Self.portico([
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples").path + "/",
+            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        let nginx = try Nginx.start(config: result.stdout, waitingFor: [httpPort])
+        defer {
+            nginx.stop()
+            dns.stop()
+            backends.forEach { $0.stop() }
+        }
+        #expect(try HTTPProbe.get("/foo", host: "foo.bar.com", port: httpPort).backend == "django-x")
+        #expect(try HTTPProbe.get("/bar", host: "bar.baz.com", port: httpPort).backend == "django-y")
+        #expect(try HTTPProbe.get("/foo", host: "bar.baz.com", port: httpPort).backend == "django-x")
+        #expect(try HTTPProbe.get("/bar", host: "foo.bar.com", port: httpPort).status == 404)
+    }
+
+    static let missingService = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web, namespace: default}
+        spec:
+          rules:
+          - host: web.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+
+        """
+
+    @Test func exitCodes() throws {
+        let directory = try TemporaryDirectory("portico-cli")
+        let manifest = try directory.write("web.yaml", Self.missingService)
+        let common = ["--http-port", "8080", "--resolver", "127.0.0.1:53"]
+
+        // A diagnostic: still a config, exit 0; 1 with --strict.
+        let lenient = try Self.portico(["render", "-f", manifest.path] + common)
+        #expect(lenient.status == 0, "\(lenient.stderr)")
+        #expect(lenient.stderr.contains("warning: ingress default/web: spec.rules[0].http.paths[0]"), "\(lenient.stderr)")
+        #expect(lenient.stderr.contains("\"api\""), "\(lenient.stderr)")
+        #expect(lenient.stdout.contains("server_name web.test;"))
+        let strict = try Self.portico(["render", "--strict", "-f", manifest.path] + common)
+        #expect(strict.status == 1, "\(strict.stderr)")
+        #expect(strict.stderr == lenient.stderr)
+        #expect(strict.stdout == lenient.stdout)
+
+        // The rendered config passes nginx -t.
+        try Nginx(config: lenient.stdout).test()
+
+        // Standard input.
+        let piped = try Self.portico(["render", "-f", "-"] + common, input: Data(Self.missingService.utf8))
+        #expect(piped.status == 0)
+        #expect(piped.stdout == lenient.stdout)
+
+        // An unreadable path, or no input at all: 2, with a message and no config.
+        let missing = try Self.portico(["render", "-f", directory.file("nope.yaml").path] + common)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.yaml"), "\(missing.stderr)")
+        #expect(missing.stdout.isEmpty)
+        let noInput = try Self.portico(["render"] + common)
+        #expect(noInput.status == 2)
+        #expect(!noInput.stderr.isEmpty)
+    }
+}
