@@ -80,9 +80,12 @@ public enum HTTPProbe {
         }
         var response = try parse(buffer[..<end.upperBound], method: "HEAD")
         guard response.status == 101 else {
+            // Read the rest of the answer (the connection may stay open: no `Connection: close`).
             response.body = buffer[end.upperBound...]
-            // Read the rest of an error page, for the message.
-            while let more = try? connection.receive(), !more.isEmpty { response.body += more }
+            let length = response.header("Content-Length").flatMap(Int.init) ?? Int.max
+            while response.body.count < length, let more = try? connection.receive(), !more.isEmpty {
+                response.body += more
+            }
             return (response, "")
         }
         let expected = Data(SHA1.digest(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
