@@ -345,3 +345,56 @@ struct RoutingEndToEndTests {
             "\(stage.diagnostics)")
     }
 }
+
+/// Objects change, Portico renders again, nginx reloads: routes follow without a restart.
+@Suite("End to end: re-render and reload")
+struct ReloadEndToEndTests {
+    static func manifests(withService: Bool, extraPath: Bool) -> String {
+        var text = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: web, namespace: default}
+            spec:
+              rules:
+              - host: web.test
+                http:
+                  paths:
+                  - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: PORT}}}}
+
+            """
+        if extraPath {
+            text += """
+                      - {path: /new, pathType: Exact, backend: {service: {name: api, port: {number: PORT}}}}
+
+                """
+        }
+        if withService {
+            text += """
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: api, namespace: default}
+                spec: {ports: [{port: PORT}]}
+
+                """
+        }
+        return text
+    }
+
+    @Test func aServiceThatAppearsStartsAnsweringAfterReload() throws {
+        let stage = try Stage(manifests: Self.manifests(withService: false, extraPath: false), services: ["api"])
+        defer { stage.stop() }
+        #expect(try stage.who("web.test", "/api") == "503", "\(stage.context)")
+        #expect(stage.diagnostics.count == 1, "\(stage.diagnostics)")
+
+        try stage.rerender(Self.manifests(withService: true, extraPath: true))
+        #expect(stage.diagnostics.isEmpty, "\(stage.diagnostics)")
+        #expect(try stage.who("web.test", "/api") == "api", "\(stage.context)")
+        #expect(try stage.who("web.test", "/new") == "api", "\(stage.context)")
+        #expect(try stage.who("web.test", "/new/") == "404", "\(stage.context)")
+
+        try stage.rerender(Self.manifests(withService: false, extraPath: false))
+        #expect(try stage.who("web.test", "/api") == "503", "\(stage.context)")
+        #expect(try stage.who("web.test", "/new") == "404", "\(stage.context)")
+    }
+}

@@ -11,7 +11,7 @@ final class Stage: @unchecked Sendable {
     let backendPort: Int
     let httpPort: Int
     let manifests: TemporaryDirectory
-    let outcome: RenderOutcome
+    private(set) var outcome: RenderOutcome
     let backends: [EchoBackend]
     let dns: DNSServer
     let nginx: Nginx
@@ -48,17 +48,38 @@ final class Stage: @unchecked Sendable {
         }
         backends = started
         dns = try DNSServer(records)
-        outcome = renderCommand(
+        self.extraArguments = extraArguments
+        outcome = try Self.render(
+            file, httpPort: httpPort, resolver: dns.resolverAddress, extraArguments: extraArguments)
+        nginx = try Nginx.start(config: Self.lighter(outcome.config), waitingFor: [httpPort])
+    }
+
+    private let extraArguments: [String]
+
+    private static func render(
+        _ file: URL, httpPort: Int, resolver: String, extraArguments: [String]
+    ) throws -> RenderOutcome {
+        let outcome = renderCommand(
             arguments: [
-                "-f", file.path, "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress,
-                "--bind-address", "127.0.0.1",
+                "-f", file.path, "--http-port", "\(httpPort)", "--resolver", resolver, "--bind-address", "127.0.0.1",
             ] + extraArguments)
         guard outcome.exitCode == 0 else {
             throw TestSupportError("portico render exited \(outcome.exitCode): \(outcome.diagnostics)")
         }
-        // Keep the test machine's load down: the template says `worker_processes auto`.
-        let config = outcome.config.replacingOccurrences(of: "worker_processes auto;", with: "worker_processes 2;")
-        nginx = try Nginx.start(config: config, waitingFor: [httpPort])
+        return outcome
+    }
+
+    /// Keeps the test machine's load down: the template says `worker_processes auto`.
+    private static func lighter(_ config: String) -> String {
+        config.replacingOccurrences(of: "worker_processes auto;", with: "worker_processes 2;")
+    }
+
+    /// Renders new manifests (same `PORT` convention, YAML) and reloads nginx with the result, as
+    /// the controller will when objects change.
+    func rerender(_ text: String) throws {
+        let file = try manifests.write("manifests.yaml", text.replacingOccurrences(of: "PORT", with: "\(backendPort)"))
+        outcome = try Self.render(file, httpPort: httpPort, resolver: dns.resolverAddress, extraArguments: extraArguments)
+        try nginx.reload(with: Self.lighter(outcome.config))
     }
 
     deinit { stop() }
