@@ -47,11 +47,8 @@ let package = Package(
 
         .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
         .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
-        .testTarget(
-            name: "PorticoRenderTests",
-            dependencies: ["PorticoRender", "PorticoPCRE"],
-            resources: [.copy("Golden")]
-        ),
+        .testTarget(name: "PorticoRenderTests", dependencies: ["PorticoRender", "PorticoPCRE"]),
+        .testTarget(name: "PorticoCLITests", dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]),
         .testTarget(
             name: "PorticoEndToEndTests",
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
