@@ -55,10 +55,12 @@ struct ConfigView: TemplateContext {
         return max(512, exact * 2)
     }
 
-    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line.
+    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line;
+    /// with many names, 64-byte buckets make nginx warn that it could not build an optimal hash.
     var serverNamesHashBucketSize: Int {
-        let longest = table.virtualHosts.lazy.filter { !$0.host.isWildcard }.map(\.host.name.utf8.count).max() ?? 0
-        var size = 64
+        let exact = table.virtualHosts.lazy.filter { !$0.host.isWildcard }
+        let longest = exact.map(\.host.name.utf8.count).max() ?? 0
+        var size = exact.count > 256 ? 128 : 64
         while size < longest + 16 { size *= 2 }
         return size
     }
