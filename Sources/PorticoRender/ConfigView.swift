@@ -78,6 +78,7 @@ struct ServerView: TemplateContext {
         case "server_name": .string(serverName)
         case "host": .string(host)
         case "is_default": .bool(host.isEmpty)
+        case "shared_proxy": .bool(locations.contains(where: \.usesSharedProxy))
         case "locations": .list(locations.map { .context($0) })
         default: nil
         }
@@ -91,11 +92,19 @@ struct LocationView: TemplateContext {
     let backend: Backend
     let options: ProxyOptions
 
+    /// Proxies through the server's `@portico_proxy`; a location with its own proxy settings proxies
+    /// itself, because settings apply where the proxying happens.
+    var usesSharedProxy: Bool {
+        if case .upstream = backend { return options.isDefault }
+        return false
+    }
+
     func value(for key: String) -> TemplateValue? {
         func optional(_ v: Int?) -> TemplateValue { v.map { .string("\($0)") } ?? .bool(false) }
         switch key {
         case "location": return .string(location)
         case "comment": return .string(comment)
+        case "shared_proxy": return .bool(usesSharedProxy)
         case "upstream":
             if case .upstream(let u) = backend { return .string(u.address) }
             return .bool(false)

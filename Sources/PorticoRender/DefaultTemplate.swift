@@ -56,13 +56,28 @@ public enum DefaultTemplate {
             server {
                 listen {{listen}};
                 server_name {{server_name}};
+        {{#shared_proxy}}
+
+                # Routes set $portico_upstream and hand the request here. One proxy_pass per server:
+                # nginx builds a TLS context for every proxy_pass that uses a variable, which at
+                # thousands of locations costs seconds of load time and hundreds of megabytes.
+                location @portico_proxy {
+                    proxy_pass http://$portico_upstream;
+                }
+        {{/shared_proxy}}
         {{#locations}}
 
                 # {{comment}}
                 location {{location}} {
         {{#upstream}}
                     set $portico_upstream {{upstream}};
+        {{#shared_proxy}}
+                    error_page 418 = @portico_proxy;
+                    return 418;
+        {{/shared_proxy}}
+        {{^shared_proxy}}
                     proxy_pass http://$portico_upstream;
+        {{/shared_proxy}}
         {{/upstream}}
         {{#status}}
                     return {{status}};

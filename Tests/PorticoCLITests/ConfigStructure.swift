@@ -26,7 +26,9 @@ enum ConfigStructure {
             #"^        location (= )?PATH \{$"#.replacingOccurrences(of: "PATH", with: path),
             #"^            set \$portico_upstream NAME:\d{1,5};$"#.replacingOccurrences(of: "NAME", with: name),
             #"^            proxy_pass http://\$portico_upstream;$"#,
-            #"^            return (404|503);$"#,
+            #"^            return (404|418|503);$"#,
+            #"^        location @portico_proxy \{$"#,
+            #"^            error_page 418 = @portico_proxy;$"#,
             #"^            proxy_(connect|read|send)_timeout \d{1,4}s;$"#,
             #"^            client_max_body_size \d+[kmg]?;$"#,
         ]
@@ -45,7 +47,7 @@ enum ConfigStructure {
     /// `server_name` → the location arguments of that server, parsed from the text with PCRE.
     static func servers(_ config: String) throws -> [String: [String]] {
         let server = try PCRE(#"server_name ([^;]+);\n((?:(?!\n    server \{)[\s\S])*)"#)
-        let location = try PCRE(#"^        location ([^{]+) \{$"#, multiline: true)
+        let location = try PCRE(#"^        location ([^@{][^{]*) \{$"#, multiline: true)
         var result: [String: [String]] = [:]
         for m in server.allMatches(config) {
             result[m[1]] = location.allMatches(m[2]).map { $0[1] }
