@@ -28,6 +28,9 @@ let package = Package(
             dependencies: ["PorticoModel", "CCurlShims", .product(name: "Yams", package: "Yams")]
         ),
 
+        // nginx supervision: atomic config writes, validation, start, reload, confirm, stop.
+        .target(name: "PorticoNginx"),
+
         // The commands; the executable only calls into this.
         .target(
             name: "PorticoCLI",
@@ -59,5 +62,6 @@ let package = Package(
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
+        .testTarget(name: "PorticoNginxTests", dependencies: ["PorticoNginx", "TestSupport"]),
     ]
 )

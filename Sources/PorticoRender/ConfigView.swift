@@ -45,6 +45,8 @@ struct ConfigView: TemplateContext {
         case "server_names_hash_max_size": return .string("\(serverNamesHashMaxSize)")
         case "server_names_hash_bucket_size": return .string("\(serverNamesHashBucketSize)")
         case "upstreams": return .list(table.upstreams.map { .context(UpstreamView(upstream: $0)) })
+        case "status_port": return options.statusPort.map { .string("\($0)") } ?? .bool(false)
+        case "generation": return .string("\(options.generation)")
         default: return nil
         }
     }

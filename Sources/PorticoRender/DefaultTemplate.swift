@@ -51,6 +51,20 @@ public enum DefaultTemplate {
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $portico_connection;
+        {{#status_port}}
+
+            # Portico's own: answers which config generation is serving, on loopback only.
+            server {
+                listen 127.0.0.1:{{status_port}};
+                access_log off;
+                location = /portico/generation {
+                    return 200 "{{generation}}";
+                }
+                location / {
+                    return 404;
+                }
+            }
+        {{/status_port}}
         {{#servers}}
 
             server {
