@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Kubernetes object model and manifest decoding: pure, knows Codable and Yams only.
@@ -30,6 +31,14 @@ let package = Package(
 
         // nginx supervision: atomic config writes, validation, start, reload, confirm, stop.
         .target(name: "PorticoNginx"),
+
+        // Level-based reconcile: wake on change, snapshot, route, render, compare, apply.
+        .target(
+            name: "PorticoController",
+            dependencies: [
+                "PorticoModel", "PorticoRouting", "PorticoRender", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The commands; the executable only calls into this.
         .target(
@@ -63,5 +72,9 @@ let package = Package(
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
         .testTarget(name: "PorticoNginxTests", dependencies: ["PorticoNginx", "TestSupport"]),
+        .testTarget(
+            name: "PorticoControllerTests",
+            dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]
+        ),
     ]
 )
