@@ -40,6 +40,9 @@ let package = Package(
             ]
         ),
 
+        // /healthz, /readyz and /metrics over plain HTTP on the health port.
+        .target(name: "PorticoHealth"),
+
         // The commands; the executable only calls into this.
         .target(
             name: "PorticoCLI",
@@ -71,7 +74,7 @@ let package = Package(
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
-        .testTarget(name: "PorticoNginxTests", dependencies: ["PorticoNginx", "TestSupport"]),
+        .testTarget(name: "PorticoNginxTests", dependencies: ["PorticoNginx", "PorticoHealth", "TestSupport"]),
         .testTarget(
             name: "PorticoControllerTests",
             dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]

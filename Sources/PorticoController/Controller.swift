@@ -71,6 +71,7 @@ public actor Controller {
         try await sink.start(config: config, generation: 1)
         live = (table, 1)
         _isReady = true
+        metrics.markReady()
         metrics.recordReload(success: true, generation: 1)
         metrics.recordReconcile(seconds: started.duration(to: .now).seconds)
         logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])

@@ -13,7 +13,13 @@ public final class ControllerMetrics: @unchecked Sendable {
     private var reconcileSeconds = Histogram(buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     private var changeToLiveSeconds = Histogram(buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
 
+    private var ready = false
+
     public init() {}
+
+    /// True once the first config serves: what `/readyz` reports.
+    public var isReady: Bool { lock.withLock { ready } }
+    func markReady() { lock.withLock { ready = true } }
 
     struct Histogram {
         var buckets: [Double]
