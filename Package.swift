@@ -30,7 +30,7 @@ let package = Package(
         ),
 
         // nginx supervision: atomic config writes, validation, start, reload, confirm, stop.
-        .target(name: "PorticoNginx"),
+        .target(name: "PorticoNginx", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // Level-based reconcile: wake on change, snapshot, route, render, compare, apply.
         .target(
@@ -74,7 +74,13 @@ let package = Package(
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
-        .testTarget(name: "PorticoNginxTests", dependencies: ["PorticoNginx", "PorticoHealth", "TestSupport"]),
+        .testTarget(
+            name: "PorticoNginxTests",
+            dependencies: [
+                "PorticoNginx", "PorticoHealth", "TestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "PorticoControllerTests",
             dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]

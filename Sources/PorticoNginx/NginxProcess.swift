@@ -10,7 +10,7 @@ public final class NginxProcess: @unchecked Sendable {
     public let executable: String
     public let runtimeDirectory: String
     private let lock = NSLock()
-    private var process: Process?
+    private var process: SpawnedProcess?
 
     public init(executable: String = "/usr/sbin/nginx", runtimeDirectory: String) {
         self.executable = executable
@@ -34,50 +34,50 @@ public final class NginxProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw NginxError(.notFound, "\(executable) is not an executable file; install nginx or pass --nginx PATH")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["-p", "\(runtimeDirectory)/", "-e", "\(runtimeDirectory)/error.log", "-c", configPath,
-                       "-g", "daemon off; master_process on;"]
-        p.standardInput = FileHandle.nullDevice
-        do {
-            try p.run()
-        } catch {
-            throw NginxError(.startFailed, "cannot start \(executable): \(error.localizedDescription)")
-        }
+        let p = try SpawnedProcess(
+            executable: executable,
+            arguments: ["-p", "\(runtimeDirectory)/", "-e", "\(runtimeDirectory)/error.log", "-c", configPath,
+                        "-g", "daemon off; master_process on;"])
         lock.withLock { process = p }
     }
 
-    public var pid: Int32? { lock.withLock { process.flatMap { $0.isRunning ? $0.processIdentifier : nil } } }
+    public var pid: Int32? { lock.withLock { process.flatMap { $0.isRunning ? $0.pid : nil } } }
     public var isRunning: Bool { pid != nil }
 
     /// Exit status once nginx has exited, nil while it runs or before it started.
-    public var exitStatus: Int32? {
-        lock.withLock { process.flatMap { $0.isRunning ? nil : $0.terminationStatus } }
-    }
+    public var exitStatus: Int32? { lock.withLock { process?.exitStatus } }
 
     /// Asks the master to load `nginx.conf` again (SIGHUP). A config the master refuses leaves the old
     /// workers serving; `StatusProbe` tells which generation is live.
     public func reload() throws(NginxError) {
-        guard let pid else { throw NginxError(.startFailed, "nginx is not running") }
-        kill(pid, SIGHUP)
+        guard let p = lock.withLock({ process }), p.isRunning else {
+            throw NginxError(.startFailed, "nginx is not running")
+        }
+        p.signal(SIGHUP)
     }
 
     /// Graceful stop: SIGQUIT lets workers finish in-flight requests; after `grace` seconds SIGTERM,
-    /// then SIGKILL.
+    /// then SIGKILL. Workers left behind by a master that died are killed too.
     public func stop(grace: TimeInterval = 10) {
-        guard let p = lock.withLock({ process }), p.isRunning else { return }
-        kill(p.processIdentifier, SIGQUIT)
-        if !waitForExit(p, timeout: grace) {
-            kill(p.processIdentifier, SIGTERM)
-            if !waitForExit(p, timeout: 2) { kill(p.processIdentifier, SIGKILL) }
+        guard let p = lock.withLock({ process }) else { return }
+        if p.isRunning {
+            p.signal(SIGQUIT)
+            if !p.waitForExit(timeout: grace) {
+                p.signal(SIGTERM)
+                if !p.waitForExit(timeout: 2) {
+                    p.signal(SIGKILL)
+                    _ = p.waitForExit(timeout: 2)
+                }
+            }
         }
-        p.waitUntilExit()
+        reapOrphanedWorkers()
     }
 
-    private func waitForExit(_ p: Process, timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        return !p.isRunning
+    /// A master killed outright leaves its workers running, holding the listening sockets, so a new
+    /// master could not bind. nginx runs in its own process group (its master's pid): signal the group.
+    public func reapOrphanedWorkers() {
+        guard let p = lock.withLock({ process }), !p.isRunning else { return }
+        p.signalGroup(SIGKILL)
     }
 
     /// The last lines of nginx's error log: what to show when something failed.

@@ -14,12 +14,20 @@ public enum StatusProbe {
         return Int(body.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Polls until nginx serves `generation`, or gives up after `timeout`.
-    public static func waitFor(generation: Int, port: Int, timeout: TimeInterval) -> Bool {
+    /// Polls until nginx serves `generation` to `consecutive` probes in a row (just after a reload,
+    /// old workers may still accept a connection or two), or gives up after `timeout`.
+    public static func waitFor(generation: Int, port: Int, timeout: TimeInterval, consecutive: Int = 3) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
+        var streak = 0
         repeat {
-            if self.generation(port: port) == generation { return true }
-            usleep(10_000)
+            if self.generation(port: port) == generation {
+                streak += 1
+                if streak >= consecutive { return true }
+                usleep(5_000)
+            } else {
+                streak = 0
+                usleep(10_000)
+            }
         } while Date() < deadline
         return false
     }
