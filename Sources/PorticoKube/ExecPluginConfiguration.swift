@@ -57,11 +57,7 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         }
         var env = ProcessInfo.processInfo.environment
         for (name, value) in environment { env[name] = value }
-        var info: [String: Any] = ["apiVersion": apiVersion, "kind": "ExecCredential", "spec": ["interactive": false]]
-        if let server { info["spec"] = ["interactive": false, "cluster": ["server": server]] }
-        if let json = try? JSONSerialization.data(withJSONObject: info) {
-            env["KUBERNETES_EXEC_INFO"] = String(decoding: json, as: UTF8.self)
-        }
+        env["KUBERNETES_EXEC_INFO"] = execInfo
         process.environment = env
         let stdout = Pipe(), stderr = Pipe()
         process.standardOutput = stdout
@@ -142,6 +138,24 @@ struct ExecPluginConfiguration: Sendable, Equatable {
             credential.expiry = date
         }
         return credential
+    }
+
+    /// The KUBERNETES_EXEC_INFO document: the ExecCredential request, never interactive.
+    var execInfo: String {
+        struct Info: Encodable {
+            struct Spec: Encodable {
+                struct Cluster: Encodable { var server: String }
+                var interactive = false
+                var cluster: Cluster?
+            }
+            var apiVersion: String
+            var kind = "ExecCredential"
+            var spec: Spec
+        }
+        let info = Info(apiVersion: apiVersion, spec: .init(cluster: server.map { .init(server: $0) }))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return (try? encoder.encode(info)).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     private func parseTimestamp(_ text: String) -> Date? {
