@@ -37,6 +37,9 @@ struct TLSSettings: Sendable, Equatable {
     var insecureSkipVerify = false
     /// Verify the server certificate against this name instead of the URL's host.
     var serverName: String?
+    /// Keep connections open for later requests. Tests turn it off for servers built on Python's
+    /// http.server, which answer on a reused connection only after a 40 ms delayed ACK.
+    var reuseConnections = true
 }
 
 /// A client certificate and key (PEM), fixed or from an exec credential plugin.
@@ -228,6 +231,7 @@ private final class CurlHandlePair: @unchecked Sendable {
         set(portico_curl_set_long(easy, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
         set(portico_curl_set_long(easy, CURLOPT_CONNECTTIMEOUT_MS, 10_000))
         set(portico_curl_set_long(easy, CURLOPT_TCP_KEEPALIVE, 1))
+        if !tls.reuseConnections { set(portico_curl_set_long(easy, CURLOPT_FORBID_REUSE, 1)) }
         set(portico_curl_set_string(easy, CURLOPT_ACCEPT_ENCODING, ""))
         if let timeout = request.timeout {
             set(portico_curl_set_long(easy, CURLOPT_TIMEOUT_MS, Int(timeout.milliseconds)))
