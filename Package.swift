@@ -57,5 +57,9 @@ let package = Package(
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
+
+        // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
+        .executableTarget(
+            name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport"], path: "Benchmarks/KubeBench"),
     ]
 )

@@ -87,6 +87,23 @@ public final class ClusterWatcher: Sendable {
             secrets: secrets.items)
     }
 
+    /// One cached object, without building a whole snapshot.
+    public func ingress(namespace: String, name: String) -> Ingress? {
+        ingresses.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func service(namespace: String, name: String) -> Service? {
+        services.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func secret(namespace: String, name: String) -> Secret? {
+        secrets.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func ingressClass(name: String) -> IngressClass? {
+        ingressClasses.item(forKey: name)
+    }
+
     /// All kinds' counters added up.
     public var statistics: WatchStatistics {
         ingresses.statistics + services.statistics + ingressClasses.statistics + secrets.statistics

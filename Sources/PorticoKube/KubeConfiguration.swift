@@ -16,6 +16,13 @@ public struct KubeConfiguration: Sendable {
     var tls: TLSSettings
     var credentials: Credentials
 
+    /// Keep connections open between requests (the default). Off only for test servers that
+    /// answer reused connections late.
+    package var reuseConnections: Bool {
+        get { tls.reuseConnections }
+        set { tls.reuseConnections = newValue }
+    }
+
     /// How requests authenticate; a token and a client certificate may both be present.
     struct Credentials: Sendable {
         enum TokenSource: Sendable, Equatable {

@@ -63,6 +63,7 @@ final class Reflector<R: KubeResource>: Sendable {
     var items: [R] {
         state.withLock { state in state.items.sorted { $0.key < $1.key }.map(\.value) }
     }
+    func item(forKey key: String) -> R? { state.withLock { $0.items[key] } }
     var isSynced: Bool { state.withLock { $0.synced } }
     var statistics: WatchStatistics { state.withLock { $0.statistics } }
 
