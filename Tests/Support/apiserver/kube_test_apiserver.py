@@ -1260,7 +1260,7 @@ class Handler(BaseHTTPRequestHandler):
                 etype, obj = "MODIFIED", {"kind": res.kind, "apiVersion": res.api_version,
                                           "metadata": {"name": "half-written-event",
                                                        "resourceVersion": str(self.server.app.store.rv)}}
-            line = json.dumps({"type": etype, "object": obj}).encode() + b"\n"
+            line = json.dumps({"type": etype, "object": obj}, separators=(",", ":")).encode() + b"\n"
             try:
                 self.write_chunk(line[:max(1, len(line) // 2)])
             except OSError:
@@ -1498,10 +1498,12 @@ def main(argv=None):
     app.secure_port = secure.server_address[1]
 
     stop = threading.Event()
+    # A parent may start us with these blocked (the mask survives exec): unblock, then handle.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     for server in (secure, admin):
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
     if args.ready_file:
         tmp = args.ready_file + ".tmp"
         with open(tmp, "w") as f:
@@ -1510,7 +1512,7 @@ def main(argv=None):
     sys.stderr.write("kube-test-apiserver: https://127.0.0.1:%d admin http://127.0.0.1:%d\n"
                      % (secure.server_address[1], admin.server_address[1]))
     sys.stderr.flush()
-    while not stop.wait(0.5):
+    while not stop.wait(0.1):
         pass
     app.store.cut_watches("close")
     for server in (secure, admin):
