@@ -756,7 +756,7 @@ class Store:
 
         Returns (watcher, None), or (None, Status) when the resourceVersion has expired."""
         with self.lock:
-            w = Watcher(res, ns, label_reqs, field_reqs, self.queue_size, connection)
+            w = Watcher(res, ns, label_reqs, field_reqs, float("inf"), connection)
             if rv_param in (None, "", "0") or initial_events_end:
                 for _, obj in sorted(self.objects[res.key].items()):
                     if w.matches(obj):
@@ -778,6 +778,7 @@ class Store:
                         ev = w.translate(etype, obj, old)
                         if ev is not None:
                             w.offer(ev)
+            w.capacity = self.queue_size + len(w.queue)  # the initial/replayed events do not count against the cap
             self.watchers.add(w)
             return w, None
 
@@ -791,7 +792,8 @@ class Store:
                 w.cut_mode = mode
                 if mode == "close":
                     try:
-                        w.connection.shutdown(socket.SHUT_RDWR)
+                        # The plain socket's shutdown: the writer thread may be inside the TLS object.
+                        socket.socket.shutdown(w.connection, socket.SHUT_RDWR)
                     except OSError:
                         pass
             self.cond.notify_all()
@@ -950,6 +952,7 @@ class RequestLog:
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128
 
     def __init__(self, address, app, listener, ssl_context=None):
         self.app = app
@@ -1112,7 +1115,7 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             if self.status_sent is None:
                 self.send_json(e.code, e.status(), e.headers)
-        except (ConnectionError, ssl.SSLError, socket.timeout):
+        except (OSError, ssl.SSLError):
             self.close_connection = True
         except Exception as e:  # a bug in this server: report it as the real server would
             traceback.print_exc()
@@ -1266,7 +1269,7 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         try:
-            self.request.shutdown(socket.SHUT_RDWR)
+            socket.socket.shutdown(self.request, socket.SHUT_RDWR)
         except OSError:
             pass
 
