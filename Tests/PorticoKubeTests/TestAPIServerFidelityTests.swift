@@ -424,6 +424,61 @@ struct TestAPIServerFidelityTests {
         #expect(try curl.run("GET", path).status == 200)
     }
 
+    @Test func watchReplaysSelectorTransitionsThenBookmarksAndEndsOnTimeout() async throws {
+        let server = try TestAPIServer()
+        defer { server.stop() }
+        let collection = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
+        let item = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default", name: "a")
+        var object = Self.ingress(name: "a", host: "a.example.com")
+        object["metadata"] = ["name": "a", "labels": ["tier": "edge"]]
+        let created = try await server.create(collection, object)
+        let since = metadata(of: created)["resourceVersion"] as? String ?? ""
+        try await server.patch(item, ["metadata": ["labels": ["tier": "core"]]])
+        let last = try await server.patch(item, ["metadata": ["labels": ["tier": "edge"]]])
+        let lastVersion = metadata(of: last)["resourceVersion"] as? String
+
+        let result = try runCommand(
+            "curl",
+            ["--silent", "--show-error", "--max-time", "10", "--cacert", server.caFile.path,
+             "-H", "Authorization: Bearer \(server.token)",
+             server.url.absoluteString + collection
+                + "?watch=true&labelSelector=tier%3Dedge&allowWatchBookmarks=true&timeoutSeconds=2"
+                + "&resourceVersion=\(since)"],
+            timeout: 20)
+        #expect(result.status == 0, "the stream ends cleanly on timeoutSeconds: \(result.stderr)")
+        let events = try result.stdout.split(separator: "\n").map { try jsonObject(String($0)) }
+        let types = events.map { $0["type"] as? String ?? "" }
+        // Leaving the selector is a DELETED, coming back an ADDED; then bookmarks at the newest version.
+        #expect(Array(types.prefix(2)) == ["DELETED", "ADDED"])
+        #expect(types.count >= 3)
+        #expect(types.dropFirst(2).allSatisfy { $0 == "BOOKMARK" })
+        let bookmark = events.last?["object"] as? [String: Any]
+        #expect(metadata(of: bookmark)["resourceVersion"] as? String == lastVersion)
+    }
+
+    @Test func watchThatOverflowsItsQueueIsClosed() async throws {
+        var options = TestAPIServer.Options()
+        options.extraArguments = ["--watch-queue-size", "5"]
+        let server = try TestAPIServer(options)
+        defer { server.stop() }
+        let curl = try Curl(server)
+        let collection = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
+        let item = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default", name: "busy")
+        try await server.create(collection, Self.ingress(name: "busy", host: "busy.example.com"))
+        let version = try await server.state()["resourceVersion"] as? String ?? "0"
+        let watch = try curl.start(collection + "?watch=true&resourceVersion=\(version)")
+        defer { watch.stop() }
+        try await server.waitForWatches(1)
+        try await server.stallWatches(seconds: 2)
+        for index in 0..<10 {
+            try await server.patch(item, ["metadata": ["labels": ["n": "\(index)"]]])
+        }
+        let status = watch.wait(timeout: 10)
+        #expect(status != nil && status != 0, "curl sees the stream cut, not a clean end")
+        #expect(watch.stdout.isEmpty, "nothing was written before the overflow")
+        #expect(try await server.openWatchCount() == 0)
+    }
+
     @Test func cutMidEventLeavesAHalfLineOnTheWire() async throws {
         let server = try TestAPIServer()
         defer { server.stop() }
