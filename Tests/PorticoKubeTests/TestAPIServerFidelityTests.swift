@@ -419,9 +419,14 @@ struct TestAPIServerFidelityTests {
         #expect(try curl.run("GET", path).status == 200)
 
         try await server.failNextRequests(5, status: 503)
+        try await server.setLatency(seconds: 0.5)
+        let started = Date()
         #expect(try curl.run("GET", path).status == 503)
+        #expect(Date().timeIntervalSince(started) >= 0.5)
         try await server.resetFaults()
+        let afterReset = Date()
         #expect(try curl.run("GET", path).status == 200)
+        #expect(Date().timeIntervalSince(afterReset) < 0.5)
     }
 
     @Test func watchReplaysSelectorTransitionsThenBookmarksAndEndsOnTimeout() async throws {
