@@ -25,6 +25,12 @@ struct TestAPIServerFidelityTests {
         #expect(host(of: items.first) == "web.example.com")
         #expect(metadata(of: items.first)["generation"] as? Int == 1)
 
+        // Human output comes from the server's Table, with the real columns.
+        let table = try kubectl.run(["get", "ing"])
+        let header = table.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }
+        #expect(header == ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"])
+        #expect(table.stdout.contains("web.example.com"))
+
         let service = try kubectl.json(["get", "svc", "web", "-o", "json"])
         let ports = (service["spec"] as? [String: Any])?["ports"] as? [[String: Any]] ?? []
         #expect(ports.first?["targetPort"] as? Int == 8080)

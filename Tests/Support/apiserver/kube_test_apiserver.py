@@ -7,6 +7,7 @@ next to this file; keep the two in step.
 
 import argparse
 import base64
+import calendar
 import collections
 import copy
 import json
@@ -1037,8 +1038,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, code, body, headers=None):
         data = json.dumps(body, separators=(",", ":")).encode()
+        headers = dict(headers or {})
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for k, v in (headers or {}).items():
@@ -1047,11 +1049,18 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         self.status_sent = code
 
+    def wants_table(self):
+        return "as=Table" in (self.headers.get("Accept") or "")
+
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         if not raw:
             return None
+        if "protobuf" in (self.headers.get("Content-Type") or ""):
+            raise ApiError(415, "UnsupportedMediaType",
+                           "the body of the request was in an unknown format - accepted media types "
+                           "include: application/json (this test server speaks no protobuf)")
         try:
             return json.loads(raw)
         except ValueError as e:
@@ -1149,7 +1158,10 @@ class Handler(BaseHTTPRequestHandler):
         if verb in ("list", "watch", "deletecollection"):
             label_reqs = parse_label_selector(query.get("labelSelector", ""))
             field_reqs = parse_field_selector(query.get("fieldSelector", ""))
-        if verb == "get":
+        table = self.wants_table()
+        if verb == "get" and table:
+            self.send_json(200, to_table(res, [store.get(res, ns, name)], {}, query), TABLE_HEADERS)
+        elif verb == "get":
             self.send_json(200, store.get(res, ns, name))
         elif verb == "list":
             try:
@@ -1157,8 +1169,11 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 raise bad_request("invalid limit %r" % query.get("limit"))
             meta, items = store.list(res, ns, label_reqs, field_reqs, limit, query.get("continue"))
-            self.send_json(200, {"kind": res.kind + "List", "apiVersion": res.api_version,
-                                 "metadata": meta, "items": [strip_type(o) for o in items]})
+            if table:
+                self.send_json(200, to_table(res, items, meta, query), TABLE_HEADERS)
+            else:
+                self.send_json(200, {"kind": res.kind + "List", "apiVersion": res.api_version,
+                                     "metadata": meta, "items": [strip_type(o) for o in items]})
         elif verb == "watch":
             self.watch(res, ns, label_reqs, field_reqs, query)
         elif verb == "create":
@@ -1211,6 +1226,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
             return
         interval = self.server.app.args.bookmark_interval
+        table, table_sent = self.wants_table(), False
         start = time.monotonic()
         deadline = start + timeout if timeout else None
         next_bookmark = start + interval
@@ -1247,6 +1263,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.finish_watch(ending, batch, res)
                     return
                 for etype, obj in batch:
+                    if table and etype != "BOOKMARK":
+                        # Like the real server: column definitions in the first event only.
+                        obj = to_table(res, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]},
+                                       query, columns=not table_sent)
+                        table_sent = True
                     self.write_chunk(json.dumps({"type": etype, "object": obj},
                                                 separators=(",", ":")).encode() + b"\n")
         finally:
@@ -1329,6 +1350,97 @@ class Handler(BaseHTTPRequestHandler):
         except (KeyError, ValueError, TypeError) as e:
             raise bad_request("bad body for %s: %r" % (path, e))
         self.send_json(200, ok)
+
+
+TABLE_HEADERS = {"Content-Type": "application/json;as=Table;v=v1;g=meta.k8s.io"}
+
+
+def human_age(timestamp):
+    try:
+        seconds = int(time.time() - calendar.timegm(time.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ")))
+    except (TypeError, ValueError):
+        return "<unknown>"
+    seconds = max(0, seconds)
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if seconds < 120:
+        return "%ds" % seconds
+    if minutes < 10:
+        return "%dm%ds" % (minutes, seconds % 60) if seconds % 60 else "%dm" % minutes
+    if minutes < 180:
+        return "%dm" % minutes
+    if hours < 8:
+        return "%dh%dm" % (hours, minutes % 60) if minutes % 60 else "%dh" % hours
+    if hours < 48:
+        return "%dh" % hours
+    if hours < 192:
+        return "%dd%dh" % (days, hours % 24) if hours % 24 else "%dd" % days
+    return "%dd" % days
+
+
+def _ingress_cells(o):
+    spec, status = o.get("spec") or {}, o.get("status") or {}
+    hosts = [r.get("host") or "*" for r in spec.get("rules") or []]
+    lb = [i.get("ip") or i.get("hostname") or "" for i in (status.get("loadBalancer") or {}).get("ingress") or []]
+    return [spec.get("ingressClassName") or "<none>", ",".join(hosts) or "*", ",".join(lb),
+            "80, 443" if spec.get("tls") else "80"]
+
+
+def _service_cells(o):
+    spec = o.get("spec") or {}
+    ports = ["%s%s/%s" % (p.get("port"), ":%s" % p["nodePort"] if p.get("nodePort") else "",
+                          p.get("protocol", "TCP")) for p in spec.get("ports") or []]
+    selector = ",".join("%s=%s" % kv for kv in sorted((spec.get("selector") or {}).items()))
+    return [spec.get("type", "ClusterIP"), spec.get("clusterIP") or "<none>",
+            ",".join(spec.get("externalIPs") or []) or "<none>", ",".join(ports) or "<none>",
+            selector or "<none>"]
+
+
+# resource key -> (extra columns [(name, type, priority)], cells function); Age is appended.
+TABLE_COLUMNS = {
+    "ingresses.networking.k8s.io": ([("Class", "string", 0), ("Hosts", "string", 0),
+                                     ("Address", "string", 0), ("Ports", "string", 0)], _ingress_cells),
+    "services": ([("Type", "string", 0), ("Cluster-IP", "string", 0), ("External-IP", "string", 0),
+                  ("Port(s)", "string", 0), ("Selector", "string", 1)], _service_cells),
+    "secrets": ([("Type", "string", 0), ("Data", "integer", 0)],
+                lambda o: [o.get("type", "Opaque"), len(o.get("data") or {})]),
+    "namespaces": ([("Status", "string", 0)], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
+    "ingressclasses.networking.k8s.io": (
+        [("Controller", "string", 0), ("Parameters", "string", 0)],
+        lambda o: [(o.get("spec") or {}).get("controller", ""),
+                   "<none>" if not (o.get("spec") or {}).get("parameters") else "%s/%s" % (
+                       o["spec"]["parameters"].get("kind"), o["spec"]["parameters"].get("name"))]),
+    "leases.coordination.k8s.io": ([("Holder", "string", 0)],
+                                   lambda o: [(o.get("spec") or {}).get("holderIdentity", "")]),
+}
+
+
+def to_table(res, objects, meta, query, columns=True):
+    """A meta.k8s.io/v1 Table, as the real server answers `Accept: ...;as=Table` (kubectl get)."""
+    extra, cells = TABLE_COLUMNS.get(res.key, ([], lambda o: []))
+    definitions = [{"name": "Name", "type": "string", "format": "name", "priority": 0,
+                    "description": "Name must be unique within a namespace."}]
+    definitions += [{"name": n, "type": t, "format": "", "priority": p, "description": n} for n, t, p in extra]
+    definitions.append({"name": "Age", "type": "string", "format": "", "priority": 0,
+                        "description": "CreationTimestamp"})
+    # Age goes before priority-1 columns, as in the real printers.
+    order = [i for i, (_, _, p) in enumerate(extra) if p == 0]
+    wide = [i for i, (_, _, p) in enumerate(extra) if p != 0]
+    definitions = [definitions[0]] + [definitions[1 + i] for i in order] + [definitions[-1]] + [
+        definitions[1 + i] for i in wide]
+    include = query.get("includeObject", "Metadata")
+    rows = []
+    for o in objects:
+        values = cells(o)
+        row = {"cells": [o["metadata"]["name"]] + [values[i] for i in order]
+               + [human_age(o["metadata"].get("creationTimestamp"))] + [values[i] for i in wide]}
+        if include == "Object":
+            row["object"] = o
+        elif include != "None":
+            row["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": o["metadata"]}
+        rows.append(row)
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+            "columnDefinitions": definitions if columns else [], "rows": rows}
 
 
 def forbidden(user, verb, res, ns, name, sub):
