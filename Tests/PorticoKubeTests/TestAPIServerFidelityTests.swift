@@ -27,7 +27,9 @@ struct TestAPIServerFidelityTests {
 
         // Human output comes from the server's Table, with the real columns.
         let table = try kubectl.run(["get", "ing"])
-        let header = table.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) }
+        let header = table.stdout.split(separator: "\n").first.map {
+            $0.split(separator: " ").map(String.init)
+        }
         #expect(header == ["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"])
         #expect(table.stdout.contains("web.example.com"))
 
@@ -106,7 +108,9 @@ struct TestAPIServerFidelityTests {
 
         let get = try kubectl.run(["get", "ing", "web"])
         #expect(get.status != 0)
-        #expect(get.stderr.contains(#"Error from server (NotFound): ingresses.networking.k8s.io "web" not found"#))
+        #expect(
+            get.stderr.contains(#"Error from server (NotFound): ingresses.networking.k8s.io "web" not found"#)
+        )
         let raw = try await server.send(
             "GET", TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default", name: "web"))
         #expect(raw.status == 404)
@@ -138,14 +142,19 @@ struct TestAPIServerFidelityTests {
             ["patch", "ing", "web", "--type", "merge", "-p", #"{"metadata":{"labels":{"tier":"edge"}}}"#])
         #expect(merge.status == 0, "\(merge.stderr)")
         let json = try kubectl.run(
-            ["patch", "ing", "web", "--type", "json", "-p", #"[{"op":"replace","path":"/spec/rules/0/host","value":"j.example.com"}]"#])
+            [
+                "patch", "ing", "web", "--type", "json", "-p",
+                #"[{"op":"replace","path":"/spec/rules/0/host","value":"j.example.com"}]"#,
+            ])
         #expect(json.status == 0, "\(json.stderr)")
         let strategic = try kubectl.run(
             ["patch", "svc", "web", "-p", #"{"spec":{"ports":[{"port":80,"targetPort":7070}]}}"#])
         #expect(strategic.status == 0, "\(strategic.stderr)")
 
         let labelled = try kubectl.run(["get", "ing", "-l", "tier=edge", "-o", "name"])
-        #expect(labelled.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ingress.networking.k8s.io/web")
+        #expect(
+            labelled.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "ingress.networking.k8s.io/web"
+        )
         let unlabelled = try kubectl.run(["get", "ing", "-l", "tier!=edge", "-o", "name"])
         #expect(unlabelled.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         let ingress = try kubectl.json(["get", "ing", "web", "-o", "json"])
@@ -165,7 +174,8 @@ struct TestAPIServerFidelityTests {
         let kubectl = try Kubectl(server)
         let collection = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
         for index in 1...5 {
-            try await server.create(collection, Self.ingress(name: "ing-\(index)", host: "h\(index).example.com"))
+            try await server.create(
+                collection, Self.ingress(name: "ing-\(index)", host: "h\(index).example.com"))
         }
 
         let listed = try kubectl.run(["get", "ing", "--chunk-size=2", "-o", "name"])
@@ -202,7 +212,9 @@ struct TestAPIServerFidelityTests {
         repeat {
             var path = TestAPIServer.path("networking.k8s.io/v1", "ingresses") + "?limit=500"
             if let continueToken {
-                path += "&continue=" + (continueToken.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+                path +=
+                    "&continue="
+                    + (continueToken.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             }
             let started = Date()
             let page = try await server.get(path)
@@ -311,7 +323,10 @@ struct TestAPIServerFidelityTests {
         try await server.create(collection, Self.ingress(name: "two", host: "two.example.com"))
 
         let before = try kubectl.run(
-            ["get", "--raw", "/apis/networking.k8s.io/v1/ingresses?watch=true&resourceVersion=1&timeoutSeconds=1"])
+            [
+                "get", "--raw",
+                "/apis/networking.k8s.io/v1/ingresses?watch=true&resourceVersion=1&timeoutSeconds=1",
+            ])
         #expect(before.status == 0, "\(before.stderr)")
         #expect(before.stdout.components(separatedBy: #""type":"ADDED""#).count == 3)
         #expect(!before.stdout.contains("ERROR"))
@@ -337,7 +352,8 @@ struct TestAPIServerFidelityTests {
         let item = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default", name: "web")
         var object = Self.ingress(name: "web", host: "web.example.com")
         object["status"] = ["loadBalancer": ["ingress": [["ip": "192.0.2.1"]]]]
-        let created = try curl.run("POST", TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default"), object)
+        let created = try curl.run(
+            "POST", TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default"), object)
         #expect(created.status == 201)
         #expect(lbIP(created.json) == nil, "create clears status")
 
@@ -398,16 +414,19 @@ struct TestAPIServerFidelityTests {
         fresh["metadata"] = metadata(of: current.json).merging(["labels": ["by": "curl"]]) { $1 }
         let accepted = try curl.run("PUT", item, fresh)
         #expect(accepted.status == 200)
-        #expect(Int(metadata(of: accepted.json)["resourceVersion"] as? String ?? "") ?? 0
-            > Int(metadata(of: current.json)["resourceVersion"] as? String ?? "") ?? 0)
+        #expect(
+            Int(metadata(of: accepted.json)["resourceVersion"] as? String ?? "") ?? 0
+                > Int(metadata(of: current.json)["resourceVersion"] as? String ?? "") ?? 0)
 
         let duplicate = try curl.run("POST", collection, Self.service(name: "web"))
         #expect(duplicate.status == 409)
         #expect(duplicate.json["reason"] as? String == "AlreadyExists")
-        let nameless = try curl.run("POST", collection, ["apiVersion": "v1", "kind": "Service", "metadata": [:]])
+        let nameless = try curl.run(
+            "POST", collection, ["apiVersion": "v1", "kind": "Service", "metadata": [:]])
         #expect(nameless.status == 422)
         #expect(nameless.json["reason"] as? String == "Invalid")
-        let missing = try curl.run("GET", TestAPIServer.path("v1", "services", namespace: "default", name: "nope"))
+        let missing = try curl.run(
+            "GET", TestAPIServer.path("v1", "services", namespace: "default", name: "nope"))
         #expect(missing.status == 404)
         #expect(missing.json["message"] as? String == #"services "nope" not found"#)
     }
@@ -417,7 +436,8 @@ struct TestAPIServerFidelityTests {
         defer { server.stop() }
         let curl = try Curl(server)
         let path = TestAPIServer.path("networking.k8s.io/v1", "ingresses")
-        try await server.failNextRequests(1, status: 429, pathContaining: "ingresses", verb: "list", retryAfter: 2)
+        try await server.failNextRequests(
+            1, status: 429, pathContaining: "ingresses", verb: "list", retryAfter: 2)
         let limited = try curl.run("GET", path, includeHeaders: true)
         #expect(limited.status == 429)
         #expect(limited.headers.lowercased().contains("retry-after: 2"))
@@ -450,11 +470,13 @@ struct TestAPIServerFidelityTests {
 
         let result = try runCommand(
             "curl",
-            ["--silent", "--show-error", "--max-time", "10", "--cacert", server.caFile.path,
-             "-H", "Authorization: Bearer \(server.token)",
-             server.url.absoluteString + collection
-                + "?watch=true&labelSelector=tier%3Dedge&allowWatchBookmarks=true&timeoutSeconds=2"
-                + "&resourceVersion=\(since)"],
+            [
+                "--silent", "--show-error", "--max-time", "10", "--cacert", server.caFile.path,
+                "-H", "Authorization: Bearer \(server.token)",
+                server.url.absoluteString + collection
+                    + "?watch=true&labelSelector=tier%3Dedge&allowWatchBookmarks=true&timeoutSeconds=2"
+                    + "&resourceVersion=\(since)",
+            ],
             timeout: 20)
         #expect(result.status == 0, "the stream ends cleanly on timeoutSeconds: \(result.stderr)")
         let events = try result.stdout.split(separator: "\n").map { try jsonObject(String($0)) }
@@ -656,8 +678,10 @@ private struct Curl {
     }
 
     private var common: [String] {
-        ["--silent", "--show-error", "--max-time", "20", "--cacert", server.caFile.path,
-         "-H", "Authorization: Bearer \(token)"]
+        [
+            "--silent", "--show-error", "--max-time", "20", "--cacert", server.caFile.path,
+            "-H", "Authorization: Bearer \(token)",
+        ]
     }
 
     func run(
@@ -671,10 +695,12 @@ private struct Curl {
             input = try JSONSerialization.data(withJSONObject: body)
             arguments += ["-H", "Content-Type: \(contentType)", "--data-binary", "@-"]
         }
-        let result = try runCommand("curl", arguments + [server.url.absoluteString + path], input: input, timeout: 30)
+        let result = try runCommand(
+            "curl", arguments + [server.url.absoluteString + path], input: input, timeout: 30)
         guard result.status == 0 else { throw TestSupportError("curl \(method) \(path): \(result.stderr)") }
         var text = result.stdout
-        guard let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...]) else {
+        guard let newline = text.lastIndex(of: "\n"), let status = Int(text[text.index(after: newline)...])
+        else {
             throw TestSupportError("curl \(method) \(path): no status in \(text)")
         }
         text = String(text[..<newline])
@@ -690,6 +716,7 @@ private struct Curl {
     /// A streaming GET (`--no-buffer`); the caller stops it.
     func start(_ path: String) throws -> ChildProcess {
         try ChildProcess(
-            "curl", common + ["--no-buffer", server.url.absoluteString + path], logDirectory: server.directory.url)
+            "curl", common + ["--no-buffer", server.url.absoluteString + path],
+            logDirectory: server.directory.url)
     }
 }

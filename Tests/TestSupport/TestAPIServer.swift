@@ -72,7 +72,8 @@ public final class TestAPIServer: @unchecked Sendable {
         }
         for namespace in options.namespaces { arguments += ["--namespace", namespace] }
         arguments += options.extraArguments
-        process = try ChildProcess("python3", arguments, name: "kube-test-apiserver", logDirectory: directory.url)
+        process = try ChildProcess(
+            "python3", arguments, name: "kube-test-apiserver", logDirectory: directory.url)
         let deadline = Date().addingTimeInterval(timeout)
         var ports: (Int, Int)?
         while ports == nil {
@@ -244,7 +245,9 @@ public final class TestAPIServer: @unchecked Sendable {
     public func waitForWatches(_ count: Int = 1, timeout: TimeInterval = 10) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while try await openWatchCount() < count {
-            guard Date() < deadline else { throw TestSupportError("fewer than \(count) watches after \(timeout)s") }
+            guard Date() < deadline else {
+                throw TestSupportError("fewer than \(count) watches after \(timeout)s")
+            }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
     }
