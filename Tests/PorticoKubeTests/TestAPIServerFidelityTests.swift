@@ -242,6 +242,21 @@ struct TestAPIServerFidelityTests {
         #expect((fresh["metadata"] as? [String: Any])?["remainingItemCount"] as? Int == 10_000)
     }
 
+    @Test func serverListensOnBothPortsAndExitsCleanlyOnSIGTERM() async throws {
+        let server = try TestAPIServer()
+        #expect(server.port != server.adminPort)
+        #expect(Ports.isListening(server.port))
+        #expect(Ports.isListening(server.adminPort))
+        let version = try Curl(server).run("GET", "/version")
+        #expect(version.status == 200)
+        #expect(version.json["major"] as? String == "1")
+        server.stop()
+        #expect(!server.process.isRunning)
+        #expect(server.process.process.terminationReason == .exit)
+        #expect(server.process.process.terminationStatus == 0)
+        #expect(!Ports.isListening(server.port))
+    }
+
     // MARK: Authentication and authorization
 
     @Test func wrongTokenIsUnauthorized() async throws {
