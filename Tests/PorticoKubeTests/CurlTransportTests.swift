@@ -59,7 +59,7 @@ import TestSupport
         }
         #expect(error?.code == .idle)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .milliseconds(1000) && elapsed < .seconds(3), "took \(elapsed)")
+        #expect(elapsed >= .milliseconds(1000) && elapsed < .seconds(15), "took \(elapsed)")
         let chunks = arrivals.withLock { $0 }
         #expect(chunks.count == 2)
         // The first chunk reached us well before the second was sent.
@@ -93,7 +93,9 @@ import TestSupport
             return await group.next() ?? nil
         }
         #expect(outcome?.code == .cancelled)
-        #expect(ContinuousClock.now - started < .milliseconds(1000))
+        // The server never ends the stream; only cancellation can have ended it. (Generous bound:
+        // other suites may be starting servers on the same two cores.)
+        #expect(ContinuousClock.now - started < .seconds(15))
     }
 
     @Test func refusedConnectionIsClassified() async throws {

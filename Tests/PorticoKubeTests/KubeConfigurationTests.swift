@@ -246,12 +246,8 @@ import TestSupport
         return script
     }
 
-    @Test(arguments: ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"])
-    func execPluginIsCachedUntilExpiryAndReRunAfter(apiVersion: String) async throws {
-        let dir = try TemporaryDirectory()
-        _ = try Self.execPlugin(in: dir, lifetime: 3, apiVersion: apiVersion)
-        let runs = dir.path + "/runs"
-        let path = try dir.write(
+    static func execKubeconfig(in dir: TemporaryDirectory, apiVersion: String) throws -> URL {
+        try dir.write(
             "config",
             Self.kubeconfig(
                 cluster: "server: https://10.0.0.1",
@@ -262,22 +258,38 @@ import TestSupport
                       args: [arg1]
                       env:
                       - name: RUNS_FILE
-                        value: \(runs)
+                        value: \(dir.path)/runs
                     """))
+    }
+
+    @Test(arguments: ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"])
+    func execPluginIsCachedUntilItExpiresOrIsRejected(apiVersion: String) async throws {
+        let dir = try TemporaryDirectory()
+        _ = try Self.execPlugin(in: dir, lifetime: 3600, apiVersion: apiVersion)
+        let path = try Self.execKubeconfig(in: dir, apiVersion: apiVersion)
         let config = try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:])
         let provider = CredentialProvider(config.credentials)
         #expect(try await provider.authorization().token == "exec-token-1-arg1")
         #expect(try await provider.authorization().token == "exec-token-1-arg1")
         #expect(await provider.execRuns == 1)
-        let info = try String(contentsOfFile: runs + ".info", encoding: .utf8)
+        let info = try String(contentsOfFile: dir.path + "/runs.info", encoding: .utf8)
         #expect(info.contains("\"kind\":\"ExecCredential\"") && info.contains(apiVersion))
-        // Expired (the plugin's expiry is 3 s; refreshed 1 s early): runs again.
-        try await Task.sleep(for: .seconds(2.2))
-        #expect(try await provider.authorization().token == "exec-token-2-arg1")
+        #expect(info.contains("\"interactive\":false"))
         // A 401 makes the next request run it again.
         await provider.invalidate()
-        #expect(try await provider.authorization().token == "exec-token-3-arg1")
-        #expect(await provider.execRuns == 3)
+        #expect(try await provider.authorization().token == "exec-token-2-arg1")
+        #expect(await provider.execRuns == 2)
+    }
+
+    @Test func execPluginIsReRunOnceItsCredentialExpires() async throws {
+        let dir = try TemporaryDirectory()
+        // Expires at once (within the one-second early refresh): every request runs it again.
+        _ = try Self.execPlugin(in: dir, lifetime: 0, apiVersion: "client.authentication.k8s.io/v1")
+        let path = try Self.execKubeconfig(in: dir, apiVersion: "client.authentication.k8s.io/v1")
+        let provider = CredentialProvider(try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:]).credentials)
+        #expect(try await provider.authorization().token == "exec-token-1-arg1")
+        #expect(try await provider.authorization().token == "exec-token-2-arg1")
+        #expect(await provider.execRuns == 2)
     }
 
     @Test func execPluginFailureCarriesItsStandardError() async throws {
