@@ -44,28 +44,46 @@ do {
         stride(from: 0, to: count, by: 1000).map { start in (start..<min(start + 1000, count)).map(make) }
     }
     let setupStart = ContinuousClock.now
-    for batch in objects(ingressCount, { i in
-        [
-            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": ["name": "ing-\(i)", "namespace": "ns-\(i % namespaceCount)", "labels": ["app": "bench"]],
-            "spec": [
-                "ingressClassName": "portico",
-                "rules": [[
-                    "host": "host-\(i).example",
-                    "http": ["paths": [["path": "/", "pathType": "Prefix",
-                        "backend": ["service": ["name": "svc-\(i)", "port": ["number": 80]]]]]],
-                ]],
-            ],
-        ]
-    }) { try await server.bulkCreate(batch) }
-    for batch in objects(serviceCount, { i in
-        [
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": ["name": "svc-\(i)", "namespace": "ns-\(i % namespaceCount)"],
-            "spec": ["ports": [["port": 80, "targetPort": 8080]], "selector": ["app": "svc-\(i)"]],
-        ]
-    }) { try await server.bulkCreate(batch) }
-    say("setup: \(ingressCount) Ingresses, \(serviceCount) Services in \(format(milliseconds(ContinuousClock.now - setupStart))) ms")
+    for batch in objects(
+        ingressCount,
+        { i in
+            [
+                "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                "metadata": [
+                    "name": "ing-\(i)", "namespace": "ns-\(i % namespaceCount)", "labels": ["app": "bench"],
+                ],
+                "spec": [
+                    "ingressClassName": "portico",
+                    "rules": [
+                        [
+                            "host": "host-\(i).example",
+                            "http": [
+                                "paths": [
+                                    [
+                                        "path": "/", "pathType": "Prefix",
+                                        "backend": ["service": ["name": "svc-\(i)", "port": ["number": 80]]],
+                                    ]
+                                ]
+                            ],
+                        ]
+                    ],
+                ],
+            ]
+        })
+    { try await server.bulkCreate(batch) }
+    for batch in objects(
+        serviceCount,
+        { i in
+            [
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": ["name": "svc-\(i)", "namespace": "ns-\(i % namespaceCount)"],
+                "spec": ["ports": [["port": 80, "targetPort": 8080]], "selector": ["app": "svc-\(i)"]],
+            ]
+        })
+    { try await server.bulkCreate(batch) }
+    say(
+        "setup: \(ingressCount) Ingresses, \(serviceCount) Services in \(format(milliseconds(ContinuousClock.now - setupStart))) ms"
+    )
 
     let kubeconfig = try server.writeKubeconfig(to: server.directory.file("kubeconfig"))
     let configuration = try KubeConfiguration.fromKubeconfig(path: kubeconfig.path, environment: [:])
@@ -82,7 +100,8 @@ do {
         clusters: [{name: admin, cluster: {server: "\(server.adminURL.absoluteString)"}}]
         contexts: [{name: admin, context: {cluster: admin}}]
         """)
-    var adminConfiguration = try KubeConfiguration.fromKubeconfig(path: adminKubeconfig.path, environment: [:])
+    var adminConfiguration = try KubeConfiguration.fromKubeconfig(
+        path: adminKubeconfig.path, environment: [:])
     adminConfiguration.reuseConnections = false
     let admin = KubeClient(configuration: adminConfiguration)
 
@@ -117,7 +136,8 @@ do {
             let namespace = "ns-\(index % namespaceCount)", name = "ing-\(index)"
             let patch = Data(#"{"metadata":{"labels":{"bench":"\#(i)"}}}"#.utf8)
             let start = ContinuousClock.now
-            async let written: Ingress = admin.mergePatch(Ingress.self, namespace: namespace, name: name, json: patch)
+            async let written: Ingress = admin.mergePatch(
+                Ingress.self, namespace: namespace, name: name, json: patch)
             while watcher.ingress(namespace: namespace, name: name)?.metadata.labels?["bench"] != "\(i)" {
                 guard ContinuousClock.now - start < .seconds(10) else {
                     throw TestSupportError("change \(i) to \(namespace)/\(name) not seen within 10 s")
@@ -132,7 +152,8 @@ do {
         writeTimes.sort()
         say(
             "change to consumer over \(changeCount) single changes: p50 \(format(percentile(latencies, 50))) ms, "
-                + "p99 \(format(percentile(latencies, 99))) ms, max \(format(latencies.last ?? .nan)) ms (target p99 <= 20 ms)")
+                + "p99 \(format(percentile(latencies, 99))) ms, max \(format(latencies.last ?? .nan)) ms (target p99 <= 20 ms)"
+        )
         say(
             "  (the write request itself, for reference: p50 \(format(percentile(writeTimes, 50))) ms, "
                 + "p99 \(format(percentile(writeTimes, 99))) ms)")

@@ -36,15 +36,18 @@ public final class ClusterWatcher: Sendable {
     public init(client: KubeClient, scope: Scope = Scope(), settings: WatchSettings = WatchSettings()) {
         self.scope = scope
         ingresses = Reflector(
-            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector, settings: settings,
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
             notifier: notifier)
         services = Reflector(
-            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector, settings: settings,
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
             notifier: notifier)
         ingressClasses = Reflector(
             client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier)
         secrets = Reflector(
-            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector, settings: settings,
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
             notifier: notifier)
     }
 

@@ -12,7 +12,8 @@ actor CredentialProvider {
     private let credentials: KubeConfiguration.Credentials
     private var fileToken: (token: String, signature: FileSignature, readAt: ContinuousClock.Instant)?
     private var execCredential: ExecPluginConfiguration.Credential?
-    private var execWaiters: [CheckedContinuation<Result<ExecPluginConfiguration.Credential, KubeConfigError>, Never>] = []
+    private var execWaiters:
+        [CheckedContinuation<Result<ExecPluginConfiguration.Credential, KubeConfigError>, Never>] = []
     private var execRunning = false
     /// How many times the exec plugin ran; for tests.
     private(set) var execRuns = 0
@@ -33,7 +34,8 @@ actor CredentialProvider {
             return Authorization(token: try tokenFromFile(path), identity: credentials.identity)
         case .exec(let plugin):
             let credential = try await execCredential(plugin)
-            return Authorization(token: credential.token, identity: credential.identity ?? credentials.identity)
+            return Authorization(
+                token: credential.token, identity: credential.identity ?? credentials.identity)
         }
     }
 

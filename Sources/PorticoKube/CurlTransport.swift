@@ -196,7 +196,9 @@ private final class CurlHandlePair: @unchecked Sendable {
         _ request: HTTPRequest, tls: TLSSettings, identity: ClientIdentity?,
         onData: (@Sendable (UnsafeRawBufferPointer) -> Bool)?, cancellation: TransferCancellation
     ) -> Result<HTTPResponse, KubeTransportError> {
-        func failure(_ code: KubeTransportError.Code, _ detail: String) -> Result<HTTPResponse, KubeTransportError> {
+        func failure(_ code: KubeTransportError.Code, _ detail: String) -> Result<
+            HTTPResponse, KubeTransportError
+        > {
             .failure(KubeTransportError(code: code, request: request.summary, detail: detail))
         }
         curl_easy_reset(easy)

@@ -21,7 +21,8 @@ public struct Event: Codable, Sendable, Equatable {
 
     public init(
         metadata: ObjectMeta, involvedObject: ObjectReference, reason: String?, message: String?,
-        type: String? = "Normal", count: Int? = 1, firstTimestamp: String? = nil, lastTimestamp: String? = nil,
+        type: String? = "Normal", count: Int? = 1, firstTimestamp: String? = nil,
+        lastTimestamp: String? = nil,
         source: EventSource? = nil
     ) {
         self.apiVersion = "v1"

@@ -33,14 +33,18 @@ struct ExecPluginConfiguration: Sendable, Equatable {
     /// Runs the plugin to completion on a thread of its own (it blocks) and parses its output.
     func run(timeout: Duration = .seconds(60)) async throws(KubeConfigError) -> Credential {
         let result: Result<Credential, KubeConfigError> = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: Result { () throws(KubeConfigError) in try runBlocking(timeout: timeout) }) }
+            let thread = Thread {
+                continuation.resume(
+                    returning: Result { () throws(KubeConfigError) in try runBlocking(timeout: timeout) })
+            }
             thread.name = "portico-exec-credential"
             thread.start()
         }
         return try result.get()
     }
 
-    private func error(_ code: KubeConfigError.Code, _ reason: String, hint: String? = nil) -> KubeConfigError {
+    private func error(_ code: KubeConfigError.Code, _ reason: String, hint: String? = nil) -> KubeConfigError
+    {
         KubeConfigError(
             code, source: source, context: context, field: "exec \(command)", reason: reason,
             hint: hint ?? installHint.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
@@ -70,7 +74,9 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         }
         // Read both pipes before waiting, so a chatty plugin cannot block on a full pipe.
         let errors = Mutex(Data())
-        let errorReader = Thread { let data = stderr.fileHandleForReading.readDataToEndOfFile(); errors.withLock { $0 = data } }
+        let errorReader = Thread {
+            let data = stderr.fileHandleForReading.readDataToEndOfFile(); errors.withLock { $0 = data }
+        }
         errorReader.start()
         let deadline = ContinuousClock.now + timeout
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
@@ -108,7 +114,8 @@ struct ExecPluginConfiguration: Sendable, Equatable {
             decoded = try JSONDecoder().decode(ExecCredential.self, from: output)
         } catch {
             throw self.error(
-                .execPluginInvalidOutput, "did not print an ExecCredential (\(KubeConfiguration.reason(error)))",
+                .execPluginInvalidOutput,
+                "did not print an ExecCredential (\(KubeConfiguration.reason(error)))",
                 hint: "run it by hand; it must print client.authentication.k8s.io ExecCredential JSON")
         }
         guard decoded.kind == "ExecCredential", let status = decoded.status else {
@@ -120,7 +127,8 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         credential.token = status.token.flatMap { $0.isEmpty ? nil : $0 }
         switch (status.clientCertificateData, status.clientKeyData) {
         case (let certificate?, let key?):
-            credential.identity = ClientIdentity(certificatePEM: Data(certificate.utf8), keyPEM: Data(key.utf8))
+            credential.identity = ClientIdentity(
+                certificatePEM: Data(certificate.utf8), keyPEM: Data(key.utf8))
         case (nil, nil): break
         default:
             throw self.error(
@@ -133,7 +141,8 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         if let timestamp = status.expirationTimestamp {
             guard let date = parseTimestamp(timestamp) else {
                 throw self.error(
-                    .execPluginInvalidOutput, "printed expirationTimestamp \"\(timestamp)\", which is not RFC 3339")
+                    .execPluginInvalidOutput,
+                    "printed expirationTimestamp \"\(timestamp)\", which is not RFC 3339")
             }
             credential.expiry = date
         }

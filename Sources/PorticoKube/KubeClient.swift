@@ -18,7 +18,8 @@ public final class KubeClient: Sendable {
 
     // MARK: Reads
 
-    public func get<R: KubeResource>(_ type: R.Type, namespace: String? = nil, name: String) async throws -> R {
+    public func get<R: KubeResource>(_ type: R.Type, namespace: String? = nil, name: String) async throws -> R
+    {
         let path = R.resourceType.path(namespace: namespace ?? defaultNamespace(R.self), name: name)
         return try await send("GET", path, operation: "get \(R.resourceType) \(describe(namespace, name))")
     }
@@ -60,7 +61,9 @@ public final class KubeClient: Sendable {
         let list: ObjectList<R> = try await send(
             "GET", path, operation: "list \(R.resourceType) \(describeScope(R.self, namespace))")
         let token = list.metadata?.continue.flatMap { $0.isEmpty ? nil : $0 }
-        return ListPage(items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "", continueToken: token)
+        return ListPage(
+            items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? "",
+            continueToken: token)
     }
 
     // MARK: Writes
@@ -77,7 +80,8 @@ public final class KubeClient: Sendable {
     public func update<R: KubeResource>(_ object: R) async throws -> R {
         let namespace = object.metadata.namespace ?? defaultNamespace(R.self)
         return try await send(
-            "PUT", R.resourceType.path(namespace: namespace, name: object.metadata.name), body: try encode(object),
+            "PUT", R.resourceType.path(namespace: namespace, name: object.metadata.name),
+            body: try encode(object),
             operation: "update \(R.resourceType) \(describe(namespace, object.metadata.name))")
     }
 
@@ -85,7 +89,8 @@ public final class KubeClient: Sendable {
     public func updateStatus<R: KubeResource>(_ object: R) async throws -> R {
         let namespace = object.metadata.namespace ?? defaultNamespace(R.self)
         return try await send(
-            "PUT", R.resourceType.path(namespace: namespace, name: object.metadata.name, subresource: "status"),
+            "PUT",
+            R.resourceType.path(namespace: namespace, name: object.metadata.name, subresource: "status"),
             body: try encode(object),
             operation: "update status of \(R.resourceType) \(describe(namespace, object.metadata.name))")
     }
@@ -98,9 +103,11 @@ public final class KubeClient: Sendable {
         do {
             body = try JSONEncoder().encode(patch)
         } catch {
-            throw KubeDecodingError(operation: "encode merge patch for \(R.resourceType) \(name)", reason: "\(error)")
+            throw KubeDecodingError(
+                operation: "encode merge patch for \(R.resourceType) \(name)", reason: "\(error)")
         }
-        return try await mergePatch(type, namespace: namespace, name: name, json: body, subresource: subresource)
+        return try await mergePatch(
+            type, namespace: namespace, name: name, json: body, subresource: subresource)
     }
 
     public func mergePatch<R: KubeResource>(
@@ -108,7 +115,8 @@ public final class KubeClient: Sendable {
     ) async throws -> R {
         let namespace = namespace ?? defaultNamespace(R.self)
         return try await send(
-            "PATCH", R.resourceType.path(namespace: namespace, name: name, subresource: subresource), body: json,
+            "PATCH", R.resourceType.path(namespace: namespace, name: name, subresource: subresource),
+            body: json,
             contentType: "application/merge-patch+json",
             operation: "patch \(R.resourceType) \(describe(namespace, name))")
     }
@@ -142,7 +150,8 @@ public final class KubeClient: Sendable {
         do {
             return try JSONEncoder().encode(object)
         } catch {
-            throw KubeDecodingError(operation: "encode \(R.resourceType) \(object.metadata.name)", reason: "\(error)")
+            throw KubeDecodingError(
+                operation: "encode \(R.resourceType) \(object.metadata.name)", reason: "\(error)")
         }
     }
 

@@ -65,7 +65,8 @@ public struct KubeConfiguration: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let hostPart = host.contains(":") ? "[\(host)]" : host  // IPv6
         return KubeConfiguration(
-            server: "https://\(hostPart):\(port)", namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
+            server: "https://\(hostPart):\(port)",
+            namespace: namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             source: source, context: nil, tls: TLSSettings(trust: .caFile(caPath)),
             credentials: Credentials(token: .file(tokenPath)))
     }
@@ -101,12 +102,16 @@ public struct KubeConfiguration: Sendable {
         do {
             return try fromKubeconfig(environment: environment)
         } catch let error where error.code == .noConfiguration {
-            if environment["KUBERNETES_SERVICE_HOST"] != nil { return try inCluster(environment: environment) }
+            if environment["KUBERNETES_SERVICE_HOST"] != nil {
+                return try inCluster(environment: environment)
+            }
             throw error
         }
     }
 
-    static func locateKubeconfig(path: String?, environment: [String: String]) throws(KubeConfigError) -> String {
+    static func locateKubeconfig(path: String?, environment: [String: String]) throws(KubeConfigError)
+        -> String
+    {
         if let path { return path }
         var tried: [String] = []
         if let list = environment["KUBECONFIG"], !list.isEmpty {
@@ -159,7 +164,8 @@ public struct KubeConfiguration: Sendable {
         let context = contextEntry.value ?? KubeconfigDocument.Context()
         guard let clusterName = context.cluster, !clusterName.isEmpty else {
             throw KubeConfigError(
-                .missingField, source: path, context: contextName, field: "contexts[\(contextName)].context.cluster",
+                .missingField, source: path, context: contextName,
+                field: "contexts[\(contextName)].context.cluster",
                 reason: "is missing", hint: "name the cluster this context uses")
         }
         guard let clusterEntry = document.clusters?.first(where: { $0.name == clusterName }) else {
@@ -175,7 +181,8 @@ public struct KubeConfiguration: Sendable {
                 reason: "is missing", hint: "set it to the API server URL, e.g. https://127.0.0.1:6443")
         }
         while server.hasSuffix("/") { server.removeLast() }
-        guard let url = URLComponents(string: server), url.scheme == "https" || url.scheme == "http", url.host != nil
+        guard let url = URLComponents(string: server), url.scheme == "https" || url.scheme == "http",
+            url.host != nil
         else {
             throw KubeConfigError(
                 .invalidField, source: path, context: contextName, field: "\(clusterField).server",
@@ -187,13 +194,19 @@ public struct KubeConfiguration: Sendable {
         tls.serverName = cluster.tlsServerName.flatMap { $0.isEmpty ? nil : $0 }
         if let data = cluster.certificateAuthorityData, !data.isEmpty {
             tls.trust = .caData(
-                try decodeBase64(data, source: path, context: contextName, field: "\(clusterField).certificate-authority-data"))
+                try decodeBase64(
+                    data, source: path, context: contextName,
+                    field: "\(clusterField).certificate-authority-data"))
         } else if let file = cluster.certificateAuthority, !file.isEmpty {
             let resolved = resolve(file)
             // Read it now so that a wrong path is reported here, naming the field, not as a TLS failure later.
             tls.trust = .caData(
-                try readFile(resolved, source: path, context: contextName, field: "\(clusterField).certificate-authority",
-                    hint: "fix the path (relative paths are relative to the kubeconfig's directory) or use certificate-authority-data"))
+                try readFile(
+                    resolved, source: path, context: contextName,
+                    field: "\(clusterField).certificate-authority",
+                    hint:
+                        "fix the path (relative paths are relative to the kubeconfig's directory) or use certificate-authority-data"
+                ))
         }
 
         var credentials = Credentials()
@@ -225,11 +238,14 @@ public struct KubeConfiguration: Sendable {
             if let file, !file.isEmpty {
                 return try readFile(
                     resolve(file), source: path, context: context, field: "\(field).\(name)",
-                    hint: "fix the path (relative paths are relative to the kubeconfig's directory) or use \(name)-data")
+                    hint:
+                        "fix the path (relative paths are relative to the kubeconfig's directory) or use \(name)-data"
+                )
             }
             return nil
         }
-        let certificate = try pem(data: user.clientCertificateData, file: user.clientCertificate, name: "client-certificate")
+        let certificate = try pem(
+            data: user.clientCertificateData, file: user.clientCertificate, name: "client-certificate")
         let key = try pem(data: user.clientKeyData, file: user.clientKey, name: "client-key")
         switch (certificate, key) {
         case (let certificate?, let key?):
@@ -262,7 +278,8 @@ public struct KubeConfiguration: Sendable {
             let apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1"
             guard ExecPluginConfiguration.supportedAPIVersions.contains(apiVersion) else {
                 throw KubeConfigError(
-                    .unsupportedAuthentication, source: path, context: context, field: "\(field).exec.apiVersion",
+                    .unsupportedAuthentication, source: path, context: context,
+                    field: "\(field).exec.apiVersion",
                     reason: "\(apiVersion) is not supported",
                     hint: "use client.authentication.k8s.io/v1 or v1beta1")
             }
@@ -318,8 +335,10 @@ public struct KubeConfiguration: Sendable {
         }
         if let decoding = error as? DecodingError {
             switch decoding {
-            case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-                let path = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c),
+                .dataCorrupted(let c):
+                let path = c.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(
+                    separator: ".")
                 return path.isEmpty ? c.debugDescription : "\(path): \(c.debugDescription)"
             @unknown default: break
             }

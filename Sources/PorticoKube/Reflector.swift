@@ -279,7 +279,9 @@ private final class WatchSession<R: KubeResource>: Sendable {
                         return
                     }
                     reflector.apply(event)
-                    if let version = event.resourceVersion, !version.isEmpty { state.resourceVersion = version }
+                    if let version = event.resourceVersion, !version.isEmpty {
+                        state.resourceVersion = version
+                    }
                 }
             } catch let error as WatchFrameError {
                 state.failure = error

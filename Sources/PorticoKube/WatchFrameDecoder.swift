@@ -51,9 +51,13 @@ struct WatchFrameDecoder: Sendable {
     /// Forgets an incomplete line, for a new connection.
     mutating func reset() { pending.removeAll() }
 
-    private func emit(_ line: UnsafeRawBufferPointer, _ frame: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+    private func emit(_ line: UnsafeRawBufferPointer, _ frame: (UnsafeRawBufferPointer) throws -> Void)
+        rethrows
+    {
         var line = line[...]
-        while let last = line.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") { line = line.dropLast() }
+        while let last = line.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") {
+            line = line.dropLast()
+        }
         guard !line.isEmpty else { return }
         try frame(UnsafeRawBufferPointer(rebasing: line))
     }
@@ -63,5 +67,7 @@ struct WatchFrameDecoder: Sendable {
 struct WatchFrameError: Error, Sendable, CustomStringConvertible {
     var byteCount: Int
     var limit: Int
-    var description: String { "watch event line of \(byteCount) bytes exceeds \(limit) bytes without a newline" }
+    var description: String {
+        "watch event line of \(byteCount) bytes exceeds \(limit) bytes without a newline"
+    }
 }

@@ -53,7 +53,8 @@ struct StoreSummary: Equatable, CustomStringConvertible {
         }
         versions = [
             "ingresses.networking.k8s.io": summarize(state.ingresses), "services": summarize(state.services),
-            "secrets": summarize(state.secrets), "ingressclasses.networking.k8s.io": summarize(state.ingressClasses),
+            "secrets": summarize(state.secrets),
+            "ingressclasses.networking.k8s.io": summarize(state.ingressClasses),
         ]
     }
 
@@ -75,7 +76,9 @@ struct StoreSummary: Equatable, CustomStringConvertible {
             var resources: Resources
         }
         let state = try JSONDecoder().decode(State.self, from: body).resources
-        func sorted<R: KubeResource>(_ items: [R]?) -> [R] { (items ?? []).sorted { $0.cacheKey < $1.cacheKey } }
+        func sorted<R: KubeResource>(_ items: [R]?) -> [R] {
+            (items ?? []).sorted { $0.cacheKey < $1.cacheKey }
+        }
         let cluster = ClusterState(
             ingresses: sorted(state.ingresses), services: sorted(state.services),
             ingressClasses: sorted(state.ingressClasses), secrets: sorted(state.secrets))
@@ -121,7 +124,9 @@ struct ClusterChurn {
     let namespaces: [String]
     let namesPerKind: Int
 
-    init(admin: KubeClient, seed: UInt64, namespaces: [String] = ["default", "team-a"], namesPerKind: Int = 40) {
+    init(
+        admin: KubeClient, seed: UInt64, namespaces: [String] = ["default", "team-a"], namesPerKind: Int = 40
+    ) {
         self.admin = admin
         self.random = SplitMix64(seed: seed)
         self.namespaces = namespaces
@@ -130,7 +135,8 @@ struct ClusterChurn {
 
     mutating func step(_ i: Int) async throws {
         let kind = ["ingress", "service", "secret", "class"][Int.random(in: 0..<4, using: &random)]
-        let namespace = kind == "class" ? nil : namespaces[Int.random(in: 0..<namespaces.count, using: &random)]
+        let namespace =
+            kind == "class" ? nil : namespaces[Int.random(in: 0..<namespaces.count, using: &random)]
         let name = "\(kind)-\(Int.random(in: 0..<namesPerKind, using: &random))"
         let key = "\(namespace ?? "")/\(name)"
         let exists = present[kind, default: []].contains(key)
@@ -144,22 +150,30 @@ struct ClusterChurn {
         case ("secret", _, true): try await admin.delete(Secret.self, namespace: namespace, name: name)
         case ("class", _, true): try await admin.delete(IngressClass.self, name: name)
         case ("ingress", false, _):
-            let path = HTTPIngressPath(path: "/\(i)", backend: .service("web", port: ServiceBackendPort(number: 80)))
+            let path = HTTPIngressPath(
+                path: "/\(i)", backend: .service("web", port: ServiceBackendPort(number: 80)))
             _ = try await admin.create(
-                Ingress(metadata: meta, spec: IngressSpec(rules: [IngressRule(host: "h\(i).example", paths: [path])])))
+                Ingress(
+                    metadata: meta,
+                    spec: IngressSpec(rules: [IngressRule(host: "h\(i).example", paths: [path])])))
         case ("ingress", true, _):
-            let patch = #"{"metadata":{"labels":{"op":"\#(i)"}},"spec":{"rules":[{"host":"u\#(i).example"}]}}"#
-            let _: Ingress = try await admin.mergePatch(Ingress.self, namespace: namespace, name: name, json: Data(patch.utf8))
+            let patch =
+                #"{"metadata":{"labels":{"op":"\#(i)"}},"spec":{"rules":[{"host":"u\#(i).example"}]}}"#
+            let _: Ingress = try await admin.mergePatch(
+                Ingress.self, namespace: namespace, name: name, json: Data(patch.utf8))
         case ("service", false, _):
-            _ = try await admin.create(Service(metadata: meta, spec: ServiceSpec(ports: [ServicePort(port: 80 + i % 100)])))
+            _ = try await admin.create(
+                Service(metadata: meta, spec: ServiceSpec(ports: [ServicePort(port: 80 + i % 100)])))
         case ("service", true, _):
-            let _: Service = try await admin.mergePatch(Service.self, namespace: namespace, name: name, json: labelPatch)
+            let _: Service = try await admin.mergePatch(
+                Service.self, namespace: namespace, name: name, json: labelPatch)
         case ("secret", false, _):
             _ = try await admin.create(
                 Secret(metadata: meta, type: "Opaque", data: ["k": Data("v\(i)".utf8).base64EncodedString()]))
         case ("secret", true, _):
             let patch = #"{"data":{"k":"\#(Data("w\(i)".utf8).base64EncodedString())"}}"#
-            let _: Secret = try await admin.mergePatch(Secret.self, namespace: namespace, name: name, json: Data(patch.utf8))
+            let _: Secret = try await admin.mergePatch(
+                Secret.self, namespace: namespace, name: name, json: Data(patch.utf8))
         case ("class", false, _):
             _ = try await admin.create(
                 IngressClass(metadata: meta, spec: IngressClassSpec(controller: "portico.dev/c\(i)")))

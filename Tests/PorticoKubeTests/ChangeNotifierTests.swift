@@ -51,25 +51,33 @@ import Testing
     }
 
     @Test func apiErrorDecodesTheStatusAndSaysWhatToDo() {
-        let body = #"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"ingresses.networking.k8s.io is forbidden: User \"system:serviceaccount:ingress:portico\" cannot list resource \"ingresses\" in API group \"networking.k8s.io\" at the cluster scope","reason":"Forbidden","details":{"kind":"ingresses","group":"networking.k8s.io"},"code":403}"#
+        let body =
+            #"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"ingresses.networking.k8s.io is forbidden: User \"system:serviceaccount:ingress:portico\" cannot list resource \"ingresses\" in API group \"networking.k8s.io\" at the cluster scope","reason":"Forbidden","details":{"kind":"ingresses","group":"networking.k8s.io"},"code":403}"#
         let error = KubeAPIError(
             response: HTTPResponse(status: 403, headers: [:], body: Data(body.utf8)),
             operation: "list ingresses.networking.k8s.io at the cluster scope")
         #expect(error.code == 403 && error.reason == "Forbidden")
         #expect(
             error.description
-                == #"403 Forbidden: ingresses.networking.k8s.io is forbidden: User "system:serviceaccount:ingress:portico" cannot list resource "ingresses" in API group "networking.k8s.io" at the cluster scope (list ingresses.networking.k8s.io at the cluster scope); grant it in the ClusterRole (see rc.yaml)"#)
+                == #"403 Forbidden: ingresses.networking.k8s.io is forbidden: User "system:serviceaccount:ingress:portico" cannot list resource "ingresses" in API group "networking.k8s.io" at the cluster scope (list ingresses.networking.k8s.io at the cluster scope); grant it in the ClusterRole (see rc.yaml)"#
+        )
         let throttled = KubeAPIError(
-            response: HTTPResponse(status: 429, headers: ["retry-after": "3"], body: Data("busy".utf8)), operation: "x")
+            response: HTTPResponse(status: 429, headers: ["retry-after": "3"], body: Data("busy".utf8)),
+            operation: "x")
         #expect(throttled.retryAfterSeconds == 3 && throttled.isTransient && throttled.message == "busy")
     }
 
     @Test func resourcePaths() {
-        #expect(PorticoKube.Event.resourceType.path(namespace: "a", name: "b") == "/api/v1/namespaces/a/events/b")
-        #expect(Lease.resourceType.path(namespace: "kube-system") == "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")
+        #expect(
+            PorticoKube.Event.resourceType.path(namespace: "a", name: "b") == "/api/v1/namespaces/a/events/b")
+        #expect(
+            Lease.resourceType.path(namespace: "kube-system")
+                == "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases")
         #expect(
             IngressClass.resourceType.path(namespace: "ignored", name: "nginx")
                 == "/apis/networking.k8s.io/v1/ingressclasses/nginx")
-        #expect(KubeClient.queryString([("labelSelector", "app in (a,b),x!=y")]) == "?labelSelector=app%20in%20(a%2Cb)%2Cx!%3Dy")
+        #expect(
+            KubeClient.queryString([("labelSelector", "app in (a,b),x!=y")])
+                == "?labelSelector=app%20in%20(a%2Cb)%2Cx!%3Dy")
     }
 }

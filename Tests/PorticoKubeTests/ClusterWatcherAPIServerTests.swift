@@ -24,7 +24,8 @@ import TestSupport
     @Test func cacheStaysEqualToTheServerThroughChurnAndFaults() async throws {
         let server = try TestAPIServer(Self.serverOptions())
         let admin = try APIServerClients.admin(for: server)
-        let watcher = ClusterWatcher(client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
+        let watcher = ClusterWatcher(
+            client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
         var churn = ClusterChurn(admin: admin, seed: 0x5EED_2026)
         let operations = Self.soakOperations
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -60,7 +61,8 @@ import TestSupport
     @Test func changesWakeTheConsumer() async throws {
         let server = try TestAPIServer(Self.serverOptions())
         let admin = try APIServerClients.admin(for: server)
-        let watcher = ClusterWatcher(client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
+        let watcher = ClusterWatcher(
+            client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()
@@ -68,13 +70,15 @@ import TestSupport
             // The first element comes at once: the initial lists are a change from nothing.
             let start = await changes.next() ?? 0
             #expect(start > 0)
-            _ = try await admin.create(Service(metadata: ObjectMeta(name: "a", namespace: "default"), spec: ServiceSpec()))
+            _ = try await admin.create(
+                Service(metadata: ObjectMeta(name: "a", namespace: "default"), spec: ServiceSpec()))
             let first = await changes.next()
             #expect((first ?? 0) > start)
             #expect(watcher.snapshot().services.map(\.metadata.name) == ["a"])
             // A burst of 50 writes wakes the consumer far fewer than 50 times.
             for i in 0..<50 {
-                _ = try await admin.create(Service(metadata: ObjectMeta(name: "b\(i)", namespace: "default"), spec: ServiceSpec()))
+                _ = try await admin.create(
+                    Service(metadata: ObjectMeta(name: "b\(i)", namespace: "default"), spec: ServiceSpec()))
             }
             var wakeUps = 0
             while watcher.snapshot().services.count < 51 {
@@ -91,9 +95,12 @@ import TestSupport
         let admin = try APIServerClients.admin(for: server)
         let watcher = ClusterWatcher(
             client: try APIServerClients.client(for: server),
-            scope: .init(namespace: "team-a", labelSelector: "app=web"), settings: APIServerClients.quickSettings)
+            scope: .init(namespace: "team-a", labelSelector: "app=web"),
+            settings: APIServerClients.quickSettings)
         func service(_ name: String, _ namespace: String, _ app: String) -> Service {
-            Service(metadata: ObjectMeta(name: name, namespace: namespace, labels: ["app": app]), spec: ServiceSpec())
+            Service(
+                metadata: ObjectMeta(name: name, namespace: namespace, labels: ["app": app]),
+                spec: ServiceSpec())
         }
         _ = try await admin.create(service("in", "team-a", "web"))
         _ = try await admin.create(service("other-label", "team-a", "db"))
@@ -106,9 +113,12 @@ import TestSupport
             _ = try await admin.create(service("later-db", "team-a", "db"))
             // Relabelling moves an object out of the selection: the watch sends DELETED.
             let _: Service = try await admin.mergePatch(
-                Service.self, namespace: "team-a", name: "in", json: Data(#"{"metadata":{"labels":{"app":"db"}}}"#.utf8))
+                Service.self, namespace: "team-a", name: "in",
+                json: Data(#"{"metadata":{"labels":{"app":"db"}}}"#.utf8))
             let deadline = ContinuousClock.now + .seconds(10)
-            while watcher.snapshot().services.map(\.metadata.name) != ["later"] && ContinuousClock.now < deadline {
+            while watcher.snapshot().services.map(\.metadata.name) != ["later"]
+                && ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(watcher.snapshot().services.map(\.metadata.name) == ["later"])
@@ -140,13 +150,15 @@ import TestSupport
             - name: rotating
               user: {tokenFile: token}
             """)
-        let client = KubeClient(configuration: try APIServerClients.configuration(server, kubeconfig: kubeconfig))
+        let client = KubeClient(
+            configuration: try APIServerClients.configuration(server, kubeconfig: kubeconfig))
         let admin = try APIServerClients.admin(for: server)
         let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()
-            _ = try await admin.create(Service(metadata: ObjectMeta(name: "before", namespace: "default"), spec: ServiceSpec()))
+            _ = try await admin.create(
+                Service(metadata: ObjectMeta(name: "before", namespace: "default"), spec: ServiceSpec()))
             for round in 1...3 {
                 // Written beside and renamed over, as the kubelet's atomic writer does.
                 try directory.write("token.next", "rotated-token-\(round)\n")
@@ -154,7 +166,9 @@ import TestSupport
                 #expect(try await client.list(Service.self).items.contains { $0.metadata.name == "before" })
                 try await server.cutWatches(.close)
                 _ = try await admin.create(
-                    Service(metadata: ObjectMeta(name: "after-\(round)", namespace: "default"), spec: ServiceSpec()))
+                    Service(
+                        metadata: ObjectMeta(name: "after-\(round)", namespace: "default"),
+                        spec: ServiceSpec()))
                 try await server.compact()
             }
             let difference = try await waitUntilCacheMatchesServer(watcher, server)

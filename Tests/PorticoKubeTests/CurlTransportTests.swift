@@ -36,7 +36,8 @@ import TestSupport
     static func startTrickleServer(pause: Double, in dir: TemporaryDirectory) throws -> (ChildProcess, Int) {
         let port = try Ports.free()
         let script = try dir.write("trickle.py", trickleServer)
-        let server = try ChildProcess("/usr/bin/python3", [script.path, String(port), String(pause)], logDirectory: dir.url)
+        let server = try ChildProcess(
+            "/usr/bin/python3", [script.path, String(port), String(pause)], logDirectory: dir.url)
         try Ports.waitUntilListening(port, process: server)
         return (server, port)
     }
@@ -66,7 +67,9 @@ import TestSupport
         if chunks.count == 2 { #expect(chunks[1].0 - chunks[0].0 >= .milliseconds(300)) }
         var frames = WatchFrameDecoder()
         var lines: [String] = []
-        for (_, chunk) in chunks { lines += try frames.feed(chunk).map { String(decoding: $0, as: UTF8.self) } }
+        for (_, chunk) in chunks {
+            lines += try frames.feed(chunk).map { String(decoding: $0, as: UTF8.self) }
+        }
         #expect(lines == [#"{"first":1}"#, #"{"second":"✓"}"#])
     }
 
@@ -102,7 +105,8 @@ import TestSupport
         let port = try Ports.free()
         let transport = CurlTransport(tls: TLSSettings())
         let error = await #expect(throws: KubeTransportError.self) {
-            _ = try await transport.perform(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/api"), identity: nil)
+            _ = try await transport.perform(
+                HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/api"), identity: nil)
         }
         #expect(error?.code == .couldNotConnect)
         #expect(error?.isTransient == true)

@@ -20,9 +20,12 @@ import TestSupport
         let ingress = try await client.create(
             Ingress(
                 metadata: ObjectMeta(name: "web", namespace: "default"),
-                spec: IngressSpec(rules: [IngressRule(host: "web.example", paths: [HTTPIngressPath(path: "/", backend: backend)])])))
+                spec: IngressSpec(rules: [
+                    IngressRule(host: "web.example", paths: [HTTPIngressPath(path: "/", backend: backend)])
+                ])))
         var withStatus = ingress
-        withStatus.status = IngressStatus(loadBalancer: LoadBalancerStatus(ingress: [LoadBalancerIngress(ip: "192.0.2.10")]))
+        withStatus.status = IngressStatus(
+            loadBalancer: LoadBalancerStatus(ingress: [LoadBalancerIngress(ip: "192.0.2.10")]))
         let updatedStatus = try await client.updateStatus(withStatus)
         #expect(updatedStatus.status?.loadBalancer?.ingress?.first?.ip == "192.0.2.10")
 
@@ -46,28 +49,37 @@ import TestSupport
         #expect(try await client.update(fresh).spec.rules.first?.host == "other.example")
 
         let classes = try await client.create(
-            IngressClass(metadata: ObjectMeta(name: "portico"), spec: IngressClassSpec(controller: "portico.dev/ingress")))
+            IngressClass(
+                metadata: ObjectMeta(name: "portico"),
+                spec: IngressClassSpec(controller: "portico.dev/ingress")))
         #expect(classes.metadata.namespace == nil)
         #expect(try await client.list(IngressClass.self).items.map(\.metadata.name) == ["portico"])
 
         let secret = try await client.create(
-            Secret(metadata: ObjectMeta(name: "tls"), type: "kubernetes.io/tls", data: ["tls.crt": "Y2VydA==", "tls.key": "a2V5"]))
+            Secret(
+                metadata: ObjectMeta(name: "tls"), type: "kubernetes.io/tls",
+                data: ["tls.crt": "Y2VydA==", "tls.key": "a2V5"]))
         #expect(secret.data?["tls.crt"] == "Y2VydA==")
 
         let event = try await client.create(
             PorticoKube.Event(
                 metadata: ObjectMeta(name: "web.1"),
-                involvedObject: ObjectReference(apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace: "default", name: "web"),
+                involvedObject: ObjectReference(
+                    apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace: "default", name: "web"),
                 reason: "Sync", message: "configuration applied", source: EventSource(component: "portico")))
         #expect(try await client.get(PorticoKube.Event.self, name: event.metadata.name).reason == "Sync")
 
         var lease = try await client.create(
-            Lease(metadata: ObjectMeta(name: "portico-leader"), spec: LeaseSpec(holderIdentity: "pod-a", leaseDurationSeconds: 15)))
+            Lease(
+                metadata: ObjectMeta(name: "portico-leader"),
+                spec: LeaseSpec(holderIdentity: "pod-a", leaseDurationSeconds: 15)))
         lease.spec.holderIdentity = "pod-b"
         #expect(try await client.update(lease).spec.holderIdentity == "pod-b")
 
         try await client.delete(Service.self, name: "web")
-        let missing = await #expect(throws: KubeAPIError.self) { try await client.get(Service.self, name: "web") }
+        let missing = await #expect(throws: KubeAPIError.self) {
+            try await client.get(Service.self, name: "web")
+        }
         #expect(missing?.isNotFound == true)
         #expect(missing?.description.contains(#"services "web" not found"#) == true)
     }
@@ -75,8 +87,11 @@ import TestSupport
     @Test func pagedListIsComplete() async throws {
         let server = try TestAPIServer()
         let objects: [[String: Any]] = (0..<1234).map { i in
-            ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "svc-\(i)", "namespace": "default"],
-             "spec": ["ports": [["port": 80]]]]
+            [
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": ["name": "svc-\(i)", "namespace": "default"],
+                "spec": ["ports": [["port": 80]]],
+            ]
         }
         try await server.bulkCreate(objects)
         let client = try APIServerClients.client(for: server)
@@ -90,7 +105,8 @@ import TestSupport
 
     @Test func clientCertificateAuthentication() async throws {
         let server = try TestAPIServer()
-        let file = try server.writeKubeconfig(to: server.directory.file("cert-kubeconfig"), clientCertificate: true)
+        let file = try server.writeKubeconfig(
+            to: server.directory.file("cert-kubeconfig"), clientCertificate: true)
         let client = KubeClient(configuration: try APIServerClients.configuration(server, kubeconfig: file))
         #expect(try await client.list(Service.self).items.isEmpty)
     }
@@ -124,7 +140,8 @@ import TestSupport
         #expect(error?.code == 403)
         let text = error?.description ?? ""
         #expect(text.hasPrefix("403 Forbidden: ingresses.networking.k8s.io is forbidden"))
-        #expect(text.contains(#"User "system:serviceaccount:ingress:portico" cannot list resource "ingresses""#))
+        #expect(
+            text.contains(#"User "system:serviceaccount:ingress:portico" cannot list resource "ingresses""#))
         #expect(text.contains("at the cluster scope"))
         #expect(text.hasSuffix("; grant it in the ClusterRole (see rc.yaml)"))
 

@@ -67,12 +67,17 @@ import TestSupport
         let path = try dir.write(
             "config",
             Self.kubeconfig(
-                cluster: "server: https://10.0.0.1\ncertificate-authority-data: \(Self.base64(Self.caPEM))\ntls-server-name: kubernetes",
-                user: "client-certificate-data: \(Self.base64(Self.certPEM))\nclient-key-data: \(Self.base64(Self.keyPEM))"))
+                cluster:
+                    "server: https://10.0.0.1\ncertificate-authority-data: \(Self.base64(Self.caPEM))\ntls-server-name: kubernetes",
+                user:
+                    "client-certificate-data: \(Self.base64(Self.certPEM))\nclient-key-data: \(Self.base64(Self.keyPEM))"
+            ))
         let config = try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:])
         #expect(config.tls.trust == .caData(Data(Self.caPEM.utf8)))
         #expect(config.tls.serverName == "kubernetes")
-        #expect(config.credentials.identity == ClientIdentity(certificatePEM: Data(Self.certPEM.utf8), keyPEM: Data(Self.keyPEM.utf8)))
+        #expect(
+            config.credentials.identity
+                == ClientIdentity(certificatePEM: Data(Self.certPEM.utf8), keyPEM: Data(Self.keyPEM.utf8)))
         #expect(config.credentials.token == nil)
     }
 
@@ -128,8 +133,11 @@ import TestSupport
         let env = ["KUBECONFIG": "\(dir.path)/missing:\(second.path):\(third.path)", "HOME": dir.path]
         #expect(try KubeConfiguration.fromKubeconfig(environment: env).server == "https://second.example")
         // Without KUBECONFIG: ~/.kube/config.
-        try dir.write(".kube/config", Self.kubeconfig(cluster: "server: https://home.example", user: "token: t"))
-        #expect(try KubeConfiguration.fromKubeconfig(environment: ["HOME": dir.path]).server == "https://home.example")
+        try dir.write(
+            ".kube/config", Self.kubeconfig(cluster: "server: https://home.example", user: "token: t"))
+        #expect(
+            try KubeConfiguration.fromKubeconfig(environment: ["HOME": dir.path]).server
+                == "https://home.example")
     }
 
     @Test func noKubeconfigAnywhere() throws {
@@ -171,7 +179,8 @@ import TestSupport
         let dir = try TemporaryDirectory()
         let path = try dir.write(
             "config",
-            Self.kubeconfig(cluster: "server: https://10.0.0.1\ncertificate-authority: nope/ca.crt", user: "token: t"))
+            Self.kubeconfig(
+                cluster: "server: https://10.0.0.1\ncertificate-authority: nope/ca.crt", user: "token: t"))
         let error = #expect(throws: KubeConfigError.self) {
             try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:])
         }
@@ -195,10 +204,13 @@ import TestSupport
     @Test func invalidYAMLAndBase64() throws {
         let dir = try TemporaryDirectory()
         let bad = try dir.write("bad", "clusters: [ {")
-        #expect(throws: KubeConfigError.self) { try KubeConfiguration.fromKubeconfig(path: bad.path, environment: [:]) }
+        #expect(throws: KubeConfigError.self) {
+            try KubeConfiguration.fromKubeconfig(path: bad.path, environment: [:])
+        }
         let path = try dir.write(
             "config",
-            Self.kubeconfig(cluster: "server: https://10.0.0.1\ncertificate-authority-data: '!!!'", user: "token: t"))
+            Self.kubeconfig(
+                cluster: "server: https://10.0.0.1\ncertificate-authority-data: '!!!'", user: "token: t"))
         let error = #expect(throws: KubeConfigError.self) {
             try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:])
         }
@@ -286,7 +298,8 @@ import TestSupport
         // Expires at once (within the one-second early refresh): every request runs it again.
         _ = try Self.execPlugin(in: dir, lifetime: 0, apiVersion: "client.authentication.k8s.io/v1")
         let path = try Self.execKubeconfig(in: dir, apiVersion: "client.authentication.k8s.io/v1")
-        let provider = CredentialProvider(try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:]).credentials)
+        let provider = CredentialProvider(
+            try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:]).credentials)
         #expect(try await provider.authorization().token == "exec-token-1-arg1")
         #expect(try await provider.authorization().token == "exec-token-2-arg1")
         #expect(await provider.execRuns == 2)
@@ -300,7 +313,9 @@ import TestSupport
             "config",
             Self.kubeconfig(
                 cluster: "server: https://10.0.0.1",
-                user: "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(script.path)\n  installHint: install it"))
+                user:
+                    "exec:\n  apiVersion: client.authentication.k8s.io/v1\n  command: \(script.path)\n  installHint: install it"
+            ))
         let config = try KubeConfiguration.fromKubeconfig(path: path.path, environment: [:])
         let error = await #expect(throws: KubeConfigError.self) {
             try await CredentialProvider(config.credentials).authorization()
@@ -315,9 +330,13 @@ import TestSupport
             command: "x", arguments: [], environment: [], apiVersion: "client.authentication.k8s.io/v1",
             source: "config", context: "dev")
         #expect(throws: KubeConfigError.self) { try plugin.parse(Data("not json".utf8)) }
-        #expect(throws: KubeConfigError.self) { try plugin.parse(Data(#"{"kind":"ExecCredential","status":{}}"#.utf8)) }
+        #expect(throws: KubeConfigError.self) {
+            try plugin.parse(Data(#"{"kind":"ExecCredential","status":{}}"#.utf8))
+        }
         let credential = try plugin.parse(
-            Data(#"{"kind":"ExecCredential","status":{"clientCertificateData":"C","clientKeyData":"K","expirationTimestamp":"2030-01-01T00:00:00.5Z"}}"#.utf8))
+            Data(
+                #"{"kind":"ExecCredential","status":{"clientCertificateData":"C","clientKeyData":"K","expirationTimestamp":"2030-01-01T00:00:00.5Z"}}"#
+                    .utf8))
         #expect(credential.identity == ClientIdentity(certificatePEM: Data("C".utf8), keyPEM: Data("K".utf8)))
         #expect(credential.expiry != nil)
     }

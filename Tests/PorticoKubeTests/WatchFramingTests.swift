@@ -106,7 +106,9 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test func overlongLineIsAnError() throws {
         var decoder = WatchFrameDecoder(maxFrameBytes: 100)
-        #expect(throws: WatchFrameError.self) { _ = try decoder.feed(Data(repeating: UInt8(ascii: "x"), count: 101)) }
+        #expect(throws: WatchFrameError.self) {
+            _ = try decoder.feed(Data(repeating: UInt8(ascii: "x"), count: 101))
+        }
     }
 
     @Test func unknownEventTypeIsKeptAsUnknown() throws {
