@@ -72,29 +72,28 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         } catch {
             throw self.error(.execPluginFailed, "could not start (\(KubeConfiguration.reason(error)))")
         }
-        // Read both pipes before waiting, so a chatty plugin cannot block on a full pipe.
-        let errors = Mutex(Data())
-        let errorReader = Thread {
-            let data = stderr.fileHandleForReading.readDataToEndOfFile(); errors.withLock { $0 = data }
-        }
-        errorReader.start()
+        // Read both pipes on threads of their own, so that a chatty plugin cannot block on a full
+        // pipe and a hung one cannot block us past the deadline.
+        let output = PipeReader(stdout.fileHandleForReading)
+        let errors = PipeReader(stderr.fileHandleForReading)
         let deadline = ContinuousClock.now + timeout
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
         while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }
         if process.isRunning {
             process.terminate()
+            usleep(100_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw self.error(.execPluginFailed, "did not finish within \(timeout.seconds) s")
         }
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            usleep(10_000)
-            let message = String(decoding: errors.withLock { $0 }.prefix(500), as: UTF8.self)
+            let message = String(decoding: errors.data(waitingAtMost: .seconds(1)).prefix(500), as: UTF8.self)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             throw self.error(
                 .execPluginFailed,
                 "exited with status \(process.terminationStatus)" + (message.isEmpty ? "" : ": \(message)"))
         }
-        return try parse(output)
+        // A background child of the plugin may hold the pipe open; its output is complete at exit.
+        return try parse(output.data(waitingAtMost: .seconds(5)))
     }
 
     func parse(_ output: Data) throws(KubeConfigError) -> Credential {
@@ -172,5 +171,27 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+private final class PipeReader: Sendable {
+    private let state = Mutex<Data?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        let thread = Thread { [self] in
+            let data = handle.readDataToEndOfFile()
+            state.withLock { $0 = data }
+            done.signal()
+        }
+        thread.name = "portico-exec-pipe"
+        thread.start()
+    }
+
+    /// What was read, once the writer closed the pipe, or nothing after `timeout`.
+    func data(waitingAtMost timeout: Duration) -> Data {
+        _ = done.wait(timeout: .now() + .milliseconds(Int(timeout.milliseconds)))
+        return state.withLock { $0 } ?? Data()
     }
 }

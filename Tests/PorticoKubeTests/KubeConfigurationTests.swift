@@ -325,6 +325,23 @@ import TestSupport
         #expect(error?.description.contains("please log in first") == true)
     }
 
+    @Test func hungExecPluginTimesOut() async throws {
+        let dir = try TemporaryDirectory()
+        let script = try dir.write("hang", "#!/bin/sh\nexec sleep 3600\n")
+        chmod(script.path, 0o755)
+        let plugin = ExecPluginConfiguration(
+            command: script.path, arguments: [], environment: [],
+            apiVersion: "client.authentication.k8s.io/v1",
+            source: "config", context: "dev")
+        let started = ContinuousClock.now
+        let error = await #expect(throws: KubeConfigError.self) {
+            try await plugin.run(timeout: .milliseconds(500))
+        }
+        #expect(error?.code == .execPluginFailed)
+        #expect(error?.description.contains("did not finish") == true)
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test func execPluginGarbageOutput() throws {
         let plugin = ExecPluginConfiguration(
             command: "x", arguments: [], environment: [], apiVersion: "client.authentication.k8s.io/v1",
