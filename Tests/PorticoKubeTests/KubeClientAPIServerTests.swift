@@ -122,6 +122,21 @@ import TestSupport
         #expect(error?.description.contains("certificate-authority") == true)
     }
 
+    @Test func tlsServerNameIsVerifiedInsteadOfTheAddress() async throws {
+        let server = try TestAPIServer()
+        var configuration = try APIServerClients.configuration(server)
+        configuration.tls.serverName = "localhost"
+        #expect(try await KubeClient(configuration: configuration).list(Service.self).items.isEmpty)
+        configuration.tls.serverName = "kubernetes.example"
+        let error = await #expect(throws: KubeTransportError.self) {
+            try await KubeClient(configuration: configuration).list(Service.self)
+        }
+        #expect(error?.code == .tls)
+        // Skipping verification is possible, but only when configured.
+        configuration.tls = TLSSettings(trust: .system, insecureSkipVerify: true)
+        #expect(try await KubeClient(configuration: configuration).list(Service.self).items.isEmpty)
+    }
+
     @Test func unauthorizedDecodesTheStatus() async throws {
         let server = try TestAPIServer()
         let file = try server.writeKubeconfig(to: server.directory.file("bad"), token: "not-a-token")
