@@ -85,5 +85,9 @@ let package = Package(
             name: "PorticoControllerTests",
             dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]
         ),
+
+        // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
+        .executableTarget(
+            name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport"], path: "Benchmarks/KubeBench"),
     ]
 )
