@@ -92,7 +92,16 @@ cat <<EOF
 - nginx's compiled-in error log (/var/log/nginx/error.log -> /dev/stderr) under a read-only root;
 - the pod: kubelet probes, RBAC against an API server, downward-API env, hostPort binding.
 EOF
-if ! "$binary" run --help >/dev/null 2>&1; then
-  echo "- \`portico run\` is not in this build yet: its flags in rc.yaml are unchecked."
+
+# rc.yaml's args against `portico run --help`, once the binary has the run command.
+flags=$(grep -oE '^ +- --[a-z0-9-]+' "$root/rc.yaml" | sed 's/^ *- //' | sort -u)
+if "$binary" --help 2>/dev/null | grep -qE '^ +run( |$)'; then
+  help=$("$binary" run --help 2>&1)
+  for flag in $flags; do
+    if grep -qE -- "$flag([^a-z0-9-]|\$)" <<<"$help"; then echo "PASS rc.yaml arg $flag: portico run knows it"
+    else echo "FAIL rc.yaml arg $flag: not in \`portico run --help\`"; status=1; fi
+  done
+else
+  echo "- \`portico run\` is not in this build yet: rc.yaml's args ($(echo $flags)) are unchecked."
 fi
 exit $status
