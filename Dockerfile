@@ -33,15 +33,13 @@ FROM debian:bookworm-slim
 #   (OpenSSL, nghttp2, GSSAPI, LDAP, ...) come along as its dependencies.
 # ca-certificates: trust for HTTPS to anything besides the API server, whose CA is the
 #   service account's ca.crt.
-# The error log nginx opens before reading its config goes to stderr, because the root
-# filesystem is read-only in the pod. /var/run/portico is the runtime dir (nginx.conf, pid,
-# temporary files); rc.yaml mounts an emptyDir over it.
+# /var/run/portico is the runtime dir (nginx.conf, pid, logs if any, temporary files) and the
+# only place anything writes: rc.yaml mounts an emptyDir there over a read-only root. Debian's
+# nginx logs to stderr until it has read its config (built with --error-log-path=stderr).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         nginx libcurl4 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && ln -sf /dev/stderr /var/log/nginx/error.log \
-    && ln -sf /dev/stdout /var/log/nginx/access.log \
     && mkdir -p /var/run/portico
 COPY --from=build /out/portico /usr/local/bin/portico
 

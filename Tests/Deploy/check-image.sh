@@ -12,11 +12,13 @@
 #     image contains: apt-get --simulate computes the runtime stage's packages with all their
 #     dependencies, and the bookworm-slim base (Essential + Priority required + apt);
 # (b) the entrypoint, nginx, the runtime stage's RUN commands and the worker user exist after
-#     installing those packages; as root, nginx starts with exactly rc.yaml's capabilities
-#     (setpriv), serves, runs its workers as the rc.yaml --nginx-user, reloads and stops;
+#     installing those packages; nginx writes nothing outside its prefix; as root, nginx starts
+#     with exactly rc.yaml's capabilities (setpriv) on a read-only root with only the runtime dir
+#     writable (unshare), serves, runs its workers as rc.yaml's --nginx-user, reloads and stops,
+#     and fails without CHOWN;
 # (c) hadolint-like pattern checks of the Dockerfile and its agreement with rc.yaml.
-# Needs: Debian 12 with apt, dpkg, ldd, python3; for the nginx run also root, setpriv, curl and
-# nginx installed (scripts/install-deps installs nginx-light, which brings the same nginx).
+# Needs: Debian 12 with apt, dpkg, ldd, python3; for the nginx run also root, setpriv, unshare,
+# curl and nginx installed (scripts/install-deps installs nginx-light, which brings the same nginx).
 # Exit status: 0 when every check that ran passed, 1 otherwise.
 set -euo pipefail
 
@@ -89,7 +91,6 @@ cat <<EOF
 - docker build itself: pulling swift:6.3-bookworm and debian:bookworm-slim, BuildKit's cache
   mount, and the real contents of bookworm-slim (approximated above by apt's own resolution);
 - the binary was built with this machine's toolchain ($("${SWIFT:-/opt/swift/usr/bin/swift}" --version 2>/dev/null | head -1 || echo unknown)), not inside the build image;
-- nginx's compiled-in error log (/var/log/nginx/error.log -> /dev/stderr) under a read-only root;
 - the pod: kubelet probes, RBAC against an API server, downward-API env, hostPort binding.
 EOF
 

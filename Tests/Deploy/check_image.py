@@ -203,12 +203,27 @@ def check_commands(instructions, runtime_stage, image_set, entrypoint, nginx_use
     else:
         report("FAIL", "nginx worker user %s" % nginx_user, "not a base-passwd user; create it in the Dockerfile")
 
-    for path, why in (("/var/log/nginx", "ln -sf targets"),):
-        owners = run(["dpkg", "-S", path]).stdout.split(":")[0].split(", ")
-        if any(o.strip() in image_set for o in owners):
-            report("PASS", path, "created by %s (%s)" % (", ".join(owners), why))
+
+
+def check_nginx_paths(binary):
+    """Under a read-only root, nginx must write nothing outside its prefix (the runtime dir)."""
+    configure = run(["/usr/sbin/nginx", "-V"]).stderr
+    paths = dict(re.findall(r"--([a-z-]+-path)=(\S+)", configure))
+    if paths.get("error-log-path") == "stderr":
+        report("PASS", "nginx --error-log-path=stderr", "nothing is written before the config is read")
+    else:
+        report("FAIL", "nginx --error-log-path=%s" % paths.get("error-log-path"),
+               "nginx opens it before reading nginx.conf; on a read-only root, link it to /dev/stderr in the Dockerfile")
+    rendered = run([binary, "render", "--resolver", "127.0.0.1", "-f", "-"], input="").stdout
+    for option, value in sorted(paths.items()):
+        m = re.match(r"http-([a-z-]+)-temp-path", option)
+        if not m:
+            continue
+        directive = {"client-body": "client_body"}.get(m.group(1), m.group(1)) + "_temp_path"
+        if re.search(r"^\s*%s\s+[^/\s]" % directive, rendered, re.M):
+            report("PASS", "%s" % directive, "set relative to the runtime dir, not nginx's built-in %s" % value)
         else:
-            report("FAIL", path, "no package in the image creates it (%s)" % why)
+            report("FAIL", "%s" % directive, "not set (or absolute) in the rendered config: nginx would create %s on the read-only root" % value)
 
 
 def free_low_port():
@@ -238,6 +253,12 @@ def nginx_run(binary, examples, capabilities, nginx_user, allowed):
     if port is None:
         report("SKIP", "nginx run", "no free port below 1024 on 127.0.0.1")
         return
+    probe = run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                 "mount -o remount,bind,ro / && ! touch /.portico-ro-probe 2>/dev/null"]) if shutil.which("unshare") else None
+    read_only_root = probe is not None and probe.returncode == 0
+    if not read_only_root:
+        report("SKIP", "read-only root filesystem", "cannot remount / read-only in a mount namespace here; nginx runs on a writable root")
+    where = " on a read-only root" if read_only_root else ""
 
     def attempt(caps, label, expect_ok):
         prefix = tempfile.mkdtemp(prefix="portico-image-")
@@ -254,6 +275,10 @@ def nginx_run(binary, examples, capabilities, nginx_user, allowed):
             capset = ",".join(["-all"] + ["+" + c.lower() for c in caps])
             command = ["setpriv", "--inh-caps=" + capset, "--bounding-set=" + capset, "--no-new-privs", "--",
                        "/usr/sbin/nginx", "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-g", "daemon off;"]
+            if read_only_root:
+                # Like the pod: the root filesystem read-only, only the runtime dir writable.
+                command = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                           'mount --bind "$0" "$0" && mount -o remount,bind,ro / && exec "$@"', prefix] + command
             nginx = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             deadline = time.time() + 5
             code = None
@@ -297,10 +322,10 @@ def nginx_run(binary, examples, capabilities, nginx_user, allowed):
         finally:
             shutil.rmtree(prefix, ignore_errors=True)
 
-    attempt(capabilities, "nginx with capabilities %s" % ",".join(capabilities), True)
+    attempt(capabilities, "nginx%s with capabilities %s" % (where, ",".join(capabilities)), True)
     for dropped in capabilities:
         if dropped == "CHOWN":
-            attempt([c for c in capabilities if c != dropped], "nginx without %s" % dropped, False)
+            attempt([c for c in capabilities if c != dropped], "nginx%s without %s" % (where, dropped), False)
 
 
 def check_lint(text, instructions, runtime_stage, rc_text, rc_caps):
@@ -406,6 +431,8 @@ def main():
     else:
         report("SKIP", "(a) shared libraries", "no binary given")
     check_commands(instructions, runtime_stage, image_set, entrypoint, nginx_user)
+    if args.binary:
+        check_nginx_paths(args.binary)
     if args.binary:
         nginx_run(args.binary, os.path.join(args.root, "examples"), rc_caps, nginx_user, not args.no_nginx_run)
     check_lint(text, instructions, runtime_stage, rc_text, rc_caps)
