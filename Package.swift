@@ -47,8 +47,9 @@ let package = Package(
         .target(
             name: "PorticoCLI",
             dependencies: [
-                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
+                "PorticoHealth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "portico", dependencies: ["PorticoCLI"]),
