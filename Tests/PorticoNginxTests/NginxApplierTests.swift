@@ -62,6 +62,24 @@ import TestSupport
         #expect(leftovers == [])
     }
 
+    @Test func aFirstConfigNginxRefusesFailsFastWithNginxsMessage() throws {
+        let dir = try TemporaryDirectory("portico-nginx")
+        let statusPort = try Ports.free(), httpPort = try Ports.free()
+        let applier = NginxApplier(
+            nginx: NginxProcess(runtimeDirectory: dir.path), statusPort: statusPort, confirmTimeout: 30)
+        let started = Date()
+        #expect {
+            try applier.start(
+                config: Self.config(generation: 1, statusPort: statusPort, httpPort: httpPort, extra: "bogus on;"),
+                generation: 1)
+        } throws: { error in
+            guard let e = error as? NginxError else { return false }
+            return e.code == .startFailed && e.nginxOutput.contains("unknown directive \"bogus\"")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(!applier.nginx.isRunning)
+    }
+
     @Test func gracefulStopEndsTheProcess() throws {
         let dir = try TemporaryDirectory("portico-nginx")
         let statusPort = try Ports.free(), httpPort = try Ports.free()
