@@ -38,6 +38,25 @@ let server = try TestAPIServer(
         return options
     }())
 
+/// Stops the server and removes its directory (globals are not deinitialized at exit).
+func shutDown() {
+    server.stop()
+    try? FileManager.default.removeItem(at: server.directory.url)
+}
+
+// Interrupted (Ctrl-C, `timeout`): stop the server child before leaving.
+signal(SIGINT, SIG_IGN)
+signal(SIGTERM, SIG_IGN)
+let interruptSources = [SIGINT, SIGTERM].map { number in
+    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+    source.setEventHandler {
+        shutDown()
+        exit(130)
+    }
+    source.resume()
+    return source
+}
+
 do {
     // Setup through the admin listener, in bulk.
     func objects(_ count: Int, _ make: (Int) -> [String: Any]) -> [[[String: Any]]] {
@@ -161,7 +180,8 @@ do {
     }
 } catch {
     say("portico-kube-bench failed: \(error)")
-    server.stop()
+    shutDown()
     exit(1)
 }
-server.stop()
+shutDown()
+interruptSources.forEach { $0.cancel() }

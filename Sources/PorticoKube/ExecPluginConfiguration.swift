@@ -51,26 +51,39 @@ struct ExecPluginConfiguration: Sendable, Equatable {
     }
 
     private func runBlocking(timeout: Duration) throws(KubeConfigError) -> Credential {
-        let process = Process()
-        if command.contains("/") {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [command] + arguments
-        }
         var env = ProcessInfo.processInfo.environment
         for (name, value) in environment { env[name] = value }
         env["KUBERNETES_EXEC_INFO"] = execInfo
-        process.environment = env
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw self.error(.execPluginFailed, "could not start (\(KubeConfiguration.reason(error)))")
+        var attempt = 0
+        var started: (process: Process, stdout: Pipe, stderr: Pipe)?
+        while started == nil {
+            let process = Process()
+            if command.contains("/") {
+                process.executableURL = URL(fileURLWithPath: command)
+                process.arguments = arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                process.arguments = [command] + arguments
+            }
+            process.environment = env
+            let stdout = Pipe(), stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            process.standardInput = FileHandle.nullDevice
+            do {
+                try process.run()
+                started = (process, stdout, stderr)
+            } catch  where Self.isTextFileBusy(error) && attempt < 5 {
+                // The plugin was just (re)installed and another process still holds it open for
+                // writing; that passes within milliseconds.
+                attempt += 1
+                usleep(50_000)
+            } catch {
+                throw self.error(.execPluginFailed, "could not start (\(KubeConfiguration.reason(error)))")
+            }
+        }
+        guard let (process, stdout, stderr) = started else {
+            throw self.error(.execPluginFailed, "could not start")
         }
         // Read both pipes on threads of their own, so that a chatty plugin cannot block on a full
         // pipe and a hung one cannot block us past the deadline.
@@ -94,6 +107,13 @@ struct ExecPluginConfiguration: Sendable, Equatable {
         }
         // A background child of the plugin may hold the pipe open; its output is complete at exit.
         return try parse(output.data(waitingAtMost: .seconds(5)))
+    }
+
+    private static func isTextFileBusy(_ error: any Error) -> Bool {
+        let error = error as NSError
+        if error.domain == NSPOSIXErrorDomain && error.code == Int(ETXTBSY) { return true }
+        if let posix = error.userInfo[NSUnderlyingErrorKey] as? POSIXError { return posix.code == .ETXTBSY }
+        return false
     }
 
     func parse(_ output: Data) throws(KubeConfigError) -> Credential {

@@ -126,6 +126,55 @@ import TestSupport
         }
     }
 
+    /// The server moves to a new token before the client's file has it: requests fail with 401
+    /// meanwhile (and say so), and the watcher recovers by itself once the file is updated.
+    @Test func watcherRecoversFromUnauthorizedOnceTheTokenFileCatchesUp() async throws {
+        let directory = try TemporaryDirectory("portico-token")
+        let serverToken = try directory.write("server-token", "old-token\n")
+        let clientToken = try directory.write("client-token", "old-token\n")
+        var options = Self.serverOptions()
+        options.tokenFiles = ["lagging-user": serverToken]
+        let server = try TestAPIServer(options)
+        let kubeconfig = try directory.write(
+            "kubeconfig",
+            """
+            apiVersion: v1
+            kind: Config
+            current-context: lagging
+            clusters:
+            - name: test
+              cluster: {server: "\(server.url.absoluteString)", certificate-authority: "\(server.caFile.path)"}
+            contexts:
+            - name: lagging
+              context: {cluster: test, user: lagging}
+            users:
+            - name: lagging
+              user: {tokenFile: \(clientToken.path)}
+            """)
+        let client = KubeClient(
+            configuration: try APIServerClients.configuration(server, kubeconfig: kubeconfig))
+        let admin = try APIServerClients.admin(for: server)
+        let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await watcher.waitUntilSynced()
+            try directory.write("server-token", "new-token\n")
+            try await server.cutWatches(.close)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while watcher.statistics.lastError?.hasPrefix("401") != true && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(watcher.statistics.lastError?.hasPrefix("401 Unauthorized") == true)
+            _ = try await admin.create(
+                Service(metadata: ObjectMeta(name: "while-401", namespace: "default"), spec: ServiceSpec()))
+            try directory.write("client-token", "new-token\n")
+            let difference = try await waitUntilCacheMatchesServer(watcher, server)
+            #expect(difference.isEmpty, "\(difference)")
+            #expect(watcher.service(namespace: "default", name: "while-401") != nil)
+            group.cancelAll()
+        }
+    }
+
     /// A bound service account token rotates: the server accepts only the new token, and the
     /// client, which reads the same token file, keeps working (lists, watches and single requests).
     @Test func tokenRotation() async throws {
