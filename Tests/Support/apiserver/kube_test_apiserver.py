@@ -1000,6 +1000,9 @@ class App:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small writes (watch events, short responses) go out at once: with Nagle on and the client
+    # delaying its ACKs, a response can wait 40 ms, as a real API server never makes it wait.
+    disable_nagle_algorithm = True
     server_version = "kube-test-apiserver"
 
     def handle(self):
