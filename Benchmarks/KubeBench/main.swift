@@ -30,6 +30,13 @@ func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").ut
 
 func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
+/// This process's resident set size, from /proc/self/statm.
+func residentMegabytes() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return .nan }
+    let pages = text.split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? .nan
+    return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+}
+
 let namespaceCount = 20
 let server = try TestAPIServer(
     {
@@ -176,6 +183,41 @@ do {
         say(
             "  (the write request itself, for reference: p50 \(format(percentile(writeTimes, 50))) ms, "
                 + "p99 \(format(percentile(writeTimes, 99))) ms)")
+
+        // 3. Soak (PORTICO_SOAK_SECONDS, e.g. 600): 100 changes a second while a consumer snapshots on
+        //    every wake-up, as the controller does; this process's resident memory, sampled each minute.
+        let soakSeconds = Int(ProcessInfo.processInfo.environment["PORTICO_SOAK_SECONDS"] ?? "") ?? 0
+        if soakSeconds > 0 {
+            group.addTask {
+                var wakes = watcher.changes.makeAsyncIterator()
+                while await wakes.next() != nil { _ = watcher.snapshot() }
+            }
+            let soakStart = ContinuousClock.now
+            var samples: [(minute: Int, megabytes: Double)] = []
+            var written = 0
+            while ContinuousClock.now - soakStart < .seconds(soakSeconds) {
+                let tick = ContinuousClock.now
+                let index = written * 53 % max(ingressCount, 1)
+                let patch = Data(#"{"metadata":{"labels":{"soak":"\#(written)"}}}"#.utf8)
+                _ = try await admin.mergePatch(
+                    Ingress.self, namespace: "ns-\(index % namespaceCount)", name: "ing-\(index)", json: patch)
+                written += 1
+                let minute = Int((ContinuousClock.now - soakStart).components.seconds / 60)
+                if samples.last?.minute != minute {
+                    samples.append((minute, residentMegabytes()))
+                    say("  soak minute \(minute): resident \(format(samples.last?.megabytes ?? 0)) MB, \(written) changes")
+                }
+                try await Task.sleep(until: tick + .milliseconds(10), clock: .continuous)
+            }
+            let end = residentMegabytes()
+            let afterWarmUp = samples.count > 1 ? samples[1].megabytes : samples.first?.megabytes ?? end
+            say(
+                "soak: \(written) changes in \(soakSeconds) s (\(written / max(soakSeconds, 1))/s); resident memory "
+                    + "\(format(afterWarmUp)) MB after 1 min, \(format(end)) MB at the end "
+                    + "(growth \(format(end - afterWarmUp)) MB; target: flat)")
+            let final = watcher.snapshot()
+            say("  cache at the end: \(final.ingresses.count) Ingresses, \(final.services.count) Services")
+        }
         group.cancelAll()
     }
 } catch {

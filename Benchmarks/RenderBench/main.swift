@@ -163,3 +163,25 @@ let (jsonTime, jsonPeak) = try renderEndToEnd(jsonFile)
 print("  portico render -f cluster.json (\(jsonSize / 1_000_000) MB): \(fmt(jsonTime)) (target <= 2 s), peak RSS \(jsonPeak) MB (target < 300 MB)")
 let (yamlTime, yamlPeak) = try renderEndToEnd(yamlFile)
 print("  portico render -f cluster.yaml (\(yamlSize / 1_000_000) MB): \(fmt(yamlTime)) (target <= 4 s), peak RSS \(max(jsonPeak, yamlPeak)) MB (target < 300 MB)")
+
+// 3. How long nginx itself takes to load that config (`nginx -t`): the floor under any reload.
+let nginxPath = "/usr/sbin/nginx"
+if FileManager.default.isExecutableFile(atPath: nginxPath) {
+    let prefix = dir.appendingPathComponent("nginx")
+    try FileManager.default.createDirectory(at: prefix, withIntermediateDirectories: true)
+    let table = Router().route(state)
+    try Data(ConfigRenderer().render(table, options: RenderOptions(httpPort: 18080, bindAddress: "127.0.0.1", resolvers: ["127.0.0.1"])).utf8)
+        .write(to: prefix.appendingPathComponent("nginx.conf"))
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: nginxPath)
+    p.arguments = ["-t", "-q", "-p", prefix.path + "/", "-e", prefix.path + "/error.log", "-c", prefix.path + "/nginx.conf"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    let t = try seconds {
+        try p.run()
+        p.waitUntilExit()
+    }
+    print("  nginx -t on it: \(fmt(t)), exit \(p.terminationStatus) (nginx's own load time: the floor under every reload)")
+} else {
+    print("  (nginx not installed: skipping nginx -t)")
+}
