@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Kubernetes object model and manifest decoding: pure, knows Codable and Yams only.
@@ -28,15 +29,34 @@ let package = Package(
             dependencies: ["PorticoModel", "CCurlShims", .product(name: "Yams", package: "Yams")]
         ),
 
+        // nginx supervision: atomic config writes, validation, start, reload, confirm, stop.
+        .target(name: "PorticoNginx", dependencies: [.product(name: "Logging", package: "swift-log")]),
+
+        // Level-based reconcile: wake on change, snapshot, route, render, compare, apply.
+        .target(
+            name: "PorticoController",
+            dependencies: [
+                "PorticoModel", "PorticoRouting", "PorticoRender", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // /healthz, /readyz and /metrics over plain HTTP on the health port.
+        .target(name: "PorticoHealth"),
+
         // The commands; the executable only calls into this.
         .target(
             name: "PorticoCLI",
             dependencies: [
-                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
+                "PorticoHealth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "portico", dependencies: ["PorticoCLI"]),
+        // `make bench`: routing, rendering and `portico render` end to end at 10,000 Ingresses.
+        .executableTarget(
+            name: "portico-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender"],
+            path: "Benchmarks/RenderBench"),
 
         // PCRE, the regex engine nginx itself uses (libpcre3-dev).
         .systemLibrary(name: "CPCRE", pkgConfig: "libpcre", providers: [.apt(["libpcre3-dev"])]),
@@ -47,15 +67,28 @@ let package = Package(
 
         .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
         .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
+        .testTarget(name: "PorticoRenderTests", dependencies: ["PorticoRender", "PorticoPCRE"]),
         .testTarget(
-            name: "PorticoRenderTests",
-            dependencies: ["PorticoRender", "PorticoPCRE"],
-            resources: [.copy("Golden")]
-        ),
+            name: "PorticoCLITests", dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"], exclude: ["Golden"]),
         .testTarget(
             name: "PorticoEndToEndTests",
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
+        .testTarget(
+            name: "PorticoNginxTests",
+            dependencies: [
+                "PorticoNginx", "PorticoHealth", "TestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PorticoControllerTests",
+            dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]
+        ),
+
+        // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
+        .executableTarget(
+            name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport"], path: "Benchmarks/KubeBench"),
     ]
 )

@@ -3,20 +3,24 @@ import Foundation
 import PorticoRender
 
 /// The `portico` command.
-public struct Portico: ParsableCommand {
+public struct Portico: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "A Kubernetes ingress controller: Ingresses and Services in, nginx.conf out.",
-        subcommands: [RenderCommand.self, DefaultTemplateCommand.self])
+        subcommands: [RunCommand.self, RenderCommand.self, DefaultTemplateCommand.self])
 
     public init() {}
 
     /// Parses the process's arguments and runs the command. Usage errors exit 2 with a message,
     /// never a stack trace; `--help` exits 0.
-    public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+    public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             Foundation.exit(0)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)

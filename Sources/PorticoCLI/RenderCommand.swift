@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PorticoKube
 import PorticoModel
 import PorticoRender
 import PorticoRouting
@@ -50,12 +51,24 @@ struct RenderCommand: ParsableCommand {
 
     @OptionGroup var render: RenderFlags
 
+    @Flag(help: "Read one consistent snapshot of a live cluster instead of files (see --kubeconfig, --context).")
+    var fromCluster = false
+
+    @OptionGroup var cluster: ClusterFlags
+
+    @Option(help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
+    var namespace: String?
+
     @Flag(help: "Exit 1 if any object was left out or answers 503.")
     var strict = false
 
     func validate() throws {
-        if files.isEmpty {
-            throw ValidationError("no input: give -f PATH (a file, a directory, or - for standard input)")
+        if files.isEmpty && !fromCluster {
+            throw ValidationError(
+                "no input: give -f PATH (a file, a directory, or - for standard input) or --from-cluster")
+        }
+        if !files.isEmpty && fromCluster {
+            throw ValidationError("give either -f or --from-cluster, not both")
         }
     }
 
@@ -78,13 +91,14 @@ struct RenderCommand: ParsableCommand {
         } catch {
             return failure("\(error)")
         }
-        let objects: [KubeObject]
+        let state: ClusterState
         do {
-            objects = try ManifestFiles.read(files, standardInput: standardInput)
+            state = fromCluster
+                ? try readCluster() : ClusterState(try ManifestFiles.read(files, standardInput: standardInput))
         } catch {
             return failure("\(error)")
         }
-        let table = Router(options: settings.routing).route(ClusterState(objects))
+        let table = Router(options: settings.routing).route(state)
         let config: String
         do {
             config = try settings.renderer.render(table, options: settings.render)
@@ -93,5 +107,30 @@ struct RenderCommand: ParsableCommand {
         }
         let lines = table.diagnostics.map(\.description)
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && !lines.isEmpty ? 1 : 0)
+    }
+}
+
+extension RenderCommand {
+    /// One consistent list of each kind. `render` is synchronous (the executable and tests call it
+    /// from plain code), so it waits here for the async client on a semaphore.
+    func readCluster() throws -> ClusterState {
+        let configuration = try cluster.configuration()
+        let result = ResultBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        let namespace = self.namespace
+        Task.detached {
+            do {
+                result.value = .success(try await loadClusterSnapshot(configuration: configuration, namespace: namespace))
+            } catch {
+                result.value = .failure(error)
+            }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        return try result.value?.get() ?? ClusterState()
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        var value: Result<ClusterState, any Error>?
     }
 }

@@ -45,6 +45,8 @@ struct ConfigView: TemplateContext {
         case "server_names_hash_max_size": return .string("\(serverNamesHashMaxSize)")
         case "server_names_hash_bucket_size": return .string("\(serverNamesHashBucketSize)")
         case "upstreams": return .list(table.upstreams.map { .context(UpstreamView(upstream: $0)) })
+        case "status_port": return options.statusPort.map { .string("\($0)") } ?? .bool(false)
+        case "generation": return .string("\(options.generation)")
         default: return nil
         }
     }
@@ -55,10 +57,12 @@ struct ConfigView: TemplateContext {
         return max(512, exact * 2)
     }
 
-    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line.
+    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line;
+    /// with many names, 64-byte buckets make nginx warn that it could not build an optimal hash.
     var serverNamesHashBucketSize: Int {
-        let longest = table.virtualHosts.lazy.filter { !$0.host.isWildcard }.map(\.host.name.utf8.count).max() ?? 0
-        var size = 64
+        let exact = table.virtualHosts.lazy.filter { !$0.host.isWildcard }
+        let longest = exact.map(\.host.name.utf8.count).max() ?? 0
+        var size = exact.count > 256 ? 128 : 64
         while size < longest + 16 { size *= 2 }
         return size
     }
@@ -76,6 +80,7 @@ struct ServerView: TemplateContext {
         case "server_name": .string(serverName)
         case "host": .string(host)
         case "is_default": .bool(host.isEmpty)
+        case "shared_proxy": .bool(locations.contains(where: \.usesSharedProxy))
         case "locations": .list(locations.map { .context($0) })
         default: nil
         }
@@ -89,11 +94,19 @@ struct LocationView: TemplateContext {
     let backend: Backend
     let options: ProxyOptions
 
+    /// Proxies through the server's `@portico_proxy`; a location with its own proxy settings proxies
+    /// itself, because settings apply where the proxying happens.
+    var usesSharedProxy: Bool {
+        if case .upstream = backend { return options.isDefault }
+        return false
+    }
+
     func value(for key: String) -> TemplateValue? {
         func optional(_ v: Int?) -> TemplateValue { v.map { .string("\($0)") } ?? .bool(false) }
         switch key {
         case "location": return .string(location)
         case "comment": return .string(comment)
+        case "shared_proxy": return .bool(usesSharedProxy)
         case "upstream":
             if case .upstream(let u) = backend { return .string(u.address) }
             return .bool(false)

@@ -51,18 +51,47 @@ public enum DefaultTemplate {
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $portico_connection;
+        {{#status_port}}
+
+            # Portico's own: answers which config generation is serving, on loopback only.
+            server {
+                listen 127.0.0.1:{{status_port}};
+                access_log off;
+                location = /portico/generation {
+                    return 200 "{{generation}}";
+                }
+                location / {
+                    return 404;
+                }
+            }
+        {{/status_port}}
         {{#servers}}
 
             server {
                 listen {{listen}};
                 server_name {{server_name}};
+        {{#shared_proxy}}
+
+                # Routes set $portico_upstream and hand the request here. One proxy_pass per server:
+                # nginx builds a TLS context for every proxy_pass that uses a variable, which at
+                # thousands of locations costs seconds of load time and hundreds of megabytes.
+                location @portico_proxy {
+                    proxy_pass http://$portico_upstream;
+                }
+        {{/shared_proxy}}
         {{#locations}}
 
                 # {{comment}}
                 location {{location}} {
         {{#upstream}}
                     set $portico_upstream {{upstream}};
+        {{#shared_proxy}}
+                    error_page 418 = @portico_proxy;
+                    return 418;
+        {{/shared_proxy}}
+        {{^shared_proxy}}
                     proxy_pass http://$portico_upstream;
+        {{/shared_proxy}}
         {{/upstream}}
         {{#status}}
                     return {{status}};

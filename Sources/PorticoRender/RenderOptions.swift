@@ -18,11 +18,15 @@ public struct RenderOptions: Sendable, Equatable {
     public var workerUser: String?
     public var workerProcesses: String
     public var workerConnections: Int
+    /// A loopback port where nginx answers `/portico/generation` with `generation`, so a controller
+    /// can confirm which config is serving after a reload. Nil: no status server.
+    public var statusPort: Int?
+    public var generation: Int
 
     public init(
         httpPort: Int = 80, bindAddress: String? = nil, resolvers: [String] = ["127.0.0.1"],
         logs: Logs = .prefixFiles, workerUser: String? = nil, workerProcesses: String = "auto",
-        workerConnections: Int = 4096
+        workerConnections: Int = 4096, statusPort: Int? = nil, generation: Int = 0
     ) {
         self.httpPort = httpPort
         self.bindAddress = bindAddress
@@ -31,6 +35,8 @@ public struct RenderOptions: Sendable, Equatable {
         self.workerUser = workerUser
         self.workerProcesses = workerProcesses
         self.workerConnections = workerConnections
+        self.statusPort = statusPort
+        self.generation = generation
     }
 
     /// Checks every value that reaches nginx.conf; throws a message naming the option.
@@ -40,6 +46,9 @@ public struct RenderOptions: Sendable, Equatable {
         }
         if let bindAddress, !Address.isIP(bindAddress) {
             throw RenderOptionsError(option: "bind-address", message: "\"\(bindAddress)\" is not an IPv4 or IPv6 address")
+        }
+        if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort {
+            throw RenderOptionsError(option: "status-port", message: "\(statusPort) is not a free port number (1-65535, not the HTTP port)")
         }
         guard !resolvers.isEmpty else {
             throw RenderOptionsError(option: "resolver", message: "at least one resolver is needed")

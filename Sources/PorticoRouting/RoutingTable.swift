@@ -19,6 +19,11 @@ public struct RoutingTable: Sendable, Equatable {
         self.upstreams = upstreams
         self.diagnostics = diagnostics
     }
+
+    /// Whether both tables route every request the same way; diagnostics aside.
+    public func routesLike(_ other: RoutingTable) -> Bool {
+        virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
+    }
 }
 
 /// A validated Ingress host: lowercase, exact (`foo.bar.com`) or wildcard (`*.bar.com`, exactly one

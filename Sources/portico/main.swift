@@ -1,3 +1,3 @@
 import PorticoCLI
 
-Portico.runMain()
+await Portico.runMain()

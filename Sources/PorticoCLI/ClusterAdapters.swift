@@ -1,0 +1,52 @@
+import Foundation
+import PorticoController
+import PorticoKube
+import PorticoModel
+import PorticoNginx
+
+/// The Kubernetes client's watch cache as the controller's `ClusterSource`.
+struct WatcherSource: ClusterSource {
+    let watcher: ClusterWatcher
+
+    func snapshot() async throws -> ClusterState { watcher.snapshot() }
+
+    func changes() -> AsyncStream<Void> {
+        let box = IteratorBox(watcher.changes.makeAsyncIterator())
+        return AsyncStream(unfolding: { await box.next() })
+    }
+
+    /// Holds the change iterator for the stream's single consumer.
+    final class IteratorBox: @unchecked Sendable {
+        var iterator: ClusterChanges.AsyncIterator
+        init(_ iterator: ClusterChanges.AsyncIterator) { self.iterator = iterator }
+        func next() async -> Void? { await iterator.next().map { _ in () } }
+    }
+}
+
+/// nginx as the controller's `ConfigSink`. nginx -t, reload and confirmation block for a while, so
+/// they run on a dispatch queue rather than on Swift concurrency's few cooperative threads.
+struct NginxSink: ConfigSink {
+    let applier: NginxApplier
+    let queue = DispatchQueue(label: "portico.nginx")
+
+    func start(config: String, generation: Int) async throws {
+        try await onQueue { try applier.start(config: config, generation: generation) }
+    }
+
+    func apply(config: String, generation: Int) async throws {
+        try await onQueue { try applier.apply(config: config, generation: generation) }
+    }
+
+    private func onQueue(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            queue.async {
+                do {
+                    try work()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}

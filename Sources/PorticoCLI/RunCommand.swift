@@ -1,0 +1,190 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PorticoController
+import PorticoHealth
+import PorticoKube
+import PorticoNginx
+import PorticoRender
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the controller: keep a child nginx serving the cluster's Ingresses.",
+        discussion: """
+            Lists Ingresses, Services and IngressClasses, renders the first nginx.conf, and only then \
+            starts nginx (in the foreground, as a child) so there is never a window with no config. \
+            Then every change to a watched object wakes a reconcile: a whole snapshot is routed and \
+            rendered, and nginx is reloaded only when the routing changed. A config nginx refuses is \
+            logged with nginx's message and the last good one keeps serving. SIGTERM stops \
+            reconciling, lets nginx finish in-flight requests, and exits 0.
+
+            In a pod it uses the service account; out of cluster, --kubeconfig or $KUBECONFIG or \
+            ~/.kube/config. Health: GET /healthz, /readyz and /metrics on --health-port.
+            """)
+
+    @OptionGroup var cluster: ClusterFlags
+    @OptionGroup var render: RenderFlags
+
+    @Option(help: ArgumentHelp("Watch Ingresses and Services in this namespace only (default: all).", valueName: "namespace"))
+    var watchNamespace: String?
+
+    @Option(help: "Port for /healthz, /readyz and /metrics.")
+    var healthPort: Int = 10254
+
+    @Option(help: ArgumentHelp("Address the health port listens on.", valueName: "ip"))
+    var healthAddress: String = "0.0.0.0"
+
+    @Option(help: ArgumentHelp("Loopback port of nginx's internal status server (which config generation serves).", valueName: "port"))
+    var statusPort: Int = 10246
+
+    @Option(help: ArgumentHelp("The nginx executable.", valueName: "path"))
+    var nginx: String = "/usr/sbin/nginx"
+
+    @Option(help: ArgumentHelp("User nginx's workers run as when Portico runs as root (e.g. www-data).", valueName: "user"))
+    var nginxUser: String?
+
+    @Option(help: ArgumentHelp("Where nginx.conf, the pid file and temporary files live (created if missing).", valueName: "dir"))
+    var runtimeDir: String = "/var/run/portico"
+
+    @Option(help: ArgumentHelp("Changes within this many milliseconds are applied together.", valueName: "ms"))
+    var syncWindowMs: Int = 100
+
+    @Option(help: ArgumentHelp("Seconds nginx gets to finish in-flight requests on SIGTERM.", valueName: "seconds"))
+    var shutdownGrace: Int = 25
+
+    @Option(help: "Log format: text or json.")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    enum LogFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        guard (1...65535).contains(healthPort) else { throw ValidationError("--health-port: \(healthPort) is not a port number") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \"\(logLevel)\"") }
+        guard (0...60_000).contains(syncWindowMs) else { throw ValidationError("--sync-window-ms: must be 0-60000") }
+    }
+
+    func run() async throws {
+        let format = logFormat, level = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = Logger(label: "portico") { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            try await runController(logger: logger)
+        } catch let error as CancellationError {
+            _ = error
+        } catch {
+            logger.critical("portico stopped", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+    }
+
+    func runController(logger: Logger) async throws {
+        let settings = try render.settings(logs: .standardStreams)
+        var renderOptions = settings.render
+        renderOptions.statusPort = statusPort
+        renderOptions.workerUser = nginxUser
+        try renderOptions.validate()
+
+        try FileManager.default.createDirectory(atPath: runtimeDir, withIntermediateDirectories: true)
+        let configuration = try cluster.configuration()
+        logger.info("starting", metadata: [
+            "kube.server": "\(configuration.server)", "kube.source": "\(configuration.source)",
+            "watch.namespace": "\(watchNamespace ?? "(all)")", "nginx.runtime": "\(runtimeDir)",
+        ])
+        let client = KubeClient(configuration: configuration)
+        let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace))
+        let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
+        let applier = NginxApplier(nginx: process, statusPort: statusPort)
+        let metrics = ControllerMetrics()
+        let controller = Controller(
+            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
+            options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
+            logger: logger, metrics: metrics)
+        let supervisor = NginxSupervisor(nginx: process, logger: logger)
+
+        let health = try HealthServer(address: healthAddress, port: healthPort) { path in
+            switch path {
+            case "/healthz":
+                // Before the first config nginx is not started yet; that is not unhealthy.
+                return !metrics.isReady || process.isRunning
+                    ? .init(status: 200, body: "ok\n") : .init(status: 503, body: "nginx is not running\n")
+            case "/readyz":
+                return metrics.isReady
+                    ? .init(status: 200, body: "ok\n") : .init(status: 503, body: "first config not live yet\n")
+            case "/metrics":
+                return .init(status: 200, contentType: "text/plain; version=0.0.4", body: metrics.prometheusText())
+            default:
+                return .init(status: 404, body: "not found\n")
+            }
+        }
+        defer { health.stop() }
+
+        let signals = SignalWatcher([SIGTERM, SIGINT])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            group.addTask {
+                try await watcher.waitUntilSynced()
+                logger.info("cluster listed; rendering the first config")
+                try await withThrowingTaskGroup(of: Void.self) { inner in
+                    inner.addTask { try await controller.run() }
+                    inner.addTask {
+                        while !(await controller.isReady) { try await Task.sleep(for: .milliseconds(20)) }
+                        try await supervisor.run(gracefulStopTimeout: TimeInterval(shutdownGrace))
+                    }
+                    try await inner.next()
+                    inner.cancelAll()
+                }
+            }
+            group.addTask {
+                let signal = await signals.next()
+                logger.notice("signal received; stopping reconciles and letting nginx finish in-flight requests",
+                              metadata: ["signal": "\(signal)"])
+                throw CancellationError()
+            }
+            do {
+                try await group.next()
+                group.cancelAll()
+            } catch {
+                group.cancelAll()
+                while (try? await group.next()) != nil {}
+                // Make sure nginx is gone before we exit, whatever ended the group.
+                process.stop(grace: TimeInterval(shutdownGrace))
+                throw error
+            }
+        }
+        process.stop(grace: TimeInterval(shutdownGrace))
+    }
+}
+
+/// Delivers SIGTERM/SIGINT as an async value instead of killing the process.
+final class SignalWatcher: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let stream: AsyncStream<Int32>
+
+    init(_ signals: [Int32]) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+        self.stream = stream
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            return source
+        }
+    }
+
+    func next() async -> Int32 {
+        for await sig in stream { return sig }
+        return 0
+    }
+}

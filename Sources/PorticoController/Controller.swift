@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+
+/// Keeps the live config equal to the cluster, level-based: a change only wakes the loop; the loop
+/// reads a whole snapshot, routes it, and applies a config only when the routing differs from what
+/// is live. A config that fails is not retried until the inputs change.
+public actor Controller {
+    public struct Options: Sendable {
+        public var routing: RoutingOptions
+        public var render: RenderOptions
+        /// Changes within this window after a wake-up are handled together.
+        public var syncWindow: Duration
+
+        public init(routing: RoutingOptions, render: RenderOptions, syncWindow: Duration = .milliseconds(100)) {
+            self.routing = routing
+            self.render = render
+            self.syncWindow = syncWindow
+        }
+    }
+
+    let source: any ClusterSource
+    let sink: any ConfigSink
+    let renderer: ConfigRenderer
+    let options: Options
+    let logger: Logger
+    public nonisolated let metrics: ControllerMetrics
+
+    private var live: (table: RoutingTable, generation: Int)?
+    private var failed: RoutingTable?
+    private var _isReady = false
+    /// Diagnostics of the last routing pass, for events and status.
+    public private(set) var lastDiagnostics: [Diagnostic] = []
+
+    public init(
+        source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(),
+        options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics()
+    ) {
+        self.source = source
+        self.sink = sink
+        self.renderer = renderer
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// True once the first config serves.
+    public var isReady: Bool { _isReady }
+    public var liveGeneration: Int? { live?.generation }
+
+    /// Puts the first config live, then reconciles on every change until cancelled. Throws only when
+    /// the first config cannot be put live (the process should exit and be restarted).
+    public func run() async throws {
+        let changes = source.changes()
+        try await startFirst()
+        for await _ in changes {
+            let woke = ContinuousClock.now
+            try? await Task.sleep(for: options.syncWindow)
+            if Task.isCancelled { break }
+            await reconcile(changeSeen: woke)
+        }
+    }
+
+    func startFirst() async throws {
+        let started = ContinuousClock.now
+        let state = try await source.snapshot()
+        let table = route(state)
+        let config = try render(table, generation: 1)
+        try await sink.start(config: config, generation: 1)
+        live = (table, 1)
+        _isReady = true
+        metrics.markReady()
+        metrics.recordReload(success: true, generation: 1)
+        metrics.recordReconcile(seconds: started.duration(to: .now).seconds)
+        logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])
+    }
+
+    /// One pass: snapshot, route, compare, render, apply.
+    public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
+        let started = ContinuousClock.now
+        defer { metrics.recordReconcile(seconds: started.duration(to: .now).seconds) }
+        let state: ClusterState
+        do {
+            state = try await source.snapshot()
+        } catch {
+            logger.warning("snapshot failed; keeping the live config", metadata: ["error": "\(error)"])
+            return
+        }
+        let table = route(state)
+        if let live, live.table.routesLike(table) {
+            metrics.recordSkipped()
+            logger.debug("routing unchanged; nothing to do", metadata: ["config.generation": "\(live.generation)"])
+            return
+        }
+        if let failed, failed.routesLike(table) {
+            metrics.recordSkipped()
+            logger.debug("routing equals the config that failed; waiting for a change")
+            return
+        }
+        let generation = (live?.generation ?? 0) + 1
+        do {
+            let config = try render(table, generation: generation)
+            try await sink.apply(config: config, generation: generation)
+            live = (table, generation)
+            failed = nil
+            metrics.recordReload(success: true, generation: generation)
+            metrics.recordChangeToLive(seconds: changeSeen.duration(to: .now).seconds)
+            logger.info("config live", metadata: ["config.generation": "\(generation)", "routing.hosts": "\(table.virtualHosts.count)"])
+        } catch {
+            failed = table
+            metrics.recordReload(success: false, generation: nil)
+            logger.error("config failed; the last good config keeps serving", metadata: [
+                "config.generation": "\(generation)", "error": "\(error)",
+            ])
+        }
+    }
+
+    private func route(_ state: ClusterState) -> RoutingTable {
+        let table = Router(options: options.routing).route(state)
+        lastDiagnostics = table.diagnostics
+        metrics.recordObjects(
+            ingresses: state.ingresses.count, services: state.services.count,
+            ingressClasses: state.ingressClasses.count, diagnostics: table.diagnostics.count)
+        for d in table.diagnostics {
+            logger.debug("object left out or degraded", metadata: [
+                "object": "\(d.object)", "field": "\(d.field)", "code": "\(d.code.rawValue)", "reason": "\(d.message)",
+            ])
+        }
+        return table
+    }
+
+    private func render(_ table: RoutingTable, generation: Int) throws -> String {
+        var render = options.render
+        render.generation = generation
+        return try renderer.render(table, options: render)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let c = components
+        return Double(c.seconds) + Double(c.attoseconds) / 1e18
+    }
+}

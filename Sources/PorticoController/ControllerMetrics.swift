@@ -1,0 +1,101 @@
+import Foundation
+
+/// The controller's counters, rendered in Prometheus' text format for `/metrics`.
+public final class ControllerMetrics: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reloads: [String: Int] = ["success": 0, "failure": 0]
+    private var skipped = 0
+    private var lastReloadSuccess = false
+    private var lastReloadTime: Double = 0
+    private var generation = 0
+    private var objects: [String: Int] = [:]
+    private var diagnostics = 0
+    private var reconcileSeconds = Histogram(buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+    private var changeToLiveSeconds = Histogram(buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
+
+    private var ready = false
+
+    public init() {}
+
+    /// True once the first config serves: what `/readyz` reports.
+    public var isReady: Bool { lock.withLock { ready } }
+    func markReady() { lock.withLock { ready = true } }
+
+    struct Histogram {
+        var buckets: [Double]
+        var counts: [Int]
+        var sum = 0.0
+        var count = 0
+
+        init(buckets: [Double]) {
+            self.buckets = buckets
+            counts = Array(repeating: 0, count: buckets.count)
+        }
+
+        mutating func observe(_ v: Double) {
+            for (i, b) in buckets.enumerated() where v <= b { counts[i] += 1 }
+            sum += v
+            count += 1
+        }
+
+        func render(_ name: String, help: String, into out: inout String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
+            for (i, b) in buckets.enumerated() { out += "\(name)_bucket{le=\"\(b)\"} \(counts[i])\n" }
+            out += "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
+        }
+    }
+
+    func recordReload(success: Bool, generation: Int?, at time: Date = Date()) {
+        lock.withLock {
+            reloads[success ? "success" : "failure", default: 0] += 1
+            lastReloadSuccess = success
+            lastReloadTime = time.timeIntervalSince1970
+            if let generation { self.generation = generation }
+        }
+    }
+
+    func recordSkipped() { lock.withLock { skipped += 1 } }
+    func recordReconcile(seconds: Double) { lock.withLock { reconcileSeconds.observe(seconds) } }
+    func recordChangeToLive(seconds: Double) { lock.withLock { changeToLiveSeconds.observe(seconds) } }
+
+    func recordObjects(ingresses: Int, services: Int, ingressClasses: Int, diagnostics: Int) {
+        lock.withLock {
+            objects = ["ingress": ingresses, "service": services, "ingressclass": ingressClasses]
+            self.diagnostics = diagnostics
+        }
+    }
+
+    public var reloadCount: (success: Int, failure: Int) {
+        lock.withLock { (reloads["success"] ?? 0, reloads["failure"] ?? 0) }
+    }
+
+    public var skippedCount: Int { lock.withLock { skipped } }
+
+    /// Prometheus text exposition format, version 0.0.4.
+    public func prometheusText() -> String {
+        lock.withLock {
+            var out = ""
+            out += "# HELP portico_reloads_total nginx reloads by result.\n# TYPE portico_reloads_total counter\n"
+            for result in reloads.keys.sorted() {
+                out += "portico_reloads_total{result=\"\(result)\"} \(reloads[result] ?? 0)\n"
+            }
+            out += "# HELP portico_reconciles_skipped_total Reconciles whose routing equalled the live one.\n"
+            out += "# TYPE portico_reconciles_skipped_total counter\nportico_reconciles_skipped_total \(skipped)\n"
+            out += "# HELP portico_last_reload_success 1 if the last reload succeeded.\n# TYPE portico_last_reload_success gauge\n"
+            out += "portico_last_reload_success \(lastReloadSuccess ? 1 : 0)\n"
+            out += "# HELP portico_last_reload_timestamp_seconds When the last reload was tried.\n"
+            out += "# TYPE portico_last_reload_timestamp_seconds gauge\nportico_last_reload_timestamp_seconds \(lastReloadTime)\n"
+            out += "# HELP portico_config_generation The generation of the config nginx serves.\n"
+            out += "# TYPE portico_config_generation gauge\nportico_config_generation \(generation)\n"
+            out += "# HELP portico_objects Objects in the last snapshot, by kind.\n# TYPE portico_objects gauge\n"
+            for kind in objects.keys.sorted() { out += "portico_objects{kind=\"\(kind)\"} \(objects[kind] ?? 0)\n" }
+            out += "# HELP portico_diagnostics Diagnostics in the last routing pass.\n# TYPE portico_diagnostics gauge\n"
+            out += "portico_diagnostics \(diagnostics)\n"
+            reconcileSeconds.render(
+                "portico_reconcile_duration_seconds", help: "Snapshot, routing, rendering and apply.", into: &out)
+            changeToLiveSeconds.render(
+                "portico_change_to_live_seconds", help: "From a change being seen to its config serving.", into: &out)
+            return out
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import PorticoModel
+
+/// Watches the kinds Portico routes from (Ingress, Service, IngressClass, Secret) and keeps a
+/// cache of each equal to the API server's state.
+///
+/// ```swift
+/// let watcher = ClusterWatcher(client: client)
+/// try await withThrowingTaskGroup(of: Void.self) { group in
+///     group.addTask { try await watcher.run() }
+///     for await _ in watcher.changes {
+///         reconcile(watcher.snapshot())   // level-based: always the whole current state
+///     }
+/// }
+/// ```
+public final class ClusterWatcher: Sendable {
+    /// What to watch.
+    public struct Scope: Sendable {
+        /// Namespaced kinds are watched in this namespace only; nil for all namespaces.
+        public var namespace: String?
+        /// A label selector (`app=web,tier!=cache`) for Ingresses, Services and Secrets.
+        public var labelSelector: String?
+
+        public init(namespace: String? = nil, labelSelector: String? = nil) {
+            self.namespace = namespace
+            self.labelSelector = labelSelector
+        }
+    }
+
+    public let scope: Scope
+    private let notifier = ChangeNotifier()
+    private let ingresses: Reflector<Ingress>
+    private let services: Reflector<Service>
+    private let ingressClasses: Reflector<IngressClass>
+    private let secrets: Reflector<Secret>
+
+    public init(client: KubeClient, scope: Scope = Scope(), settings: WatchSettings = WatchSettings()) {
+        self.scope = scope
+        ingresses = Reflector(
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
+            notifier: notifier)
+        services = Reflector(
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
+            notifier: notifier)
+        ingressClasses = Reflector(
+            client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier)
+        secrets = Reflector(
+            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
+            settings: settings,
+            notifier: notifier)
+    }
+
+    /// Lists and watches every kind until the task is cancelled; then returns.
+    public func run() async throws {
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.ingresses.run() }
+                group.addTask { try await self.services.run() }
+                group.addTask { try await self.ingressClasses.run() }
+                group.addTask { try await self.secrets.run() }
+                try await group.waitForAll()
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    /// Wakes once per batch of changes; read `snapshot()` after each element.
+    public var changes: ClusterChanges { ClusterChanges(notifier: notifier, start: 0) }
+
+    /// True once every kind has been listed.
+    public var isSynced: Bool {
+        ingresses.isSynced && services.isSynced && ingressClasses.isSynced && secrets.isSynced
+    }
+
+    /// Waits until every kind has been listed once. Throws `CancellationError` if cancelled first.
+    public func waitUntilSynced() async throws {
+        var seen: UInt64 = 0
+        while !isSynced {
+            guard let generation = await notifier.wait(after: seen) else { throw CancellationError() }
+            seen = generation
+        }
+    }
+
+    /// The cached objects of every kind, each list sorted by namespace and name.
+    public func snapshot() -> ClusterState {
+        ClusterState(
+            ingresses: ingresses.items, services: services.items, ingressClasses: ingressClasses.items,
+            secrets: secrets.items)
+    }
+
+    /// One cached object, without building a whole snapshot.
+    public func ingress(namespace: String, name: String) -> Ingress? {
+        ingresses.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func service(namespace: String, name: String) -> Service? {
+        services.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func secret(namespace: String, name: String) -> Secret? {
+        secrets.item(forKey: "\(namespace)/\(name)")
+    }
+
+    public func ingressClass(name: String) -> IngressClass? {
+        ingressClasses.item(forKey: name)
+    }
+
+    /// All kinds' counters added up.
+    public var statistics: WatchStatistics {
+        ingresses.statistics + services.statistics + ingressClasses.statistics + secrets.statistics
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import PorticoModel
+
+/// Where a kind lives in the API: `networking.k8s.io/v1` `ingresses`, namespaced.
+public struct KubeResourceType: Sendable, Hashable, CustomStringConvertible {
+    /// Empty for the core group.
+    public var group: String
+    public var version: String
+    public var plural: String
+    public var kind: String
+    public var namespaced: Bool
+
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+    /// `ingresses.networking.k8s.io`, as RBAC and error messages name it.
+    public var description: String { group.isEmpty ? plural : "\(plural).\(group)" }
+
+    /// The URL path of the collection (name nil) or of one object.
+    func path(namespace: String?, name: String? = nil, subresource: String? = nil) -> String {
+        var path = group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)"
+        if namespaced, let namespace { path += "/namespaces/\(escape(namespace))" }
+        path += "/\(plural)"
+        if let name { path += "/\(escape(name))" }
+        if let subresource { path += "/\(subresource)" }
+        return path
+    }
+
+    private func escape(_ segment: String) -> String {
+        segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? segment
+    }
+}
+
+/// A kind the client reads and writes.
+public protocol KubeResource: Codable, Sendable, Equatable {
+    static var resourceType: KubeResourceType { get }
+    var apiVersion: String? { get set }
+    var kind: String? { get set }
+    var metadata: ObjectMeta { get set }
+}
+
+extension KubeResource {
+    /// `namespace/name`, or `name` for cluster-scoped kinds: the cache key.
+    var cacheKey: String {
+        Self.resourceType.namespaced ? "\(metadata.namespace ?? "")/\(metadata.name)" : metadata.name
+    }
+}
+
+extension Ingress: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "networking.k8s.io", version: "v1", plural: "ingresses", kind: "Ingress", namespaced: true)
+}
+
+extension Service: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "", version: "v1", plural: "services", kind: "Service", namespaced: true)
+}
+
+extension IngressClass: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "networking.k8s.io", version: "v1", plural: "ingressclasses", kind: "IngressClass",
+        namespaced: false)
+}
+
+extension Secret: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)
+}
+
+extension Event: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "", version: "v1", plural: "events", kind: "Event", namespaced: true)
+}
+
+extension Lease: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true)
+}

@@ -1,0 +1,297 @@
+import Foundation
+import Synchronization
+
+/// Counters that show how a list+watch has been going; for metrics and tests.
+public struct WatchStatistics: Sendable, Equatable {
+    /// Complete (all pages) lists.
+    public var lists = 0
+    /// Lists forced by 410 Gone / an Expired watch error.
+    public var relistsAfterExpiry = 0
+    /// Watch connections opened.
+    public var watches = 0
+    /// Watches that ended in an error and were reopened after a backoff.
+    public var watchFailures = 0
+    /// Events applied to the cache (bookmarks excluded).
+    public var events = 0
+    public var bookmarks = 0
+    /// The last error, described, if the last attempt failed.
+    public var lastError: String?
+
+    public init() {}
+
+    static func + (a: Self, b: Self) -> Self {
+        var sum = a
+        sum.lists += b.lists
+        sum.relistsAfterExpiry += b.relistsAfterExpiry
+        sum.watches += b.watches
+        sum.watchFailures += b.watchFailures
+        sum.events += b.events
+        sum.bookmarks += b.bookmarks
+        sum.lastError = b.lastError ?? a.lastError
+        return sum
+    }
+}
+
+/// Keeps a cache of one kind equal to the API server's state: a paged list, then a watch from the
+/// list's resourceVersion, resumed from the last seen resourceVersion after a dropped or stalled
+/// stream, and a fresh list (replacing the cache) when the server says that version expired.
+final class Reflector<R: KubeResource>: Sendable {
+    let client: KubeClient
+    let namespace: String?
+    let labelSelector: String?
+    let settings: WatchSettings
+    let notifier: ChangeNotifier
+
+    private struct State {
+        var items: [String: R] = [:]
+        var synced = false
+        var statistics = WatchStatistics()
+    }
+    private let state = Mutex(State())
+
+    init(
+        client: KubeClient, namespace: String?, labelSelector: String?, settings: WatchSettings,
+        notifier: ChangeNotifier
+    ) {
+        self.client = client
+        self.namespace = R.resourceType.namespaced ? namespace : nil
+        self.labelSelector = labelSelector
+        self.settings = settings
+        self.notifier = notifier
+    }
+
+    var items: [R] {
+        state.withLock { state in state.items.sorted { $0.key < $1.key }.map(\.value) }
+    }
+    func item(forKey key: String) -> R? { state.withLock { $0.items[key] } }
+    var isSynced: Bool { state.withLock { $0.synced } }
+    var statistics: WatchStatistics { state.withLock { $0.statistics } }
+
+    private var operation: String {
+        "watch \(R.resourceType) \(client.describeScope(R.self, namespace))"
+    }
+
+    /// Lists and watches until the task is cancelled (then throws `CancellationError`).
+    func run() async throws {
+        var backoff = Backoff(initial: settings.initialBackoff, maximum: settings.maxBackoff)
+        var resourceVersion: String?
+        while true {
+            try Task.checkCancellation()
+            if resourceVersion == nil {
+                do {
+                    resourceVersion = try await relist()
+                    backoff.reset()
+                } catch let error as KubeAPIError {
+                    try await pause(after: error, backoff: &backoff)
+                    continue
+                } catch let error as KubeTransportError where error.code == .cancelled {
+                    throw CancellationError()
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    record(error)
+                    try await Task.sleep(for: backoff.next())
+                    continue
+                }
+            }
+            guard let from = resourceVersion else { continue }
+            let outcome = await watch(from: from)
+            switch outcome {
+            case .ended(let last, let sawBytes):
+                resourceVersion = last
+                // A server that closes at once, again and again, should not be hammered.
+                if sawBytes { backoff.reset() } else { try await Task.sleep(for: backoff.next()) }
+            case .expired:
+                state.withLock { $0.statistics.relistsAfterExpiry += 1 }
+                resourceVersion = nil
+            case .failed(let last, let error):
+                resourceVersion = last
+                state.withLock { $0.statistics.watchFailures += 1 }
+                if let api = error as? KubeAPIError {
+                    try await pause(after: api, backoff: &backoff)
+                } else {
+                    record(error)
+                    try await Task.sleep(for: backoff.next())
+                }
+            case .cancelled:
+                throw CancellationError()
+            }
+        }
+    }
+
+    private func record(_ error: any Error) {
+        state.withLock { $0.statistics.lastError = String(describing: error) }
+    }
+
+    /// Waits before retrying after an API error, honouring Retry-After.
+    private func pause(after error: KubeAPIError, backoff: inout Backoff) async throws {
+        record(error)
+        if error.isUnauthorized { await client.credentials.invalidate() }
+        var delay = backoff.next()
+        if let seconds = error.retryAfterSeconds {
+            delay = max(delay, min(.seconds(seconds), settings.maxRetryAfter))
+        }
+        try await Task.sleep(for: delay)
+    }
+
+    /// Lists every page and replaces the cache; notifies only if the content changed (or on the
+    /// first list, so that waiters learn that the cache is ready).
+    private func relist() async throws -> String {
+        var items: [String: R] = [:]
+        var token: String?
+        var resourceVersion = ""
+        repeat {
+            let page: KubeClient.ListPage<R>
+            do {
+                page = try await client.listPage(
+                    R.self, namespace: namespace, labelSelector: labelSelector, limit: settings.pageSize,
+                    continueToken: token)
+            } catch let error as KubeAPIError where error.isExpired && token != nil {
+                // The continue token outlived the snapshot it pointed into: start over.
+                items.removeAll()
+                token = nil
+                continue
+            }
+            for item in page.items { items[item.cacheKey] = item }
+            token = page.continueToken
+            resourceVersion = page.resourceVersion
+        } while token != nil
+        let changed = state.withLock { state in
+            let changed = state.items != items || !state.synced
+            state.items = items
+            state.synced = true
+            state.statistics.lists += 1
+            state.statistics.lastError = nil
+            return changed
+        }
+        if changed { notifier.bump() }
+        return resourceVersion
+    }
+
+    enum WatchOutcome {
+        /// The server ended the stream normally; resume from the version.
+        case ended(resourceVersion: String, sawBytes: Bool)
+        /// 410: list again.
+        case expired
+        case failed(resourceVersion: String, error: any Error)
+        case cancelled
+    }
+
+    /// One watch connection, applying events to the cache as they arrive (on the transfer thread,
+    /// so a slow cache update slows the socket instead of growing a queue).
+    private func watch(from resourceVersion: String) async -> WatchOutcome {
+        var query = [
+            ("watch", "true"), ("allowWatchBookmarks", "true"), ("resourceVersion", resourceVersion),
+            ("timeoutSeconds", String(Int.random(in: settings.watchTimeoutSeconds))),
+        ]
+        if let labelSelector, !labelSelector.isEmpty { query.append(("labelSelector", labelSelector)) }
+        let path = R.resourceType.path(namespace: namespace) + KubeClient.queryString(query)
+        let session = WatchSession<R>(resourceVersion: resourceVersion)
+        state.withLock { $0.statistics.watches += 1 }
+        let response: HTTPResponse
+        do {
+            var (request, identity) = try await client.request("GET", path)
+            request.timeout = nil
+            request.idleTimeout = settings.idleTimeout
+            response = try await client.transport.stream(request, identity: identity) { [self] bytes in
+                session.feed(bytes, into: self)
+            }
+        } catch let error as KubeTransportError {
+            if error.code == .cancelled { return .cancelled }
+            return .failed(resourceVersion: session.resourceVersion, error: error)
+        } catch is CancellationError {
+            return .cancelled
+        } catch {
+            return .failed(resourceVersion: resourceVersion, error: error)
+        }
+        if !response.isSuccess {
+            let error = KubeAPIError(response: response, operation: operation)
+            if error.isExpired { return .expired }
+            return .failed(resourceVersion: session.resourceVersion, error: error)
+        }
+        if let status = session.errorStatus {
+            let error = KubeAPIError(status: status, operation: operation)
+            if error.isExpired { return .expired }
+            return .failed(resourceVersion: session.resourceVersion, error: error)
+        }
+        if let failure = session.failure {
+            return .failed(resourceVersion: session.resourceVersion, error: failure)
+        }
+        return .ended(resourceVersion: session.resourceVersion, sawBytes: session.sawBytes)
+    }
+
+    /// Applies one watch event; returns false to stop the stream.
+    fileprivate func apply(_ event: WatchEvent<R>) {
+        switch event {
+        case .added(let object), .modified(let object):
+            state.withLock { state in
+                state.items[object.cacheKey] = object
+                state.statistics.events += 1
+            }
+            notifier.bump()
+        case .deleted(let object):
+            state.withLock { state in
+                state.items.removeValue(forKey: object.cacheKey)
+                state.statistics.events += 1
+            }
+            notifier.bump()
+        case .bookmark:
+            state.withLock { $0.statistics.bookmarks += 1 }
+        case .error, .unknown:
+            break
+        }
+    }
+}
+
+/// The state of one watch connection, touched by the transfer thread and read after it ends.
+private final class WatchSession<R: KubeResource>: Sendable {
+    private struct State {
+        var frames = WatchFrameDecoder()
+        var resourceVersion: String
+        var errorStatus: KubeStatus?
+        var failure: (any Error & Sendable)?
+        var sawBytes = false
+    }
+    private let state: Mutex<State>
+    private let decoder = JSONDecoder()
+
+    init(resourceVersion: String) {
+        state = Mutex(State(resourceVersion: resourceVersion))
+    }
+
+    var resourceVersion: String { state.withLock { $0.resourceVersion } }
+    var errorStatus: KubeStatus? { state.withLock { $0.errorStatus } }
+    var failure: (any Error & Sendable)? { state.withLock { $0.failure } }
+    var sawBytes: Bool { state.withLock { $0.sawBytes } }
+
+    /// Decodes the complete lines in `bytes` and applies them; false ends the stream.
+    func feed(_ bytes: UnsafeRawBufferPointer, into reflector: Reflector<R>) -> Bool {
+        state.withLock { state in
+            state.sawBytes = true
+            var keepGoing = true
+            do {
+                try state.frames.feed(bytes) { frame in
+                    guard keepGoing else { return }
+                    let event = try decoder.decode(WatchEvent<R>.self, from: Data(frame))
+                    if case .error(let status) = event {
+                        state.errorStatus = status
+                        keepGoing = false
+                        return
+                    }
+                    reflector.apply(event)
+                    if let version = event.resourceVersion, !version.isEmpty {
+                        state.resourceVersion = version
+                    }
+                }
+            } catch let error as WatchFrameError {
+                state.failure = error
+                keepGoing = false
+            } catch {
+                state.failure = KubeDecodingError(
+                    operation: "watch \(R.resourceType)", reason: KubeConfiguration.reason(error))
+                keepGoing = false
+            }
+            return keepGoing
+        }
+    }
+}

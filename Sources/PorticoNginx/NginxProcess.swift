@@ -1,0 +1,109 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One nginx, run in the foreground as a child of this process, with its prefix, config, pid file,
+/// logs and temporary files in `runtimeDirectory`.
+public final class NginxProcess: @unchecked Sendable {
+    public let executable: String
+    public let runtimeDirectory: String
+    private let lock = NSLock()
+    private var process: SpawnedProcess?
+
+    public init(executable: String = "/usr/sbin/nginx", runtimeDirectory: String) {
+        self.executable = executable
+        self.runtimeDirectory = runtimeDirectory.hasSuffix("/") ? String(runtimeDirectory.dropLast()) : runtimeDirectory
+    }
+
+    public var configPath: String { "\(runtimeDirectory)/nginx.conf" }
+    public var candidatePath: String { "\(runtimeDirectory)/nginx.conf.candidate" }
+
+    /// Checks a config file with `nginx -t` (default: the candidate). nginx's complaint is in the error.
+    public func validate(path: String? = nil) throws(NginxError) {
+        let result = try run(["-t", "-q", "-p", "\(runtimeDirectory)/", "-e", "\(runtimeDirectory)/error.log",
+                              "-c", path ?? candidatePath])
+        guard result.status == 0 else {
+            throw NginxError(.invalidConfig, "nginx -t refused the config", nginxOutput: result.output)
+        }
+    }
+
+    /// Starts nginx with the current config; returns once the process runs (not yet serving).
+    public func start() throws(NginxError) {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw NginxError(.notFound, "\(executable) is not an executable file; install nginx or pass --nginx PATH")
+        }
+        let p = try SpawnedProcess(
+            executable: executable,
+            arguments: ["-p", "\(runtimeDirectory)/", "-e", "\(runtimeDirectory)/error.log", "-c", configPath,
+                        "-g", "daemon off; master_process on;"])
+        lock.withLock { process = p }
+    }
+
+    public var pid: Int32? { lock.withLock { process.flatMap { $0.isRunning ? $0.pid : nil } } }
+    public var isRunning: Bool { pid != nil }
+
+    /// Exit status once nginx has exited, nil while it runs or before it started.
+    public var exitStatus: Int32? { lock.withLock { process?.exitStatus } }
+
+    /// Asks the master to load `nginx.conf` again (SIGHUP). A config the master refuses leaves the old
+    /// workers serving; `StatusProbe` tells which generation is live.
+    public func reload() throws(NginxError) {
+        guard let p = lock.withLock({ process }), p.isRunning else {
+            throw NginxError(.startFailed, "nginx is not running")
+        }
+        p.signal(SIGHUP)
+    }
+
+    /// Graceful stop: SIGQUIT lets workers finish in-flight requests; after `grace` seconds SIGTERM,
+    /// then SIGKILL. Workers left behind by a master that died are killed too.
+    public func stop(grace: TimeInterval = 10) {
+        guard let p = lock.withLock({ process }) else { return }
+        if p.isRunning {
+            p.signal(SIGQUIT)
+            if !p.waitForExit(timeout: grace) {
+                p.signal(SIGTERM)
+                if !p.waitForExit(timeout: 2) {
+                    p.signal(SIGKILL)
+                    _ = p.waitForExit(timeout: 2)
+                }
+            }
+        }
+        reapOrphanedWorkers()
+    }
+
+    /// A master killed outright leaves its workers running, holding the listening sockets, so a new
+    /// master could not bind. nginx runs in its own process group (its master's pid): signal the group.
+    public func reapOrphanedWorkers() {
+        guard let p = lock.withLock({ process }), !p.isRunning else { return }
+        p.signalGroup(SIGKILL)
+    }
+
+    /// The last lines of nginx's error log: what to show when something failed.
+    public func errorLogTail(lines: Int = 5) -> String {
+        guard let text = try? String(contentsOfFile: "\(runtimeDirectory)/error.log", encoding: .utf8) else { return "" }
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    private func run(_ arguments: [String]) throws(NginxError) -> (status: Int32, output: String) {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw NginxError(.notFound, "\(executable) is not an executable file; install nginx or pass --nginx PATH")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        p.standardInput = FileHandle.nullDevice
+        do {
+            try p.run()
+        } catch {
+            throw NginxError(.notFound, "cannot run \(executable): \(error.localizedDescription)")
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A child started with posix_spawn in a process group of its own and reaped with waitpid.
+/// Foundation's `Process` is not used for nginx: on Linux it notices an exit through a descriptor
+/// the child inherits, which nginx's workers keep open when the master is killed, so the master
+/// would look alive forever.
+final class SpawnedProcess: @unchecked Sendable {
+    let pid: pid_t
+    private let lock = NSLock()
+    private var status: Int32?
+
+    init(executable: String, arguments: [String]) throws(NginxError) {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        let argv = ([executable] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        var args = argv + [nil]
+        let rc = args.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { posix_spawn(&pid, executable, nil, &attributes, $0, environ) } ?? EINVAL
+        }
+        guard rc == 0 else {
+            throw NginxError(.startFailed, "cannot start \(executable): \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    /// The exit status once the process has ended (reaping it), nil while it runs.
+    var exitStatus: Int32? {
+        lock.withLock {
+            if let status { return status }
+            var raw: Int32 = 0
+            let r = waitpid(pid, &raw, WNOHANG)
+            if r == pid {
+                // WIFEXITED / WTERMSIG by hand: Glibc's macros are not imported into Swift.
+                let signal = raw & 0x7f
+                status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+            } else if r < 0 {
+                status = -1
+            }
+            return status
+        }
+    }
+
+    var isRunning: Bool { exitStatus == nil }
+
+    func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
+
+    /// Signals the whole process group: the master and any workers it left behind.
+    func signalGroup(_ sig: Int32) { kill(-pid, sig) }
+
+    /// Waits up to `timeout` seconds for the exit.
+    func waitForExit(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while isRunning && Date() < deadline { usleep(10_000) }
+        return !isRunning
+    }
+}

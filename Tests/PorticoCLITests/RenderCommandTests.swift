@@ -1,0 +1,169 @@
+import Foundation
+import PorticoPCRE
+import Testing
+import TestSupport
+
+@testable import PorticoCLI
+
+/// `portico render` as users run it: files and directories in, nginx.conf and diagnostics out.
+@Suite struct RenderCommandTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    static func example(_ path: String) -> String { repo.appendingPathComponent("examples/\(path)").path }
+
+    static let fixed = ["--resolver", "10.96.0.10", "--http-port", "80"]
+
+    /// Compares with Golden/NAME; `PORTICO_RECORD_GOLDEN=1 swift test` writes it instead.
+    func assertGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let file = Self.golden.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["PORTICO_RECORD_GOLDEN"] != nil {
+            try Data(text.utf8).write(to: file)
+            return
+        }
+        let expected = try String(contentsOf: file, encoding: .utf8)
+        #expect(text == expected, "differs from Golden/\(name); re-record with PORTICO_RECORD_GOLDEN=1", sourceLocation: sourceLocation)
+    }
+
+    @Test func echomapMatchesGolden() throws {
+        let out = renderCommand(arguments: ["-f", Self.example("echomap")] + Self.fixed)
+        #expect(out.exitCode == 0)
+        #expect(out.diagnostics == [])
+        try assertGolden(out.config, "echomap.conf")
+        #expect(ConfigStructure.unexpectedLines(out.config) == [])
+        let servers = try ConfigStructure.servers(out.config)
+        #expect(servers["foo.bar.com"] == ["= /foo", "/foo/", "/"])
+        #expect(servers["bar.baz.com"] == ["= /bar", "/bar/", "= /foo", "/foo/", "/"])
+        #expect(servers["_"] == ["/"])
+    }
+
+    @Test func echomapV1RendersTheSameBytesAsV1beta1() {
+        let legacy = renderCommand(arguments: ["-f", Self.example("echomap")] + Self.fixed)
+        let v1 = renderCommand(
+            arguments: ["-f", Self.example("echomap/service.yaml"), "-f", Self.example("echomap-v1")] + Self.fixed)
+        #expect(v1.exitCode == 0)
+        #expect(v1.config == legacy.config)
+    }
+
+    @Test func featuresMatchGoldenWithTheirDiagnostics() throws {
+        let out = renderCommand(arguments: ["-f", Self.example("features")] + Self.fixed)
+        #expect(out.exitCode == 0)
+        try assertGolden(out.config, "features.conf")
+        try assertGolden(out.diagnostics.joined(separator: "\n") + "\n", "features.stderr")
+        #expect(ConfigStructure.unexpectedLines(out.config) == [])
+        let servers = try ConfigStructure.servers(out.config)
+        #expect(servers[#"~^[^.]+\.apps\.example\.com$"#] == ["/"])
+        #expect(servers["elsewhere.example.com"] == nil)  // another controller's class
+    }
+
+    @Test func outputDoesNotDependOnInputOrder() throws {
+        let dir = try TemporaryDirectory()
+        var documents: [String] = []
+        for file in try ManifestFiles.files(under: Self.example("features")) + ManifestFiles.files(under: Self.example("echomap")) {
+            documents += try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\n---\n")
+        }
+        try dir.write("forward.yaml", documents.joined(separator: "\n---\n"))
+        try dir.write("reversed.yaml", documents.reversed().joined(separator: "\n---\n"))
+        let forward = renderCommand(arguments: ["-f", dir.file("forward.yaml").path] + Self.fixed)
+        let reversed = renderCommand(arguments: ["-f", dir.file("reversed.yaml").path] + Self.fixed)
+        #expect(forward.exitCode == 0)
+        #expect(forward.config == reversed.config)
+        #expect(Set(forward.diagnostics) == Set(reversed.diagnostics))
+    }
+
+    @Test func readsStandardInputAndJSONLists() {
+        let json = #"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"ports":[{"port":80}]}},{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"w","namespace":"default"},"spec":{"rules":[{"host":"json.example.com","http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}]}"#
+        let out = renderCommand(arguments: ["-f", "-"] + Self.fixed, standardInput: Data(json.utf8))
+        #expect(out.exitCode == 0)
+        #expect(out.config.contains("server_name json.example.com;"))
+        #expect(out.config.contains("set $portico_upstream web.default.svc.cluster.local:80;"))
+    }
+
+    @Test(arguments: [
+        (["-f", "/nonexistent/x.yaml"], 2, "error: /nonexistent/x.yaml: no such file or directory"),
+        ([String](), 2, "no input: give -f PATH"),
+        (["-f", "-", "--http-port", "0"], 2, "--http-port: 0 is not a port number"),
+        (["-f", "-", "--http-port", "eighty"], 2, "The value 'eighty' is invalid for '--http-port <http-port>'"),
+        (["-f", "-", "--resolver", "10.0.0.1; include /etc/passwd"], 2, "--resolver: \"10.0.0.1; include /etc/passwd\" is not an address"),
+        (["-f", "-", "--cluster-domain", "x;y"], 2, "--cluster-domain"),
+        (["-f", "-", "--template", "/nonexistent.tmpl"], 2, "--template: cannot read /nonexistent.tmpl"),
+        (["-f", "-", "--bogus"], 2, "Unknown option '--bogus'"),
+    ] as [([String], Int32, String)])
+    func badInputOrFlagsExit2WithAClearMessage(arguments: [String], status: Int32, message: String) {
+        let out = renderCommand(arguments: arguments, standardInput: Data())
+        #expect(out.exitCode == status)
+        #expect(out.config == "")
+        #expect(out.diagnostics.joined(separator: "\n").contains(message), "\(out.diagnostics)")
+    }
+
+    @Test func malformedManifestNamesFileAndDocument() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("m/bad.yaml", "kind: Service\nmetadata: {name: a}\n---\nkind: Ingress\nmetadata: {name: b}\nspec: {rules: 3}\n")
+        let out = renderCommand(arguments: ["-f", dir.file("m").path] + Self.fixed)
+        #expect(out.exitCode == 2)
+        #expect(out.diagnostics == ["error: \(dir.file("m").path)/bad.yaml: document 2: spec.rules: expected a list, found an integer"])
+    }
+
+    @Test func strictTurnsDiagnosticsIntoExit1() {
+        let strict = renderCommand(arguments: ["-f", Self.example("features"), "--strict"] + Self.fixed)
+        #expect(strict.exitCode == 1)
+        #expect(!strict.config.isEmpty)
+        let clean = renderCommand(arguments: ["-f", Self.example("echomap"), "--strict"] + Self.fixed)
+        #expect(clean.exitCode == 0)
+    }
+
+    @Test func operatorTemplateReplacesTheDefault() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("t.conf", "{{#servers}}\n{{server_name}}{{#locations}} [{{location}}]{{/locations}}\n{{/servers}}\n")
+        let out = renderCommand(
+            arguments: ["-f", Self.example("echomap"), "--template", dir.file("t.conf").path] + Self.fixed)
+        #expect(out.exitCode == 0)
+        #expect(out.config == "_ [/]\nbar.baz.com [= /bar] [/bar/] [= /foo] [/foo/] [/]\nfoo.bar.com [= /foo] [/foo/] [/]\n")
+
+        try dir.write("typo.conf", "events {}\n{{#servers}}\n  {{sever_name}}\n{{/servers}}\n")
+        let typo = renderCommand(
+            arguments: ["-f", Self.example("echomap"), "--template", dir.file("typo.conf").path] + Self.fixed)
+        #expect(typo.exitCode == 2)
+        #expect(typo.diagnostics == ["error: template \(dir.file("typo.conf").path): line 3: unknown name \"sever_name\""])
+    }
+
+    @Test func hostileObjectsAreLeftOutAndInjectNothing() throws {
+        let hostile = [
+            "/x;} location /etc { alias /etc/; } #", "/a\\\"b", "/$host", "/a\\nreturn 200 pwned", "/a\\rb",
+        ]
+        var yaml = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            spec: {ports: [{port: 80}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              name: evil
+              annotations:
+                nginx.ingress.kubernetes.io/server-snippet: "location /x { alias /etc/; }"
+                portico.io/proxy-read-timeout: "5; include /etc/passwd"
+            spec:
+              rules:
+              - host: "a.com;\\n  return 200 pwned"
+                http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+              - host: good.example.com
+                http:
+                  paths:
+                  - {path: /good, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+
+            """
+        for p in hostile {
+            yaml += "      - {path: \"\(p)\", pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n"
+        }
+        let out = renderCommand(arguments: ["-f", "-"] + Self.fixed, standardInput: Data(yaml.utf8))
+        #expect(out.exitCode == 0)
+        #expect(ConfigStructure.unexpectedLines(out.config) == [])
+        #expect(try ConfigStructure.servers(out.config) == ["_": ["/"], "good.example.com": ["= /good", "/good/", "/"]])
+        #expect(out.diagnostics.count == hostile.count + 3)
+        #expect(out.diagnostics.allSatisfy { $0.hasPrefix("warning: ingress default/evil: ") })
+        #expect(!out.config.contains("pwned") && !out.config.contains("/etc") && !out.config.contains("include /"))
+    }
+}
