@@ -142,7 +142,7 @@ struct HarnessTests {
 
     @Test func nginxTestReportsABadConfig() throws {
         let nginx = try Nginx(config: "events {}\nhttp { server { listen 127.0.0.1:1; bogus_directive on; } }\n")
-        let error = #expect(throws: NginxError.self) { try nginx.test() }
+        let error = #expect(throws: NginxTestError.self) { try nginx.test() }
         #expect(error?.output.contains("bogus_directive") == true)
     }
 }

@@ -47,7 +47,7 @@ public final class Nginx: @unchecked Sendable {
         let result = try runCommand(executable, arguments(["-t"]), timeout: 30)
         let output = result.stderr + result.stdout
         guard result.status == 0 else {
-            throw NginxError(kind: .configTest, output: output, config: config)
+            throw NginxTestError(kind: .configTest, output: output, config: config)
         }
         return output
     }
@@ -63,7 +63,7 @@ public final class Nginx: @unchecked Sendable {
             }
         } catch {
             stop()
-            throw NginxError(kind: .start, output: "\(error)\n\(errorLog)", config: config)
+            throw NginxTestError(kind: .start, output: "\(error)\n\(errorLog)", config: config)
         }
     }
 
@@ -71,7 +71,7 @@ public final class Nginx: @unchecked Sendable {
     /// master to reload and waits until the new workers have replaced the old ones.
     public func reload(with newConfig: String, timeout: TimeInterval = 15) throws {
         guard let process, process.isRunning else {
-            throw NginxError(kind: .reload, output: "nginx is not running\n\(errorLog)", config: newConfig)
+            throw NginxTestError(kind: .reload, output: "nginx is not running\n\(errorLog)", config: newConfig)
         }
         let old = config
         config = newConfig
@@ -92,7 +92,7 @@ public final class Nginx: @unchecked Sendable {
             if !process.isRunning { break }
             usleep(20_000)
         }
-        throw NginxError(kind: .reload, output: "new workers did not take over within \(timeout)s\n\(errorLog)", config: newConfig)
+        throw NginxTestError(kind: .reload, output: "new workers did not take over within \(timeout)s\n\(errorLog)", config: newConfig)
     }
 
     /// Fast shutdown (SIGTERM), then SIGKILL after a grace period; waits for the master to exit.
@@ -139,7 +139,7 @@ public final class Nginx: @unchecked Sendable {
 }
 
 /// nginx refused a config or failed to start or reload; `output` is what nginx said.
-public struct NginxError: Error, CustomStringConvertible {
+public struct NginxTestError: Error, CustomStringConvertible {
     public enum Kind: String, Sendable { case configTest = "nginx -t failed", start = "nginx did not start", reload = "nginx did not reload" }
     public var kind: Kind
     public var output: String
