@@ -1,3 +1,4 @@
+import Foundation
 import PorticoModel
 
 /// Turns Ingresses and Services into a `RoutingTable`, following the Ingress v1 specification.
@@ -60,8 +61,10 @@ struct RoutingRun {
         self.classes = ClassSelector(options: options, classes: state.ingressClasses)
     }
 
-    func ingressesInPriorityOrder() -> [Ingress] {
-        let keyed = state.ingresses.map { ingress in
+    /// Ingresses oldest first; an Ingress given more than once (the same namespace and name, e.g. two
+    /// manifest files) counts once, with a diagnostic.
+    mutating func ingressesInPriorityOrder() -> [Ingress] {
+        let keyed = uniqueIngresses().map { ingress in
             (CreationTime(ingress.metadata.creationTimestamp), ingress.metadata.effectiveNamespace,
                 ingress.metadata.name, ingress)
         }
@@ -70,6 +73,38 @@ struct RoutingRun {
             if a.1 != b.1 { return a.1 < b.1 }
             return a.2 < b.2
         }.map(\.3)
+    }
+
+    /// Keeps one Ingress per namespace/name, the same one whatever the input order: the highest
+    /// resourceVersion, else the smallest encoding.
+    private mutating func uniqueIngresses() -> [Ingress] {
+        var groups: [ServiceKey: [Ingress]] = [:]
+        for ingress in state.ingresses {
+            groups[ServiceKey(namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name), default: []]
+                .append(ingress)
+        }
+        guard groups.count < state.ingresses.count else { return state.ingresses }
+        var unique: [Ingress] = []
+        for key in groups.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+            guard let group = groups[key] else { continue }
+            if group.count == 1 {
+                unique.append(group[0])
+                continue
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let ranked = group.map { ingress in
+                (Int(ingress.metadata.resourceVersion ?? "") ?? -1,
+                 String(decoding: (try? encoder.encode(ingress)) ?? Data(), as: UTF8.self), ingress)
+            }.sorted { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
+            unique.append(ranked[0].2)
+            let ref = ObjectReference(kind: "Ingress", namespace: key.namespace, name: key.name)
+            diagnose(
+                .duplicateObject, ref, "",
+                "given \(group.count) times in the input; one definition is served (the newest resourceVersion, "
+                    + "else the first by content), the others are ignored")
+        }
+        return unique
     }
 
     mutating func add(_ ingress: Ingress) {

@@ -24,13 +24,13 @@ struct CLIEndToEndTests {
     }
 
     @Test func rendersTheExamplesAndNginxServesThem() throws {
-        // examples/echomap.yaml uses the seed's port 18111 for every Service.
+        // examples/echomap/ is the seed's echomap: port 18111 for every Service.
         let backends = try EchoBackend.start(["django-x", "django-y", "django-default"], port: 18111)
         let dns = try DNSServer(
             Dictionary(uniqueKeysWithValues: backends.map { ("\($0.name).default.svc.cluster.local", $0.address) }))
         let httpPort = try Ports.free()
         let result = try Self.portico([
-            "render", "-f", Self.packageRoot.appendingPathComponent("examples").path + "/",
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples/echomap").path + "/",
             "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1",
         ])
         #expect(result.status == 0, "\(result.stderr)")

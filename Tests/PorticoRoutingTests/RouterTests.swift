@@ -100,6 +100,20 @@ import Testing
         #expect(table.diagnostics.map(\.object.namespace) == ["b"])
     }
 
+    @Test func anIngressGivenTwiceCountsOnceWhateverTheOrder() {
+        let a = F.ingress("dup", rules: [F.rule("x.com", F.path("/a", svc: "one"))])
+        let b = F.ingress("dup", rules: [F.rule("x.com", F.path("/b", svc: "one"))])
+        var results: [[String]] = []
+        for ingresses in [[a, b], [b, a]] {
+            let table = router.route(ClusterState(ingresses: ingresses, services: [F.service("one")]))
+            #expect(table.diagnostics.map(\.code) == [.duplicateObject])
+            #expect(table.diagnostics.first?.description.hasPrefix("warning: ingress default/dup: given 2 times") == true)
+            results.append(table.summary("x.com"))
+        }
+        #expect(results[0] == results[1])
+        #expect(results[0].count == 1)
+    }
+
     @Test func rulesForOneHostFromSeveralIngressesMerge() {
         let table = router.route(
             ClusterState(
