@@ -24,13 +24,13 @@ struct CLIEndToEndTests {
     }
 
     @Test func rendersTheExamplesAndNginxServesThem() throws {
-        // examples/echomap.yaml uses the seed's port 18111 for every Service.
+        // examples/echomap/ uses the seed's port 18111 for every Service.
         let backends = try EchoBackend.start(["django-x", "django-y", "django-default"], port: 18111)
         let dns = try DNSServer(
             Dictionary(uniqueKeysWithValues: backends.map { ("\($0.name).default.svc.cluster.local", $0.address) }))
         let httpPort = try Ports.free()
         let result = try Self.portico([
-            "render", "-f", Self.packageRoot.appendingPathComponent("examples").path + "/",
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples/echomap").path + "/",
             "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1",
         ])
         #expect(result.status == 0, "\(result.stderr)")
@@ -45,6 +45,21 @@ struct CLIEndToEndTests {
         #expect(try HTTPProbe.get("/bar", host: "bar.baz.com", port: httpPort).backend == "django-y")
         #expect(try HTTPProbe.get("/foo", host: "bar.baz.com", port: httpPort).backend == "django-x")
         #expect(try HTTPProbe.get("/bar", host: "foo.bar.com", port: httpPort).status == 404)
+    }
+
+    @Test func theWholeExamplesDirectoryPassesNginxTest() throws {
+        let arguments = [
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples").path,
+            "--http-port", "8080", "--resolver", "127.0.0.1:53",
+        ]
+        let result = try Self.portico(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        try Nginx(config: result.stdout).test()
+        // examples/features/missing-service.yaml is there to produce a diagnostic.
+        #expect(result.stderr.contains("warning: ingress demo/reports:"), "\(result.stderr)")
+        let strict = try Self.portico(arguments + ["--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout == result.stdout)
     }
 
     static let missingService = """
