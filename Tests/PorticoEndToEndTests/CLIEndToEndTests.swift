@@ -47,6 +47,21 @@ struct CLIEndToEndTests {
         #expect(try HTTPProbe.get("/bar", host: "foo.bar.com", port: httpPort).status == 404)
     }
 
+    @Test func theWholeExamplesDirectoryPassesNginxTest() throws {
+        let arguments = [
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples").path,
+            "--http-port", "8080", "--resolver", "127.0.0.1:53",
+        ]
+        let result = try Self.portico(arguments)
+        #expect(result.status == 0, "\(result.stderr)")
+        try Nginx(config: result.stdout).test()
+        // examples/features/missing-service.yaml is there to produce a diagnostic.
+        #expect(result.stderr.contains("warning: ingress demo/reports:"), "\(result.stderr)")
+        let strict = try Self.portico(arguments + ["--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout == result.stdout)
+    }
+
     static let missingService = """
         apiVersion: networking.k8s.io/v1
         kind: Ingress

@@ -225,6 +225,9 @@ struct RoutingEndToEndTests {
             ("unknown.test", "/catch/x", "catchall"),
             ("unknown.test", "/zzz", "fallback"),
             ("exact.example.com", "/other", "fallback"),
+            // Rules without host serve hosts that have no rules of their own, not every host.
+            ("exact.example.com", "/catch", "fallback"),
+            ("a.example.com", "/catch", "fallback"),
             ("a.example.com", "/other", "fallback"),
         ]
         for row in table {
