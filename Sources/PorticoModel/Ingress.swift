@@ -76,6 +76,11 @@ public struct IngressRule: Codable, Sendable, Equatable {
         self.host = host
         self.http = HTTPIngressRuleValue(paths: paths)
     }
+
+    public init(host: String?, http: HTTPIngressRuleValue?) {
+        self.host = host
+        self.http = http
+    }
 }
 
 public struct HTTPIngressRuleValue: Codable, Sendable, Equatable {

@@ -16,6 +16,7 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case conflict = "conflict"
         case duplicateObject = "duplicate-object"
         case tooManyPaths = "too-many-paths"
+        case emptyRule = "empty-rule"
     }
 
     public var code: Code

@@ -149,6 +149,12 @@ struct RoutingRun {
 
         for (i, rule) in ingress.spec.rules.enumerated() {
             let ruleField = "spec.rules[\(i)]"
+            if (rule.host ?? "").isEmpty && rule.http == nil {
+                diagnose(
+                    .emptyRule, ref, ruleField,
+                    "has neither host nor http (mis-indented?); rule ignored")
+                continue
+            }
             var host: Host?
             if let raw = rule.host, !raw.isEmpty {
                 guard let valid = Host(raw) else {

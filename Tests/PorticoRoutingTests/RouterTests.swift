@@ -114,6 +114,17 @@ import Testing
         #expect(results[0].count == 1)
     }
 
+    @Test func aRuleWithNeitherHostNorHTTPIsReported() {
+        let table = router.route(
+            ClusterState(
+                ingresses: [F.ingress("i", rules: [IngressRule(host: nil, http: nil), F.rule("x.com", F.path("/"))])],
+                services: [F.service("web")]))
+        #expect(table.diagnostics.map(\.description) == [
+            "warning: ingress default/i: spec.rules[0]: has neither host nor http (mis-indented?); rule ignored"
+        ])
+        #expect(table.virtualHosts.map(\.host.name) == ["x.com"])
+    }
+
     @Test func rulesForOneHostFromSeveralIngressesMerge() {
         let table = router.route(
             ClusterState(
