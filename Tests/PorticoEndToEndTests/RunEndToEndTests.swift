@@ -1,0 +1,226 @@
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `portico run` as deployed, minus the pod: the real binary against the test API server over TLS,
+/// real nginx, dnsmasq for `*.svc.cluster.local`, and echo backends, all on loopback.
+@Suite("End to end: portico run", .serialized, .enabled(if: PorticoBinary.path != nil, "portico is not built"))
+struct RunEndToEndTests {
+    static let ingresses = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
+    static let services = TestAPIServer.path("v1", "services", namespace: "default")
+
+    /// Everything one test needs, stopped when dropped.
+    final class Rig: @unchecked Sendable {
+        let server: TestAPIServer
+        let dns: DNSServer
+        let backends: [EchoBackend]
+        let runtime: TemporaryDirectory
+        let portico: ChildProcess
+        let httpPort: Int, healthPort: Int, backendPort: Int
+
+        init() throws {
+            server = try TestAPIServer()
+            runtime = try TemporaryDirectory("portico-run")
+            let kubeconfig = try server.writeKubeconfig(to: runtime.file("kubeconfig"))
+            backendPort = try Ports.free()
+            backends = try EchoBackend.start(["web", "api"], port: backendPort, firstHost: 20)
+            dns = try DNSServer(Dictionary(uniqueKeysWithValues: backends.map {
+                ("\($0.name).default.svc.cluster.local", $0.address)
+            }))
+            httpPort = try Ports.free()
+            healthPort = try Ports.free()
+            let statusPort = try Ports.free()
+            guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
+            portico = try ChildProcess(
+                binary,
+                [
+                    "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
+                    "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
+                    "--status-port", "\(statusPort)", "--runtime-dir", runtime.file("nginx").path,
+                    "--sync-window-ms", "20", "--shutdown-grace", "10",
+                ], name: "portico", logDirectory: runtime.url)
+        }
+
+        deinit {
+            portico.stop(grace: 15)
+            dns.stop()
+            backends.forEach { $0.stop() }
+            server.stop()
+        }
+
+        func health(_ path: String) -> Int {
+            (try? HTTPProbe.get(path, host: "localhost", port: healthPort, timeout: 2).status) ?? 0
+        }
+
+        /// The backend that answered, or nginx's status.
+        func who(_ host: String, _ path: String) -> String {
+            guard let response = try? HTTPProbe.get(path, host: host, port: httpPort, timeout: 3) else { return "no answer" }
+            if response.status == 200, let echo = try? response.echo() { return echo.backend }
+            return "\(response.status)"
+        }
+
+        /// Polls until `condition` holds, for up to `seconds`.
+        func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return true }
+                usleep(25_000)
+            }
+            return condition()
+        }
+
+        func service(_ name: String) -> [String: Any] {
+            ["metadata": ["name": name], "spec": ["ports": [["name": "http", "port": backendPort]]]]
+        }
+
+        func ingress(_ name: String, host: String, path: String, service: String) -> [String: Any] {
+            [
+                "metadata": ["name": name],
+                "spec": ["rules": [["host": host, "http": ["paths": [[
+                    "path": path, "pathType": "Prefix",
+                    "backend": ["service": ["name": service, "port": ["name": "http"]]],
+                ]]]]]],
+            ]
+        }
+
+        var log: String { portico.stderr + portico.stdout }
+    }
+
+    @Test func followsTheClusterChangeByChange() async throws {
+        let rig = try Rig()
+        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        #expect(rig.health("/healthz") == 200)
+
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/v1", service: "web"))
+        #expect(rig.eventually { rig.who("a.test", "/v1/x") == "web" }, "created route never answered: \(rig.log)")
+
+        try await rig.server.patch(Self.ingresses + "/site", ["spec": ["rules": [["host": "a.test", "http": ["paths": [[
+            "path": "/v2", "pathType": "Prefix", "backend": ["service": ["name": "web", "port": ["name": "http"]]],
+        ]]]]]]])
+        #expect(rig.eventually { rig.who("a.test", "/v2") == "web" })
+        #expect(rig.who("a.test", "/v1/x") == "404")
+
+        try await rig.server.delete(Self.services + "/web")
+        #expect(rig.eventually { rig.who("a.test", "/v2") == "503" })
+        try await rig.server.create(Self.services, rig.service("web"))
+        #expect(rig.eventually { rig.who("a.test", "/v2") == "web" })
+
+        // An invalid object is left out; everything else keeps answering.
+        try await rig.server.create(Self.services, rig.service("api"))
+        try await rig.server.create(Self.ingresses, rig.ingress("bad", host: "b.test", path: "/x;}", service: "api"))
+        try await rig.server.create(Self.ingresses, rig.ingress("good", host: "b.test", path: "/ok", service: "api"))
+        #expect(rig.eventually { rig.who("b.test", "/ok") == "api" })
+        #expect(rig.who("b.test", "/x;}") == "404")
+        #expect(rig.who("a.test", "/v2") == "web")
+
+        // A change nothing routes from (a label) reloads nothing.
+        let metrics = { (try? HTTPProbe.get("/metrics", host: "localhost", port: rig.healthPort).text) ?? "" }
+        let generation = metrics().split(separator: "\n").first { $0.hasPrefix("portico_config_generation ") }
+        try await rig.server.patch(Self.ingresses + "/good", ["metadata": ["labels": ["team": "x"]]])
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(metrics().split(separator: "\n").first { $0.hasPrefix("portico_config_generation ") } == generation)
+        #expect(metrics().contains("portico_reconciles_skipped_total"))
+    }
+
+    @Test func keepsServingThroughAnAPIOutageAndCatchesUpAfter() async throws {
+        let rig = try Rig()
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
+        #expect(rig.eventually { rig.who("a.test", "/") == "web" }, "\(rig.log)")
+
+        // The API server fails every request for a while and every watch is cut.
+        // About three failed reconnects per watched kind: a short outage, with the client backing off.
+        try await rig.server.failNextRequests(12, status: 503)
+        try await rig.server.cutWatches(.midEvent)
+        for _ in 0..<20 {
+            #expect(rig.who("a.test", "/") == "web")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await rig.server.create(Self.services, rig.service("api"))  // admin listener: not failed
+        try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "api"))
+        #expect(rig.eventually(20) { rig.who("late.test", "/") == "api" }, "change after the outage never applied: \(rig.log)")
+        #expect(rig.who("a.test", "/") == "web")
+    }
+
+    @Test func aKilledNginxIsBackWithinASecond() async throws {
+        let rig = try Rig()
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
+        #expect(rig.eventually { rig.who("a.test", "/") == "web" })
+        let pidFile = rig.runtime.file("nginx/nginx.pid").path
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        kill(pid, SIGKILL)
+        let killed = Date()
+        #expect(rig.eventually(1.0) {
+            let now = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            return now != nil && now != pid && rig.who("a.test", "/") == "web"
+        }, "nginx not back within 1 s: \(rig.log)")
+        #expect(Date().timeIntervalSince(killed) < 1.5)
+        #expect(rig.log.contains("nginx exited; restarting it"))
+    }
+
+    @Test func sigtermLetsInFlightRequestsFinishAndExitsZero() async throws {
+        let rig = try Rig()
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
+        #expect(rig.eventually { rig.who("a.test", "/") == "web" })
+
+        // Requests in flight: the head and half of each body are sent before SIGTERM, the rest after.
+        let body = String(repeating: "x", count: 2000)
+        var inFlight: [Int32] = []
+        for _ in 0..<10 {
+            let fd = try Self.connect(port: rig.httpPort)
+            Self.send(fd, "POST /upload HTTP/1.1\r\nHost: a.test\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n")
+            Self.send(fd, String(body.prefix(1000)))
+            inFlight.append(fd)
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        rig.portico.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        var statuses: [String] = []
+        for fd in inFlight {
+            Self.send(fd, String(body.dropFirst(1000)))
+            statuses.append(Self.readStatusLine(fd))
+            close(fd)
+        }
+        #expect(statuses.allSatisfy { $0.hasPrefix("HTTP/1.1 200") }, "\(statuses)")
+        #expect(rig.portico.wait(timeout: 20) == 0, "portico did not exit 0: \(rig.log)")
+        #expect(!Ports.isListening(rig.httpPort))
+        #expect(rig.log.contains("signal received"))
+    }
+
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard fd >= 0, ok else { throw TestSupportError("cannot connect to 127.0.0.1:\(port)") }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    static func send(_ fd: Int32, _ text: String) {
+        _ = text.withCString { Glibc.send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+    }
+
+    static func readStatusLine(_ fd: Int32) -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !data.contains(10) {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            data += buffer[0..<n]
+        }
+        return String(decoding: data.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
+    }
+}
