@@ -87,6 +87,8 @@ let package = Package(
             dependencies: ["PorticoController", .product(name: "InMemoryLogging", package: "swift-log")]
         ),
 
+        // `portico run` end to end: start-up, change-to-live latency, reloads under load.
+        .executableTarget(name: "portico-run-bench", dependencies: ["TestSupport"], path: "Benchmarks/RunBench"),
         // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
         .executableTarget(
             name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport"], path: "Benchmarks/KubeBench"),

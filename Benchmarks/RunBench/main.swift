@@ -1,0 +1,155 @@
+// `portico run` measured end to end: the release binary against the test API server, with real
+// nginx, dnsmasq and an echo backend on loopback.
+//   1. start to first config live (target at 10,000 Ingresses: 10 s), controller resident memory
+//      (target: 80 MB)
+//   2. change to live: an Ingress path changed through the API until nginx answers on the new path
+//      (targets with 1,000 Ingresses: p50 250 ms, p99 1 s; at 10,000, one change in 3 s)
+//   3. reloads under load: wrk through nginx at full speed while 50 changes are applied (target:
+//      zero failed requests)
+// Usage: swift build -c release && .build/release/portico-run-bench [INGRESSES] [CHANGES]
+import Foundation
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let ingressCount = arguments.first ?? 1000
+let changeCount = arguments.dropFirst().first ?? 50
+
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+func fmt(_ v: Double) -> String { String(format: "%.0f", v) }
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)]
+}
+
+func residentMegabytes(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+    else { return .nan }
+    return kb / 1024
+}
+
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("portico").path
+guard FileManager.default.isExecutableFile(atPath: binary) else {
+    say("portico-run-bench: \(binary) not built; run `swift build -c release` first")
+    exit(1)
+}
+
+let server = try TestAPIServer()
+let work = try TemporaryDirectory("portico-run-bench")
+let backendPort = try Ports.free()
+let backend = try EchoBackend(name: "app", address: "127.0.0.2", port: backendPort)
+var names: [String: String] = [:]
+for i in 0..<ingressCount { names["svc-\(i).default.svc.cluster.local"] = "127.0.0.2" }
+let dns = try DNSServer(names)
+var portico: ChildProcess?
+@MainActor func shutDown() {
+    portico?.stop(grace: 10)
+    dns.stop()
+    backend.stop()
+    server.stop()
+}
+
+func ingress(_ i: Int, path: String) -> [String: Any] {
+    [
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": ["name": "app-\(i)", "namespace": "default"],
+        "spec": ["rules": [["host": "app-\(i).bench", "http": ["paths": (0..<5).map { p in
+            [
+                "path": p == 0 ? path : "/extra\(p)", "pathType": "Prefix",
+                "backend": ["service": ["name": "svc-\(i)", "port": ["number": backendPort]]],
+            ] as [String: Any]
+        }]]]],
+    ]
+}
+
+do {
+    let setup = ContinuousClock.now
+    for start in stride(from: 0, to: ingressCount, by: 1000) {
+        let range = start..<min(start + 1000, ingressCount)
+        try await server.bulkCreate(range.map { i in
+            ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "svc-\(i)", "namespace": "default"],
+             "spec": ["ports": [["port": backendPort]]]]
+        })
+        try await server.bulkCreate(range.map { ingress($0, path: "/initial") })
+    }
+    say("portico-run-bench: \(ingressCount) Ingresses (5 paths each) and Services created in \(fmt(ms(ContinuousClock.now - setup))) ms")
+
+    let kubeconfig = try server.writeKubeconfig(to: work.file("kubeconfig"))
+    let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
+    let started = ContinuousClock.now
+    let process = try ChildProcess(
+        binary,
+        [
+            "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
+            "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
+            "--status-port", "\(statusPort)", "--runtime-dir", work.file("nginx").path, "--sync-window-ms", "20",
+        ], name: "portico", logDirectory: work.url)
+    portico = process
+    while (try? HTTPProbe.get("/readyz", host: "localhost", port: healthPort, timeout: 1).status) != 200 {
+        guard process.isRunning, ContinuousClock.now - started < .seconds(120) else {
+            throw TestSupportError("portico never became ready: \(process.stderr.suffix(2000))")
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    say("  start to first config live: \(fmt(ms(ContinuousClock.now - started))) ms (target at 10,000 Ingresses: 10000 ms)")
+    say("  controller resident memory after start: \(fmt(residentMegabytes(pid: process.pid))) MB (target 80 MB)")
+
+    // Change to live, one change at a time.
+    let ingresses = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
+    var latencies: [Double] = []
+    for k in 0..<changeCount {
+        let i = k * 7919 % ingressCount
+        let path = "/changed-\(k)"
+        let t0 = ContinuousClock.now
+        try await server.update(ingresses + "/app-\(i)", ingress(i, path: path))
+        while (try? HTTPProbe.get(path, host: "app-\(i).bench", port: httpPort, timeout: 2).status) != 200 {
+            guard ContinuousClock.now - t0 < .seconds(30) else { throw TestSupportError("change \(k) not live in 30 s") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        latencies.append(ms(ContinuousClock.now - t0))
+    }
+    latencies.sort()
+    say("  change to live over \(changeCount) changes: p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms (targets p50 250 ms, p99 1000 ms)")
+    say("  controller resident memory after the changes: \(fmt(residentMegabytes(pid: process.pid))) MB (target 80 MB)")
+
+    // Reloads under load.
+    if let wrk = try? ChildProcess.resolve("wrk") {
+        let duration = 5 + changeCount / 5
+        let load = try ChildProcess(
+            wrk, ["-t2", "-c32", "-d\(duration)s", "-H", "Host: app-0.bench", "http://127.0.0.1:\(httpPort)/extra1/x"],
+            name: "wrk", logDirectory: work.url)
+        try await Task.sleep(for: .seconds(1))
+        var applied = 0
+        for k in 0..<changeCount {
+            let i = 1 + k * 7 % max(ingressCount - 1, 1)
+            let path = "/load-\(k)"
+            try await server.update(ingresses + "/app-\(i)", ingress(i, path: path))
+            let t0 = ContinuousClock.now
+            while (try? HTTPProbe.get(path, host: "app-\(i).bench", port: httpPort, timeout: 2).status) != 200,
+                ContinuousClock.now - t0 < .seconds(30)
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            applied += 1
+        }
+        _ = load.wait(timeout: TimeInterval(duration + 30))
+        let out = load.stdout
+        let requests = out.split(separator: "\n").first { $0.contains("requests in") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+        let errors = out.split(separator: "\n").filter { $0.contains("Socket errors") || $0.contains("Non-2xx") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        say("  reloads under load: \(applied) changes applied while wrk ran: \(requests); failed requests: "
+            + (errors.isEmpty ? "none (target: none)" : errors.joined(separator: "; ")))
+    } else {
+        say("  (wrk not installed: skipping reloads under load)")
+    }
+    shutDown()
+} catch {
+    say("portico-run-bench failed: \(error)")
+    shutDown()
+    exit(1)
+}
