@@ -80,8 +80,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         do {
             try await runController(logger: logger)
-        } catch let error as CancellationError {
-            _ = error
+        } catch is CancellationError {
+            // SIGTERM or SIGINT: a clean stop, exit 0.
         } catch {
             logger.critical("portico stopped", metadata: ["error": "\(error)"])
             throw ExitCode(1)
