@@ -1,11 +1,14 @@
 # The two commands a newcomer needs:
 #   make demo   build Portico and print the nginx.conf it renders for examples/
-#   make test   run the test suite (real nginx, dnsmasq and backends on loopback)
+#   make test   run every test (real nginx, dnsmasq, a test API server and backends on loopback),
+#               after checking rc.yaml and examples/ against the Kubernetes schemas
+# `Tests/Deploy/check-image.sh` (the image's libraries and commands, without Docker) runs apart:
+# it makes a release build of its own.
 # Both install the Debian packages they need first (scripts/install-deps).
 
 SWIFT ?= swift
 
-.PHONY: demo test build release bench deps
+.PHONY: demo test build release bench deploy-checks deps
 
 deps:
 	@./scripts/install-deps
@@ -16,7 +19,10 @@ build: deps
 demo: build
 	$(SWIFT) run -q portico render -f examples/echomap -f examples/features
 
-test: deps
+deploy-checks: deps
+	Tests/Deploy/validate-manifests.sh
+
+test: deploy-checks
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
 	$(SWIFT) test --no-parallel
 
@@ -25,3 +31,5 @@ release: deps
 
 bench: release
 	.build/release/portico-bench
+	.build/release/portico-kube-bench
+	.build/release/portico-run-bench 1000 50
