@@ -49,6 +49,12 @@ import TestSupport
             try await server.resetFaults()
             let difference = try await waitUntilCacheMatchesServer(watcher, server)
             #expect(difference.isEmpty, "cache differs from the server: \(difference.prefix(10))")
+            // Bookmarks come on streams that live longer than the bookmark interval; during churn
+            // the faults may cut every stream sooner, so once the faults stop, wait for one.
+            let quietSince = ContinuousClock.now
+            while watcher.statistics.bookmarks == 0, quietSince.duration(to: .now) < .seconds(10) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             let statistics = watcher.statistics
             #expect(statistics.relistsAfterExpiry > 0)
             #expect(statistics.watchFailures > 0)
