@@ -42,13 +42,14 @@ let package = Package(
 
         // /healthz, /readyz and /metrics over plain HTTP on the health port.
         .target(name: "PorticoHealth"),
+        .target(name: "CMallocShims"),
 
         // The commands; the executable only calls into this.
         .target(
             name: "PorticoCLI",
             dependencies: [
                 "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
-                "PorticoHealth", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PorticoHealth", "CMallocShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

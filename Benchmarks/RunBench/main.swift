@@ -33,6 +33,22 @@ func residentMegabytes(pid: Int32) -> Double {
     return kb / 1024
 }
 
+/// Medians of the `time.<phase>_ms=N` values that portico logs with each config it puts live.
+func phaseMedians(_ log: String) -> [(name: String, ms: Int)] {
+    var values: [String: [Int]] = [:]
+    for line in log.split(separator: "\n") where line.contains("config live") {
+        for field in line.split(separator: " ") where field.hasPrefix("time.") {
+            let parts = field.dropFirst(5).split(separator: "=")
+            guard parts.count == 2, let v = Int(parts[1]) else { continue }
+            values[String(parts[0].replacingOccurrences(of: "_ms", with: "")), default: []].append(v)
+        }
+    }
+    return values.keys.sorted().map { k in
+        let sorted = values[k, default: []].sorted()
+        return (k, sorted[sorted.count / 2])
+    }
+}
+
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("portico").path
 guard FileManager.default.isExecutableFile(atPath: binary) else {
     say("portico-run-bench: \(binary) not built; run `swift build -c release` first")
@@ -82,9 +98,11 @@ do {
     let kubeconfig = try server.writeKubeconfig(to: work.file("kubeconfig"))
     let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
     let started = ContinuousClock.now
+    // PORTICO_BENCH_WRAP="heaptrack -o /tmp/portico" (or valgrind ...) runs portico under a profiler.
+    let wrapper = ProcessInfo.processInfo.environment["PORTICO_BENCH_WRAP"].map { $0.split(separator: " ").map(String.init) } ?? []
     let process = try ChildProcess(
-        binary,
-        [
+        wrapper.first.map { try ChildProcess.resolve($0) } ?? binary,
+        Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [binary]) + [
             "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
             "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
             "--status-port", "\(statusPort)", "--runtime-dir", work.file("nginx").path, "--sync-window-ms", "20",
@@ -115,6 +133,8 @@ do {
     }
     latencies.sort()
     say("  change to live over \(changeCount) changes: p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms (targets p50 250 ms, p99 1000 ms)")
+    say("  where the time goes (p50 over the reloads, from portico's \"config live\" log lines): "
+        + phaseMedians(process.stderr).map { "\($0.name) \($0.ms) ms" }.joined(separator: ", "))
     say("  controller resident memory after the changes: \(fmt(residentMegabytes(pid: process.pid))) MB (target 80 MB)")
 
     // Reloads under load.

@@ -1,3 +1,4 @@
+import CMallocShims
 import Foundation
 import PorticoController
 import PorticoKube
@@ -34,7 +35,15 @@ struct NginxSink: ConfigSink {
     }
 
     func apply(config: String, generation: Int) async throws {
-        try await onQueue { try applier.apply(config: config, generation: generation) }
+        try await onQueue {
+            defer { releaseFreedMemory() }
+            try applier.apply(config: config, generation: generation)
+        }
+    }
+
+    /// Hands the pages of the snapshot, routing table and config text just freed back to the system.
+    private func releaseFreedMemory() {
+        _ = portico_malloc_trim()
     }
 
     private func onQueue(_ work: @escaping @Sendable () throws -> Void) async throws {

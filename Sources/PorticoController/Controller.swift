@@ -89,6 +89,7 @@ public actor Controller {
             return
         }
         let table = route(state)
+        let routed = ContinuousClock.now
         if let live, live.table.routesLike(table) {
             metrics.recordSkipped()
             logger.debug("routing unchanged; nothing to do", metadata: ["config.generation": "\(live.generation)"])
@@ -102,12 +103,18 @@ public actor Controller {
         let generation = (live?.generation ?? 0) + 1
         do {
             let config = try render(table, generation: generation)
+            let rendered = ContinuousClock.now
             try await sink.apply(config: config, generation: generation)
+            let applied = ContinuousClock.now
             live = (table, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
-            metrics.recordChangeToLive(seconds: changeSeen.duration(to: .now).seconds)
-            logger.info("config live", metadata: ["config.generation": "\(generation)", "routing.hosts": "\(table.virtualHosts.count)"])
+            metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
+            logger.info("config live", metadata: [
+                "config.generation": "\(generation)", "routing.hosts": "\(table.virtualHosts.count)",
+                "time.snapshot_route_ms": "\(started.milliseconds(to: routed))", "time.render_ms": "\(routed.milliseconds(to: rendered))",
+                "time.apply_ms": "\(rendered.milliseconds(to: applied))", "time.change_to_live_ms": "\(changeSeen.milliseconds(to: applied))",
+            ])
         } catch {
             failed = table
             metrics.recordReload(success: false, generation: nil)
@@ -136,6 +143,10 @@ public actor Controller {
         render.generation = generation
         return try renderer.render(table, options: render)
     }
+}
+
+extension ContinuousClock.Instant {
+    func milliseconds(to later: Self) -> Int { Int((duration(to: later).seconds * 1000).rounded()) }
 }
 
 extension Duration {

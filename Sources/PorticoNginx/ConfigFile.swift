@@ -13,9 +13,10 @@ public enum ConfigFile {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw failure("cannot create \(temporary)") }
         var ok = true
-        text.utf8CString.withUnsafeBufferPointer { buffer in
+        var text = text
+        text.withUTF8 { buffer in
             var offset = 0
-            let count = buffer.count - 1  // without the terminating NUL
+            let count = buffer.count
             while offset < count {
                 let written = buffer.baseAddress.map { write(fd, $0 + offset, count - offset) } ?? -1
                 if written < 0 {

@@ -1,19 +1,35 @@
 import Foundation
 
-/// Puts a rendered config live, safely: write the candidate atomically, `nginx -t` it, move it into
-/// place, reload, and confirm through the status server that the new generation serves. A config
-/// that fails never replaces the last good one on disk, so a restarted nginx serves the last good.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Puts a rendered config live, safely: write it atomically, have nginx test it, reload, and confirm
+/// through the status server that the new generation serves. A config nginx refuses never stays on
+/// disk, so a restarted nginx serves the last good one.
 public final class NginxApplier: @unchecked Sendable {
+    /// How a new config is tested before it serves.
+    public enum Validation: String, Sendable, CaseIterable {
+        /// The reload is the test: nginx's master parses the new file and, if it refuses it, keeps
+        /// the old workers serving and logs why. One parse per change.
+        case reload
+        /// `nginx -t` on the candidate first, then the reload: the same guarantee, but nginx parses
+        /// every config twice, which at thousands of hosts doubles the time to live.
+        case nginxTest = "nginx-t"
+    }
+
     public let nginx: NginxProcess
     public let statusPort: Int
     public let confirmTimeout: TimeInterval
+    public let validation: Validation
     private let lock = NSLock()
     private var _liveGeneration: Int?
 
-    public init(nginx: NginxProcess, statusPort: Int, confirmTimeout: TimeInterval = 10) {
+    public init(nginx: NginxProcess, statusPort: Int, confirmTimeout: TimeInterval = 30, validation: Validation = .reload) {
         self.nginx = nginx
         self.statusPort = statusPort
         self.confirmTimeout = confirmTimeout
+        self.validation = validation
     }
 
     /// The generation last confirmed serving.
@@ -37,26 +53,59 @@ public final class NginxApplier: @unchecked Sendable {
     }
 
     /// Applies a new config to the running nginx. On failure the previous config keeps serving and
-    /// stays on disk; the error carries nginx's message.
+    /// is back on disk (the refused one is kept as `nginx.conf.refused`); the error carries nginx's
+    /// message.
     public func apply(config: String, generation: Int) throws(NginxError) {
-        try writeAndValidate(config)
-        try promoteCandidate()
-        try nginx.reload()
-        guard StatusProbe.waitFor(generation: generation, port: statusPort, timeout: confirmTimeout) else {
-            throw NginxError(.reloadNotConfirmed, "nginx did not confirm generation \(generation) after reload",
-                             nginxOutput: nginx.errorLogTail())
+        guard nginx.isRunning else { throw NginxError(.startFailed, "nginx is not running") }
+        try ConfigFile.writeAtomically(config, to: nginx.candidatePath)
+        if validation == .nginxTest {
+            try nginx.validate(path: nginx.candidatePath)
         }
+        let logOffset = nginx.errorLogSize()
+        // The serving file stays reachable as nginx.conf.good (a hard link: no copy, no memory)
+        // until nginx has accepted its successor.
+        unlink(goodPath)
+        let keptGood = link(nginx.configPath, goodPath) == 0
+        try promoteCandidate()
+        do throws(NginxError) {
+            try nginx.reload()
+            try confirm(generation: generation, errorLogOffset: logOffset)
+        } catch {
+            // Put the good file back when nginx refused the new one or died with it. When nginx only
+            // took too long, it may still be loading the new file: leave that in place.
+            if keptGood, error.code != .reloadNotConfirmed { putBackGoodConfig() }
+            throw error
+        }
+        unlink(goodPath)
         lock.withLock { _liveGeneration = generation }
     }
 
-    /// Rewrites `config` as the file nginx loads (after a failed reload left a refused file in place).
-    public func restore(config: String) throws(NginxError) {
-        try ConfigFile.writeAtomically(config, to: nginx.configPath)
+    private var goodPath: String { nginx.configPath + ".good" }
+
+    /// Waits until the status server answers `generation`, or nginx says in its error log that it
+    /// refused the file, or the master dies, or the time is up.
+    private func confirm(generation: Int, errorLogOffset: Int) throws(NginxError) {
+        let deadline = Date().addingTimeInterval(confirmTimeout)
+        while !StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05) {
+            let refusal = nginx.errorLog(since: errorLogOffset).split(separator: "\n").filter { $0.contains("[emerg]") }
+            if !refusal.isEmpty {
+                throw NginxError(.invalidConfig, "nginx refused the config", nginxOutput: refusal.joined(separator: "\n"))
+            }
+            if !nginx.isRunning {
+                throw NginxError(.startFailed, "nginx exited while loading the config", nginxOutput: nginx.errorLogTail())
+            }
+            if Date() > deadline {
+                throw NginxError(.reloadNotConfirmed, "nginx did not confirm generation \(generation) after reload",
+                                 nginxOutput: nginx.errorLog(since: errorLogOffset))
+            }
+        }
     }
 
-    private func writeAndValidate(_ config: String) throws(NginxError) {
-        try ConfigFile.writeAtomically(config, to: nginx.candidatePath)
-        try nginx.validate(path: nginx.candidatePath)
+    /// After a refusal: keep the refused file for the operator to read, and put the serving config
+    /// back so that a restarted nginx loads it.
+    private func putBackGoodConfig() {
+        _ = rename(nginx.configPath, nginx.configPath + ".refused")
+        _ = rename(goodPath, nginx.configPath)
     }
 
     private func promoteCandidate() throws(NginxError) {

@@ -80,6 +80,22 @@ public final class NginxProcess: @unchecked Sendable {
         p.signalGroup(SIGKILL)
     }
 
+    /// The error log's size now: the offset from which `errorLog(since:)` reads what comes next.
+    public func errorLogSize() -> Int {
+        var info = stat()
+        return stat("\(runtimeDirectory)/error.log", &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// What nginx wrote to its error log after `offset` (at most 64 KiB).
+    public func errorLog(since offset: Int) -> String {
+        guard let handle = FileHandle(forReadingAtPath: "\(runtimeDirectory)/error.log") else { return "" }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(max(offset, 0)))) != nil,
+            let data = try? handle.read(upToCount: 65536)
+        else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The last lines of nginx's error log: what to show when something failed.
     public func errorLogTail(lines: Int = 5) -> String {
         guard let text = try? String(contentsOfFile: "\(runtimeDirectory)/error.log", encoding: .utf8) else { return "" }

@@ -32,11 +32,13 @@ import TestSupport
         """
     }
 
-    @Test func startReloadAndRefuseABadConfig() throws {
+    @Test(arguments: NginxApplier.Validation.allCases)
+    func startReloadAndRefuseABadConfig(validation: NginxApplier.Validation) throws {
         let dir = try TemporaryDirectory("portico-nginx")
         let statusPort = try Ports.free(), httpPort = try Ports.free()
         let applier = NginxApplier(
-            nginx: NginxProcess(runtimeDirectory: dir.path), statusPort: statusPort, confirmTimeout: 5)
+            nginx: NginxProcess(runtimeDirectory: dir.path), statusPort: statusPort, confirmTimeout: 5,
+            validation: validation)
         defer { applier.nginx.stop(grace: 2) }
 
         try applier.start(config: Self.config(generation: 1, statusPort: statusPort, httpPort: httpPort), generation: 1)
@@ -58,6 +60,15 @@ import TestSupport
         #expect(StatusProbe.generation(port: statusPort) == 2)
         #expect(applier.liveGeneration == 2)
         #expect(try String(contentsOfFile: applier.nginx.configPath, encoding: .utf8) == good)
+        if validation == .reload {
+            // The refused file stays beside the good one for the operator to read.
+            let refused = try String(contentsOfFile: applier.nginx.configPath + ".refused", encoding: .utf8)
+            #expect(refused.contains("bogus_directive on;"))
+        }
+        // A config that nginx accepts after the refusal serves.
+        try applier.apply(config: Self.config(generation: 4, statusPort: statusPort, httpPort: httpPort), generation: 4)
+        #expect(StatusProbe.generation(port: statusPort) == 4)
+        #expect(try HTTPProbe.get("/", host: "x", port: httpPort).text == "gen 4")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers == [])
     }
