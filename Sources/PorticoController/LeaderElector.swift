@@ -36,7 +36,7 @@ public final class LeaderElector: @unchecked Sendable {
     let logger: Logger
     let now: @Sendable () -> ContinuousClock.Instant
     let wallClock: @Sendable () -> Date
-    let onChange: @Sendable (Bool) -> Void
+    private var onChange: @Sendable (Bool) -> Void = { _ in }
 
     private let lock = NSLock()
     private var observed: LeaderElection.Observation?
@@ -46,8 +46,7 @@ public final class LeaderElector: @unchecked Sendable {
     public init(
         store: any LeaseStore, options: Options, metrics: ControllerMetrics, logger: Logger,
         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
-        wallClock: @escaping @Sendable () -> Date = { Date() },
-        onChange: @escaping @Sendable (Bool) -> Void = { _ in }
+        wallClock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.store = store
         self.options = options
@@ -55,10 +54,14 @@ public final class LeaderElector: @unchecked Sendable {
         self.logger = logger
         self.now = now
         self.wallClock = wallClock
-        self.onChange = onChange
     }
 
     public var isLeader: Bool { lock.withLock { leading } }
+
+    /// Called with the new role whenever it changes (e.g. to wake the reporter on becoming leader).
+    public func onChange(_ handler: @escaping @Sendable (Bool) -> Void) {
+        lock.withLock { onChange = handler }
+    }
 
     /// Tries to acquire or renew every `retryPeriod` until cancelled. Does not release: call
     /// `release()` after it returns, outside the cancelled task.
@@ -165,6 +168,6 @@ public final class LeaderElector: @unchecked Sendable {
                 "lease": "\(options.leaseName)", "leader": "\(holder ?? "(unknown)")",
             ])
         }
-        onChange(value)
+        lock.withLock { onChange }(value)
     }
 }
