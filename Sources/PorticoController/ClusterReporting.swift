@@ -104,8 +104,10 @@ public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     private func writeStatus(_ state: ServedState, publish: PublishAddress) async -> Bool {
         let planned = StatusPlanner.plan(
             ingresses: state.ingresses, served: state.served, publish: [publish.loadBalancerIngress])
+        let present = Set(state.ingresses.map { ObjectReference(kind: "Ingress", namespace: $0.metadata.effectiveNamespace, name: $0.metadata.name) })
         let updates = lock.withLock {
-            planned.filter { update in
+            written = written.filter { present.contains($0.key) }
+            return planned.filter { update in
                 guard let done = written[update.object] else { return true }
                 return !(done.resourceVersion == update.resourceVersion && done.addresses == update.addresses)
             }

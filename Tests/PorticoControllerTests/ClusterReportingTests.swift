@@ -82,6 +82,19 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         #expect(reporter.writes.count == 4)
     }
 
+    @Test func whatWasWrittenIsForgottenWithTheIngress() async {
+        let reporter = FakeReporter(), leader = Flag(true)
+        let r = reporting(reporter, leader: leader)
+        r.observe(state([Self.ing("a")], served: ["a"]))
+        #expect(await r.pass())
+        // Deleted, then created again (a test server may even reuse the resourceVersion): written again.
+        r.observe(state([], served: []))
+        #expect(await r.pass())
+        r.observe(state([Self.ing("a")], served: ["a"]))
+        #expect(await r.pass())
+        #expect(reporter.statuses.count == 2)
+    }
+
     @Test func failedWritesAreRetriedOnTheNextPass() async {
         let reporter = FakeReporter(), leader = Flag(true), metrics = ControllerMetrics()
         let r = reporting(reporter, leader: leader, metrics: metrics)
