@@ -42,6 +42,8 @@ public final class LeaderElector: @unchecked Sendable {
     private var observed: LeaderElection.Observation?
     private var leading = false
     private var lastRenew: ContinuousClock.Instant?
+    /// Set while reads or writes of the Lease fail: the first failure is a warning, repeats are debug.
+    private var failing = false
 
     public init(
         store: any LeaseStore, options: Options, metrics: ControllerMetrics, logger: Logger,
@@ -82,6 +84,7 @@ public final class LeaderElector: @unchecked Sendable {
             failed(error, at: started)
             return
         }
+        succeeded()
         let observation: LeaderElection.Observation? = lock.withLock {
             guard let current else {
                 observed = nil
@@ -142,14 +145,26 @@ public final class LeaderElector: @unchecked Sendable {
     }
 
     private func failed(_ error: any Error, at time: ContinuousClock.Instant) {
-        let (wasLeading, expired) = lock.withLock { () -> (Bool, Bool) in
+        let (wasLeading, expired, repeated) = lock.withLock { () -> (Bool, Bool, Bool) in
             let expired = lastRenew.map { $0.duration(to: time) >= options.renewDeadline } ?? true
-            return (leading, expired)
+            defer { failing = true }
+            return (leading, expired, failing)
         }
-        logger.warning("leader election: lease read or write failed", metadata: [
-            "lease": "\(options.leaseName)", "error": "\(error)",
-        ])
+        let metadata: Logger.Metadata = ["lease": "\(options.leaseName)", "error": "\(error)"]
+        if repeated {
+            logger.debug("leader election: lease read or write failed", metadata: metadata)
+        } else {
+            logger.warning("leader election: lease read or write failed", metadata: metadata)
+        }
         if wasLeading && expired { setLeading(false, holder: nil) }
+    }
+
+    private func succeeded() {
+        let wasFailing = lock.withLock { () -> Bool in
+            defer { failing = false }
+            return failing
+        }
+        if wasFailing { logger.info("leader election: lease reachable again", metadata: ["lease": "\(options.leaseName)"]) }
     }
 
     private func setLeading(_ value: Bool, holder: String?) {

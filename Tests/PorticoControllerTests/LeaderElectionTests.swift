@@ -110,7 +110,12 @@ import Testing
 
     @Test func aLeaderThatCannotRenewStepsDownAtTheRenewDeadline() async {
         let store = MemoryLeaseStore()
-        let a = elector("a", store)
+        let logs = InMemoryLogHandler()
+        var logger = Logger(label: "test") { _ in logs }
+        logger.logLevel = .debug
+        let a = LeaderElector(
+            store: store, options: .init(identity: "a", leaseName: "ingress/portico-leader"), metrics: ControllerMetrics(),
+            logger: logger, now: { clock.now }, wallClock: { clock.date })
         await a.tick()
         #expect(a.isLeader)
         store.unreachable = true
@@ -120,5 +125,13 @@ import Testing
         clock.advance(.seconds(2))
         await a.tick()
         #expect(!a.isLeader)
+        // One warning per outage, not one every retry period.
+        let failures = logs.entries.filter { $0.message == "leader election: lease read or write failed" }
+        #expect(failures.map(\.level) == [.warning, .debug])
+        #expect(failures.first?.metadata["lease"] == "ingress/portico-leader")
+        store.unreachable = false
+        await a.tick()
+        #expect(a.isLeader)
+        #expect(logs.entries.contains { $0.message == "leader election: lease reachable again" })
     }
 }
