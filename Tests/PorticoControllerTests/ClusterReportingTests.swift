@@ -129,6 +129,29 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         }
     }
 
+    @Test func becomingTheLeaderReportsWhatIsAlreadyKnown() async {
+        let store = MemoryLeaseStore(), reporter = FakeReporter()
+        let elector = LeaderElector(
+            store: store, options: .init(identity: "a", leaseName: "ingress/portico-leader"), metrics: ControllerMetrics(),
+            logger: Logger(label: "test") { _ in logs }, now: { clock.now }, wallClock: { clock.date })
+        let r = ClusterReporting(
+            reporter: reporter, options: .init(publish: PublishAddress("10.0.0.9")), isLeader: { elector.isLeader },
+            metrics: ControllerMetrics(), logger: Logger(label: "test") { _ in logs })
+        elector.onChange { leading in if leading { r.wake() } }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await r.run() }
+            // Observed while a follower: nothing written, and nothing new will be observed.
+            r.observe(state([Self.ing("a")], served: ["a"]))
+            try? await Task.sleep(for: .milliseconds(100))
+            #expect(reporter.writes.isEmpty)
+            await elector.tick()
+            #expect(elector.isLeader)
+            for _ in 0..<100 where reporter.statuses.isEmpty { try? await Task.sleep(for: .milliseconds(10)) }
+            #expect(reporter.statuses.map(\.name) == ["a"])
+            group.cancelAll()
+        }
+    }
+
     @Test func theControllerHandsOverTheServedStateOnceALiveConfigServesIt() async throws {
         let source = FakeSource(ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")]))
         let sink = FakeSink()
