@@ -70,7 +70,11 @@ let package = Package(
         .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
         .testTarget(name: "PorticoRenderTests", dependencies: ["PorticoRender", "PorticoPCRE"]),
         .testTarget(
-            name: "PorticoCLITests", dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"], exclude: ["Golden"]),
+            name: "PorticoCLITests",
+            dependencies: [
+                "PorticoCLI", "PorticoPCRE", "TestSupport", "PorticoKube", "PorticoController", "PorticoModel",
+                .product(name: "Logging", package: "swift-log"),
+            ], exclude: ["Golden"]),
         .testTarget(
             name: "PorticoEndToEndTests",
             dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]

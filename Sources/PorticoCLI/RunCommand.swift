@@ -7,6 +7,7 @@ import PorticoHealth
 import PorticoKube
 import PorticoNginx
 import PorticoRender
+import PorticoRouting
 
 #if canImport(Glibc)
     import Glibc
@@ -69,12 +70,37 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: ArgumentHelp(
+        "Written to status.loadBalancer.ingress of every Ingress Portico serves: an IP (ip:) or a DNS name (hostname:). Default: $NODE_IP (rc.yaml sets it to the node's IP); without either, status is not written.",
+        valueName: "address"))
+    var publishStatusAddress: String?
+
+    @Option(name: .customLong("election-id"), help: ArgumentHelp(
+        "Name of the coordination.k8s.io Lease the replicas elect a leader with; only the leader writes Ingress status and Events, every replica serves traffic.",
+        valueName: "name"))
+    var electionID: String = "portico-leader"
+
+    @Option(help: ArgumentHelp(
+        "Namespace of the Lease. Default: $POD_NAMESPACE, else the service account's (or kubeconfig context's) namespace.",
+        valueName: "namespace"))
+    var electionNamespace: String?
+
+    @Option(help: ArgumentHelp("This replica's name in the Lease. Default: $POD_NAME, else host name and pid.", valueName: "name"))
+    var electionIdentity: String?
+
     enum LogFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
         guard (1...65535).contains(healthPort) else { throw ValidationError("--health-port: \(healthPort) is not a port number") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \"\(logLevel)\"") }
         guard (0...60_000).contains(syncWindowMs) else { throw ValidationError("--sync-window-ms: must be 0-60000") }
+        _ = try Self.publishAddress(flag: publishStatusAddress, environment: ProcessInfo.processInfo.environment)
+        guard PorticoRouting.Validation.isSubdomain(electionID) else {
+            throw ValidationError("--election-id: \"\(electionID.prefix(80))\" is not a valid object name (lowercase letters, digits, '-' and '.')")
+        }
+        if let electionNamespace, !PorticoRouting.Validation.isLabel(electionNamespace) {
+            throw ValidationError("--election-namespace: \"\(electionNamespace.prefix(80))\" is not a valid namespace name")
+        }
     }
 
     func run() async throws {
@@ -116,10 +142,11 @@ struct RunCommand: AsyncParsableCommand {
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
         let metrics = ControllerMetrics()
+        let reporting = try makeReporting(client: client, configuration: configuration, metrics: metrics, logger: logger)
         let controller = Controller(
             source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
-            logger: logger, metrics: metrics)
+            logger: logger, metrics: metrics, observer: reporting.reporting)
         let supervisor = NginxSupervisor(nginx: process, logger: logger)
 
         let health = try HealthServer(address: healthAddress, port: healthPort) { path in
@@ -142,6 +169,8 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalWatcher([SIGTERM, SIGINT])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
+            group.addTask { await reporting.elector.run() }
+            group.addTask { await reporting.reporting.run() }
             group.addTask {
                 try await watcher.waitUntilSynced()
                 logger.info("cluster listed; rendering the first config")
@@ -167,11 +196,14 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 group.cancelAll()
                 while (try? await group.next()) != nil {}
+                // A successor takes over at once instead of waiting for the Lease to expire.
+                await reporting.elector.release()
                 // Make sure nginx is gone before we exit, whatever ended the group.
                 process.stop(grace: TimeInterval(shutdownGrace))
                 throw error
             }
         }
+        await reporting.elector.release()
         process.stop(grace: TimeInterval(shutdownGrace))
     }
 }

@@ -27,6 +27,7 @@ public actor Controller {
     let options: Options
     let logger: Logger
     public nonisolated let metrics: ControllerMetrics
+    let observer: (any RoutingObserver)?
 
     private var live: (table: RoutingTable, generation: Int)?
     private var failed: RoutingTable?
@@ -36,8 +37,10 @@ public actor Controller {
 
     public init(
         source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(),
-        options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics()
+        options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics(),
+        observer: (any RoutingObserver)? = nil
     ) {
+        self.observer = observer
         self.source = source
         self.sink = sink
         self.renderer = renderer
@@ -74,6 +77,7 @@ public actor Controller {
         metrics.markReady()
         metrics.recordReload(success: true, generation: 1)
         metrics.recordReconcile(seconds: started.duration(to: .now).seconds)
+        report(state, latest: table)
         logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])
     }
 
@@ -90,7 +94,10 @@ public actor Controller {
         }
         let table = route(state)
         let routed = ContinuousClock.now
+        defer { report(state, latest: table) }
         if let live, live.table.routesLike(table) {
+            // Same routes: the live config serves this table too (its served set may be newer).
+            self.live = (table, live.generation)
             metrics.recordSkipped()
             logger.debug("routing unchanged; nothing to do", metadata: ["config.generation": "\(live.generation)"])
             return
@@ -136,6 +143,16 @@ public actor Controller {
             ])
         }
         return table
+    }
+
+    /// Hands the served state to the observer; only once a config is live, so that status never
+    /// names Portico for an Ingress before nginx serves it.
+    private func report(_ state: ClusterState, latest: RoutingTable) {
+        guard let observer, let live else { return }
+        observer.observe(
+            ServedState(
+                ingresses: state.ingresses, served: live.table.servedIngresses, diagnostics: latest.diagnostics,
+                generation: live.generation))
     }
 
     private func render(_ table: RoutingTable, generation: Int) throws -> String {

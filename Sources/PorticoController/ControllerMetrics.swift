@@ -14,6 +14,9 @@ public final class ControllerMetrics: @unchecked Sendable {
     private var changeToLiveSeconds = Histogram(buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
 
     private var ready = false
+    private var events: [String: Int] = ["emitted": 0, "dropped": 0, "failed": 0]
+    private var statusWrites: [String: Int] = ["success": 0, "failure": 0]
+    private var leader = false
 
     public init() {}
 
@@ -65,6 +68,25 @@ public final class ControllerMetrics: @unchecked Sendable {
         }
     }
 
+    func recordEvents(emitted: Int = 0, dropped: Int = 0, failed: Int = 0) {
+        lock.withLock {
+            events["emitted", default: 0] += emitted
+            events["dropped", default: 0] += dropped
+            events["failed", default: 0] += failed
+        }
+    }
+
+    func recordStatusWrite(success: Bool) { lock.withLock { statusWrites[success ? "success" : "failure", default: 0] += 1 } }
+    func setLeader(_ isLeader: Bool) { lock.withLock { leader = isLeader } }
+
+    public var isLeader: Bool { lock.withLock { leader } }
+    public var eventCount: (emitted: Int, dropped: Int, failed: Int) {
+        lock.withLock { (events["emitted"] ?? 0, events["dropped"] ?? 0, events["failed"] ?? 0) }
+    }
+    public var statusWriteCount: (success: Int, failure: Int) {
+        lock.withLock { (statusWrites["success"] ?? 0, statusWrites["failure"] ?? 0) }
+    }
+
     public var reloadCount: (success: Int, failure: Int) {
         lock.withLock { (reloads["success"] ?? 0, reloads["failure"] ?? 0) }
     }
@@ -91,6 +113,15 @@ public final class ControllerMetrics: @unchecked Sendable {
             for kind in objects.keys.sorted() { out += "portico_objects{kind=\"\(kind)\"} \(objects[kind] ?? 0)\n" }
             out += "# HELP portico_diagnostics Diagnostics in the last routing pass.\n# TYPE portico_diagnostics gauge\n"
             out += "portico_diagnostics \(diagnostics)\n"
+            out += "# HELP portico_events_total Events about Ingresses: emitted, dropped by the rate limit, failed writes.\n"
+            out += "# TYPE portico_events_total counter\n"
+            for result in events.keys.sorted() { out += "portico_events_total{result=\"\(result)\"} \(events[result] ?? 0)\n" }
+            out += "# HELP portico_status_writes_total Ingress status writes by result.\n# TYPE portico_status_writes_total counter\n"
+            for result in statusWrites.keys.sorted() {
+                out += "portico_status_writes_total{result=\"\(result)\"} \(statusWrites[result] ?? 0)\n"
+            }
+            out += "# HELP portico_leader 1 while this replica holds the leader Lease (only the leader writes status and events).\n"
+            out += "# TYPE portico_leader gauge\nportico_leader \(leader ? 1 : 0)\n"
             reconcileSeconds.render(
                 "portico_reconcile_duration_seconds", help: "Snapshot, routing, rendering and apply.", into: &out)
             changeToLiveSeconds.render(

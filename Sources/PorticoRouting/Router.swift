@@ -29,6 +29,7 @@ struct RoutingRun {
     let services: [ServiceKey: Service]
     let classes: ClassSelector
     var diagnostics: [Diagnostic] = []
+    var served: Set<ObjectReference> = []
     var hosts: [Host: HostRoutes] = [:]
     var catchAll = HostRoutes()
     var catchAllFallbackOwner: ObjectReference?
@@ -126,6 +127,7 @@ struct RoutingRun {
                 "\(pathCount) paths, more than the limit of \(options.maxPathsPerIngress); Ingress left out")
             return
         }
+        served.insert(ref)
 
         let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref)
 
@@ -251,7 +253,7 @@ struct RoutingRun {
 
         return RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
-            diagnostics: diagnostics)
+            diagnostics: diagnostics, servedIngresses: served)
     }
 }
 

@@ -9,18 +9,22 @@ public struct RoutingTable: Sendable, Equatable {
     /// Distinct upstreams, sorted by address.
     public var upstreams: [Upstream]
     public var diagnostics: [Diagnostic]
+    /// The Ingresses of Portico's class that were taken in (not left out as a whole), whether or not
+    /// each of their paths could be served: the ones whose status should name Portico's address.
+    public var servedIngresses: Set<ObjectReference>
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
-        diagnostics: [Diagnostic] = []
+        diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = []
     ) {
         self.virtualHosts = virtualHosts
         self.catchAll = catchAll
         self.upstreams = upstreams
         self.diagnostics = diagnostics
+        self.servedIngresses = servedIngresses
     }
 
-    /// Whether both tables route every request the same way; diagnostics aside.
+    /// Whether both tables route every request the same way; diagnostics and served set aside.
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
     }

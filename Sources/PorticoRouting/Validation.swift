@@ -1,11 +1,11 @@
 /// The syntax rules for every value that can reach nginx.conf. What passes here is made only of
 /// characters that have no meaning to nginx's config parser (no whitespace, quotes, `;`, `{`, `}`,
 /// `#`, `$`, `\`), so it cannot end a directive, open a block or start a comment.
-enum Validation {
+package enum Validation {
     static let maxPathLength = 1024
 
     /// RFC 1123 label: namespaces.
-    static func isLabel(_ s: String) -> Bool {
+    package static func isLabel(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard !b.isEmpty, b.count <= 63 else { return false }
         guard isLowerAlnum(b[0]), isLowerAlnum(b[b.count - 1]) else { return false }
@@ -21,7 +21,7 @@ enum Validation {
     }
 
     /// RFC 1123 subdomain: object names, hosts, external names.
-    static func isSubdomain(_ s: String) -> Bool {
+    package static func isSubdomain(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel(String($0)) }
     }

@@ -22,7 +22,7 @@ struct RunEndToEndTests {
         let portico: ChildProcess
         let httpPort: Int, healthPort: Int, backendPort: Int
 
-        init() throws {
+        init(extraArguments: [String] = []) throws {
             server = try TestAPIServer()
             runtime = try TemporaryDirectory("portico-run")
             let kubeconfig = try server.writeKubeconfig(to: runtime.file("kubeconfig"))
@@ -42,7 +42,7 @@ struct RunEndToEndTests {
                     "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
                     "--status-port", "\(statusPort)", "--runtime-dir", runtime.file("nginx").path,
                     "--sync-window-ms", "20", "--shutdown-grace", "10",
-                ], name: "portico", logDirectory: runtime.url)
+                ] + extraArguments, name: "portico", logDirectory: runtime.url)
         }
 
         deinit {

@@ -1,0 +1,186 @@
+import Foundation
+import InMemoryLogging
+import Logging
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+import Testing
+
+@testable import PorticoController
+
+/// A leader flag tests flip.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Bool
+    init(_ value: Bool) { self.value = value }
+    var isSet: Bool { lock.withLock { value } }
+    func set(_ v: Bool) { lock.withLock { value = v } }
+}
+
+/// Collects what the controller hands over.
+final class RecordingObserver: RoutingObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _states: [ServedState] = []
+    var states: [ServedState] { lock.withLock { _states } }
+    func observe(_ state: ServedState) { lock.withLock { _states.append(state) } }
+}
+
+@Suite struct ClusterReportingTests {
+    let clock = FakeClock()
+    let logs = InMemoryLogHandler()
+
+    func reporting(_ reporter: FakeReporter, leader: Flag, metrics: ControllerMetrics = ControllerMetrics()) -> ClusterReporting {
+        ClusterReporting(
+            reporter: reporter, options: .init(publish: PublishAddress("10.0.0.9")), isLeader: { leader.isSet },
+            metrics: metrics, logger: Logger(label: "test") { _ in logs }, now: { clock.now }, wallClock: { clock.date })
+    }
+
+    func state(_ ingresses: [Ingress], served: [String], diagnostics: [Diagnostic] = []) -> ServedState {
+        ServedState(ingresses: ingresses, served: Set(served.map { R.ref($0) }), diagnostics: diagnostics, generation: 1)
+    }
+
+    static func ing(_ name: String, rv: String = "1", status: [LoadBalancerIngress]? = nil) -> Ingress {
+        Ingress(
+            metadata: ObjectMeta(name: name, namespace: "default", uid: "uid-\(name)", resourceVersion: rv), spec: IngressSpec(),
+            status: status.map { IngressStatus(loadBalancer: LoadBalancerStatus(ingress: $0)) })
+    }
+
+    @Test func onlyTheLeaderWrites() async {
+        let reporter = FakeReporter(), leader = Flag(false)
+        let r = reporting(reporter, leader: leader)
+        r.observe(state([Self.ing("a")], served: ["a"], diagnostics: [R.diag("a")]))
+        #expect(await r.pass())
+        #expect(reporter.writes.isEmpty)
+        leader.set(true)
+        #expect(await r.pass())
+        #expect(reporter.statuses.map(\.addresses) == [[LoadBalancerIngress(ip: "10.0.0.9")]])
+        #expect(reporter.events.values.map(\.reason) == ["InvalidPath"])
+        #expect(reporter.events.values.first?.uid == "uid-a")
+    }
+
+    @Test func repeatedPassesWriteNothingNew() async {
+        let reporter = FakeReporter(), leader = Flag(true), metrics = ControllerMetrics()
+        let r = reporting(reporter, leader: leader, metrics: metrics)
+        let s = state([Self.ing("a"), Self.ing("b")], served: ["a", "b"], diagnostics: [R.diag("b")])
+        for _ in 0..<5 {
+            r.observe(s)
+            #expect(await r.pass())
+        }
+        #expect(reporter.writes.count == 3, "\(reporter.writes)")
+        // The watch cache catches up with our own write: still nothing to do.
+        r.observe(state(
+            [Self.ing("a", rv: "2", status: [.init(ip: "10.0.0.9")]), Self.ing("b", rv: "3", status: [.init(ip: "10.0.0.9")])],
+            served: ["a", "b"], diagnostics: [R.diag("b")]))
+        #expect(await r.pass())
+        #expect(reporter.writes.count == 3)
+        #expect(metrics.statusWriteCount == (2, 0))
+        #expect(metrics.eventCount == (1, 0, 0))
+        // a leaves Portico's class: its status is cleared, once.
+        r.observe(state([Self.ing("a", rv: "4", status: [.init(ip: "10.0.0.9")])], served: []))
+        #expect(await r.pass())
+        #expect(reporter.statuses.last == StatusUpdate(namespace: "default", name: "a", resourceVersion: "4", addresses: []))
+        #expect(reporter.writes.count == 4)
+    }
+
+    @Test func whatWasWrittenIsForgottenWithTheIngress() async {
+        let reporter = FakeReporter(), leader = Flag(true)
+        let r = reporting(reporter, leader: leader)
+        r.observe(state([Self.ing("a")], served: ["a"]))
+        #expect(await r.pass())
+        // Deleted, then created again (a test server may even reuse the resourceVersion): written again.
+        r.observe(state([], served: []))
+        #expect(await r.pass())
+        r.observe(state([Self.ing("a")], served: ["a"]))
+        #expect(await r.pass())
+        #expect(reporter.statuses.count == 2)
+    }
+
+    @Test func failedWritesAreRetriedOnTheNextPass() async {
+        let reporter = FakeReporter(), leader = Flag(true), metrics = ControllerMetrics()
+        let r = reporting(reporter, leader: leader, metrics: metrics)
+        reporter.failWrites = true
+        r.observe(state([Self.ing("a")], served: ["a"], diagnostics: [R.diag("a")]))
+        #expect(await r.pass() == false)
+        #expect(metrics.statusWriteCount.failure == 1)
+        #expect(metrics.eventCount.failed == 1)
+        #expect(logs.entries.contains { $0.message == "ingress status write failed; retrying later" && $0.metadata["ingress.name"] == "a" })
+        reporter.failWrites = false
+        #expect(await r.pass())
+        #expect(reporter.statuses.count == 1)
+        #expect(reporter.events.count == 1)
+    }
+
+    @Test func runRetriesWithBackoffUntilTheWriteSucceeds() async {
+        let reporter = FakeReporter(), leader = Flag(true)
+        let r = ClusterReporting(
+            reporter: reporter,
+            options: .init(publish: PublishAddress("10.0.0.9"), initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40)),
+            isLeader: { leader.isSet }, metrics: ControllerMetrics(), logger: Logger(label: "test") { _ in logs })
+        reporter.failWrites = true
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await r.run() }
+            r.observe(state([Self.ing("a")], served: ["a"]))
+            try? await Task.sleep(for: .milliseconds(150))
+            #expect(reporter.statuses.isEmpty)
+            reporter.failWrites = false
+            for _ in 0..<100 where reporter.statuses.isEmpty { try? await Task.sleep(for: .milliseconds(10)) }
+            #expect(reporter.statuses.count == 1)
+            group.cancelAll()
+        }
+    }
+
+    @Test func becomingTheLeaderReportsWhatIsAlreadyKnown() async {
+        let store = MemoryLeaseStore(), reporter = FakeReporter()
+        let elector = LeaderElector(
+            store: store, options: .init(identity: "a", leaseName: "ingress/portico-leader"), metrics: ControllerMetrics(),
+            logger: Logger(label: "test") { _ in logs }, now: { clock.now }, wallClock: { clock.date })
+        let r = ClusterReporting(
+            reporter: reporter, options: .init(publish: PublishAddress("10.0.0.9")), isLeader: { elector.isLeader },
+            metrics: ControllerMetrics(), logger: Logger(label: "test") { _ in logs })
+        elector.onChange { leading in if leading { r.wake() } }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await r.run() }
+            // Observed while a follower: nothing written, and nothing new will be observed.
+            r.observe(state([Self.ing("a")], served: ["a"]))
+            try? await Task.sleep(for: .milliseconds(100))
+            #expect(reporter.writes.isEmpty)
+            await elector.tick()
+            #expect(elector.isLeader)
+            for _ in 0..<100 where reporter.statuses.isEmpty { try? await Task.sleep(for: .milliseconds(10)) }
+            #expect(reporter.statuses.map(\.name) == ["a"])
+            group.cancelAll()
+        }
+    }
+
+    @Test func theControllerHandsOverTheServedStateOnceALiveConfigServesIt() async throws {
+        let source = FakeSource(ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")]))
+        let sink = FakeSink()
+        let observer = RecordingObserver()
+        let controller = Controller(
+            source: source, sink: sink,
+            options: .init(
+                routing: RoutingOptions(), render: RenderOptions(resolvers: ["127.0.0.1"], statusPort: 18999),
+                syncWindow: .milliseconds(10)),
+            logger: Logger(label: "test") { _ in logs }, observer: observer)
+        let task = Task { try await controller.run() }
+        defer { task.cancel() }
+        for _ in 0..<200 where observer.states.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(observer.states.first?.served == [R.ref("a")])
+        #expect(observer.states.first?.generation == 1)
+
+        // An Ingress whose only path is invalid routes nothing new, yet it is Portico's: served, with
+        // its diagnostic, although no config is reloaded.
+        source.set { $0.ingresses.append(ingress("b", host: "a.com", path: "/x;}")) }
+        for _ in 0..<200 where observer.states.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(observer.states.last?.served == [R.ref("a"), R.ref("b")])
+        #expect(observer.states.last?.diagnostics.map(\.code) == [.invalidPath])
+        #expect(sink.generations == [1])
+
+        // A config nginx refuses: the served set stays the live one.
+        sink.refuse = true
+        source.set { $0.ingresses.append(ingress("c", host: "c.com")) }
+        for _ in 0..<200 where observer.states.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(observer.states.last?.served == [R.ref("a"), R.ref("b")])
+        #expect(observer.states.last?.ingresses.count == 3)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `portico run` telling the cluster: Ingress status, Warning Events, and one leader among replicas.
+@Suite("End to end: portico run reports to the cluster", .serialized, .enabled(if: PorticoBinary.path != nil, "portico is not built"))
+struct RunReportingEndToEndTests {
+    typealias Rig = RunEndToEndTests.Rig
+    static let ingresses = RunEndToEndTests.ingresses
+    static let services = RunEndToEndTests.services
+    static let events = TestAPIServer.path("v1", "events", namespace: "default")
+    static let lease = TestAPIServer.path("coordination.k8s.io/v1", "leases", namespace: "default", name: "portico-leader")
+
+    static func addresses(_ rig: Rig, _ name: String) async -> [[String: String]]? {
+        guard let ingress = try? await rig.server.get(Self.ingresses + "/" + name) else { return nil }
+        return ((ingress["status"] as? [String: Any])?["loadBalancer"] as? [String: Any])?["ingress"] as? [[String: String]]
+    }
+
+    static func events(_ rig: Rig, about name: String) async -> [[String: Any]] {
+        let list = (try? await rig.server.get(Self.events))?["items"] as? [[String: Any]] ?? []
+        return list.filter { ($0["involvedObject"] as? [String: Any])?["name"] as? String == name }
+    }
+
+    static func holder(_ rig: Rig) async -> String? {
+        ((try? await rig.server.get(Self.lease))?["spec"] as? [String: Any])?["holderIdentity"] as? String
+    }
+
+    static func metrics(port: Int) -> String {
+        (try? HTTPProbe.get("/metrics", host: "localhost", port: port).text) ?? ""
+    }
+
+    static func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return await condition()
+    }
+
+    /// Writes to events and Ingress statuses the server has seen.
+    static func writes(_ rig: Rig) async throws -> (events: Int, statuses: Int) {
+        let requests = try await rig.server.requests().filter { ($0["method"] as? String) != "GET" && ($0["listener"] as? String) != "admin" }
+        let paths = requests.compactMap { $0["path"] as? String }
+        return (paths.filter { $0.contains("/events") }.count, paths.filter { $0.hasSuffix("/status") && $0.contains("/ingresses/") }.count)
+    }
+
+    @Test func servedIngressesGetTheAddressAndInvalidOnesOneWarningEvent() async throws {
+        let rig = try Rig(extraArguments: ["--publish-status-address", "127.0.0.9", "--election-identity", "replica-a"])
+        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
+        #expect(await Self.eventually { await Self.addresses(rig, "site") == [["ip": "127.0.0.9"]] }, "no status: \(rig.log)")
+        #expect(rig.who("a.test", "/") == "web")
+        #expect(await Self.holder(rig) == "replica-a")
+
+        // An invalid path: one Warning Event naming the field and why.
+        try await rig.server.create(Self.ingresses, rig.ingress("bad", host: "b.test", path: "/x;}", service: "web"))
+        #expect(await Self.eventually { await Self.events(rig, about: "bad").count == 1 }, "no event: \(rig.log)")
+        let event = try #require(await Self.events(rig, about: "bad").first)
+        #expect(event["type"] as? String == "Warning")
+        #expect(event["reason"] as? String == "InvalidPath")
+        let message = event["message"] as? String ?? ""
+        #expect(message.hasPrefix("spec.rules[0].http.paths[0].path: \"/x;}\""), "\(message)")
+        #expect(message.hasSuffix("path left out"), "\(message)")
+        #expect((event["involvedObject"] as? [String: Any])?["kind"] as? String == "Ingress")
+        #expect(((event["involvedObject"] as? [String: Any])?["uid"] as? String)?.isEmpty == false)
+        #expect((event["source"] as? [String: Any])?["component"] as? String == "portico")
+
+        // Several more reconciles (changes nothing routes from, and real route changes): still one
+        // Event, count 1, and no more event writes.
+        let before = try await Self.writes(rig)
+        for i in 0..<4 {
+            try await rig.server.patch(Self.ingresses + "/site", ["metadata": ["labels": ["round": "\(i)"]]])
+            try await rig.server.create(Self.services, rig.service("extra\(i)"))
+            try await Task.sleep(for: .milliseconds(150))
+        }
+        try await rig.server.create(Self.ingresses, rig.ingress("more", host: "c.test", path: "/", service: "web"))
+        #expect(await Self.eventually { await Self.addresses(rig, "more") == [["ip": "127.0.0.9"]] })
+        try await Task.sleep(for: .milliseconds(500))
+        let after = try await Self.writes(rig)
+        #expect(after.events == before.events, "event writes on unchanged diagnostics: \(before) → \(after)")
+        #expect(after.statuses == before.statuses + 1, "status writes: \(before) → \(after)")
+        let events = await Self.events(rig, about: "bad")
+        #expect(events.count == 1)
+        #expect(events.first?["count"] as? Int == 1)
+
+        // Another controller's class now: Portico clears the address it had set.
+        try await rig.server.patch(Self.ingresses + "/site", ["spec": ["ingressClassName": "other"]])
+        #expect(await Self.eventually { await Self.addresses(rig, "site") == nil }, "status not cleared: \(rig.log)")
+        #expect(await Self.eventually { rig.who("a.test", "/") == "404" })
+
+        let metrics = Self.metrics(port: rig.healthPort)
+        #expect(metrics.contains("portico_leader 1"))
+        #expect(metrics.contains("portico_events_total{result=\"emitted\"} 1"))
+        #expect(metrics.contains("portico_status_writes_total{result=\"success\"} 4"), "\(metrics)")
+    }
+
+    @Test func ofTwoReplicasOnlyTheLeaderWritesStatusAndASuccessorTakesOver() async throws {
+        let rig = try Rig(extraArguments: ["--publish-status-address", "127.0.0.9", "--election-identity", "replica-a"])
+        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        // The second replica: same cluster, its own nginx and ports.
+        let httpB = try Ports.free(), healthB = try Ports.free(), statusB = try Ports.free()
+        let kubeconfig = rig.runtime.file("kubeconfig")
+        let binary = try #require(PorticoBinary.path)
+        let logsB = rig.runtime.file("replica-b")
+        try FileManager.default.createDirectory(at: logsB, withIntermediateDirectories: true)
+        let b = try ChildProcess(
+            binary,
+            [
+                "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpB)", "--bind-address", "127.0.0.1",
+                "--resolver", rig.dns.resolverAddress, "--health-port", "\(healthB)", "--health-address", "127.0.0.1",
+                "--status-port", "\(statusB)", "--runtime-dir", rig.runtime.file("nginx-b").path,
+                "--sync-window-ms", "20", "--shutdown-grace", "5",
+                "--publish-status-address", "127.0.0.9", "--election-identity", "replica-b",
+            ], name: "portico-b", logDirectory: logsB)
+        defer { b.stop(grace: 10) }
+        let readyB = { (try? HTTPProbe.get("/readyz", host: "localhost", port: healthB, timeout: 2).status) == 200 }
+        #expect(rig.eventually { readyB() }, "replica b never ready: \(b.stderr)")
+        #expect(await Self.eventually { await Self.holder(rig) != nil })
+
+        try await rig.server.create(Self.services, rig.service("web"))
+        for i in 0..<3 {
+            try await rig.server.create(Self.ingresses, rig.ingress("site\(i)", host: "s\(i).test", path: "/", service: "web"))
+        }
+        for i in 0..<3 {
+            #expect(await Self.eventually { await Self.addresses(rig, "site\(i)") == [["ip": "127.0.0.9"]] })
+        }
+        // Both serve traffic.
+        #expect(rig.eventually { rig.who("s0.test", "/") == "web" })
+        #expect(rig.eventually {
+            guard let r = try? HTTPProbe.get("/", host: "s0.test", port: httpB, timeout: 3), r.status == 200 else { return false }
+            return (try? r.echo().backend) == "web"
+        })
+
+        let holder = await Self.holder(rig)
+        let (leaderHealth, followerHealth) = holder == "replica-a" ? (rig.healthPort, healthB) : (healthB, rig.healthPort)
+        let leaderMetrics = Self.metrics(port: leaderHealth), followerMetrics = Self.metrics(port: followerHealth)
+        #expect(leaderMetrics.contains("portico_leader 1"))
+        #expect(leaderMetrics.contains("portico_status_writes_total{result=\"success\"} 3"), "\(leaderMetrics)")
+        #expect(followerMetrics.contains("portico_leader 0"))
+        #expect(followerMetrics.contains("portico_status_writes_total{result=\"success\"} 0"), "\(followerMetrics)")
+        #expect(try await Self.writes(rig).statuses == 3, "each status written once, by one replica")
+
+        // The leader stops cleanly: it releases the Lease and the other takes over at once.
+        let leader = holder == "replica-a" ? rig.portico : b
+        leader.signal(SIGTERM)
+        #expect(leader.wait(timeout: 20) == 0)
+        let successor = holder == "replica-a" ? "replica-b" : "replica-a"
+        #expect(await Self.eventually(4) { await Self.holder(rig) == successor }, "no takeover: \(b.stderr)")
+        #expect(Self.metrics(port: followerHealth).contains("portico_leader 1"))
+        try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "web"))
+        #expect(await Self.eventually { await Self.addresses(rig, "late") == [["ip": "127.0.0.9"]] })
+        #expect(Self.metrics(port: followerHealth).contains("portico_status_writes_total{result=\"success\"} 1"))
+    }
+}
