@@ -26,7 +26,10 @@ let package = Package(
         // Kubernetes API client: kubeconfig, in-cluster config, list/watch over libcurl.
         .target(
             name: "PorticoKube",
-            dependencies: ["PorticoModel", "CCurlShims", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "PorticoModel", "CCurlShims", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         // nginx supervision: atomic config writes, validation, start, reload, confirm, stop.
@@ -96,6 +99,6 @@ let package = Package(
         .executableTarget(name: "portico-run-bench", dependencies: ["TestSupport"], path: "Benchmarks/RunBench"),
         // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
         .executableTarget(
-            name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport"], path: "Benchmarks/KubeBench"),
+            name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport", "CMallocShims"], path: "Benchmarks/KubeBench"),
     ]
 )

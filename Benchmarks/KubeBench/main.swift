@@ -4,10 +4,15 @@
 //
 //     swift run -c release portico-kube-bench [ingresses services changes]
 
+import CMallocShims
 import Foundation
 import PorticoKube
 import PorticoModel
 import TestSupport
+
+// The allocator settings `portico run` uses (see RunCommand.run), so this process's memory is what
+// the client's would be there.
+_ = portico_malloc_tune(2, 1 << 20)
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let ingressCount = arguments.count > 0 ? arguments[0] : 10_000

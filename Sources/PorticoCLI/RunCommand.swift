@@ -138,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
             "watch.namespace": "\(watchNamespace ?? "(all)")", "nginx.runtime": "\(runtimeDir)",
         ])
         let client = KubeClient(configuration: configuration)
-        let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace))
+        let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace), logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
         let metrics = ControllerMetrics()

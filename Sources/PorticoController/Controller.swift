@@ -133,12 +133,14 @@ public actor Controller {
 
     private func route(_ state: ClusterState) -> RoutingTable {
         let table = Router(options: options.routing).route(state)
+        // A diagnostic is a warning the first time it appears; while it persists, a debug line.
+        let known = Set(lastDiagnostics)
         lastDiagnostics = table.diagnostics
         metrics.recordObjects(
             ingresses: state.ingresses.count, services: state.services.count,
             ingressClasses: state.ingressClasses.count, diagnostics: table.diagnostics.count)
         for d in table.diagnostics {
-            logger.debug("object left out or degraded", metadata: [
+            logger.log(level: known.contains(d) ? .debug : .warning, "object left out or degraded", metadata: [
                 "object": "\(d.object)", "field": "\(d.field)", "code": "\(d.code.rawValue)", "reason": "\(d.message)",
             ])
         }

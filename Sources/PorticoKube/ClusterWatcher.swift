@@ -1,3 +1,4 @@
+import Logging
 import PorticoModel
 
 /// Watches the kinds Portico routes from (Ingress, Service, IngressClass, Secret) and keeps a
@@ -33,22 +34,27 @@ public final class ClusterWatcher: Sendable {
     private let ingressClasses: Reflector<IngressClass>
     private let secrets: Reflector<Secret>
 
-    public init(client: KubeClient, scope: Scope = Scope(), settings: WatchSettings = WatchSettings()) {
+    /// `logger` hears of failed lists and watches (warnings, with the error and the retry delay) and
+    /// of relists after expiry; by default nothing is logged.
+    public init(
+        client: KubeClient, scope: Scope = Scope(), settings: WatchSettings = WatchSettings(),
+        logger: Logger = Logger(label: "portico.kube", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
         self.scope = scope
         ingresses = Reflector(
             client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
             settings: settings,
-            notifier: notifier)
+            notifier: notifier, logger: logger)
         services = Reflector(
             client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
             settings: settings,
-            notifier: notifier)
+            notifier: notifier, logger: logger)
         ingressClasses = Reflector(
-            client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier)
+            client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier, logger: logger)
         secrets = Reflector(
             client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
             settings: settings,
-            notifier: notifier)
+            notifier: notifier, logger: logger)
     }
 
     /// Lists and watches every kind until the task is cancelled; then returns.

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// Counters that show how a list+watch has been going; for metrics and tests.
@@ -41,6 +42,7 @@ final class Reflector<R: KubeResource>: Sendable {
     let labelSelector: String?
     let settings: WatchSettings
     let notifier: ChangeNotifier
+    let logger: Logger
 
     private struct State {
         var items: [String: R] = [:]
@@ -51,8 +53,9 @@ final class Reflector<R: KubeResource>: Sendable {
 
     init(
         client: KubeClient, namespace: String?, labelSelector: String?, settings: WatchSettings,
-        notifier: ChangeNotifier
+        notifier: ChangeNotifier, logger: Logger
     ) {
+        self.logger = logger
         self.client = client
         self.namespace = R.resourceType.namespaced ? namespace : nil
         self.labelSelector = labelSelector
@@ -89,8 +92,9 @@ final class Reflector<R: KubeResource>: Sendable {
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
-                    record(error)
-                    try await Task.sleep(for: backoff.next())
+                    let delay = backoff.next()
+                    record(error, retryIn: delay)
+                    try await Task.sleep(for: delay)
                     continue
                 }
             }
@@ -103,6 +107,7 @@ final class Reflector<R: KubeResource>: Sendable {
                 if sawBytes { backoff.reset() } else { try await Task.sleep(for: backoff.next()) }
             case .expired:
                 state.withLock { $0.statistics.relistsAfterExpiry += 1 }
+                logger.info("watch expired; listing again", metadata: ["kube.operation": "\(operation)"])
                 resourceVersion = nil
             case .failed(let last, let error):
                 resourceVersion = last
@@ -110,8 +115,9 @@ final class Reflector<R: KubeResource>: Sendable {
                 if let api = error as? KubeAPIError {
                     try await pause(after: api, backoff: &backoff)
                 } else {
-                    record(error)
-                    try await Task.sleep(for: backoff.next())
+                    let delay = backoff.next()
+                    record(error, retryIn: delay)
+                    try await Task.sleep(for: delay)
                 }
             case .cancelled:
                 throw CancellationError()
@@ -119,18 +125,21 @@ final class Reflector<R: KubeResource>: Sendable {
         }
     }
 
-    private func record(_ error: any Error) {
+    private func record(_ error: any Error, retryIn delay: Duration) {
         state.withLock { $0.statistics.lastError = String(describing: error) }
+        logger.warning("list or watch failed; the cache keeps its last state and retries", metadata: [
+            "kube.operation": "\(operation)", "error": "\(error)", "retry.in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+        ])
     }
 
     /// Waits before retrying after an API error, honouring Retry-After.
     private func pause(after error: KubeAPIError, backoff: inout Backoff) async throws {
-        record(error)
         if error.isUnauthorized { await client.credentials.invalidate() }
         var delay = backoff.next()
         if let seconds = error.retryAfterSeconds {
             delay = max(delay, min(.seconds(seconds), settings.maxRetryAfter))
         }
+        record(error, retryIn: delay)
         try await Task.sleep(for: delay)
     }
 

@@ -22,7 +22,9 @@ struct RunEndToEndTests {
         let portico: ChildProcess
         let httpPort: Int, healthPort: Int, backendPort: Int
 
-        init(extraArguments: [String] = []) throws {
+        /// `launcher` runs portico through another command (`launcher + [portico] + arguments`),
+        /// e.g. `unshare -m` for a private runtime directory.
+        init(extraArguments: [String] = [], launcher: [String] = []) throws {
             server = try TestAPIServer()
             runtime = try TemporaryDirectory("portico-run")
             let kubeconfig = try server.writeKubeconfig(to: runtime.file("kubeconfig"))
@@ -36,8 +38,8 @@ struct RunEndToEndTests {
             let statusPort = try Ports.free()
             guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
             portico = try ChildProcess(
-                binary,
-                [
+                launcher.first ?? binary,
+                Array(launcher.dropFirst()) + (launcher.isEmpty ? [] : [binary]) + [
                     "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
                     "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
                     "--status-port", "\(statusPort)", "--runtime-dir", runtime.file("nginx").path,

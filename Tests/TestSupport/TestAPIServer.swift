@@ -285,6 +285,19 @@ public final class TestAPIServer: @unchecked Sendable {
         try await json("POST", "/_test/fail", rule)
     }
 
+    /// The next `count` HTTPS requests matching the filters get exactly `body` with `status` and a
+    /// closed connection: garbage, or (with `declaredLength` larger than the body) a truncated answer.
+    public func answerNextRequests(
+        _ count: Int = 1, with body: String, status: Int = 200, declaredLength: Int? = nil,
+        pathContaining path: String? = nil, verb: String? = nil
+    ) async throws {
+        var rule: [String: Any] = ["count": count, "status": status, "body": body]
+        if let declaredLength { rule["contentLength"] = declaredLength }
+        if let path { rule["path"] = path }
+        if let verb { rule["verb"] = verb }
+        try await json("POST", "/_test/fail", rule)
+    }
+
     /// Every resourceVersion older than the current one expires (watches from them get 410).
     public func compact() async throws {
         try await json("POST", "/_test/compact", [String: Any]())

@@ -1052,6 +1052,21 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         self.status_sent = code
 
+    def send_raw(self, rule):
+        """A fault that answers whatever bytes the rule gives (garbage, a truncated body), then
+        closes the connection."""
+        data = rule["body"].encode("utf-8", "surrogateescape")
+        declared = int(rule.get("contentLength", len(data)))
+        self.send_response(int(rule.get("status", 200)))
+        self.send_header("Content-Type", rule.get("contentType", "application/json"))
+        self.send_header("Content-Length", str(declared))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+        self.close_connection = True
+        self.status_sent = int(rule.get("status", 200))
+
     def wants_table(self):
         return "as=Table" in (self.headers.get("Accept") or "")
 
@@ -1116,6 +1131,8 @@ class Handler(BaseHTTPRequestHandler):
                 entry["verb"] = verb
             if secure:
                 rule = app.faults.take(method, path, verb)
+                if rule is not None and "body" in rule:
+                    return self.send_raw(rule)
                 if rule is not None:
                     raise fault_error(rule)
             if route is None:
