@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(
             name: "PorticoCLITests",
             dependencies: [
-                "PorticoCLI", "PorticoPCRE", "TestSupport", "PorticoKube", "PorticoController", "PorticoModel",
+                "PorticoCLI", "PorticoPCRE", "TestSupport", "PorticoKube", "PorticoController", "PorticoModel", "CMallocShims",
                 .product(name: "Logging", package: "swift-log"),
             ], exclude: ["Golden"]),
         .testTarget(

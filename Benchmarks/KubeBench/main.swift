@@ -210,7 +210,8 @@ do {
                 let minute = Int((ContinuousClock.now - soakStart).components.seconds / 60)
                 if samples.last?.minute != minute {
                     samples.append((minute, residentMegabytes()))
-                    say("  soak minute \(minute): resident \(format(samples.last?.megabytes ?? 0)) MB, \(written) changes")
+                    let heap = Double(portico_malloc_in_use()) / 1_048_576
+                    say("  soak minute \(minute): resident \(format(samples.last?.megabytes ?? 0)) MB (malloc in use \(format(heap)) MB), \(written) changes")
                 }
                 try await Task.sleep(until: tick + .milliseconds(10), clock: .continuous)
             }

@@ -33,6 +33,14 @@ func residentMegabytes(pid: Int32) -> Double {
     return kb / 1024
 }
 
+/// wrk's request count and its failures, from its output.
+func summary(_ out: String) -> String {
+    let requests = out.split(separator: "\n").first { $0.contains("requests in") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
+    let errors = out.split(separator: "\n").filter { $0.contains("Socket errors") || $0.contains("Non-2xx") }
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+    return "\(requests); failed requests: " + (errors.isEmpty ? "none" : errors.joined(separator: "; "))
+}
+
 /// Medians of the `time.<phase>_ms=N` values that portico logs with each config it puts live.
 func phaseMedians(_ log: String) -> [(name: String, ms: Int)] {
     var values: [String: [Int]] = [:]
@@ -139,6 +147,12 @@ do {
 
     // Reloads under load.
     if let wrk = try? ChildProcess.resolve("wrk") {
+        // The same load without reloads first: what the backend and the machine fail on their own.
+        let baseline = try ChildProcess(
+            wrk, ["-t2", "-c32", "-d5s", "-H", "Host: app-0.bench", "http://127.0.0.1:\(httpPort)/extra1/x"],
+            name: "wrk-baseline", logDirectory: work.url)
+        _ = baseline.wait(timeout: 40)
+        say("  the same load without reloads: " + summary(baseline.stdout))
         let duration = 5 + changeCount / 5
         let load = try ChildProcess(
             wrk, ["-t2", "-c32", "-d\(duration)s", "-H", "Host: app-0.bench", "http://127.0.0.1:\(httpPort)/extra1/x"],
@@ -158,12 +172,7 @@ do {
             applied += 1
         }
         _ = load.wait(timeout: TimeInterval(duration + 30))
-        let out = load.stdout
-        let requests = out.split(separator: "\n").first { $0.contains("requests in") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
-        let errors = out.split(separator: "\n").filter { $0.contains("Socket errors") || $0.contains("Non-2xx") }
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        say("  reloads under load: \(applied) changes applied while wrk ran: \(requests); failed requests: "
-            + (errors.isEmpty ? "none (target: none)" : errors.joined(separator: "; ")))
+        say("  reloads under load: \(applied) changes applied while wrk ran: \(summary(load.stdout)) (target: none failed)")
     } else {
         say("  (wrk not installed: skipping reloads under load)")
     }

@@ -10,4 +10,7 @@ int portico_malloc_tune(int max_arenas, int mmap_threshold);
 /// Returns free pages at the top of the heap and inside it to the system. Returns 1 if any were.
 int portico_malloc_trim(void);
 
+/// Bytes the program holds through malloc now (in-use heap chunks plus mmapped blocks).
+unsigned long long portico_malloc_in_use(void);
+
 #endif
