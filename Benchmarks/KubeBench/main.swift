@@ -200,12 +200,18 @@ do {
             let soakStart = ContinuousClock.now
             var samples: [(minute: Int, megabytes: Double)] = []
             var written = 0
+            // Writes on a fixed 10 ms schedule, up to four in flight, so that a slow write does not
+            // lower the rate.
+            var inFlight: [Task<Void, any Error>] = []
             while ContinuousClock.now - soakStart < .seconds(soakSeconds) {
-                let tick = ContinuousClock.now
+                let tick = soakStart + .milliseconds(10 * written)
                 let index = written * 53 % max(ingressCount, 1)
                 let patch = Data(#"{"metadata":{"labels":{"soak":"\#(written)"}}}"#.utf8)
-                _ = try await admin.mergePatch(
-                    Ingress.self, namespace: "ns-\(index % namespaceCount)", name: "ing-\(index)", json: patch)
+                if inFlight.count >= 4 { try await inFlight.removeFirst().value }
+                inFlight.append(Task {
+                    _ = try await admin.mergePatch(
+                        Ingress.self, namespace: "ns-\(index % namespaceCount)", name: "ing-\(index)", json: patch)
+                })
                 written += 1
                 let minute = Int((ContinuousClock.now - soakStart).components.seconds / 60)
                 if samples.last?.minute != minute {
@@ -215,6 +221,7 @@ do {
                 }
                 try await Task.sleep(until: tick + .milliseconds(10), clock: .continuous)
             }
+            for task in inFlight { try await task.value }
             let end = residentMegabytes()
             let afterWarmUp = samples.count > 1 ? samples[1].megabytes : samples.first?.megabytes ?? end
             say(
