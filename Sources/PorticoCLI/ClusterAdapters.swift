@@ -1,4 +1,3 @@
-import CMallocShims
 import Foundation
 import PorticoController
 import PorticoKube
@@ -33,21 +32,14 @@ struct NginxSink: ConfigSink {
 
     func start(config: ConfigText, generation: Int) async throws {
         try await onQueue {
-            defer { releaseFreedMemory() }
             try applier.start(generation: generation) { file in try config.write(to: &file) }
         }
     }
 
     func apply(config: ConfigText, generation: Int) async throws {
         try await onQueue {
-            defer { releaseFreedMemory() }
             try applier.apply(generation: generation) { file in try config.write(to: &file) }
         }
-    }
-
-    /// Hands the pages of the snapshot, routing table and rendering just freed back to the system.
-    private func releaseFreedMemory() {
-        _ = portico_malloc_trim()
     }
 
     private func onQueue(_ work: @escaping @Sendable () throws -> Void) async throws {

@@ -28,6 +28,7 @@ public actor Controller {
     let logger: Logger
     public nonisolated let metrics: ControllerMetrics
     let observer: (any RoutingObserver)?
+    let afterReconcile: @Sendable () -> Void
 
     private var live: (table: RoutingTable, generation: Int)?
     private var failed: RoutingTable?
@@ -38,9 +39,10 @@ public actor Controller {
     public init(
         source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(),
         options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics(),
-        observer: (any RoutingObserver)? = nil
+        observer: (any RoutingObserver)? = nil, afterReconcile: @escaping @Sendable () -> Void = {}
     ) {
         self.observer = observer
+        self.afterReconcile = afterReconcile
         self.source = source
         self.sink = sink
         self.renderer = renderer
@@ -58,6 +60,7 @@ public actor Controller {
     public func run() async throws {
         let changes = source.changes()
         try await startFirst()
+        afterReconcile()
         for await _ in changes {
             let woke = ContinuousClock.now
             try? await Task.sleep(for: options.syncWindow)
@@ -80,8 +83,14 @@ public actor Controller {
         logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])
     }
 
-    /// One pass: snapshot, route, compare, render, apply.
+    /// One pass: snapshot, route, compare, render, apply; then `afterReconcile`, once the snapshot
+    /// and any replaced table are freed (the executable hands their pages back to the system).
     public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
+        await reconcileOnce(changeSeen: changeSeen)
+        afterReconcile()
+    }
+
+    private func reconcileOnce(changeSeen: ContinuousClock.Instant) async {
         let started = ContinuousClock.now
         defer { metrics.recordReconcile(seconds: started.duration(to: .now).seconds) }
         let state: ClusterState
