@@ -1,9 +1,9 @@
-import CMallocShims
 import Foundation
 import PorticoController
 import PorticoKube
 import PorticoModel
 import PorticoNginx
+import PorticoRender
 
 /// The Kubernetes client's watch cache as the controller's `ClusterSource`.
 struct WatcherSource: ClusterSource {
@@ -30,20 +30,16 @@ struct NginxSink: ConfigSink {
     let applier: NginxApplier
     let queue = DispatchQueue(label: "portico.nginx")
 
-    func start(config: String, generation: Int) async throws {
-        try await onQueue { try applier.start(config: config, generation: generation) }
-    }
-
-    func apply(config: String, generation: Int) async throws {
+    func start(config: ConfigText, generation: Int) async throws {
         try await onQueue {
-            defer { releaseFreedMemory() }
-            try applier.apply(config: config, generation: generation)
+            try applier.start(generation: generation) { file in try config.write(to: &file) }
         }
     }
 
-    /// Hands the pages of the snapshot, routing table and config text just freed back to the system.
-    private func releaseFreedMemory() {
-        _ = portico_malloc_trim()
+    func apply(config: ConfigText, generation: Int) async throws {
+        try await onQueue {
+            try applier.apply(generation: generation) { file in try config.write(to: &file) }
+        }
     }
 
     private func onQueue(_ work: @escaping @Sendable () throws -> Void) async throws {

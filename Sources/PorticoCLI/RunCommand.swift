@@ -146,7 +146,10 @@ struct RunCommand: AsyncParsableCommand {
         let controller = Controller(
             source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
-            logger: logger, metrics: metrics, observer: reporting.reporting)
+            logger: logger, metrics: metrics, observer: reporting.reporting,
+            // What a reconcile freed (snapshot, routing run, the replaced table) goes back to the
+            // system; glibc would otherwise keep it in its arenas.
+            afterReconcile: { _ = portico_malloc_trim() })
         let supervisor = NginxSupervisor(nginx: process, logger: logger)
 
         let health = try HealthServer(address: healthAddress, port: healthPort) { path in

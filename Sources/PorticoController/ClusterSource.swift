@@ -1,4 +1,5 @@
 import PorticoModel
+import PorticoRender
 
 /// Where the controller reads the cluster: the Kubernetes client's cache in production, an
 /// in-memory double in tests.
@@ -11,9 +12,11 @@ public protocol ClusterSource: Sendable {
 }
 
 /// Where the controller puts configs live: nginx in production, an in-memory double in tests.
+/// The config comes unrendered: the sink writes it straight into its destination
+/// (`config.write(to:)`), so its whole text is never held in memory.
 public protocol ConfigSink: Sendable {
     /// Puts the first config live and returns once it serves.
-    func start(config: String, generation: Int) async throws
+    func start(config: ConfigText, generation: Int) async throws
     /// Replaces the live config; on error the previous one keeps serving.
-    func apply(config: String, generation: Int) async throws
+    func apply(config: ConfigText, generation: Int) async throws
 }

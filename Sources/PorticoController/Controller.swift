@@ -28,6 +28,7 @@ public actor Controller {
     let logger: Logger
     public nonisolated let metrics: ControllerMetrics
     let observer: (any RoutingObserver)?
+    let afterReconcile: @Sendable () -> Void
 
     private var live: (table: RoutingTable, generation: Int)?
     private var failed: RoutingTable?
@@ -38,9 +39,10 @@ public actor Controller {
     public init(
         source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(),
         options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics(),
-        observer: (any RoutingObserver)? = nil
+        observer: (any RoutingObserver)? = nil, afterReconcile: @escaping @Sendable () -> Void = {}
     ) {
         self.observer = observer
+        self.afterReconcile = afterReconcile
         self.source = source
         self.sink = sink
         self.renderer = renderer
@@ -58,6 +60,7 @@ public actor Controller {
     public func run() async throws {
         let changes = source.changes()
         try await startFirst()
+        afterReconcile()
         for await _ in changes {
             let woke = ContinuousClock.now
             try? await Task.sleep(for: options.syncWindow)
@@ -70,8 +73,7 @@ public actor Controller {
         let started = ContinuousClock.now
         let state = try await source.snapshot()
         let table = route(state)
-        let config = try render(table, generation: 1)
-        try await sink.start(config: config, generation: 1)
+        try await sink.start(config: configText(table, generation: 1), generation: 1)
         live = (table, 1)
         _isReady = true
         metrics.markReady()
@@ -81,8 +83,14 @@ public actor Controller {
         logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])
     }
 
-    /// One pass: snapshot, route, compare, render, apply.
+    /// One pass: snapshot, route, compare, render, apply; then `afterReconcile`, once the snapshot
+    /// and any replaced table are freed (the executable hands their pages back to the system).
     public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
+        await reconcileOnce(changeSeen: changeSeen)
+        afterReconcile()
+    }
+
+    private func reconcileOnce(changeSeen: ContinuousClock.Instant) async {
         let started = ContinuousClock.now
         defer { metrics.recordReconcile(seconds: started.duration(to: .now).seconds) }
         let state: ClusterState
@@ -109,18 +117,19 @@ public actor Controller {
         }
         let generation = (live?.generation ?? 0) + 1
         do {
-            let config = try render(table, generation: generation)
-            let rendered = ContinuousClock.now
+            let config = configText(table, generation: generation)
             try await sink.apply(config: config, generation: generation)
             let applied = ContinuousClock.now
+            // The sink renders as it writes; what is left of its time is nginx's.
+            let renderMs = Int((config.renderDuration.seconds * 1000).rounded())
             live = (table, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
             logger.info("config live", metadata: [
                 "config.generation": "\(generation)", "routing.hosts": "\(table.virtualHosts.count)",
-                "time.snapshot_route_ms": "\(started.milliseconds(to: routed))", "time.render_ms": "\(routed.milliseconds(to: rendered))",
-                "time.apply_ms": "\(rendered.milliseconds(to: applied))", "time.change_to_live_ms": "\(changeSeen.milliseconds(to: applied))",
+                "time.snapshot_route_ms": "\(started.milliseconds(to: routed))", "time.render_ms": "\(renderMs)",
+                "time.apply_ms": "\(max(0, routed.milliseconds(to: applied) - renderMs))", "time.change_to_live_ms": "\(changeSeen.milliseconds(to: applied))",
             ])
         } catch {
             failed = table
@@ -157,10 +166,10 @@ public actor Controller {
                 generation: live.generation))
     }
 
-    private func render(_ table: RoutingTable, generation: Int) throws -> String {
+    private func configText(_ table: RoutingTable, generation: Int) -> ConfigText {
         var render = options.render
         render.generation = generation
-        return try renderer.render(table, options: render)
+        return renderer.text(table, options: render)
     }
 }
 

@@ -40,6 +40,17 @@ public final class NginxApplier: @unchecked Sendable {
     /// thousands of hosts each parse costs seconds.
     public func start(config: String, generation: Int) throws(NginxError) {
         try ConfigFile.writeAtomically(config, to: nginx.configPath)
+        try startWritten(generation: generation)
+    }
+
+    /// `start(config:generation:)` with the config streamed into the file by `write`, never held
+    /// whole in memory. An error from `write` leaves nginx stopped and is rethrown.
+    public func start(generation: Int, writingConfig write: (inout ConfigFileWriter) throws -> Void) throws {
+        try ConfigFile.writeAtomically(to: nginx.configPath, write)
+        try startWritten(generation: generation)
+    }
+
+    private func startWritten(generation: Int) throws(NginxError) {
         try nginx.start()
         let deadline = Date().addingTimeInterval(confirmTimeout)
         while !StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05) {
@@ -58,6 +69,18 @@ public final class NginxApplier: @unchecked Sendable {
     public func apply(config: String, generation: Int) throws(NginxError) {
         guard nginx.isRunning else { throw NginxError(.startFailed, "nginx is not running") }
         try ConfigFile.writeAtomically(config, to: nginx.candidatePath)
+        try applyCandidate(generation: generation)
+    }
+
+    /// `apply(config:generation:)` with the config streamed into the candidate file by `write`,
+    /// never held whole in memory. An error from `write` changes nothing and is rethrown.
+    public func apply(generation: Int, writingConfig write: (inout ConfigFileWriter) throws -> Void) throws {
+        guard nginx.isRunning else { throw NginxError(.startFailed, "nginx is not running") }
+        try ConfigFile.writeAtomically(to: nginx.candidatePath, write)
+        try applyCandidate(generation: generation)
+    }
+
+    private func applyCandidate(generation: Int) throws(NginxError) {
         if validation == .nginxTest {
             try nginx.validate(path: nginx.candidatePath)
         }

@@ -20,4 +20,16 @@ public struct ConfigRenderer: Sendable {
     public func render(_ table: RoutingTable, options: RenderOptions) throws(TemplateError) -> String {
         try template.render(ConfigView(table: table, options: options))
     }
+
+    /// Writes the config into `out` as it is rendered, without holding the whole text.
+    public func render(
+        _ table: RoutingTable, options: RenderOptions, to out: inout some TextOutputStream
+    ) throws(TemplateError) {
+        try template.render(ConfigView(table: table, options: options), to: &out)
+    }
+
+    /// The config for `table`, rendered later by whoever writes it.
+    public func text(_ table: RoutingTable, options: RenderOptions) -> ConfigText {
+        ConfigText(renderer: self, table: table, options: options)
+    }
 }

@@ -5,25 +5,32 @@ import PorticoRouting
 struct ConfigView: TemplateContext {
     let table: RoutingTable
     let options: RenderOptions
-    let servers: [ServerView]
+    let listen: String
 
     init(table: RoutingTable, options: RenderOptions) {
         self.table = table
         self.options = options
         let port = "\(options.httpPort)"
-        let listen = options.bindAddress.map { $0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)" } ?? port
-        var servers = [
-            ServerView(
-                listen: "\(listen) default_server", serverName: "_", host: "",
-                locations: NginxLocations.build(table.catchAll.locations, fallback: table.catchAll.fallback))
-        ]
-        for vhost in table.virtualHosts {
-            servers.append(
+        listen = options.bindAddress.map { $0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)" } ?? port
+    }
+
+    /// The default server, then one per virtual host. Each is built (with its locations) only when
+    /// the template reaches it, so rendering holds one server's views at a time, not every server's.
+    var servers: TemplateList {
+        let table = table, listen = listen
+        return TemplateList(count: 1 + table.virtualHosts.count) { index in
+            guard index > 0 else {
+                return .context(
+                    ServerView(
+                        listen: "\(listen) default_server", serverName: "_", host: "",
+                        locations: NginxLocations.build(table.catchAll.locations, fallback: table.catchAll.fallback)))
+            }
+            let vhost = table.virtualHosts[index - 1]
+            return .context(
                 ServerView(
                     listen: listen, serverName: Self.serverName(vhost.host), host: vhost.host.name,
                     locations: NginxLocations.build(vhost.locations, fallback: vhost.fallback)))
         }
-        self.servers = servers
     }
 
     /// nginx's `*.example.com` would match any depth; the Ingress specification says exactly one label.
@@ -34,7 +41,7 @@ struct ConfigView: TemplateContext {
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "servers": return .list(servers.map { .context($0) })
+        case "servers": return .lazyList(servers)
         case "worker_processes": return .string(options.workerProcesses)
         case "worker_connections": return .string("\(options.workerConnections)")
         case "user": return options.workerUser.map(TemplateValue.string) ?? .bool(false)
@@ -44,7 +51,9 @@ struct ConfigView: TemplateContext {
         case "resolvers": return .string(options.resolvers.joined(separator: " "))
         case "server_names_hash_max_size": return .string("\(serverNamesHashMaxSize)")
         case "server_names_hash_bucket_size": return .string("\(serverNamesHashBucketSize)")
-        case "upstreams": return .list(table.upstreams.map { .context(UpstreamView(upstream: $0)) })
+        case "upstreams":
+            let upstreams = table.upstreams
+            return .lazyList(TemplateList(count: upstreams.count) { .context(UpstreamView(upstream: upstreams[$0])) })
         case "status_port": return options.statusPort.map { .string("\($0)") } ?? .bool(false)
         case "generation": return .string("\(options.generation)")
         default: return nil

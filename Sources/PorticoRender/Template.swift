@@ -24,10 +24,14 @@ public struct Template: Sendable {
 
     public func render(_ context: any TemplateContext) throws(TemplateError) -> String {
         var out = ""
-        out.reserveCapacity(1 << 16)
+        try render(context, to: &out)
+        return out
+    }
+
+    /// Writes the text piece by piece as it is produced, so that a large config is never held whole.
+    public func render(_ context: any TemplateContext, to out: inout some TextOutputStream) throws(TemplateError) {
         var stack: [TemplateValue] = [.context(context)]
         try render(nodes, &stack, &out)
-        return out
     }
 
     private func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
@@ -52,16 +56,18 @@ public struct Template: Sendable {
         return value
     }
 
-    private func render(_ nodes: [Node], _ stack: inout [TemplateValue], _ out: inout String) throws(TemplateError) {
+    private func render(
+        _ nodes: [Node], _ stack: inout [TemplateValue], _ out: inout some TextOutputStream
+    ) throws(TemplateError) {
         for node in nodes {
             switch node {
             case .text(let text):
-                out += text
+                out.write(text)
             case .variable(let path, let line):
                 switch try lookup(path, stack, line: line) {
-                case .string(let s): out += s
-                case .bool(let b): out += b ? "true" : "false"
-                case .list, .context:
+                case .string(let s): out.write(s)
+                case .bool(let b): out.write(b ? "true" : "false")
+                case .list, .lazyList, .context:
                     throw TemplateError(
                         source: source, line: line,
                         message: "\"\(path.joined(separator: "."))\" is a list or a context; use it as a section")
@@ -91,6 +97,12 @@ public struct Template: Sendable {
                         try render(children, &stack, &out)
                         stack.removeLast()
                     }
+                case .lazyList(let list):
+                    for index in 0..<list.count {
+                        stack.append(list.item(index))
+                        try render(children, &stack, &out)
+                        stack.removeLast()
+                    }
                 }
             }
         }
@@ -102,6 +114,9 @@ public enum TemplateValue: Sendable {
     case string(String)
     case bool(Bool)
     case list([TemplateValue])
+    /// A list whose items are made one at a time as the template reaches them, so that only the
+    /// item being rendered exists (a server's locations, not every server's).
+    case lazyList(TemplateList)
     case context(any TemplateContext)
 
     var isTruthy: Bool {
@@ -109,8 +124,20 @@ public enum TemplateValue: Sendable {
         case .string(let s): !s.isEmpty
         case .bool(let b): b
         case .list(let l): !l.isEmpty
+        case .lazyList(let l): l.count > 0
         case .context: true
         }
+    }
+}
+
+/// `count` items, each made by `item` when the template reaches it.
+public struct TemplateList: Sendable {
+    public let count: Int
+    public let item: @Sendable (Int) -> TemplateValue
+
+    public init(count: Int, item: @escaping @Sendable (Int) -> TemplateValue) {
+        self.count = count
+        self.item = item
     }
 }
 

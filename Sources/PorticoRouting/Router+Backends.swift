@@ -92,7 +92,10 @@ extension RoutingRun {
             default: break
             }
         }
-        let host = "\(service.name).\(namespace).svc.\(options.clusterDomain)"
+        // One string per Service, shared by every location that reaches it.
+        let key = ServiceKey(namespace: namespace, name: service.name)
+        let host = upstreamHosts[key] ?? "\(service.name).\(namespace).svc.\(options.clusterDomain)"
+        upstreamHosts[key] = host
         return .upstream(Upstream(host: host, port: number))
     }
 }

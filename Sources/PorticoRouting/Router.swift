@@ -32,6 +32,13 @@ struct RoutingRun {
     var served: Set<ObjectReference> = []
     var hosts: [Host: HostRoutes] = [:]
     var catchAll = HostRoutes()
+    /// Which location holds each host's path and match, as an index into that host's `locations`:
+    /// one table for the run rather than a dictionary per host.
+    var claims: [ClaimKey: Int] = [:]
+    /// Upstream host names made so far, so that the locations reaching a Service share one string.
+    var upstreamHosts: [ServiceKey: String] = [:]
+    /// `spec.rules[i].http.paths[j]` made so far, so that the table's locations share them.
+    var pathFields: [[String]] = []
     var catchAllFallbackOwner: ObjectReference?
 
     struct ServiceKey: Hashable {
@@ -39,13 +46,16 @@ struct RoutingRun {
         var name: String
     }
 
-    struct LocationKey: Hashable {
+    struct ClaimKey: Hashable {
+        /// Nil: rules without a host.
+        var host: Host?
         var path: String
         var match: PathMatch
     }
 
     struct HostRoutes {
-        var locations: [LocationKey: Location] = [:]
+        /// In the order added; `finish()` sorts them.
+        var locations: [Location] = []
         var fallback: Backend?
     }
 
@@ -79,6 +89,13 @@ struct RoutingRun {
     /// Keeps one Ingress per namespace/name, the same one whatever the input order: the highest
     /// resourceVersion, else the smallest encoding.
     private mutating func uniqueIngresses() -> [Ingress] {
+        // The usual case, no duplicates, is checked without grouping copies of every Ingress.
+        var seen = Set<ServiceKey>(minimumCapacity: state.ingresses.count)
+        let hasDuplicates = state.ingresses.contains { ingress in
+            !seen.insert(ServiceKey(namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name)).inserted
+        }
+        seen = []
+        guard hasDuplicates else { return state.ingresses }
         var groups: [ServiceKey: [Ingress]] = [:]
         for ingress in state.ingresses {
             groups[ServiceKey(namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name), default: []]
@@ -168,19 +185,28 @@ struct RoutingRun {
                 }
                 host = valid
             }
-            var routes = host.map { hosts[$0] ?? HostRoutes() } ?? catchAll
+            // Taken out and put back, so that adding to a host's routes never copies them.
+            var routes: HostRoutes
+            if let host {
+                routes = hosts.removeValue(forKey: host) ?? HostRoutes()
+            } else {
+                routes = catchAll
+                catchAll = HostRoutes()
+            }
+            if routes.locations.isEmpty { routes.locations.reserveCapacity(rule.http?.paths.count ?? 0) }
             if host != nil, routes.fallback == nil, let defaultBackend {
                 routes.fallback = defaultBackend
             }
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
-                let field = "\(ruleField).http.paths[\(j)]"
+                let field = pathField(rule: i, path: j)
                 guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }
                 guard
                     let backend = resolve(
                         path.backend, namespace: namespace, ref: ref, field: field, backendField: "\(field).backend")
                 else { continue }
-                let key = LocationKey(path: normalized, match: match)
-                if let existing = routes.locations[key] {
+                let key = ClaimKey(host: host, path: normalized, match: match)
+                if let index = claims[key] {
+                    let existing = routes.locations[index]
                     let scope = host.map { "host \($0)" } ?? "rules without host"
                     diagnose(
                         .conflict, ref, field,
@@ -189,12 +215,20 @@ struct RoutingRun {
                             + "namespace/name); this one is ignored")
                     continue
                 }
-                routes.locations[key] = Location(
-                    path: normalized, match: match, backend: backend, options: proxyOptions,
-                    source: ref, field: field)
+                claims[key] = routes.locations.count
+                routes.locations.append(
+                    Location(
+                        path: normalized, match: match, backend: backend, options: proxyOptions,
+                        source: ref, field: field))
             }
             if let host { hosts[host] = routes } else { catchAll = routes }
         }
+    }
+
+    mutating func pathField(rule i: Int, path j: Int) -> String {
+        while pathFields.count <= i { pathFields.append([]) }
+        while pathFields[i].count <= j { pathFields[i].append("spec.rules[\(i)].http.paths[\(pathFields[i].count)]") }
+        return pathFields[i][j]
     }
 
     /// The normalised path and match, or nil (with a diagnostic) when the path cannot be served.
@@ -231,14 +265,23 @@ struct RoutingRun {
         diagnostics.append(Diagnostic(code, ref, field: field, message))
     }
 
-    func finish() -> RoutingTable {
-        func sortedLocations(_ routes: HostRoutes) -> [Location] {
-            routes.locations.values.sorted { ($0.path, $0.match) < ($1.path, $1.match) }
+    /// The table; the run gives its locations up to it (sorted in place, not copied).
+    mutating func finish() -> RoutingTable {
+        func byPath(_ a: Location, _ b: Location) -> Bool { (a.path, a.match) < (b.path, b.match) }
+        claims = [:]
+        upstreamHosts = [:]
+        var virtualHosts: [VirtualHost] = []
+        virtualHosts.reserveCapacity(hosts.count)
+        for (host, routes) in hosts {
+            virtualHosts.append(VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback))
         }
-        let virtualHosts = hosts.map { host, routes in
-            VirtualHost(host: host, locations: sortedLocations(routes), fallback: routes.fallback)
-        }.sorted { $0.host < $1.host }
-        let catchAll = CatchAll(locations: sortedLocations(catchAll), fallback: catchAll.fallback)
+        hosts = [:]
+        for i in virtualHosts.indices { virtualHosts[i].locations.sort(by: byPath) }
+        virtualHosts.sort { $0.host < $1.host }
+        var catchAllLocations = catchAll.locations
+        catchAll.locations = []
+        catchAllLocations.sort(by: byPath)
+        let catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {

@@ -49,14 +49,16 @@ final class FakeSink: ConfigSink, @unchecked Sendable {
     private(set) var applied: [(generation: Int, config: String)] = []
     var refuse = false
 
-    func start(config: String, generation: Int) async throws {
-        lock.withLock { applied.append((generation, config)) }
+    func start(config: ConfigText, generation: Int) async throws {
+        let text = try config.string()
+        lock.withLock { applied.append((generation, text)) }
     }
 
-    func apply(config: String, generation: Int) async throws {
+    func apply(config: ConfigText, generation: Int) async throws {
+        let text = try config.string()
         try lock.withLock {
             if refuse { throw Refused() }
-            applied.append((generation, config))
+            applied.append((generation, text))
         }
     }
 

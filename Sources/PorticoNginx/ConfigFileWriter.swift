@@ -1,0 +1,110 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A buffered stream into a file that appears whole or not at all: text goes to a temporary file in
+/// the same directory; `commit()` fsyncs it, renames it over `path` and fsyncs the directory. A
+/// writer dropped without `commit()` removes its temporary file. Memory stays at one 64 KiB buffer
+/// however large the file.
+public final class ConfigFileWriter: TextOutputStream {
+    public let path: String
+    let temporaryPath: String
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    /// The first write error (errno); later writes are dropped and `commit()` reports it.
+    private var writeError: Int32?
+    private static let bufferSize = 1 << 16
+
+    public init(path: String) throws(NginxError) {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        temporaryPath = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.failure("cannot create \(temporaryPath)", errno) }
+        buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    deinit { discard() }
+
+    public func write(_ string: String) {
+        var string = string
+        string.withUTF8 { append($0) }
+    }
+
+    private func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard writeError == nil else { return }
+        if buffer.count + bytes.count > Self.bufferSize { flush() }
+        if bytes.count >= Self.bufferSize {
+            writeAll(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    private func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBufferPointer { writeAll($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard writeError == nil, let base = bytes.baseAddress else { return }
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(fd, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                writeError = errno
+                return
+            }
+            offset += written
+        }
+    }
+
+    /// Makes the file at `path` the text written so far.
+    public func commit() throws(NginxError) {
+        guard fd >= 0 else { throw NginxError(.writeFailed, "\(temporaryPath) was already committed or discarded") }
+        flush()
+        if let writeError {
+            discard()
+            throw Self.failure("cannot write \(temporaryPath)", writeError)
+        }
+        if fsync(fd) != 0 {
+            let error = errno
+            discard()
+            throw Self.failure("cannot write \(temporaryPath)", error)
+        }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let e = Self.failure("cannot rename \(temporaryPath) to \(path)", errno)
+            unlink(temporaryPath)
+            throw e
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let dfd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Abandons the text written so far; `path` keeps its old content.
+    public func discard() {
+        guard fd >= 0 else { return }
+        close(fd)
+        fd = -1
+        unlink(temporaryPath)
+    }
+
+    private static func failure(_ what: String, _ error: Int32) -> NginxError {
+        NginxError(.writeFailed, "\(what): \(String(cString: strerror(error)))")
+    }
+}
+
+/// The C library's `write`, which the stream's own `write(_:)` hides inside the class.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}
