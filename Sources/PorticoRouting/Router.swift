@@ -128,6 +128,7 @@ struct RoutingRun {
         }
 
         let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref)
+        validateTLS(ingress.spec.tls, ref: ref)
 
         var defaultBackend: Backend?
         if let backend = ingress.spec.defaultBackend {
@@ -192,6 +193,23 @@ struct RoutingRun {
                     source: ref, field: field)
             }
             if let host { hosts[host] = routes } else { catchAll = routes }
+        }
+    }
+
+    /// Portico serves no TLS yet, but a Secret name is a file name to whoever serves it: one that
+    /// is not a plain object name (`../../etc/passwd`) is reported, as is a host that is not a host.
+    mutating func validateTLS(_ entries: [IngressTLS], ref: ObjectReference) {
+        for (i, entry) in entries.enumerated() {
+            if let secret = entry.secretName, !Validation.isSubdomain(secret) {
+                diagnose(
+                    .invalidTLS, ref, "spec.tls[\(i)].secretName",
+                    "\(quoted(secret)) is not a valid Secret name; TLS entry ignored")
+            }
+            for (j, host) in (entry.hosts ?? []).enumerated() where Host(host) == nil {
+                diagnose(
+                    .invalidTLS, ref, "spec.tls[\(i)].hosts[\(j)]",
+                    "\(quoted(host)) is not a valid host (a DNS name, optionally with a leading \"*.\"); ignored")
+            }
         }
     }
 
