@@ -220,7 +220,8 @@ private struct CheckRun {
             fail(location, "sets an upstream but neither hands over to @portico_proxy nor proxies with its own settings")
             return nil
         }
-        guard let returnCode, !proxies, !handsOver, options.isDefault else {
+        // A status location keeps its Ingress's settings: harmless, and what the template writes.
+        guard let returnCode, !proxies, !handsOver else {
             fail(location, "neither proxies nor answers a status")
             return nil
         }

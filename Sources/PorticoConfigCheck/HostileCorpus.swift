@@ -280,6 +280,20 @@ package enum HostileCorpus {
             diagnostics: [ExpectedDiagnostic(.tooManyPaths, "ingress default/many-paths", "spec.rules")],
             served: [],
             probes: [("many-paths.test", "/p1")]),
+        // Found by the fuzzer: the same Service twice with different specs routed by whichever came
+        // first, so the config depended on input order.
+        HostileCase(
+            cve: "portico", name: "duplicate-service",
+            manifest: json([
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "dup", "namespace": "default"],
+                 "spec": ["type": "ExternalName", "externalName": "evil.example", "ports": [["port": servicePort]]]],
+                ingress("duplicate-service", rules: [("duplicate-service.test", [path("/", service: "dup")])]),
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "dup", "namespace": "default", "resourceVersion": "7"],
+                 "spec": ["ports": [["port": servicePort]]]],
+            ]),
+            diagnostics: [ExpectedDiagnostic(.duplicateObject, "service default/dup", "")],
+            served: ["duplicate-service.test prefix /"],
+            probes: [("duplicate-service.test", "/etc/passwd")]),
     ]
 
     /// Every case's objects in one JSON array, plus the `app` Service.

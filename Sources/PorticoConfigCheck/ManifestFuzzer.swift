@@ -100,12 +100,12 @@ private struct Maker {
     }
 
     mutating func port() -> Any {
-        switch int(0..<10) {
-        case 0: return ["name": name(["http", "web", "grpc"])]
-        case 1: return ["number": pick([0, -1, 65536, 1 << 40])]
-        case 2: return ["name": "http", "number": 80]
-        case 3: return [String: Any]()
-        case 4: return ["number": text()]
+        switch int(0..<60) {
+        case 0..<6: return ["name": name(["http", "web", "grpc"])]
+        case 6..<9: return ["number": pick([0, -1, 65536, 1 << 40])]
+        case 9: return ["name": "http", "number": 80]
+        case 10: return [String: Any]()
+        case 11: return ["number": text()]  // a type error: the whole manifest is refused
         default: return ["number": pick([80, 8080, 443, 18080])]
         }
     }

@@ -39,8 +39,14 @@ package struct PipelineCheck: Sendable {
         }
         var failures = checker.check(config, table: table, options: options).map(\.description)
         let reversed = Router().route(ClusterState(objects.reversed()))
-        if (try? renderer.render(reversed, options: options)) != config {
-            failures.append("the same objects in reverse order render a different config")
+        let other = (try? renderer.render(reversed, options: options)) ?? ""
+        if other != config {
+            let a = config.split(separator: "\n", omittingEmptySubsequences: false)
+            let b = other.split(separator: "\n", omittingEmptySubsequences: false)
+            let i = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            failures.append(
+                "the same objects in reverse order render a different config: line \(i + 1) "
+                    + "\(String(a.count > i ? a[i] : "").debugDescription) vs \(String(b.count > i ? b[i] : "").debugDescription)")
         }
         for d in table.diagnostics where d.description.contains(where: { $0.isNewline }) {
             failures.append("diagnostic spans lines: \(d.description.debugDescription)")

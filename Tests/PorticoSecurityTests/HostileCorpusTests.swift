@@ -46,6 +46,7 @@ import Testing
         let objects = try Self.objects(HostileCorpus.serviceManifest) + Self.objects(Self.benign)
             + Self.objects(hostile.manifest)
         let table = Router().route(ClusterState(objects))
+        #expect(Router().route(ClusterState(objects.reversed())).routesLike(table), "\(hostile): depends on input order")
 
         for expected in hostile.diagnostics {
             #expect(
