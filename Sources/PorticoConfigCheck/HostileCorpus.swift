@@ -171,9 +171,14 @@ package enum HostileCorpus {
                     annotations: [
                         "portico.io/auth-url": "http://x/#;\nload_module /tmp/evil.so;",
                         "nginx.ingress.kubernetes.io/auth-url": "http://x/#;}}}\nload_module /tmp/evil.so;",
+                        "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8;\nallow all",
                     ], rules: [("auth-url.test", [path("/")])])
             ]),
-            diagnostics: [ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/auth-url", "metadata.annotations[\"portico.io/auth-url\"]")],
+            // ingress-nginx's own access-control annotations are reported too: ignoring them in
+            // silence would leave their owner believing the backend is protected.
+            diagnostics: [
+                "portico.io/auth-url", "nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/whitelist-source-range",
+            ].map { ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/auth-url", "metadata.annotations[\"\($0)\"]") },
             served: ["auth-url.test prefix /"],
             probes: [("auth-url.test", "/"), ("auth-url.test", "/etc/passwd")]),
         annotationCase(
