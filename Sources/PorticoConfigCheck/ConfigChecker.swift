@@ -54,6 +54,10 @@ private struct CheckRun {
         allow(tree, "the main context", simple: Allowlist.main, blocks: Allowlist.mainBlocks)
         expectOnce(tree, "events", in: "the main context")
         expectOnce(tree, "http", in: "the main context")
+        let users = tree.filter { $0.name == "user" }.map { $0.arguments.map(\.value) }
+        if users != (prediction.user.map { [[$0]] } ?? []) {
+            fail(nil, "user \(users), expected \(prediction.user ?? "none")")
+        }
         for d in tree where d.name == "events" {
             allow(d.children, "events", simple: Allowlist.events, blocks: [])
         }
@@ -69,6 +73,8 @@ private struct CheckRun {
 
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(http.children, "http", simple: Allowlist.http, blocks: Allowlist.httpBlocks)
+        let resolvers = http.children.filter { $0.name == "resolver" }.map { $0.arguments.map(\.value) }
+        if resolvers != [prediction.resolvers] { fail(http, "resolver \(resolvers), expected \(prediction.resolvers)") }
         for map in http.children where map.name == "map" {
             allow(map.children, "map", simple: Allowlist.map, blocks: [])
         }

@@ -10,6 +10,9 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var upstreamAddresses: Set<String>
     package var statusPort: Int?
     package var generation: Int
+    /// `resolver` arguments and the workers' `user` (nil: no `user` directive).
+    package var resolvers: [String]
+    package var user: String?
 
     package init(table: RoutingTable, options: RenderOptions) {
         let port = "\(options.httpPort)"
@@ -34,6 +37,8 @@ package struct ConfigPrediction: Sendable, Equatable {
         upstreamAddresses = Set(table.upstreams.map(\.address))
         statusPort = options.statusPort
         generation = options.generation
+        resolvers = options.resolvers + ["valid=10s"]
+        user = options.workerUser
     }
 
     /// A wildcard host covers exactly one more label: nginx's own `*.` would cover any depth.

@@ -68,6 +68,8 @@ import Testing
         ("a wrong wildcard", #"server_name ~^[^.]+\.apps\.test$;"#, #"server_name ~^.+\.apps\.test$;"#),
         ("an unbalanced brace", "return 503;", "return 503; }"),
         ("a status server answer", #"return 200 "7";"#, #"return 200 "pwned";"#),
+        ("a changed resolver", "resolver 10.96.0.10 valid=10s;", "resolver 10.96.0.10 8.8.8.8 valid=10s;"),
+        ("a worker user", "worker_processes", "user root;\nworker_processes"),
     ]
 
     @Test(arguments: mutations.indices)
