@@ -66,6 +66,16 @@ let package = Package(
         .systemLibrary(name: "CPCRE", pkgConfig: "libpcre", providers: [.apt(["libpcre3-dev"])]),
         .target(name: "PorticoPCRE", dependencies: ["CPCRE"]),
 
+        // Not shipped: checks a rendered nginx.conf against its routing table, the hostile-input
+        // corpus and the manifest fuzzer. Used by tests and `portico-fuzz` only.
+        .target(
+            name: "PorticoConfigCheck",
+            dependencies: [
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", .product(name: "Yams", package: "Yams"),
+            ]),
+        // `swift run -c release portico-fuzz --seconds 600`: random and mutated manifests through the pipeline.
+        .executableTarget(name: "portico-fuzz", dependencies: ["PorticoConfigCheck"], path: "Benchmarks/Fuzz"),
+
         // Processes, ports, temporary directories, nginx, dnsmasq and backends for tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
@@ -80,9 +90,12 @@ let package = Package(
             ], exclude: ["Golden"]),
         .testTarget(
             name: "PorticoEndToEndTests",
-            dependencies: ["PorticoCLI", "PorticoPCRE", "TestSupport"]
+            dependencies: ["PorticoCLI", "PorticoPCRE", "PorticoConfigCheck", "PorticoKube", "TestSupport"]
         ),
-        .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport"]),
+        .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "PorticoSecurityTests",
+            dependencies: ["PorticoConfigCheck", "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE"]),
         .testTarget(
             name: "PorticoNginxTests",
             dependencies: [

@@ -150,6 +150,7 @@ public struct EventPlanner: Sendable {
         case .invalidPathType: "InvalidPathType"
         case .invalidBackend: "InvalidBackend"
         case .invalidAnnotation: "InvalidAnnotation"
+        case .invalidTLS: "InvalidTLS"
         case .unsupportedAnnotation: "UnsupportedAnnotation"
         case .serviceNotFound: "ServiceNotFound"
         case .portNotFound: "PortNotFound"

@@ -43,22 +43,31 @@ package final class PCRE: @unchecked Sendable {
     }
 
     package func allMatches(_ subject: String, limit: Int = .max) -> [[String]] {
-        let bytes = Array(subject.utf8)
         var results: [[String]] = []
         var vector = [Int32](repeating: 0, count: 60)
-        var start: Int32 = 0
-        while results.count < limit && Int(start) <= bytes.count {
-            let rc = subject.withCString {
-                pcre_exec(code, nil, $0, Int32(bytes.count), start, 0, &vector, Int32(vector.count))
+        var subject = subject
+        subject.withUTF8 { bytes in
+            // One pass over the bytes: PCRE checks the UTF-8 once, not again for every match.
+            var start: Int32 = 0
+            var options: Int32 = 0
+            while results.count < limit && Int(start) <= bytes.count {
+                let rc = bytes.withMemoryRebound(to: CChar.self) { chars in
+                    // An empty buffer may have no address; PCRE refuses a null subject.
+                    guard let base = chars.baseAddress else {
+                        return pcre_exec(code, nil, "", 0, start, options, &vector, Int32(vector.count))
+                    }
+                    return pcre_exec(code, nil, base, Int32(bytes.count), start, options, &vector, Int32(vector.count))
+                }
+                options = PCRE_NO_UTF8_CHECK
+                guard rc > 0 else { break }
+                var groups: [String] = []
+                for g in 0..<Int(rc) {
+                    let a = Int(vector[2 * g]), b = Int(vector[2 * g + 1])
+                    groups.append(a < 0 ? "" : String(decoding: bytes[a..<b], as: UTF8.self))
+                }
+                results.append(groups)
+                start = vector[1] > vector[0] ? vector[1] : vector[1] + 1
             }
-            guard rc > 0 else { break }
-            var groups: [String] = []
-            for g in 0..<Int(rc) {
-                let a = Int(vector[2 * g]), b = Int(vector[2 * g + 1])
-                groups.append(a < 0 ? "" : String(decoding: bytes[a..<b], as: UTF8.self))
-            }
-            results.append(groups)
-            start = vector[1] > vector[0] ? vector[1] : vector[1] + 1
         }
         return results
     }

@@ -9,6 +9,7 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case invalidPathType = "invalid-path-type"
         case invalidBackend = "invalid-backend"
         case invalidAnnotation = "invalid-annotation"
+        case invalidTLS = "invalid-tls"
         case unsupportedAnnotation = "unsupported-annotation"
         case serviceNotFound = "service-not-found"
         case portNotFound = "port-not-found"

@@ -18,6 +18,13 @@ extension RoutingRun {
                         + "from objects into nginx.conf; ignored")
                 continue
             }
+            if Self.isForeignAccessControl(key) {
+                diagnose(
+                    .unsupportedAnnotation, ref, field,
+                    "ingress-nginx access control is not implemented by Portico: requests reach the backend "
+                        + "without it; ignored")
+                continue
+            }
             guard key.hasPrefix(Self.annotationPrefix) else { continue }
             let name = String(key.dropFirst(Self.annotationPrefix.count))
             switch name {
@@ -49,6 +56,16 @@ extension RoutingRun {
             }
         }
         return options
+    }
+
+    /// ingress-nginx annotations that restrict who reaches the backend (authentication, source
+    /// ranges). Ignoring them silently would serve the backend to everyone while its owner believes
+    /// it is protected; other controllers' annotations are otherwise none of Portico's business.
+    static func isForeignAccessControl(_ key: String) -> Bool {
+        let prefix = "nginx.ingress.kubernetes.io/"
+        guard key.hasPrefix(prefix) else { return false }
+        let name = key.dropFirst(prefix.count)
+        return name.hasPrefix("auth-") || name.hasSuffix("-source-range") || name == "satisfy"
     }
 
     static func seconds(_ value: String) -> Int? {

@@ -64,13 +64,44 @@ struct RoutingRun {
         self.state = state
         var services: [ServiceKey: Service] = [:]
         services.reserveCapacity(state.services.count)
+        var duplicates: [ServiceKey: [Service]] = [:]
         for service in state.services {
             let key = ServiceKey(namespace: service.metadata.effectiveNamespace, name: service.metadata.name)
-            if services[key] == nil { services[key] = service }
+            if let first = services[key] {
+                duplicates[key, default: [first]].append(service)
+            } else {
+                services[key] = service
+            }
         }
+        // The same Service given twice with different specs: keep the same one whatever the
+        // input order (found by the fuzzer: the first one given used to win).
+        var diagnostics: [Diagnostic] = []
+        for key in duplicates.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+            guard let group = duplicates[key] else { continue }
+            services[key] = Self.newest(group)
+            diagnostics.append(
+                Diagnostic(
+                    .duplicateObject, ObjectReference(kind: "Service", namespace: key.namespace, name: key.name),
+                    field: "",
+                    "given \(group.count) times in the input; one definition is used (the newest resourceVersion, "
+                        + "else the first by content), the others are ignored"))
+        }
+        self.diagnostics = diagnostics
         self.services = services
         self.classes = ClassSelector(options: options, classes: state.ingressClasses)
     }
+
+    /// Of several definitions of one object, the one with the highest resourceVersion, else the
+    /// smallest encoding: the same whatever order they came in.
+    static func newest<T: Encodable>(_ group: [T], resourceVersion: (T) -> String?) -> T {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return group.map { object in
+            (Int(resourceVersion(object) ?? "") ?? -1, String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self), object)
+        }.sorted { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }[0].2
+    }
+
+    static func newest(_ group: [Service]) -> Service { newest(group) { $0.metadata.resourceVersion } }
 
     /// Ingresses oldest first; an Ingress given more than once (the same namespace and name, e.g. two
     /// manifest files) counts once, with a diagnostic.
@@ -109,13 +140,7 @@ struct RoutingRun {
                 unique.append(group[0])
                 continue
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let ranked = group.map { ingress in
-                (Int(ingress.metadata.resourceVersion ?? "") ?? -1,
-                 String(decoding: (try? encoder.encode(ingress)) ?? Data(), as: UTF8.self), ingress)
-            }.sorted { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }
-            unique.append(ranked[0].2)
+            unique.append(Self.newest(group) { $0.metadata.resourceVersion })
             let ref = ObjectReference(kind: "Ingress", namespace: key.namespace, name: key.name)
             diagnose(
                 .duplicateObject, ref, "",
@@ -147,6 +172,7 @@ struct RoutingRun {
         served.insert(ref)
 
         let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref)
+        validateTLS(ingress.spec.tls, ref: ref)
 
         var defaultBackend: Backend?
         if let backend = ingress.spec.defaultBackend {
@@ -229,6 +255,23 @@ struct RoutingRun {
         while pathFields.count <= i { pathFields.append([]) }
         while pathFields[i].count <= j { pathFields[i].append("spec.rules[\(i)].http.paths[\(pathFields[i].count)]") }
         return pathFields[i][j]
+    }
+
+    /// Portico serves no TLS yet, but a Secret name is a file name to whoever serves it: one that
+    /// is not a plain object name (`../../etc/passwd`) is reported, as is a host that is not a host.
+    mutating func validateTLS(_ entries: [IngressTLS], ref: ObjectReference) {
+        for (i, entry) in entries.enumerated() {
+            if let secret = entry.secretName, !Validation.isSubdomain(secret) {
+                diagnose(
+                    .invalidTLS, ref, "spec.tls[\(i)].secretName",
+                    "\(quoted(secret)) is not a valid Secret name; TLS entry ignored")
+            }
+            for (j, host) in (entry.hosts ?? []).enumerated() where Host(host) == nil {
+                diagnose(
+                    .invalidTLS, ref, "spec.tls[\(i)].hosts[\(j)]",
+                    "\(quoted(host)) is not a valid host (a DNS name, optionally with a leading \"*.\"); ignored")
+            }
+        }
     }
 
     /// The normalised path and match, or nil (with a diagnostic) when the path cannot be served.

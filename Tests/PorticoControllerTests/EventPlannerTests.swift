@@ -163,7 +163,7 @@ import Testing
         (.invalidAnnotation, "InvalidAnnotation"), (.unsupportedAnnotation, "UnsupportedAnnotation"),
         (.serviceNotFound, "ServiceNotFound"), (.portNotFound, "PortNotFound"), (.invalidService, "InvalidService"),
         (.conflict, "RouteConflict"), (.duplicateObject, "DuplicateObject"), (.tooManyPaths, "TooManyPaths"),
-        (.emptyRule, "EmptyRule"),
+        (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"),
     ])
     func reasonsAreStableCamelCase(code: Diagnostic.Code, reason: String) {
         #expect(EventPlanner.reason(code) == reason)

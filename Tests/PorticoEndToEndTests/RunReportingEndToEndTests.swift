@@ -1,4 +1,5 @@
 import Foundation
+import PorticoKube
 import Testing
 import TestSupport
 
@@ -101,6 +102,7 @@ struct RunReportingEndToEndTests {
         #expect(
             await Self.eventually { Self.metrics(port: rig.healthPort).contains("portico_status_writes_total{result=\"success\"} 4") },
             "\(Self.metrics(port: rig.healthPort))")
+        try await Self.expectEveryRequestGranted(rig)
     }
 
     @Test func ofTwoReplicasOnlyTheLeaderWritesStatusAndASuccessorTakesOver() async throws {
@@ -159,5 +161,31 @@ struct RunReportingEndToEndTests {
         try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "web"))
         #expect(await Self.eventually { await Self.addresses(rig, "late") == [["ip": "127.0.0.9"]] })
         #expect(Self.metrics(port: followerHealth).contains("portico_status_writes_total{result=\"success\"} 1"))
+        try await Self.expectEveryRequestGranted(rig)
+    }
+
+    /// Every request the replicas sent (watching, status, Events, the Lease) is one that
+    /// `PorticoPermissions`, and so rc.yaml (LeastPrivilegeTests), grants.
+    static func expectEveryRequestGranted(_ rig: Rig, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        var ungranted = Set<String>()
+        var kinds = Set<String>()
+        for request in try await rig.server.requests() where (request["listener"] as? String) != "admin" {
+            guard let verb = request["verb"] as? String, let path = request["path"] as? String else { continue }
+            let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
+            // /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]] or /apis/GROUP/VERSION/...
+            guard parts.first == "api" || parts.first == "apis" else { continue }
+            let group = parts[0] == "api" ? "" : parts[1]
+            var rest = Array(parts.dropFirst(parts[0] == "api" ? 2 : 3))
+            if rest.first == "namespaces", rest.count >= 3 { rest.removeFirst(2) }
+            guard let plural = rest.first else { continue }
+            let resource = plural + (rest.count >= 3 ? "/" + rest[2] : "")
+            kinds.insert(resource)
+            if !PorticoPermissions.covers(group: group, resource: resource, verb: verb) {
+                ungranted.insert("\(verb) \(resource)\(group.isEmpty ? "" : ".\(group)")")
+            }
+        }
+        #expect(ungranted.isEmpty, "requests rc.yaml does not grant: \(ungranted.sorted())", sourceLocation: sourceLocation)
+        #expect(kinds.isSuperset(of: ["ingresses", "services", "leases", "ingresses/status"]), "\(kinds.sorted())",
+                sourceLocation: sourceLocation)
     }
 }

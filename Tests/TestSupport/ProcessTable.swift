@@ -2,9 +2,9 @@ import Foundation
 
 /// Reads Linux's /proc for processes the tests did not start directly (nginx's workers, a wrapped
 /// dnsmasq).
-enum ProcessTable {
+public enum ProcessTable {
     /// The pids whose parent is `parent`.
-    static func children(of parent: Int32) -> Set<Int32> {
+    public static func children(of parent: Int32) -> Set<Int32> {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         var found: Set<Int32> = []
         for entry in entries {

@@ -1,0 +1,54 @@
+import PorticoPCRE
+
+/// The directives the default template may produce, per context, as PCRE patterns over
+/// `name arg "quoted arg"`. Anything else in a rendered config was not asked for by any rule.
+enum Allowlist {
+    static let name = #"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"#
+    static let path = #"/[A-Za-z0-9/._~!*+,:@=&-]*"#
+
+    static func pattern(_ p: String) -> PCRE {
+        do { return try PCRE(p) } catch { fatalError("allowlist pattern: \(error)") }
+    }
+
+    static func patterns(_ ps: [String]) -> [PCRE] {
+        ps.map { pattern($0.replacingOccurrences("NAME", name).replacingOccurrences("PATH", path)) }
+    }
+
+    static let main = patterns([
+        #"^user [a-z_][a-z0-9_-]*$"#, #"^worker_processes (auto|\d{1,4})$"#, #"^pid nginx\.pid$"#,
+        #"^error_log (error\.log|stderr) warn$"#,
+    ])
+    static let mainBlocks = patterns([#"^events$"#, #"^http$"#])
+    static let events = patterns([#"^worker_connections \d{1,7}$"#])
+    static let http = patterns([
+        #"^server_tokens off$"#, #"^server_names_hash_(max|bucket)_size \d{1,9}$"#,
+        #"^access_log (access\.log|/dev/stdout)$"#, #"^(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+$"#,
+        #"^resolver [0-9a-zA-Z.:\[\]-]+( [0-9a-zA-Z.:\[\]-]+)* valid=10s$"#, #"^resolver_timeout 5s$"#,
+        #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#,
+        #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
+        #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
+    ])
+    static let httpBlocks = patterns([
+        #"^map \$http_host \$portico_host$"#, #"^map \$http_upgrade \$portico_connection$"#, #"^server$"#,
+    ])
+    static let map = patterns([#"^"" (\$host|close)$"#, #"^default (\$http_host|upgrade)$"#])
+    static let statusServer = patterns([#"^listen 127\.0\.0\.1:\d{1,5}$"#, #"^access_log off$"#])
+    static let statusServerBlocks = patterns([#"^location = /portico/generation$"#, #"^location /$"#])
+    static let server = patterns([
+        #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5}( default_server)?$"#,
+        #"^server_name (_|NAME|~\^\[\^\.\]\+\\\.[a-z0-9\\.-]+\$)$"#,
+    ])
+    static let serverBlocks = patterns([#"^location (= )?PATH$"#, #"^location @portico_proxy$"#])
+    static let proxyPass = pattern(#"^proxy_pass http://\$portico_upstream$"#)
+    static let location = patterns([
+        #"^set \$portico_upstream NAME:\d{1,5}$"#, #"^proxy_pass http://\$portico_upstream$"#,
+        #"^return (404|418|503)$"#, #"^error_page 418 = @portico_proxy$"#,
+        #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
+    ])
+}
+
+extension String {
+    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

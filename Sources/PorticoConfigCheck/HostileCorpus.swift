@@ -1,0 +1,308 @@
+import Foundation
+import PorticoRouting
+
+/// One adversarial input: manifests shaped after a published ingress-nginx injection (or a family
+/// of them), what Portico must report, and what it may still serve.
+package struct HostileCase: Sendable, CustomStringConvertible {
+    /// The published vulnerability the shape comes from, or `portico` for Portico's own cases
+    /// (fuzzer finds, size limits).
+    package var cve: String
+    package var name: String
+    /// A JSON array of objects. Service ports are `HostileCorpus.servicePort`.
+    package var manifest: String
+    /// Each must be among the diagnostics: code, object (`ingress default/web`) and field.
+    package var diagnostics: [ExpectedDiagnostic]
+    /// Everything the case's Ingresses may still serve, as `host match path` (`-` for no host),
+    /// e.g. `x.test prefix /ok`. Anything hostile must be absent.
+    package var served: [String]
+    /// Requests (host, target) that must reach no file, no made-up answer and no injected directive.
+    package var probes: [(host: String, target: String)]
+
+    package var description: String { "\(cve) \(name)" }
+}
+
+package struct ExpectedDiagnostic: Sendable, Equatable, CustomStringConvertible {
+    package var code: Diagnostic.Code
+    package var object: String
+    package var field: String
+
+    package init(_ code: Diagnostic.Code, _ object: String, _ field: String) {
+        self.code = code
+        self.object = object
+        self.field = field
+    }
+
+    package func matches(_ d: Diagnostic) -> Bool {
+        d.code == code && "\(d.object)" == object && d.field == field
+    }
+
+    package var description: String { "\(code.rawValue) \(object) \(field)" }
+}
+
+/// The corpus: at least one case per published ingress-nginx configuration-injection shape, and
+/// the same payloads in every other field that reaches nginx.conf. Each case's objects use their
+/// own Ingress names and hosts, so the whole corpus can be loaded into one nginx at once.
+package enum HostileCorpus {
+    /// The port of the `app` Service every case routes to (end-to-end tests replace it).
+    package static let servicePort = 18080
+    package static let serviceName = "app"
+
+    /// The Service every case's backends name, in namespace `default`.
+    package static var serviceManifest: String {
+        json([["apiVersion": "v1", "kind": "Service", "metadata": ["name": serviceName, "namespace": "default"],
+               "spec": ["ports": [["port": servicePort, "name": "http"]]]]])
+    }
+
+    static func json(_ objects: [[String: Any]]) -> String {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            fatalError("corpus object is not JSON: \(error)")
+        }
+    }
+
+    static func path(_ path: String?, _ type: String? = "Prefix", service: String = serviceName, port: Any = servicePort)
+        -> [String: Any]
+    {
+        var p: [String: Any] = ["backend": ["service": ["name": service, "port": port is String ? ["name": port] : ["number": port]]]]
+        if let path { p["path"] = path }
+        if let type { p["pathType"] = type }
+        return p
+    }
+
+    static func ingress(
+        _ name: String, namespace: String = "default", annotations: [String: String] = [:],
+        rules: [(host: String?, paths: [[String: Any]])], tls: [[String: Any]] = [],
+        defaultBackend: [String: Any]? = nil
+    ) -> [String: Any] {
+        var metadata: [String: Any] = ["name": name, "namespace": namespace]
+        if !annotations.isEmpty { metadata["annotations"] = annotations }
+        var spec: [String: Any] = [
+            "rules": rules.map { r -> [String: Any] in
+                var rule: [String: Any] = ["http": ["paths": r.paths]]
+                if let host = r.host { rule["host"] = host }
+                return rule
+            }
+        ]
+        if !tls.isEmpty { spec["tls"] = tls }
+        if let defaultBackend { spec["defaultBackend"] = defaultBackend }
+        return ["apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": spec]
+    }
+
+    /// A case with one Ingress `name` for host `name.test`: a good path `/ok` beside the hostile ones.
+    static func pathCase(_ cve: String, _ name: String, paths: [String], pathType: String = "Prefix") -> HostileCase {
+        let host = "\(name).test"
+        let hostile = paths.map { path($0, pathType) }
+        return HostileCase(
+            cve: cve, name: name,
+            manifest: json([ingress(name, rules: [(host, hostile + [path("/ok")])])]),
+            diagnostics: paths.indices.map {
+                ExpectedDiagnostic(.invalidPath, "ingress default/\(name)", "spec.rules[0].http.paths[\($0)].path")
+            },
+            served: ["\(host) prefix /ok"],
+            probes: [(host, "/etc/passwd"), (host, "/x"), (host, "/a"), (host, "/ok")])
+    }
+
+    static func annotationCase(_ cve: String, _ name: String, _ annotations: [String: String], code: Diagnostic.Code)
+        -> HostileCase
+    {
+        let host = "\(name).test"
+        return HostileCase(
+            cve: cve, name: name,
+            manifest: json([ingress(name, annotations: annotations, rules: [(host, [path("/")])])]),
+            diagnostics: annotations.keys.sorted().map {
+                ExpectedDiagnostic(code, "ingress default/\(name)", "metadata.annotations[\"\($0)\"]")
+            },
+            served: ["\(host) prefix /"],
+            probes: [(host, "/"), (host, "/etc/passwd"), (host, "/pwned")])
+    }
+
+    package static let cases: [HostileCase] = [
+        // A path that closes its location and opens one serving the filesystem.
+        pathCase(
+            "CVE-2021-25745", "path-block",
+            paths: ["/x;} location /etc { alias /etc/; } #", "/y { root /; } location /z", "/a;}location ~ .* {root /etc"]),
+        // A newline or a lone carriage return ends the line nginx is reading: the rest is a new directive.
+        pathCase("CVE-2021-25748", "path-newline", paths: ["/a\n  alias /etc/;", "/a\r\nroot /etc;", "/a\ralias /etc/;"]),
+        annotationCase(
+            "CVE-2024-7646", "annotation-cr",
+            ["portico.io/proxy-read-timeout": "5\r proxy_pass http://169.254.169.254", "portico.io/proxy-body-size": "1m\rroot /etc"],
+            code: .invalidAnnotation),
+        // Quotes and backslashes closing a quoted value.
+        pathCase("CVE-2026-24512", "path-quote", paths: ["/a\";root /etc;\"", "/a';root /etc;'", "/a\\\";alias /etc/;#"]),
+        annotationCase(
+            "CVE-2025-1098", "annotation-quote",
+            ["portico.io/proxy-body-size": "1m\"; root /etc; \"", "portico.io/proxy-send-timeout": "5\\\"; alias /etc/;"],
+            code: .invalidAnnotation),
+        HostileCase(
+            cve: "CVE-2025-15566", name: "service-quote",
+            manifest: json([
+                ingress(
+                    "service-quote",
+                    rules: [("service-quote.test", [path("/a", service: "app\"; root /etc; \""), path("/b", service: "app\\"), path("/ok")])])
+            ]),
+            diagnostics: [0, 1].map {
+                ExpectedDiagnostic(.invalidBackend, "ingress default/service-quote", "spec.rules[0].http.paths[\($0)].backend.service.name")
+            },
+            served: ["service-quote.test prefix /ok"],
+            probes: [("service-quote.test", "/a"), ("service-quote.test", "/b"), ("service-quote.test", "/ok")]),
+        // Object names and namespaces are echoed into comments: a newline would end the comment.
+        HostileCase(
+            cve: "CVE-2026-4342", name: "comment-newline",
+            manifest: json([
+                ingress("comment-name\n  alias /etc/;\n#", rules: [("comment-name.test", [path("/")])]),
+                ingress("comment-ns", namespace: "default\nroot /etc;", rules: [("comment-ns.test", [path("/")])]),
+                ingress("comment-ok", rules: [("comment-ok.test", [path("/"), path("/x\n# ok\nroot /etc;")])]),
+            ]),
+            diagnostics: [
+                ExpectedDiagnostic(.invalidName, "ingress default/\"comment-name\\n  alias /etc/;\\n#\"", "metadata.name"),
+                ExpectedDiagnostic(.invalidName, "ingress \"default\\nroot /etc;\"/comment-ns", "metadata.namespace"),
+                ExpectedDiagnostic(.invalidPath, "ingress default/comment-ok", "spec.rules[0].http.paths[1].path"),
+            ],
+            served: ["comment-ok.test prefix /"],
+            probes: [("comment-name.test", "/etc/passwd"), ("comment-ns.test", "/etc/passwd"), ("comment-ok.test", "/x")]),
+        // Unquoted values in if/set: auth-url and auth-tls-match-cn style annotations.
+        HostileCase(
+            cve: "CVE-2025-24514", name: "auth-url",
+            manifest: json([
+                ingress(
+                    "auth-url",
+                    annotations: [
+                        "portico.io/auth-url": "http://x/#;\nload_module /tmp/evil.so;",
+                        "nginx.ingress.kubernetes.io/auth-url": "http://x/#;}}}\nload_module /tmp/evil.so;",
+                        "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8;\nallow all",
+                    ], rules: [("auth-url.test", [path("/")])])
+            ]),
+            // ingress-nginx's own access-control annotations are reported too: ignoring them in
+            // silence would leave their owner believing the backend is protected.
+            diagnostics: [
+                "portico.io/auth-url", "nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/whitelist-source-range",
+            ].map { ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/auth-url", "metadata.annotations[\"\($0)\"]") },
+            served: ["auth-url.test prefix /"],
+            probes: [("auth-url.test", "/"), ("auth-url.test", "/etc/passwd")]),
+        annotationCase(
+            "CVE-2025-1097", "auth-tls",
+            ["portico.io/auth-tls-match-cn": "CN=x\"){}}}load_module /tmp/evil.so;#", "portico.io/auth-tls-secret": "../../etc/shadow"],
+            code: .unsupportedAnnotation),
+        annotationCase(
+            "CVE-2025-24514", "timeout-set",
+            ["portico.io/proxy-connect-timeout": "5; set $portico_upstream 169.254.169.254:80",
+             "portico.io/proxy-read-timeout": "5s;}\nserver { listen 80; return 200 pwned; }"],
+            code: .invalidAnnotation),
+        // Snippets: configuration text copied verbatim. Portico has none and says so.
+        annotationCase(
+            "CVE-2021-25742", "snippet",
+            ["nginx.ingress.kubernetes.io/configuration-snippet": "location /etc { alias /etc/; }",
+             "nginx.ingress.kubernetes.io/server-snippet": "return 200 pwned;"],
+            code: .unsupportedAnnotation),
+        annotationCase(
+            "CVE-2023-5043", "snippet-portico",
+            ["portico.io/configuration-snippet": "alias /etc/;", "nginx.ingress.kubernetes.io/stream-snippet": "server { listen 9999; }"],
+            code: .unsupportedAnnotation),
+        // Redirect or URL values carrying `;`.
+        annotationCase(
+            "CVE-2023-5044", "permanent-redirect",
+            ["portico.io/permanent-redirect": "https://example.com;\nreturn 200 pwned;", "portico.io/rewrite-target": "/;alias /etc/"],
+            code: .unsupportedAnnotation),
+        pathCase("CVE-2023-5044", "path-semicolon", paths: ["/a;return 200 pwned", "/a;", "/a}"]),
+        // A TLS Secret name used as a file name.
+        HostileCase(
+            cve: "CVE-2025-24513", name: "tls-secret-traversal",
+            manifest: json([
+                ingress(
+                    "tls-secret", rules: [("tls-secret.test", [path("/")])],
+                    tls: [["hosts": ["tls-secret.test", "evil;host"], "secretName": "../../../etc/passwd"],
+                          ["secretName": "a/../b"]])
+            ]),
+            diagnostics: [
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-secret", "spec.tls[0].secretName"),
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-secret", "spec.tls[0].hosts[1]"),
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-secret", "spec.tls[1].secretName"),
+            ],
+            served: ["tls-secret.test prefix /"],
+            probes: [("tls-secret.test", "/"), ("tls-secret.test", "/etc/passwd")]),
+        // The same payloads in hosts, service names, ports, path types and default backends.
+        HostileCase(
+            cve: "CVE-2021-25745", name: "host-injection",
+            manifest: json([
+                ingress(
+                    "host-injection",
+                    rules: [
+                        ("host-a.test;\n  location /etc { alias /etc/; }", [path("/")]),
+                        ("host-b.test\r}server{listen 80;root /etc;", [path("/")]),
+                        ("\"host-c.test\"", [path("/")]),
+                        ("$host", [path("/")]),
+                        ("host-injection.test", [path("/")]),
+                    ])
+            ]),
+            diagnostics: (0..<4).map { ExpectedDiagnostic(.invalidHost, "ingress default/host-injection", "spec.rules[\($0)].host") },
+            served: ["host-injection.test prefix /"],
+            probes: [("host-a.test", "/etc/passwd"), ("host-b.test", "/etc/passwd"), ("host-injection.test", "/etc/passwd")]),
+        HostileCase(
+            cve: "CVE-2021-25748", name: "backend-fields",
+            manifest: json([
+                ingress(
+                    "backend-fields",
+                    rules: [
+                        ("backend-fields.test",
+                         [path("/name", port: "h;ttp"), path("/number", port: 70000), path("/type", "Prefix;alias"),
+                          path("/ok")])
+                    ],
+                    defaultBackend: ["service": ["name": "app;\nroot /etc;", "port": ["number": servicePort]]])
+            ]),
+            diagnostics: [
+                ExpectedDiagnostic(.invalidBackend, "ingress default/backend-fields", "spec.defaultBackend.service.name"),
+                ExpectedDiagnostic(.invalidBackend, "ingress default/backend-fields", "spec.rules[0].http.paths[0].backend.service.port.name"),
+                ExpectedDiagnostic(.invalidBackend, "ingress default/backend-fields", "spec.rules[0].http.paths[1].backend.service.port.number"),
+                ExpectedDiagnostic(.invalidPathType, "ingress default/backend-fields", "spec.rules[0].http.paths[2].pathType"),
+            ],
+            served: ["backend-fields.test prefix /ok"],
+            probes: [("backend-fields.test", "/name"), ("backend-fields.test", "/type"), ("backend-fields.test", "/ok")]),
+        // nginx variables, percent-encoding, NUL and Unicode line separators.
+        pathCase("portico", "path-odd-bytes", paths: ["/$document_root", "/%2e%2e/etc", "/a\u{0}b", "/a\u{2028}root", "/caf\u{e9}", "/../etc"]),
+        // Sizes: a 1 MB path, a 100,000-character host, an enormous name, 50,000 paths.
+        pathCase("portico", "path-1mb", paths: ["/" + String(repeating: "a", count: 1 << 20)]),
+        HostileCase(
+            cve: "portico", name: "long-host-and-name",
+            manifest: json([
+                ingress("long-host", rules: [(String(repeating: "h", count: 100_000) + ".test", [path("/")]), ("long-host.test", [path("/")])]),
+                ingress(String(repeating: "n", count: 100_000), rules: [("long-name.test", [path("/")])]),
+            ]),
+            diagnostics: [
+                ExpectedDiagnostic(.invalidHost, "ingress default/long-host", "spec.rules[0].host"),
+                ExpectedDiagnostic(
+                    .invalidName,
+                    "ingress default/\"\(String(repeating: "n", count: 80))…\" (100000 bytes)", "metadata.name"),
+            ],
+            served: ["long-host.test prefix /"],
+            probes: [("long-host.test", "/"), ("long-name.test", "/")]),
+        HostileCase(
+            cve: "portico", name: "fifty-thousand-paths",
+            manifest: json([
+                ingress("many-paths", rules: [("many-paths.test", (0..<50_000).map { path("/p\($0)") })])
+            ]),
+            diagnostics: [ExpectedDiagnostic(.tooManyPaths, "ingress default/many-paths", "spec.rules")],
+            served: [],
+            probes: [("many-paths.test", "/p1")]),
+        // Found by the fuzzer: the same Service twice with different specs routed by whichever came
+        // first, so the config depended on input order.
+        HostileCase(
+            cve: "portico", name: "duplicate-service",
+            manifest: json([
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "dup", "namespace": "default"],
+                 "spec": ["type": "ExternalName", "externalName": "evil.example", "ports": [["port": servicePort]]]],
+                ingress("duplicate-service", rules: [("duplicate-service.test", [path("/", service: "dup")])]),
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "dup", "namespace": "default", "resourceVersion": "7"],
+                 "spec": ["ports": [["port": servicePort]]]],
+            ]),
+            diagnostics: [ExpectedDiagnostic(.duplicateObject, "service default/dup", "")],
+            served: ["duplicate-service.test prefix /"],
+            probes: [("duplicate-service.test", "/etc/passwd")]),
+    ]
+
+    /// Every case's objects in one JSON array, plus the `app` Service.
+    package static var combinedManifest: String {
+        "[" + ([serviceManifest] + cases.map(\.manifest)).map { String($0.dropFirst().dropLast()) }.joined(separator: ",") + "]"
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import Yams
+
+/// SplitMix64: small, fast and the same on every platform, so a seed reproduces an input.
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    package init(seed: UInt64) { state = seed }
+
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Makes manifests for the fuzzer: random object graphs (valid and hostile values mixed, legacy
+/// shapes, duplicates) written as JSON or YAML, and byte-level mutations of seed manifests'
+/// text. Input `i` of seed `s` is always the same, so a failure reproduces from (s, i).
+package struct ManifestFuzzer: Sendable {
+    package let seed: UInt64
+    /// Manifest texts to mutate (the examples/ files).
+    package let seeds: [String]
+
+    package init(seed: UInt64, seeds: [String]) {
+        self.seed = seed
+        self.seeds = seeds
+    }
+
+    package func input(_ index: Int) -> String {
+        var g = SeededGenerator(seed: seed &* 0x1000_0000_01B3 ^ UInt64(index) &* 0x9E37_79B9)
+        _ = g.next()
+        var maker = Maker(g: g)
+        switch Int.random(in: 0..<10, using: &maker.g) {
+        case 0..<6: return maker.objectsText()
+        case 6..<9 where !seeds.isEmpty: return maker.mutate(seeds[Int.random(in: 0..<seeds.count, using: &maker.g)])
+        default: return maker.mutate(maker.objectsText())
+        }
+    }
+}
+
+private struct Maker {
+    var g: SeededGenerator
+
+    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &g) < p }
+    mutating func int(_ r: Range<Int>) -> Int { Int.random(in: r, using: &g) }
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0..<items.count)] }
+
+    static let bytes: [[String]] = [
+        ["a", "b", "z", "0", "9", "-", "."], ["A", "Z", "_", "~", "!", "*", "+", ",", ":", "@", "=", "&", "/"],
+        ["\n", "\r", ";", "{", "}", "\"", "'", "\\", "$", "#", " ", "\t", "%", "?", "\u{0}", "\u{7f}"],
+        ["é", "ü", "\u{2028}", "\u{202e}", "\u{fe0f}", "😀", "\u{10ffff}", "ｓ", "İ"],
+    ]
+    static let payloads = [
+        ";} location /etc { alias /etc/; } #", "\n  root /etc;", "\r alias /", "\"; return 200 pwned; \"",
+        "\\\";#", "${host}", "$portico_upstream", "' '", "#", "}", "{", ";",
+    ]
+
+    mutating func text(maxLength: Int = 12) -> String {
+        if chance(0.02) { return String(repeating: pick(["a", "/", "é", ";"]), count: int(200..<3000)) }
+        var s = ""
+        for _ in 0..<int(0..<maxLength) { s += pick(pick(Self.bytes)) }
+        if chance(0.15) { s += pick(Self.payloads) }
+        return s
+    }
+
+    mutating func dnsName() -> String {
+        let labels = (0..<int(1..<4)).map { _ in pick(["foo", "bar", "a", "x-1", "svc", "example", "test"]) }
+        return labels.joined(separator: ".")
+    }
+
+    mutating func host() -> String? {
+        switch int(0..<12) {
+        case 0: return nil
+        case 1: return ""
+        case 2: return "*." + dnsName()
+        case 3: return text()
+        case 4: return dnsName() + text(maxLength: 3)
+        case 5: return dnsName().uppercased()
+        default: return pick(["a.test", "b.test", "c.test", "*.w.test", "foo.bar.com"])
+        }
+    }
+
+    mutating func path() -> String? {
+        switch int(0..<10) {
+        case 0: return nil
+        case 1: return ""
+        case 2: return text()
+        case 3: return "/" + text()
+        case 4: return pick(["/", "/a/", "/a//b", "/./a", "/a/..", "/a/b/"])
+        default: return "/" + (0..<int(0..<4)).map { _ in pick(["a", "b", "api", "v1", "x.y", "~u", "a-b", "A"]) }
+            .joined(separator: "/")
+        }
+    }
+
+    mutating func name(_ pool: [String]) -> String {
+        chance(0.85) ? pick(pool) : pick([text(), pick(pool) + text(maxLength: 3), pick(pool).uppercased()])
+    }
+
+    mutating func port() -> Any {
+        switch int(0..<60) {
+        case 0..<6: return ["name": name(["http", "web", "grpc"])]
+        case 6..<9: return ["number": pick([0, -1, 65536, 1 << 40])]
+        case 9: return ["name": "http", "number": 80]
+        case 10: return [String: Any]()
+        case 11: return ["number": text()]  // a type error: the whole manifest is refused
+        default: return ["number": pick([80, 8080, 443, 18080])]
+        }
+    }
+
+    static let services = ["app", "web", "api", "db"]
+    static let namespaces = ["default", "team-a", "team-b"]
+
+    mutating func backend(legacy: Bool) -> [String: Any] {
+        let service = name(Self.services)
+        if legacy {
+            let p = port()
+            let servicePort: Any = (p as? [String: Any])?["number"] ?? (p as? [String: Any])?["name"] ?? 80
+            return ["serviceName": service, "servicePort": servicePort]
+        }
+        if chance(0.03) { return ["resource": ["kind": "StorageBucket", "name": text()]] }
+        if chance(0.02) { return [:] }
+        return ["service": ["name": service, "port": port()]]
+    }
+
+    mutating func annotations() -> [String: String]? {
+        guard chance(0.3) else { return nil }
+        var a: [String: String] = [:]
+        let keys = [
+            "portico.io/proxy-connect-timeout", "portico.io/proxy-read-timeout", "portico.io/proxy-send-timeout",
+            "portico.io/proxy-body-size", "portico.io/server-snippet", "portico.io/auth-url",
+            "nginx.ingress.kubernetes.io/configuration-snippet", "kubernetes.io/ingress.class", "example.com/x",
+        ]
+        for _ in 0..<int(1..<4) {
+            a[chance(0.9) ? pick(keys) : text()] = pick([
+                "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
+            ])
+        }
+        return a
+    }
+
+    mutating func ingress(index: Int) -> [String: Any] {
+        let legacy = chance(0.2)
+        var metadata: [String: Any] = ["name": name(["web", "api", "i\(index)", "shop"])]
+        if chance(0.9) { metadata["namespace"] = name(Self.namespaces) }
+        if let a = annotations() { metadata["annotations"] = a }
+        if chance(0.5) {
+            metadata["creationTimestamp"] = pick(["2026-01-01T00:00:00Z", "2025-06-01T12:00:00Z", text()])
+        }
+        if chance(0.2) { metadata["resourceVersion"] = pick(["1", "2", "10", text()]) }
+        var spec: [String: Any] = [:]
+        if chance(0.2) { spec["ingressClassName"] = pick(["portico", "other", text()]) }
+        if chance(0.2) { spec[legacy ? "backend" : "defaultBackend"] = backend(legacy: legacy) }
+        var rules: [[String: Any]] = []
+        for _ in 0..<int(0..<4) {
+            var rule: [String: Any] = [:]
+            if let h = host() { rule["host"] = h }
+            if chance(0.93) {
+                rule["http"] = [
+                    "paths": (0..<int(0..<5)).map { _ -> [String: Any] in
+                        var p: [String: Any] = ["backend": backend(legacy: legacy)]
+                        if let path = path() { p["path"] = path }
+                        if !legacy || chance(0.3) {
+                            p["pathType"] = pick(["Exact", "Prefix", "ImplementationSpecific", "Prefix", "exact", text()])
+                        }
+                        return p
+                    }
+                ]
+            }
+            rules.append(rule)
+        }
+        spec["rules"] = rules
+        if chance(0.1) { spec["tls"] = [["hosts": [host() ?? "a.test"], "secretName": pick(["tls", "../x", text()])]] }
+        return [
+            "apiVersion": legacy ? pick(["extensions/v1beta1", "networking.k8s.io/v1beta1"]) : "networking.k8s.io/v1",
+            "kind": "Ingress", "metadata": metadata, "spec": spec,
+        ]
+    }
+
+    mutating func service() -> [String: Any] {
+        var spec: [String: Any] = [:]
+        switch int(0..<8) {
+        case 0:
+            spec["type"] = "ExternalName"
+            spec["externalName"] = chance(0.7) ? dnsName() : text()
+        case 1: spec["clusterIP"] = "None"
+        default: break
+        }
+        spec["ports"] = (0..<int(0..<3)).map { i -> [String: Any] in
+            var p: [String: Any] = ["port": pick([80, 8080, 443, 18080, 0, 70000])]
+            if chance(0.6) { p["name"] = pick(["http", "web", "grpc", text()]) }
+            if chance(0.4) { p["targetPort"] = chance(0.5) ? pick([8080, 0, 9090]) as Any : pick(["http", text()]) as Any }
+            return p
+        }
+        return [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": name(Self.services), "namespace": name(Self.namespaces)], "spec": spec,
+        ]
+    }
+
+    mutating func objects() -> [[String: Any]] {
+        var objects = (0..<int(0..<5)).map { _ in service() }
+        let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
+        objects += ingresses
+        if chance(0.15), let dup = ingresses.first { objects.append(dup) }
+        if chance(0.1) {
+            objects.append([
+                "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": ["name": pick(["portico", "other"])],
+                "spec": ["controller": pick(["portico.io/ingress-controller", "example.com/other"])],
+            ])
+        }
+        objects.shuffle(using: &g)
+        return objects
+    }
+
+    mutating func objectsText() -> String {
+        let objects = objects()
+        if chance(0.5) {
+            let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+        return objects.map { (try? Yams.dump(object: $0)) ?? "" }.joined(separator: "---\n")
+    }
+
+    /// Byte-level edits of manifest text: hostile fragments inserted, lines duplicated or dropped,
+    /// characters replaced.
+    mutating func mutate(_ text: String) -> String {
+        var chars = Array(text.unicodeScalars)
+        for _ in 0..<int(1..<6) {
+            let at = chars.isEmpty ? 0 : int(0..<chars.count)
+            switch int(0..<6) {
+            case 0: chars.insert(contentsOf: pick(Self.payloads).unicodeScalars, at: at)
+            case 1: chars.insert(contentsOf: self.text(maxLength: 4).unicodeScalars, at: at)
+            case 2 where !chars.isEmpty: chars.remove(at: at)
+            case 3 where !chars.isEmpty: chars[at] = pick(pick(Self.bytes)).unicodeScalars.first ?? "x"
+            default:
+                var lines = String(String.UnicodeScalarView(chars)).split(separator: "\n", omittingEmptySubsequences: false)
+                guard !lines.isEmpty else { continue }
+                let i = int(0..<lines.count)
+                if chance(0.5) { lines.insert(lines[i], at: i) } else { lines.remove(at: i) }
+                chars = Array(lines.joined(separator: "\n").unicodeScalars)
+            }
+        }
+        return String(String.UnicodeScalarView(chars))
+    }
+}

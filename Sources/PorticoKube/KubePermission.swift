@@ -1,0 +1,87 @@
+import PorticoModel
+
+/// One RBAC grant: `verb` on `resource` (`ingresses`, `ingresses/status`) in API group `group`,
+/// cluster-wide (ClusterRole) or in Portico's own namespace (Role), optionally for one name only.
+public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public enum Scope: String, Sendable, Hashable, Comparable {
+        /// A ClusterRole bound by a ClusterRoleBinding.
+        case cluster
+        /// A Role in the namespace Portico runs in.
+        case ownNamespace
+
+        public static func < (a: Scope, b: Scope) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public var group: String
+    public var resource: String
+    public var verb: String
+    public var scope: Scope
+    /// Set when the grant names one object (`resourceNames` in RBAC).
+    public var resourceName: String?
+
+    public init(group: String, resource: String, verb: String, scope: Scope = .cluster, resourceName: String? = nil) {
+        self.group = group
+        self.resource = resource
+        self.verb = verb
+        self.scope = scope
+        self.resourceName = resourceName
+    }
+
+    public init(_ type: KubeResourceType, subresource: String? = nil, _ verb: String, scope: Scope = .cluster,
+        resourceName: String? = nil)
+    {
+        self.init(
+            group: type.group, resource: type.plural + (subresource.map { "/\($0)" } ?? ""), verb: verb, scope: scope,
+            resourceName: resourceName)
+    }
+
+    /// `list ingresses.networking.k8s.io`, `get leases.coordination.k8s.io/portico-leader (own namespace)`.
+    public var description: String {
+        "\(verb) \(resource)\(group.isEmpty ? "" : ".\(group)")\(resourceName.map { "/\($0)" } ?? "")"
+            + (scope == .ownNamespace ? " (own namespace)" : "")
+    }
+
+    public static func < (a: KubePermission, b: KubePermission) -> Bool {
+        (a.scope, a.group, a.resource, a.resourceName ?? "", a.verb) < (b.scope, b.group, b.resource, b.resourceName ?? "", b.verb)
+    }
+}
+
+/// Every request `portico run` makes of the API server, as RBAC grants: the single list that
+/// `rc.yaml`'s ClusterRole and Role must match exactly (Tests/PorticoKubeTests/LeastPrivilegeTests
+/// compares them, and checks every request the watcher really sends against it). A new kind of
+/// request needs a new entry here, and then a new rule in rc.yaml, or the tests fail.
+public enum PorticoPermissions {
+    /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists).
+    public static let watchedKinds: [KubeResourceType] = [
+        Ingress.resourceType, Service.resourceType, IngressClass.resourceType, Secret.resourceType,
+    ]
+
+    /// Listing and watching the routing inputs.
+    public static let watching: Set<KubePermission> = Set(
+        watchedKinds.flatMap { [KubePermission($0, "list"), KubePermission($0, "watch")] })
+
+    /// Telling the cluster: Ingress status (a merge patch of the subresource), Events (create; get
+    /// an Event another replica created, for its count; patch a recurrence), and the leader
+    /// election Lease in Portico's own namespace.
+    public static let reporting: Set<KubePermission> = [
+        KubePermission(Ingress.resourceType, subresource: "status", "patch"),
+        KubePermission(Event.resourceType, "create"),
+        KubePermission(Event.resourceType, "get"),
+        KubePermission(Event.resourceType, "patch"),
+        KubePermission(Lease.resourceType, "create", scope: .ownNamespace),
+        KubePermission(Lease.resourceType, "get", scope: .ownNamespace, resourceName: "portico-leader"),
+        KubePermission(Lease.resourceType, "update", scope: .ownNamespace, resourceName: "portico-leader"),
+    ]
+
+    /// Every request `portico run` may send.
+    public static var required: Set<KubePermission> { watching.union(reporting) }
+
+    /// Whether `required` covers a request for `verb` on `resource` in `group`, whatever its scope
+    /// and object name (what a request log shows).
+    public static func covers(group: String, resource: String, verb: String) -> Bool {
+        required.contains { $0.group == group && $0.resource == resource && $0.verb == verb }
+    }
+
+    /// What rc.yaml must grant, no more and no less.
+    public static var granted: Set<KubePermission> { required }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import PorticoConfigCheck
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+import Testing
+
+/// The checker must accept what the renderer makes of a table and refuse every kind of drift:
+/// each mutation below is an injection or a routing mistake it has to catch.
+@Suite struct ConfigCheckerTests {
+    static func table() -> RoutingTable {
+        let web = Backend.upstream(Upstream(host: "web.default.svc.cluster.local", port: 80))
+        let api = Backend.upstream(Upstream(host: "api.default.svc.cluster.local", port: 8080))
+        let ref = ObjectReference(kind: "Ingress", namespace: "default", name: "i")
+        return RoutingTable(
+            virtualHosts: [
+                VirtualHost(
+                    host: Host("*.apps.test")!,
+                    locations: [Location(path: "/", match: .prefix, backend: web, source: ref, field: "f")]),
+                VirtualHost(
+                    host: Host("a.test")!,
+                    locations: [
+                        Location(path: "/api", match: .prefix, backend: api, source: ref, field: "f"),
+                        Location(path: "/exact", match: .exact, backend: .unavailable(status: 503), source: ref, field: "f"),
+                        Location(
+                            path: "/slow", match: .prefix, backend: web,
+                            options: ProxyOptions(readTimeoutSeconds: 30, maxBodySize: "8m"), source: ref, field: "f"),
+                    ], fallback: web),
+            ],
+            catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
+            upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
+    }
+
+    static let options = RenderOptions(httpPort: 8080, bindAddress: "127.0.0.1", resolvers: ["10.96.0.10"], statusPort: 9000, generation: 7)
+
+    static func config() throws -> String { try ConfigRenderer().render(table(), options: options) }
+
+    static func problems(_ config: String) -> [ConfigProblem] {
+        ConfigChecker().check(config, table: table(), options: options)
+    }
+
+    @Test func acceptsWhatTheRendererMakes() throws {
+        #expect(Self.problems(try Self.config()) == [])
+    }
+
+    /// (what is changed, from, to): each must be caught.
+    static let mutations: [(String, String, String)] = [
+        ("an alias in a location", "return 503;", "return 503; alias /etc/;"),
+        ("a root in a server", "server_name a.test;", "server_name a.test; root /etc;"),
+        ("an extra location", "location = /exact {", "location /etc/ { return 404; }\n        location = /exact {"),
+        ("a missing location", "location = /exact {", "location = /exact2 {"),
+        ("a changed modifier", "location = /exact {", "location ^~ /exact {"),
+        ("a regex location", "location = /exact {", "location ~ /exact {"),
+        ("a changed server_name", "server_name a.test;", "server_name b.test;"),
+        ("a second server_name", "server_name a.test;", "server_name a.test evil.test;"),
+        ("a changed upstream", "set $portico_upstream api.default.svc.cluster.local:8080;", "set $portico_upstream evil.test:80;"),
+        ("an upstream of another location", "set $portico_upstream api.default.svc.cluster.local:8080;", "set $portico_upstream web.default.svc.cluster.local:80;"),
+        ("a changed status", "return 503;", "return 200;"),
+        ("a proxy_pass elsewhere", "proxy_pass http://$portico_upstream;", "proxy_pass http://169.254.169.254;"),
+        ("a lost timeout", "proxy_read_timeout 30s;", ""),
+        ("a changed body size", "client_max_body_size 8m;", "client_max_body_size 0;"),
+        ("a quoted breakout", "server_name a.test;", "server_name \"a.test; root /etc\";"),
+        ("an unterminated quote", "server_name a.test;", "server_name \"a.test;"),
+        ("an extra server", "http {", "http {\n    server { listen 8080; server_name evil.test; }"),
+        ("an include", "http {", "http {\n    include /etc/nginx/conf.d/*.conf;"),
+        ("a load_module", "worker_processes", "load_module /tmp/evil.so;\nworker_processes"),
+        ("a changed listen", "listen 127.0.0.1:8080;", "listen 8080;"),
+        ("a wrong wildcard", #"server_name ~^[^.]+\.apps\.test$;"#, #"server_name ~^.+\.apps\.test$;"#),
+        ("an unbalanced brace", "return 503;", "return 503; }"),
+        ("a status server answer", #"return 200 "7";"#, #"return 200 "pwned";"#),
+        ("a changed resolver", "resolver 10.96.0.10 valid=10s;", "resolver 10.96.0.10 8.8.8.8 valid=10s;"),
+        ("a worker user", "worker_processes", "user root;\nworker_processes"),
+    ]
+
+    @Test(arguments: mutations.indices)
+    func catchesDrift(_ i: Int) throws {
+        let (what, from, to) = Self.mutations[i]
+        let config = try Self.config()
+        #expect(config.contains(from), "mutation \(what): \(from) is not in the config")
+        guard let r = config.range(of: from) else { return }
+        let mutated = config.replacingCharacters(in: r, with: to)
+        #expect(!Self.problems(mutated).isEmpty, "\(what) was not caught")
+    }
+
+    @Test func parsesQuotingAsNginxDoes() throws {
+        let tree = try ConfigTree.parse(##"a "x y" 'p\'q' b\;c ${v}w;  # comment ; {"##  + "\n" + ##""# not \" a comment"; x}y;"##)
+        #expect(tree.map(\.description) == [#"a "x y" "p'q" b\;c ${v}w"#, ##""# not " a comment""##, "x}y"])
+        #expect(tree[1].nameQuoted)
+        #expect(throws: ConfigParseError.self) { try ConfigTree.parse("a \"b;") }
+        #expect(throws: ConfigParseError.self) { try ConfigTree.parse("a { b; ") }
+        #expect(throws: ConfigParseError.self) { try ConfigTree.parse("a \"b\"c;") }
+        let lines = try ConfigTree.parse("a;\n\nb {\n  c;\n}\n")
+        #expect(lines.map(\.line) == [1, 3] && lines[1].children.map(\.line) == [4])
+    }
+}
