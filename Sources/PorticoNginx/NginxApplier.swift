@@ -91,8 +91,9 @@ public final class NginxApplier: @unchecked Sendable {
         let keptGood = link(nginx.configPath, goodPath) == 0
         try promoteCandidate()
         do throws(NginxError) {
+            let oldWorkers = nginx.workerPIDs()
             try nginx.reload()
-            try confirm(generation: generation, errorLogOffset: logOffset)
+            try confirm(generation: generation, errorLogOffset: logOffset, oldWorkers: oldWorkers)
         } catch {
             // Put the good file back when nginx refused the new one or died with it. When nginx only
             // took too long, it may still be loading the new file: leave that in place.
@@ -105,11 +106,14 @@ public final class NginxApplier: @unchecked Sendable {
 
     private var goodPath: String { nginx.configPath + ".good" }
 
-    /// Waits until the status server answers `generation`, or nginx says in its error log that it
+    /// Waits until `generation` serves (the status server answers it and none of the workers from
+    /// before the reload takes new connections any more), or nginx says in its error log that it
     /// refused the file, or the master dies, or the time is up.
-    private func confirm(generation: Int, errorLogOffset: Int) throws(NginxError) {
+    private func confirm(generation: Int, errorLogOffset: Int, oldWorkers: Set<Int32>) throws(NginxError) {
         let deadline = Date().addingTimeInterval(confirmTimeout)
-        while !StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05) {
+        while !(StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05)
+            && !oldWorkers.contains(where: NginxProcess.isAcceptingWorker))
+        {
             let refusal = nginx.errorLog(since: errorLogOffset).split(separator: "\n").filter { $0.contains("[emerg]") }
             if !refusal.isEmpty {
                 throw NginxError(.invalidConfig, "nginx refused the config", nginxOutput: refusal.joined(separator: "\n"))

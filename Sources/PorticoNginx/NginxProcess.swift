@@ -80,6 +80,32 @@ public final class NginxProcess: @unchecked Sendable {
         p.signalGroup(SIGKILL)
     }
 
+    /// The master's children now (its workers), from /proc.
+    public func workerPIDs() -> Set<Int32> {
+        guard let master = pid,
+            let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
+        else { return [] }
+        var children = Set<Int32>()
+        for entry in entries {
+            guard let child = Int32(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm) ": state, then ppid.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, Int32(fields[1]) == master { children.insert(child) }
+        }
+        return children
+    }
+
+    /// Whether worker `pid` still takes new connections: it runs and has not yet been told to
+    /// shut down (nginx then closes its listening sockets and retitles it "... is shutting down").
+    public static func isAcceptingWorker(_ pid: Int32) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty else { return false }
+        let title = String(decoding: data, as: UTF8.self)
+        return !title.contains("shutting down")
+    }
+
     /// The error log's size now: the offset from which `errorLog(since:)` reads what comes next.
     public func errorLogSize() -> Int {
         var info = stat()

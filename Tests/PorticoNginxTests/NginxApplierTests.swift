@@ -67,7 +67,9 @@ import TestSupport
         }
         // A config that nginx accepts after the refusal serves.
         try applier.apply(config: Self.config(generation: 4, statusPort: statusPort, httpPort: httpPort), generation: 4)
-        #expect(StatusProbe.generation(port: statusPort) == 4)
+        // Confirmed means no worker of an older generation takes a connection any more.
+        let answers = (0..<30).map { _ in StatusProbe.generation(port: statusPort) }
+        #expect(answers.allSatisfy { $0 == 4 }, "\(answers)")
         #expect(try HTTPProbe.get("/", host: "x", port: httpPort).text == "gen 4")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
         #expect(leftovers == [])
