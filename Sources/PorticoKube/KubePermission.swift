@@ -35,6 +35,28 @@ public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConver
             resourceName: resourceName)
     }
 
+    /// The grant a request needs, from its path (`/api/v1/...` or `/apis/GROUP/VERSION/...`, then
+    /// `[namespaces/NS/]RESOURCE[/NAME[/SUBRESOURCE]]`) and Kubernetes verb: cluster scope and no
+    /// object name, which is all a request log shows. Nil for paths that name no resource.
+    public init?(requestPath path: String, verb: String) {
+        let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
+        var rest: ArraySlice<String>
+        let group: String
+        if parts.first == "api", parts.count >= 3 {
+            group = ""
+            rest = parts[2...]
+        } else if parts.first == "apis", parts.count >= 4 {
+            group = parts[1]
+            rest = parts[3...]
+        } else {
+            return nil
+        }
+        if rest.first == "namespaces", rest.count >= 3 { rest = rest.dropFirst(2) }
+        guard let plural = rest.first else { return nil }
+        let sub = rest.count >= 3 ? "/" + rest[rest.startIndex + 2] : ""
+        self.init(group: group, resource: plural + sub, verb: verb)
+    }
+
     /// `list ingresses.networking.k8s.io`, `get leases.coordination.k8s.io/portico-leader (own namespace)`.
     public var description: String {
         "\(verb) \(resource)\(group.isEmpty ? "" : ".\(group)")\(resourceName.map { "/\($0)" } ?? "")"
@@ -76,10 +98,10 @@ public enum PorticoPermissions {
     /// Every request `portico run` may send.
     public static var required: Set<KubePermission> { watching.union(reporting) }
 
-    /// Whether `required` covers a request for `verb` on `resource` in `group`, whatever its scope
-    /// and object name (what a request log shows).
-    public static func covers(group: String, resource: String, verb: String) -> Bool {
-        required.contains { $0.group == group && $0.resource == resource && $0.verb == verb }
+    /// Whether `required` covers `request` (as `KubePermission(requestPath:verb:)` reads it from a
+    /// request log), whatever the grant's scope and object name.
+    public static func covers(_ request: KubePermission) -> Bool {
+        required.contains { $0.group == request.group && $0.resource == request.resource && $0.verb == request.verb }
     }
 
     /// What rc.yaml must grant, no more and no less.

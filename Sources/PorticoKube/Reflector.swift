@@ -128,7 +128,7 @@ final class Reflector<R: KubeResource>: Sendable {
     private func record(_ error: any Error, retryIn delay: Duration) {
         state.withLock { $0.statistics.lastError = String(describing: error) }
         logger.warning("list or watch failed; the cache keeps its last state and retries", metadata: [
-            "kube.operation": "\(operation)", "error": "\(error)", "retry.in_ms": "\(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)",
+            "kube.operation": "\(operation)", "error": "\(error)", "retry.in_ms": "\(delay.milliseconds)",
         ])
     }
 

@@ -3,7 +3,7 @@ public struct NginxError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable {
         /// The executable is missing or not executable.
         case notFound = "nginx-not-found"
-        /// `nginx -t` refused the config.
+        /// nginx refused the config (`nginx -t`, or the master on reload).
         case invalidConfig = "invalid-config"
         /// nginx exited or never started serving.
         case startFailed = "start-failed"

@@ -154,16 +154,8 @@ struct FaultEndToEndTests {
     @Test func anNginxThatCannotBindIsAClearErrorAndExit1() async throws {
         // Someone else holds the HTTP port.
         let port = try Ports.free()
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try Ports.occupy(port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0 && listen(fd, 4) == 0)
         let rig = try Rig(extraArguments: ["--http-port", "\(port)"])
         #expect(rig.portico.wait(timeout: 30) == 1, "\(rig.log)")
         #expect(rig.log.contains("Address already in use"), "\(rig.log)")

@@ -170,19 +170,11 @@ struct RunReportingEndToEndTests {
         var ungranted = Set<String>()
         var kinds = Set<String>()
         for request in try await rig.server.requests() where (request["listener"] as? String) != "admin" {
-            guard let verb = request["verb"] as? String, let path = request["path"] as? String else { continue }
-            let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
-            // /api/v1/[namespaces/NS/]RESOURCE[/NAME[/SUB]] or /apis/GROUP/VERSION/...
-            guard parts.first == "api" || parts.first == "apis" else { continue }
-            let group = parts[0] == "api" ? "" : parts[1]
-            var rest = Array(parts.dropFirst(parts[0] == "api" ? 2 : 3))
-            if rest.first == "namespaces", rest.count >= 3 { rest.removeFirst(2) }
-            guard let plural = rest.first else { continue }
-            let resource = plural + (rest.count >= 3 ? "/" + rest[2] : "")
-            kinds.insert(resource)
-            if !PorticoPermissions.covers(group: group, resource: resource, verb: verb) {
-                ungranted.insert("\(verb) \(resource)\(group.isEmpty ? "" : ".\(group)")")
-            }
+            guard let verb = request["verb"] as? String, let path = request["path"] as? String,
+                let permission = KubePermission(requestPath: path, verb: verb)
+            else { continue }
+            kinds.insert(permission.resource)
+            if !PorticoPermissions.covers(permission) { ungranted.insert(permission.description) }
         }
         #expect(ungranted.isEmpty, "requests rc.yaml does not grant: \(ungranted.sorted())", sourceLocation: sourceLocation)
         #expect(kinds.isSuperset(of: ["ingresses", "services", "leases", "ingresses/status"]), "\(kinds.sorted())",

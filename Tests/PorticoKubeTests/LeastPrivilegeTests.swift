@@ -66,31 +66,11 @@ import Yams
             "\(bound)")
     }
 
-    /// `(group, resource, verb)` of a request as RBAC sees it, from its path.
-    static func permission(path: String, verb: String) -> KubePermission? {
-        let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
-        var rest: ArraySlice<String>
-        let group: String
-        if parts.first == "api", parts.count >= 3 {
-            group = ""
-            rest = parts[2...]
-        } else if parts.first == "apis", parts.count >= 4 {
-            group = parts[1]
-            rest = parts[3...]
-        } else {
-            return nil
-        }
-        if rest.first == "namespaces", rest.count >= 3 { rest = rest.dropFirst(2) }
-        guard let plural = rest.first else { return nil }
-        let sub = rest.count >= 3 ? "/" + rest[rest.startIndex + 2] : ""
-        return KubePermission(group: group, resource: plural + sub, verb: verb)
-    }
-
     @Test func pathsMapToPermissions() {
         #expect(
-            Self.permission(path: "/apis/networking.k8s.io/v1/namespaces/a/ingresses/b/status", verb: "update")
+            KubePermission(requestPath: "/apis/networking.k8s.io/v1/namespaces/a/ingresses/b/status", verb: "update")
                 == KubePermission(Ingress.resourceType, subresource: "status", "update"))
-        #expect(Self.permission(path: "/api/v1/services?watch=true", verb: "watch") == KubePermission(Service.resourceType, "watch"))
+        #expect(KubePermission(requestPath: "/api/v1/services?watch=true", verb: "watch") == KubePermission(Service.resourceType, "watch"))
     }
 
     /// Runs what `portico run` runs against the API (the watcher, and the snapshot `render
@@ -114,7 +94,7 @@ import Yams
             seen = []
             for request in try await server.requests() where (request["listener"] as? String) != "admin" {
                 guard let path = request["path"] as? String, let verb = request["verb"] as? String,
-                    let permission = Self.permission(path: path, verb: verb)
+                    let permission = KubePermission(requestPath: path, verb: verb)
                 else { continue }
                 seen.insert(permission)
             }
