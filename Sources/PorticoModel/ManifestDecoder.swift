@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A manifest that could not be read: names the source, the document (1-based) and the field.
 public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -28,10 +27,10 @@ public enum ManifestDecoder {
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
             return try decodeJSON(data, source: source)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard String(data: data, encoding: .utf8) != nil else {
             throw ManifestError(source: source, reason: "not UTF-8 text")
         }
-        return try decodeYAML(text, source: source)
+        return try decodeYAML(data, source: source)
     }
 
     static func decodeJSON(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
@@ -51,36 +50,37 @@ public enum ManifestDecoder {
         }
     }
 
-    static func decodeYAML(_ text: String, source: String) throws(ManifestError) -> [KubeObject] {
-        let parser: Parser
-        do {
-            parser = try Parser(yaml: text)
-        } catch {
-            throw ManifestError(source: source, reason: "not valid YAML: \(yamlReason(error))")
-        }
+    static func decodeYAML(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
+        let reader = YAMLReader(data)
         var objects: [KubeObject] = []
         var index = 0
         while true {
             index += 1
-            let node: Node?
             do {
-                node = try parser.nextRoot()
-            } catch {
+                guard var value = try reader.next() else { break }
+                switch value {
+                case .null: continue  // an empty document, e.g. a trailing `---`
+                case .object: break
+                default:
+                    throw ManifestError(
+                        source: source, document: index,
+                        reason: "expected a Kubernetes object (a mapping), found \(value.typeName)")
+                }
+                if let list = ListDocument(taking: &value) {
+                    // One item at a time, each released once decoded: a `kind: List` of 10,000
+                    // objects decoded whole would hold two copies of the cluster at once.
+                    objects += try list.decodeItems()
+                } else {
+                    objects += try ObjectDocument(from: ManifestValueDecoder(value)).objects
+                }
+            } catch let error as ManifestError {
+                throw error
+            } catch let error as YAMLReader.SyntaxError {
+                throw ManifestError(source: source, document: index, reason: "not valid YAML: \(error.reason)")
+            } catch let error as ManifestValue.DuplicateKey {
                 throw ManifestError(
-                    source: source, document: index, reason: "not valid YAML: \(yamlReason(error))")
-            }
-            guard let node else { break }
-            let value = ManifestValue(node)
-            switch value {
-            case .null: continue  // an empty document, e.g. a trailing `---`
-            case .object: break
-            default:
-                throw ManifestError(
-                    source: source, document: index,
-                    reason: "expected a Kubernetes object (a mapping), found \(value.typeName)")
-            }
-            do {
-                objects += try ObjectDocument(from: ManifestValueDecoder(value)).objects
+                    source: source, document: index, field: fieldPath(error.path),
+                    reason: "key \"\(error.key)\" appears twice")
             } catch let error as DecodingError {
                 throw describe(error, source: source, document: index)
             } catch {
@@ -94,23 +94,21 @@ public enum ManifestDecoder {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    private static func yamlReason(_ error: any Error) -> String {
-        // YamlError's description carries line and column, and the offending line itself.
-        String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    /// `spec.rules[0].http`, as diagnostics name fields.
+    static func fieldPath(_ keys: [any CodingKey]) -> String {
+        var out = ""
+        for key in keys {
+            if let i = key.intValue {
+                out += "[\(i)]"
+            } else {
+                out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return out
     }
 
     static func describe(_ error: DecodingError, source: String, document: Int) -> ManifestError {
-        func path(_ keys: [any CodingKey]) -> String {
-            var out = ""
-            for key in keys {
-                if let i = key.intValue {
-                    out += "[\(i)]"
-                } else {
-                    out += out.isEmpty ? key.stringValue : ".\(key.stringValue)"
-                }
-            }
-            return out
-        }
+        let path = fieldPath
         switch error {
         case .typeMismatch(_, let ctx), .dataCorrupted(let ctx):
             return ManifestError(
@@ -130,5 +128,37 @@ public enum ManifestDecoder {
         @unknown default:
             return ManifestError(source: source, document: document, reason: "\(error)")
         }
+    }
+}
+
+/// A YAML document that is a `kind: List` (or a typed list such as `IngressList`) with its items:
+/// decoded item by item, each item's values released once it is decoded.
+private struct ListDocument {
+    var items: [ManifestValue]
+    /// `Ingress` for an `IngressList`; nil for `List`, whose items name their own kind.
+    var itemKind: String?
+
+    /// Takes the items out of `document` when it is a list, so that they are held only here.
+    init?(taking document: inout ManifestValue) {
+        guard case .object(var object) = document, case .string(let kind)? = object["kind"],
+            kind == "List" || kind.hasSuffix("List"), case .array(let items)? = object["items"]
+        else { return nil }
+        document = .null
+        object["items"] = nil
+        self.items = items
+        itemKind = kind == "List" ? nil : String(kind.dropLast(4))
+    }
+
+    consuming func decodeItems() throws -> [KubeObject] {
+        var objects: [KubeObject] = []
+        objects.reserveCapacity(items.count)
+        items.reverse()
+        var index = 0
+        while let item = items.popLast() {
+            let decoder = ManifestValueDecoder(item, codingPath: [ValueKey("items"), ValueKey(index)])
+            objects += try ObjectDocument(from: decoder, defaultKind: itemKind).objects
+            index += 1
+        }
+        return objects
     }
 }

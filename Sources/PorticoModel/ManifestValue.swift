@@ -11,41 +11,35 @@ indirect enum ManifestValue: Sendable {
     case array([ManifestValue])
     case object([String: ManifestValue])
 
-    init(_ node: Node) {
-        switch node {
-        case .scalar(let scalar):
-            self = ManifestValue(scalar: scalar)
-        case .sequence(let sequence):
-            self = .array(sequence.map(ManifestValue.init))
-        case .mapping(let mapping):
-            var object: [String: ManifestValue] = [:]
-            object.reserveCapacity(mapping.count)
-            for (key, value) in mapping {
-                object[key.string ?? String(describing: key)] = ManifestValue(value)
-            }
-            self = .object(object)
-        }
+    /// A mapping that names one key twice: YAML forbids it and kubectl refuses it, and silently
+    /// keeping either value would serve something nobody reviewed.
+    struct DuplicateKey: Error {
+        /// From the document's root to the mapping, as coding keys.
+        var path: [any CodingKey]
+        var key: String
     }
 
-    private init(scalar: Node.Scalar) {
-        let text = scalar.string
-        switch scalar.style {
-        case .singleQuoted, .doubleQuoted, .literal, .folded:
+    /// A scalar as YAML resolves it: quoted, literal and folded scalars are strings; a plain one is
+    /// null, a boolean (`true`, `yes`, `on`, ...), an integer (`80`, `0x50`, `1_000`), a number, or a
+    /// string, by Yams' rules.
+    init(scalar text: String, quoted: Bool) {
+        if quoted {
             self = .string(text)
             return
-        default:
-            break
         }
-        if text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL" {
+        guard let first = text.utf8.first else {
             self = .null
-        } else if let b = Bool.construct(from: scalar) {
+            return
+        }
+        let digitOrSign = first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
+            || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+        if text == "~" || text == "null" || text == "Null" || text == "NULL" {
+            self = .null
+        } else if "tTfFyYnNoO".utf8.contains(first), let b = Bool.construct(from: Node.Scalar(text)) {
             self = .bool(b)
-        } else if let i = Int.construct(from: scalar) {
+        } else if digitOrSign, let i = Int.construct(from: Node.Scalar(text)) {
             self = .int(i)
-        } else if let first = text.utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
-            || first == UInt8(ascii: ".") || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9")),
-            let d = Double.construct(from: scalar)
-        {
+        } else if digitOrSign || first == UInt8(ascii: "."), let d = Double.construct(from: Node.Scalar(text)) {
             self = .double(d)
         } else {
             self = .string(text)
@@ -63,4 +57,17 @@ indirect enum ManifestValue: Sendable {
         case .object: "a mapping"
         }
     }
+}
+
+/// A key or an index into a parsed document, for error paths.
+struct ValueKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ key: String) { stringValue = key }
+    init(_ index: Int) {
+        stringValue = "\(index)"
+        intValue = index
+    }
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { self.init(intValue) }
 }

@@ -107,12 +107,69 @@ import Testing
         ("- a\n- b\n", "m.yaml: document 1: expected a Kubernetes object (a mapping), found a list"),
         ("kind: Service\nmetadata: {name: [x\n", "m.yaml: document 1: not valid YAML"),
         ("{\"kind\": \"Service\", ", "m.yaml: document 1: not valid JSON"),
+        ("kind: Service\nmetadata:\n  name: a\n  name: b\n",
+         "m.yaml: document 1: metadata: key \"name\" appears twice"),
+        ("kind: List\nitems:\n- kind: Service\n  metadata: {name: a}\n- kind: Service\n  metadata: {name: b, name: c}\n",
+         "m.yaml: document 1: items[1].metadata: key \"name\" appears twice"),
+        ("kind: List\nitems:\n- kind: Service\n  metadata: {name: a}\n- kind: Service\n  metadata: {name: b}\n  spec: {ports: [{port: x}]}\n",
+         "m.yaml: document 1: items[1].spec.ports[0].port: expected an integer, found a string"),
+        ("kind: Service\nmetadata: {name: *nowhere}\n", "m.yaml: document 1: not valid YAML: line 2, column 18: alias *nowhere names no anchor"),
+        ("kind: Service\n? [a, b]\n: c\n", "m.yaml: document 1: not valid YAML: a key must be a plain value"),
+        ("kind: Ingress\nmetadata: {name: a}\n---\nkind: Service\n  bad: indent\n", "m.yaml: document 2: not valid YAML: line 5"),
     ])
     func malformedDocumentsNameFileDocumentAndField(input: String, expected: String) {
         #expect {
             _ = try ManifestDecoder.decode(Data(input.utf8), source: "m.yaml")
         } throws: { error in
             "\(error)".hasPrefix(expected)
+        }
+    }
+
+    @Test func typedYAMLListItemsInheritTheKindAndAnchorsResolve() throws {
+        let yaml = """
+            apiVersion: v1
+            items:
+            - metadata: {name: a, namespace: x}
+              spec: &spec
+                ports: [{name: http, port: 0x50, targetPort: "8080"}]
+            - metadata: {name: b, namespace: x}
+              spec: *spec
+            kind: ServiceList
+            metadata: {resourceVersion: ""}
+            """
+        let objects = try ManifestDecoder.decode(Data(yaml.utf8), source: "list.yaml")
+        let services = objects.compactMap { if case .service(let s) = $0 { s } else { nil } }
+        #expect(services.map(\.metadata.name) == ["a", "b"])
+        // 0x50 is YAML's integer 80; "8080" quoted stays a string.
+        #expect(services.allSatisfy { $0.spec.ports == [ServicePort(name: "http", port: 80, targetPort: .string("8080"))] })
+    }
+
+    @Test func secretsDecodeTheirTLSData() throws {
+        let yaml = """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: tls, namespace: web}
+            type: kubernetes.io/tls
+            data:
+              tls.crt: Y2VydA==
+              tls.key: a2V5
+            """
+        guard case .secret(let secret) = try #require(try ManifestDecoder.decode(Data(yaml.utf8), source: "s.yaml").first) else {
+            Issue.record("not a secret")
+            return
+        }
+        #expect(secret.metadata.name == "tls")
+        #expect(secret.type == "kubernetes.io/tls")
+        #expect(secret.data?["tls.crt"] == "Y2VydA==")
+    }
+
+    @Test func deepNestingIsRefusedBeforeAnythingWalksIt() {
+        let depth = 100_000
+        let yaml = "kind: Service\nmetadata: {name: a}\nspec: " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        #expect {
+            _ = try ManifestDecoder.decode(Data(yaml.utf8), source: "deep.yaml")
+        } throws: { error in
+            "\(error)".hasPrefix("deep.yaml: document 1: not valid YAML: line 3, column 262: nested more than 256 levels deep")
         }
     }
 
