@@ -42,7 +42,7 @@ struct RenderCommand: ParsableCommand {
             serves with `nginx -p DIR/ -c DIR/nginx.conf`: pid, logs and temporary files live in DIR.
 
             Example:
-              portico render -f examples/echomap.yaml --http-port 8080 > /tmp/p/nginx.conf
+              portico render -f examples/echomap --http-port 8080 > /tmp/p/nginx.conf
             """)
 
     @Option(name: [.short, .customLong("filename")], help: ArgumentHelp(

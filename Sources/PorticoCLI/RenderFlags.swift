@@ -36,6 +36,11 @@ struct RenderFlags: ParsableArguments {
     }
 
     func settings(logs: RenderOptions.Logs = .prefixFiles) throws -> RenderSettings {
+        guard PorticoRouting.Validation.isSubdomain(ingressClass) else {
+            throw Invalid(
+                description: "--ingress-class: \"\(ingressClass.prefix(80))\" is not an IngressClass name "
+                    + "(lowercase letters, digits, '-' and '.')")
+        }
         guard Validation.isClusterDomain(clusterDomain) else {
             throw Invalid(description: "--cluster-domain: \"\(clusterDomain)\" is not a DNS domain")
         }

@@ -87,6 +87,7 @@ import TestSupport
         (["-f", "-", "--http-port", "eighty"], 2, "The value 'eighty' is invalid for '--http-port <http-port>'"),
         (["-f", "-", "--resolver", "10.0.0.1; include /etc/passwd"], 2, "--resolver: \"10.0.0.1; include /etc/passwd\" is not an address"),
         (["-f", "-", "--cluster-domain", "x;y"], 2, "--cluster-domain"),
+        (["-f", "-", "--ingress-class", "a;b"], 2, "--ingress-class: \"a;b\" is not an IngressClass name"),
         (["-f", "-", "--template", "/nonexistent.tmpl"], 2, "--template: cannot read /nonexistent.tmpl"),
         (["-f", "-", "--bogus"], 2, "Unknown option '--bogus'"),
     ] as [([String], Int32, String)])

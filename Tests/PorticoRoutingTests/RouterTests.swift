@@ -241,6 +241,23 @@ import Testing
         #expect((table.vhost("x.com") != nil) == served)
     }
 
+    @Test(arguments: [true, false])
+    func ingressesWithoutClassAreServedWhenPorticosClassIsTheDefault(serveClassless: Bool) {
+        let classes = [
+            IngressClass(
+                metadata: ObjectMeta(name: "edge", annotations: [IngressClass.defaultClassAnnotation: "true"]),
+                spec: IngressClassSpec(controller: RoutingOptions.controllerName))
+        ]
+        let state = ClusterState(
+            ingresses: [
+                F.ingress("classless", rules: [F.rule("x.com", F.path("/"))]),
+                F.ingress("elsewhere", className: "nginx", rules: [F.rule("y.com", F.path("/"))]),
+            ], services: [F.service("web")], ingressClasses: classes)
+        let table = Router(options: RoutingOptions(serveIngressesWithoutClass: serveClassless)).route(state)
+        // Marked default, Portico's class claims class-less Ingresses whatever the flag says.
+        #expect(table.virtualHosts.map(\.host.name) == ["x.com"])
+    }
+
     @Test func wildcardAndUppercaseHosts() {
         let table = router.route(
             ClusterState(
