@@ -33,3 +33,4 @@ bench: release
 	.build/release/portico-bench
 	.build/release/portico-kube-bench
 	.build/release/portico-run-bench 1000 50
+	python3 Benchmarks/nginx-reload-floor.py 1000

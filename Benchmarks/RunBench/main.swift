@@ -25,12 +25,17 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p / 100).rounded(.up)) - 1)]
 }
 
-func residentMegabytes(pid: Int32) -> Double {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-        let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-        let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
-    else { return .nan }
-    return kb / 1024
+/// The controller's resident memory in MB: the whole, then the heap and other private memory, then
+/// the mapped files (the binary and the shared libraries, Foundation and ICU among them).
+func residentMemory(pid: Int32) -> String {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return "?" }
+    func megabytes(_ field: String) -> String {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+            let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return "?" }
+        return fmt(kb / 1024)
+    }
+    return "\(megabytes("VmRSS")) MB (anonymous \(megabytes("RssAnon")) MB, files \(megabytes("RssFile")) MB)"
 }
 
 /// wrk's request count and its failures, from its output.
@@ -123,7 +128,7 @@ do {
         try await Task.sleep(for: .milliseconds(20))
     }
     say("  start to first config live: \(fmt(ms(ContinuousClock.now - started))) ms (target at 10,000 Ingresses: 10000 ms)")
-    say("  controller resident memory after start: \(fmt(residentMegabytes(pid: process.pid))) MB (target 80 MB)")
+    say("  controller resident memory after start: \(residentMemory(pid: process.pid)) (target 80 MB)")
 
     // Change to live, one change at a time.
     let ingresses = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
@@ -143,7 +148,7 @@ do {
     say("  change to live over \(changeCount) changes: p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms (targets p50 250 ms, p99 1000 ms)")
     say("  where the time goes (p50 over the reloads, from portico's \"config live\" log lines): "
         + phaseMedians(process.stderr).map { "\($0.name) \($0.ms) ms" }.joined(separator: ", "))
-    say("  controller resident memory after the changes: \(fmt(residentMegabytes(pid: process.pid))) MB (target 80 MB)")
+    say("  controller resident memory after the changes: \(residentMemory(pid: process.pid)) (target 80 MB)")
 
     // Reloads under load.
     if let wrk = try? ChildProcess.resolve("wrk") {
