@@ -38,6 +38,16 @@ func residentMemory(pid: Int32) -> String {
     return "\(megabytes("VmRSS")) MB (anonymous \(megabytes("RssAnon")) MB, files \(megabytes("RssFile")) MB)"
 }
 
+/// `portico_heap_in_use_bytes` from portico's metrics, in MB: the live objects among the anonymous memory.
+func heapInUse(healthPort: Int) -> String {
+    guard let data = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).body,
+        let body = String(data: data, encoding: .utf8),
+        let line = body.split(separator: "\n").first(where: { $0.hasPrefix("portico_heap_in_use_bytes ") }),
+        let bytes = line.split(separator: " ").last.flatMap({ Double($0) })
+    else { return "?" }
+    return fmt(bytes / 1_048_576)
+}
+
 /// wrk's request count and its failures, from its output.
 func summary(_ out: String) -> String {
     let requests = out.split(separator: "\n").first { $0.contains("requests in") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
@@ -128,7 +138,7 @@ do {
         try await Task.sleep(for: .milliseconds(20))
     }
     say("  start to first config live: \(fmt(ms(ContinuousClock.now - started))) ms (target at 10,000 Ingresses: 10000 ms)")
-    say("  controller resident memory after start: \(residentMemory(pid: process.pid)) (target 80 MB)")
+    say("  controller resident memory after start: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
 
     // Change to live, one change at a time.
     let ingresses = TestAPIServer.path("networking.k8s.io/v1", "ingresses", namespace: "default")
@@ -148,7 +158,7 @@ do {
     say("  change to live over \(changeCount) changes: p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms (targets p50 250 ms, p99 1000 ms)")
     say("  where the time goes (p50 over the reloads, from portico's \"config live\" log lines): "
         + phaseMedians(process.stderr).map { "\($0.name) \($0.ms) ms" }.joined(separator: ", "))
-    say("  controller resident memory after the changes: \(residentMemory(pid: process.pid)) (target 80 MB)")
+    say("  controller resident memory after the changes: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
 
     // Reloads under load.
     if let wrk = try? ChildProcess.resolve("wrk") {

@@ -149,7 +149,10 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger, metrics: metrics, observer: reporting.reporting,
             // What a reconcile freed (snapshot, routing run, the replaced table) goes back to the
             // system; glibc would otherwise keep it in its arenas.
-            afterReconcile: { _ = portico_malloc_trim() })
+            afterReconcile: {
+                _ = portico_malloc_trim()
+                metrics.recordHeapInUse(bytes: portico_malloc_in_use())
+            })
         let supervisor = NginxSupervisor(nginx: process, logger: logger)
 
         let health = try HealthServer(address: healthAddress, port: healthPort) { path in

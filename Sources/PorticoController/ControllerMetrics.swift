@@ -17,6 +17,7 @@ public final class ControllerMetrics: @unchecked Sendable {
     private var events: [String: Int] = ["emitted": 0, "dropped": 0, "failed": 0]
     private var statusWrites: [String: Int] = ["success": 0, "failure": 0]
     private var leader = false
+    private var heapInUseBytes: UInt64 = 0
 
     public init() {}
 
@@ -58,6 +59,9 @@ public final class ControllerMetrics: @unchecked Sendable {
     }
 
     func recordSkipped() { lock.withLock { skipped += 1 } }
+
+    /// What the allocator holds for live objects, read after each reconcile has released its own.
+    public func recordHeapInUse(bytes: UInt64) { lock.withLock { heapInUseBytes = bytes } }
     func recordReconcile(seconds: Double) { lock.withLock { reconcileSeconds.observe(seconds) } }
     func recordChangeToLive(seconds: Double) { lock.withLock { changeToLiveSeconds.observe(seconds) } }
 
@@ -122,6 +126,9 @@ public final class ControllerMetrics: @unchecked Sendable {
             }
             out += "# HELP portico_leader 1 while this replica holds the leader Lease (only the leader writes status and events).\n"
             out += "# TYPE portico_leader gauge\nportico_leader \(leader ? 1 : 0)\n"
+            out += "# HELP portico_heap_in_use_bytes Memory held for live objects after the last reconcile (the watch caches, "
+                + "the routing table); the rest of the resident memory is code, libraries and free pages.\n"
+            out += "# TYPE portico_heap_in_use_bytes gauge\nportico_heap_in_use_bytes \(heapInUseBytes)\n"
             reconcileSeconds.render(
                 "portico_reconcile_duration_seconds", help: "Snapshot, routing, rendering and apply.", into: &out)
             changeToLiveSeconds.render(

@@ -135,6 +135,9 @@ struct RunEndToEndTests {
         try await Task.sleep(for: .milliseconds(400))
         #expect(currentGeneration() == generation)
         #expect(metrics().contains("portico_reconciles_skipped_total"))
+        // glibc's own count of live heap, read after each reconcile: a megabyte or more, never 0.
+        let heap = metrics().split(separator: "\n").first { $0.hasPrefix("portico_heap_in_use_bytes ") }
+        #expect((heap?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1_000_000, "\(heap ?? "no gauge")")
     }
 
     @Test func keepsServingThroughAnAPIOutageAndCatchesUpAfter() async throws {
