@@ -38,6 +38,23 @@ func residentMemory(pid: Int32) -> String {
     return "\(megabytes("VmRSS")) MB (anonymous \(megabytes("RssAnon")) MB, files \(megabytes("RssFile")) MB)"
 }
 
+/// Waits until portico has finished reconciling: its reconcile count unchanged for 2 s (at most 60 s).
+func waitUntilIdle(healthPort: Int) async throws {
+    func reconciles() -> String? {
+        guard let data = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).body,
+            let body = String(data: data, encoding: .utf8)
+        else { return nil }
+        return body.split(separator: "\n").first { $0.hasPrefix("portico_reconcile_duration_seconds_count ") }.map(String.init)
+    }
+    let deadline = ContinuousClock.now + .seconds(60)
+    var last = reconciles(), stableSince = ContinuousClock.now
+    while ContinuousClock.now < deadline, ContinuousClock.now - stableSince < .seconds(2) {
+        try await Task.sleep(for: .milliseconds(250))
+        let now = reconciles()
+        if now != last { (last, stableSince) = (now, ContinuousClock.now) }
+    }
+}
+
 /// `portico_heap_in_use_bytes` from portico's metrics, in MB: the live objects among the anonymous memory.
 func heapInUse(healthPort: Int) -> String {
     guard let data = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).body,
@@ -158,7 +175,9 @@ do {
     say("  change to live over \(changeCount) changes: p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms (targets p50 250 ms, p99 1000 ms)")
     say("  where the time goes (p50 over the reloads, from portico's \"config live\" log lines): "
         + phaseMedians(process.stderr).map { "\($0.name) \($0.ms) ms" }.joined(separator: ", "))
-    say("  controller resident memory after the changes: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
+    say("  controller resident memory as the last change goes live (its reconcile still confirming): \(residentMemory(pid: process.pid))")
+    try await waitUntilIdle(healthPort: healthPort)
+    say("  controller resident memory after the changes, idle: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
 
     // Reloads under load.
     if let wrk = try? ChildProcess.resolve("wrk") {

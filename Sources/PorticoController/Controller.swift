@@ -30,8 +30,10 @@ public actor Controller {
     let observer: (any RoutingObserver)?
     let afterReconcile: @Sendable () -> Void
 
-    private var live: (table: RoutingTable, generation: Int)?
-    private var failed: RoutingTable?
+    /// What serves: a digest of its routing (not the table itself, which would hold megabytes
+    /// between changes), the Ingresses it serves, and its generation.
+    private var live: (routes: RoutingDigest, served: Set<ObjectReference>, generation: Int)?
+    private var failed: RoutingDigest?
     private var _isReady = false
     /// Diagnostics of the last routing pass, for events and status.
     public private(set) var lastDiagnostics: [Diagnostic] = []
@@ -74,7 +76,7 @@ public actor Controller {
         let state = try await source.snapshot()
         let table = route(state)
         try await sink.start(config: configText(table, generation: 1), generation: 1)
-        live = (table, 1)
+        live = (table.routingDigest, table.servedIngresses, 1)
         _isReady = true
         metrics.markReady()
         metrics.recordReload(success: true, generation: 1)
@@ -103,14 +105,15 @@ public actor Controller {
         let table = route(state)
         let routed = ContinuousClock.now
         defer { report(state, latest: table) }
-        if let live, live.table.routesLike(table) {
+        let routes = table.routingDigest
+        if let live, live.routes == routes {
             // Same routes: the live config serves this table too (its served set may be newer).
-            self.live = (table, live.generation)
+            self.live = (routes, table.servedIngresses, live.generation)
             metrics.recordSkipped()
             logger.debug("routing unchanged; nothing to do", metadata: ["config.generation": "\(live.generation)"])
             return
         }
-        if let failed, failed.routesLike(table) {
+        if let failed, failed == routes {
             metrics.recordSkipped()
             logger.debug("routing equals the config that failed; waiting for a change")
             return
@@ -122,7 +125,7 @@ public actor Controller {
             let applied = ContinuousClock.now
             // The sink renders as it writes; what is left of its time is nginx's.
             let renderMs = Int((config.renderDuration.seconds * 1000).rounded())
-            live = (table, generation)
+            live = (routes, table.servedIngresses, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
@@ -132,7 +135,7 @@ public actor Controller {
                 "time.apply_ms": "\(max(0, routed.milliseconds(to: applied) - renderMs))", "time.change_to_live_ms": "\(changeSeen.milliseconds(to: applied))",
             ])
         } catch {
-            failed = table
+            failed = routes
             metrics.recordReload(success: false, generation: nil)
             logger.error("config failed; the last good config keeps serving", metadata: [
                 "config.generation": "\(generation)", "error": "\(error)",
@@ -162,7 +165,7 @@ public actor Controller {
         guard let observer, let live else { return }
         observer.observe(
             ServedState(
-                ingresses: state.ingresses, served: live.table.servedIngresses, diagnostics: latest.diagnostics,
+                ingresses: state.ingresses, served: live.served, diagnostics: latest.diagnostics,
                 generation: live.generation))
     }
 

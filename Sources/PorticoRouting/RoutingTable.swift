@@ -28,6 +28,29 @@ public struct RoutingTable: Sendable, Equatable {
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
     }
+
+    /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
+    /// controller keeps this instead of the live table (at 10,000 Ingresses the table is 11 MB that
+    /// would otherwise stay on the heap between changes).
+    public var routingDigest: RoutingDigest {
+        // Two SipHash passes (the process's random key) with different salts: 128 bits, so two
+        // different tables digest alike with odds of about 2^-128 per comparison.
+        func pass(salt: Int) -> Int {
+            var hasher = Hasher()
+            hasher.combine(salt)
+            hasher.combine(virtualHosts)
+            hasher.combine(catchAll)
+            hasher.combine(upstreams)
+            return hasher.finalize()
+        }
+        return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))
+    }
+}
+
+/// See `RoutingTable.routingDigest`. Valid within one process only (the hash key is per process).
+public struct RoutingDigest: Sendable, Hashable {
+    let first: Int
+    let second: Int
 }
 
 /// A validated Ingress host: lowercase, exact (`foo.bar.com`) or wildcard (`*.bar.com`, exactly one
@@ -48,7 +71,7 @@ public struct Host: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func < (a: Host, b: Host) -> Bool { a.name < b.name }
 }
 
-public struct VirtualHost: Sendable, Equatable {
+public struct VirtualHost: Sendable, Hashable {
     public var host: Host
     /// Sorted by path, then `exact` before `prefix`.
     public var locations: [Location]
@@ -63,7 +86,7 @@ public struct VirtualHost: Sendable, Equatable {
     }
 }
 
-public struct CatchAll: Sendable, Equatable {
+public struct CatchAll: Sendable, Hashable {
     public var locations: [Location]
     public var fallback: Backend?
 
@@ -84,7 +107,7 @@ public enum PathMatch: String, Sendable, Hashable, Comparable {
     public static func < (a: PathMatch, b: PathMatch) -> Bool { a == .exact && b == .prefix }
 }
 
-public struct Location: Sendable, Equatable {
+public struct Location: Sendable, Hashable {
     /// Normalised: a prefix path has no trailing `/` (except the root path `/` itself).
     public var path: String
     public var match: PathMatch

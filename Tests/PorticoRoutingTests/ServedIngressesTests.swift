@@ -54,5 +54,41 @@ import Testing
         b.servedIngresses.insert(Self.ref("other"))
         #expect(a.routesLike(b))
         #expect(a != b)
+        #expect(a.routingDigest == b.routingDigest)
+    }
+
+    @Test func routingDigestIsEqualExactlyWhenTheRoutesAre() {
+        let state = ClusterState(
+            ingresses: [
+                F.ingress("a", rules: [F.rule("a.com", F.path("/x"), F.path("/y"))]),
+                F.ingress("b", rules: [F.rule("b.com", F.path("/"))]),
+            ], services: [F.service("web")])
+        let table = Router().route(state)
+        // The same cluster read in another order, and a diagnostic that changes no route: same digest.
+        #expect(Router().route(ClusterState(ingresses: state.ingresses.reversed(), services: state.services)).routingDigest == table.routingDigest)
+        var diagnosed = table
+        diagnosed.diagnostics.append(Diagnostic(.invalidPath, Self.ref("c"), field: "spec", "m"))
+        #expect(diagnosed.routingDigest == table.routingDigest)
+        // Any change to what is routed changes it: a path, its type, a backend, a host, the catch-all.
+        var changes: [RoutingTable] = []
+        var t = table
+        t.virtualHosts[0].locations[0].path = "/z"
+        changes.append(t)
+        t = table
+        t.virtualHosts[0].locations[0].match = .exact
+        changes.append(t)
+        t = table
+        t.virtualHosts[0].locations[0].backend = .unavailable(status: 503)
+        changes.append(t)
+        t = table
+        t.virtualHosts[1].host = Host("c.com")!
+        changes.append(t)
+        t = table
+        t.catchAll.fallback = .unavailable(status: 503)
+        changes.append(t)
+        for changed in changes {
+            #expect(!changed.routesLike(table))
+            #expect(changed.routingDigest != table.routingDigest)
+        }
     }
 }
