@@ -1,6 +1,10 @@
 import Foundation
 import PorticoModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads manifests from files, directories (recursively: `*.yaml`, `*.yml`, `*.json`, hidden entries
 /// skipped, in name order) and standard input (`-`).
 enum ManifestFiles {
@@ -10,7 +14,7 @@ enum ManifestFiles {
 
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    static func read(_ paths: [String], standardInput: () -> Data) throws -> [KubeObject] {
+    static func read(_ paths: [String], standardInput: () throws -> Data) throws -> [KubeObject] {
         var objects: [KubeObject] = []
         for path in paths {
             if path == "-" {
@@ -52,12 +56,33 @@ enum ManifestFiles {
         return found.sorted()
     }
 
+    /// A cluster's manifests are tens of megabytes; a file far larger is a mistake (`-f /dev/zero`).
+    static let maxBytes = 1 << 30
+
+    /// Reads a whole file: a regular file, or a pipe, as `-f <(kubectl get ing,svc -A -o yaml)` gives.
     static func contents(of path: String) throws -> Data {
-        guard FileManager.default.isReadableFile(atPath: path), let data = FileManager.default.contents(atPath: path)
-        else {
-            throw ReadError(description: "\(path): cannot read file (permission denied?)")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ReadError(description: "\(path): cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        return try readAll(fd, name: path)
+    }
+
+    /// Everything `fd` holds until end of file, at most `limit` bytes.
+    static func readAll(_ fd: Int32, name: String, limit: Int = maxBytes) throws -> Data {
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = Glibc.read(fd, &buffer, buffer.count)
+            if count == 0 { return data }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(description: "\(name): cannot read: \(String(cString: strerror(errno)))")
+            }
+            data.append(buffer, count: count)
+            guard data.count <= limit else {
+                throw ReadError(description: "\(name): more than \(limit) bytes; not a manifest file")
+            }
         }
-        return data
     }
 
     static func decode(_ data: Data, source: String) throws -> [KubeObject] {

@@ -22,7 +22,7 @@ public func renderCommand(arguments: [String], standardInput: Data? = nil) -> Re
         return RenderOutcome(
             config: "", diagnostics: [RenderCommand.fullMessage(for: error)], exitCode: 2)
     }
-    return command.execute(standardInput: { standardInput ?? FileHandle.standardInput.readDataToEndOfFile() })
+    return command.execute(standardInput: { try standardInput ?? ManifestFiles.readAll(0, name: "<stdin>") })
 }
 
 struct RenderCommand: ParsableCommand {
@@ -73,7 +73,7 @@ struct RenderCommand: ParsableCommand {
     }
 
     func run() throws {
-        let outcome = execute(standardInput: { FileHandle.standardInput.readDataToEndOfFile() })
+        let outcome = execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") })
         FileHandle.standardOutput.write(Data(outcome.config.utf8))
         for line in outcome.diagnostics {
             FileHandle.standardError.write(Data((line + "\n").utf8))
@@ -81,7 +81,7 @@ struct RenderCommand: ParsableCommand {
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
-    func execute(standardInput: () -> Data) -> RenderOutcome {
+    func execute(standardInput: () throws -> Data) -> RenderOutcome {
         func failure(_ message: String) -> RenderOutcome {
             RenderOutcome(config: "", diagnostics: ["error: \(message)"], exitCode: 2)
         }

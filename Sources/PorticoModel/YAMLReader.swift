@@ -72,6 +72,10 @@ final class YAMLReader {
 
     private func problem() -> String {
         let what = parser.problem.map { String(cString: $0) } ?? "cannot parse"
+        if parser.error == YAML_READER_ERROR {
+            // Bad bytes (control characters, broken UTF-8): libyaml knows the offset, not the line.
+            return "byte \(parser.problem_offset + 1): \(what)"
+        }
         let context = parser.context.map { " (\(String(cString: $0)))" } ?? ""
         return "\(position(parser.problem_mark)): \(what)\(context)"
     }

@@ -106,6 +106,46 @@ import TestSupport
         #expect(out.diagnostics == ["error: \(dir.file("m").path)/bad.yaml: document 2: spec.rules: expected a list, found an integer"])
     }
 
+    @Test func readsAPipeAsAFile() throws {
+        // `-f <(kubectl get ing,svc -A -o yaml)` hands Portico a pipe, not a regular file.
+        let dir = try TemporaryDirectory()
+        let fifo = dir.file("manifests").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let text = try String(contentsOfFile: Self.example("echomap") + "/ingress.yaml", encoding: .utf8)
+        let writer = Thread {
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                handle.write(Data(text.utf8))
+                try? handle.close()
+            }
+        }
+        writer.start()
+        let out = renderCommand(arguments: ["-f", fifo] + Self.fixed)
+        #expect(out.exitCode == 0, "\(out.diagnostics)")
+        #expect(out.config.contains("server_name foo.bar.com;"))
+    }
+
+    @Test func refusesInputBeyondTheSizeLimit() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]) }
+        let written = [UInt8](repeating: UInt8(ascii: "#"), count: 100).withUnsafeBytes { write(ends[1], $0.baseAddress, 100) }
+        #expect(written == 100)
+        close(ends[1])
+        #expect {
+            _ = try ManifestFiles.readAll(ends[0], name: "<stdin>", limit: 10)
+        } throws: { error in
+            "\(error)" == "<stdin>: more than 10 bytes; not a manifest file"
+        }
+        let small = try TemporaryDirectory()
+        try small.write("a.yaml", "kind: Service\n")
+        #expect(try ManifestFiles.contents(of: small.file("a.yaml").path) == Data("kind: Service\n".utf8))
+        #expect {
+            _ = try ManifestFiles.contents(of: small.file("missing.yaml").path)
+        } throws: { error in
+            "\(error)" == "\(small.file("missing.yaml").path): cannot open: No such file or directory"
+        }
+    }
+
     @Test func strictTurnsDiagnosticsIntoExit1() {
         let strict = renderCommand(arguments: ["-f", Self.example("features"), "--strict"] + Self.fixed)
         #expect(strict.exitCode == 1)

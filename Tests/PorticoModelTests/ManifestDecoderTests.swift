@@ -113,6 +113,7 @@ import Testing
          "m.yaml: document 1: items[1].metadata: key \"name\" appears twice"),
         ("kind: List\nitems:\n- kind: Service\n  metadata: {name: a}\n- kind: Service\n  metadata: {name: b}\n  spec: {ports: [{port: x}]}\n",
          "m.yaml: document 1: items[1].spec.ports[0].port: expected an integer, found a string"),
+        ("kind: Service\u{0}\n", "m.yaml: document 1: not valid YAML: byte 14: control characters are not allowed"),
         ("kind: Service\nmetadata: {name: *nowhere}\n", "m.yaml: document 1: not valid YAML: line 2, column 18: alias *nowhere names no anchor"),
         ("kind: Service\n? [a, b]\n: c\n", "m.yaml: document 1: not valid YAML: a key must be a plain value"),
         ("kind: Ingress\nmetadata: {name: a}\n---\nkind: Service\n  bad: indent\n", "m.yaml: document 2: not valid YAML: line 5"),
