@@ -59,10 +59,9 @@ final class YAMLReader {
                 try builder.close()
             case YAML_ALIAS_EVENT:
                 let name = Self.string(event.data.alias.anchor) ?? ""
-                guard let value = builder.anchors[name] else {
+                guard try builder.alias(name) else {
                     throw SyntaxError(reason: "\(position(event.start_mark)): alias *\(name) names no anchor")
                 }
-                try builder.attach(value)
             default:
                 break  // stream and document starts
             }
@@ -96,11 +95,18 @@ private struct Builder {
         var object: [String: ManifestValue] = [:]
         /// In a mapping: the key whose value comes next.
         var key: String?
+        /// Values in this subtree, itself included, aliases counted as what they stand for.
+        var size = 1
     }
+
+    /// Aliases may stand for this many values in all, per document: enough for any real manifest,
+    /// and far short of what ten nested aliases of ten (a "billion laughs") would make the decoder walk.
+    static let maxAliasedValues = 100_000
 
     var stack: [Frame] = []
     var root: ManifestValue?
-    var anchors: [String: ManifestValue] = [:]
+    var anchors: [String: (value: ManifestValue, size: Int)] = [:]
+    var aliasedValues = 0
 
     mutating func open(mapping: Bool, anchor: String?) {
         stack.append(Frame(isMapping: mapping, anchor: anchor))
@@ -109,8 +115,8 @@ private struct Builder {
     mutating func close() throws {
         guard let frame = stack.popLast() else { return }
         let value: ManifestValue = frame.isMapping ? .object(frame.object) : .array(frame.array)
-        if let anchor = frame.anchor { anchors[anchor] = value }
-        try attach(value)
+        if let anchor = frame.anchor { anchors[anchor] = (value, frame.size) }
+        try attach(value, size: frame.size)
     }
 
     mutating func scalar(_ text: String, quoted: Bool, anchor: String?) throws {
@@ -120,16 +126,28 @@ private struct Builder {
             return
         }
         let value = ManifestValue(scalar: text, quoted: quoted)
-        if let anchor { anchors[anchor] = value }
-        try attach(value)
+        if let anchor { anchors[anchor] = (value, 1) }
+        try attach(value, size: 1)
+    }
+
+    /// An alias: the anchored value again, counted against `maxAliasedValues`.
+    mutating func alias(_ name: String) throws -> Bool {
+        guard let (value, size) = anchors[name] else { return false }
+        aliasedValues += size
+        guard aliasedValues <= Self.maxAliasedValues else {
+            throw YAMLReader.SyntaxError(reason: "aliases stand for more than \(Self.maxAliasedValues) values")
+        }
+        try attach(value, size: size)
+        return true
     }
 
     /// Puts a finished value where it belongs: the root, the end of a sequence, or under a key.
-    mutating func attach(_ value: ManifestValue) throws {
+    mutating func attach(_ value: ManifestValue, size: Int) throws {
         guard let last = stack.indices.last else {
             root = value
             return
         }
+        stack[last].size += size
         if !stack[last].isMapping {
             stack[last].array.append(value)
         } else if let key = stack[last].key {

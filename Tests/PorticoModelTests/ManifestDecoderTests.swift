@@ -174,6 +174,23 @@ import Testing
         }
     }
 
+    @Test func aliasesThatExpandBeyondReasonAreRefused() throws {
+        // Ten levels of ten aliases each: ten billion strings for whatever walks the value.
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<10 {
+            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        yaml += "kind: Service\nmetadata: {name: a}\n"
+        #expect {
+            _ = try ManifestDecoder.decode(Data(yaml.utf8), source: "lol.yaml")
+        } throws: { error in
+            "\(error)" == "lol.yaml: document 1: not valid YAML: aliases stand for more than 100000 values"
+        }
+        // A few aliases, as hand-written manifests use them, are fine.
+        let modest = "kind: Service\nmetadata: {name: a, labels: &l {app: web}, annotations: *l}\nspec: {ports: [{port: 80}]}\n"
+        #expect(try ManifestDecoder.decode(Data(modest.utf8), source: "ok.yaml").count == 1)
+    }
+
     @Test func emptyInputAndEmptyDocumentsYieldNothing() throws {
         #expect(try ManifestDecoder.decode(Data("---\n# nothing\n---\n".utf8), source: "e").isEmpty)
         #expect(try ManifestDecoder.decode(Data(), source: "e").isEmpty)
