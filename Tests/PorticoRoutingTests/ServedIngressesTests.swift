@@ -57,7 +57,7 @@ import Testing
         #expect(a.routingDigest == b.routingDigest)
     }
 
-    @Test func routingDigestIsEqualExactlyWhenTheRoutesAre() {
+    @Test func routingDigestIsEqualExactlyWhenTheRoutesAre() throws {
         let state = ClusterState(
             ingresses: [
                 F.ingress("a", rules: [F.rule("a.com", F.path("/x"), F.path("/y"))]),
@@ -81,7 +81,7 @@ import Testing
         t.virtualHosts[0].locations[0].backend = .unavailable(status: 503)
         changes.append(t)
         t = table
-        t.virtualHosts[1].host = Host("c.com")!
+        t.virtualHosts[1].host = try #require(Host("c.com"))
         changes.append(t)
         t = table
         t.catchAll.fallback = .unavailable(status: 503)
