@@ -34,6 +34,10 @@ public enum ManifestDecoder {
     }
 
     static func decodeJSON(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
+        if let duplicate = JSONDuplicateKeys.first(in: data) {
+            throw ManifestError(
+                source: source, document: 1, field: fieldPath(duplicate.path), reason: "key \"\(duplicate.key)\" appears twice")
+        }
         do {
             if data.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
                 return try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)

@@ -113,6 +113,11 @@ import Testing
          "m.yaml: document 1: items[1].metadata: key \"name\" appears twice"),
         ("kind: List\nitems:\n- kind: Service\n  metadata: {name: a}\n- kind: Service\n  metadata: {name: b}\n  spec: {ports: [{port: x}]}\n",
          "m.yaml: document 1: items[1].spec.ports[0].port: expected an integer, found a string"),
+        (#"{"kind": "Service", "metadata": {"name": "a", "name": "b"}}"#, "m.yaml: document 1: metadata: key \"name\" appears twice"),
+        (#"{"kind": "List", "items": [{"kind": "Service"}, {"kind": "Service", "metadata": {"name": "a", "na\u006de": "b"}}]}"#,
+         "m.yaml: document 1: items[1].metadata: key \"name\" appears twice"),
+        (#"[{"kind": "Service", "spec": {"ports": [{"port": 80}, {"port": 81, "port": 82}]}}]"#,
+         "m.yaml: document 1: [0].spec.ports[1]: key \"port\" appears twice"),
         ("kind: Service\u{0}\n", "m.yaml: document 1: not valid YAML: byte 14: control characters are not allowed"),
         ("kind: Service\nmetadata: {name: *nowhere}\n", "m.yaml: document 1: not valid YAML: line 2, column 18: alias *nowhere names no anchor"),
         ("kind: Service\n? [a, b]\n: c\n", "m.yaml: document 1: not valid YAML: a key must be a plain value"),
@@ -189,6 +194,18 @@ import Testing
         // A few aliases, as hand-written manifests use them, are fine.
         let modest = "kind: Service\nmetadata: {name: a, labels: &l {app: web}, annotations: *l}\nspec: {ports: [{port: 80}]}\n"
         #expect(try ManifestDecoder.decode(Data(modest.utf8), source: "ok.yaml").count == 1)
+    }
+
+    @Test func jsonKeysRepeatedOnlyInsideStringsOrOtherObjectsAreFine() throws {
+        let json = #"""
+            {"kind": "List", "items": [
+              {"kind": "Service", "metadata": {"name": "a", "annotations": {"x": "{\"a\": 1, \"a\": 2} \\\" , }"}},
+               "spec": {"ports": [{"name": "name", "port": 80}]}},
+              {"kind": "Service", "metadata": {"name": "b"}, "spec": {"ports": [{"port": 80}]}}]}
+            """#
+        let objects = try ManifestDecoder.decode(Data(json.utf8), source: "ok.json")
+        #expect(objects.count == 2)
+        if case .service(let a) = objects[0] { #expect(a.metadata.annotations?["x"] == #"{"a": 1, "a": 2} \" , }"#) }
     }
 
     @Test func emptyInputAndEmptyDocumentsYieldNothing() throws {
