@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "portico-fuzz", dependencies: ["PorticoConfigCheck"], path: "Benchmarks/Fuzz"),
 
         // Processes, ports, temporary directories, nginx, dnsmasq and backends for tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PorticoNginx"], path: "Tests/TestSupport"),
 
         .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
         .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
@@ -90,7 +90,7 @@ let package = Package(
             ], exclude: ["Golden"]),
         .testTarget(
             name: "PorticoEndToEndTests",
-            dependencies: ["PorticoCLI", "PorticoPCRE", "PorticoConfigCheck", "PorticoKube", "TestSupport"]
+            dependencies: ["PorticoCLI", "PorticoPCRE", "PorticoConfigCheck", "PorticoKube", "PorticoNginx", "TestSupport"]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

@@ -82,20 +82,7 @@ public final class NginxProcess: @unchecked Sendable {
 
     /// The master's children now (its workers), from /proc.
     public func workerPIDs() -> Set<Int32> {
-        guard let master = pid,
-            let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc")
-        else { return [] }
-        var children = Set<Int32>()
-        for entry in entries {
-            guard let child = Int32(entry),
-                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { continue }
-            // After "pid (comm) ": state, then ppid.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 1, Int32(fields[1]) == master { children.insert(child) }
-        }
-        return children
+        pid.map(ProcessTable.children(of:)) ?? []
     }
 
     /// Whether worker `pid` still takes new connections: it runs and has not yet been told to

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoNginx
 import Testing
 import TestSupport
 

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoNginx
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Reads Linux's /proc for processes the tests did not start directly (nginx's workers, a wrapped
-/// dnsmasq).
+/// Reads Linux's /proc for processes that were not started directly: nginx's workers (for the
+/// applier's confirmation, and for tests), a wrapped dnsmasq in the tests.
 public enum ProcessTable {
     /// The pids whose parent is `parent`.
     public static func children(of parent: Int32) -> Set<Int32> {
