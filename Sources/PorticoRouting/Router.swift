@@ -62,33 +62,41 @@ struct RoutingRun {
     init(options: RoutingOptions, state: ClusterState) {
         self.options = options
         self.state = state
-        var services: [ServiceKey: Service] = [:]
-        services.reserveCapacity(state.services.count)
-        var duplicates: [ServiceKey: [Service]] = [:]
-        for service in state.services {
-            let key = ServiceKey(namespace: service.metadata.effectiveNamespace, name: service.metadata.name)
-            if let first = services[key] {
-                duplicates[key, default: [first]].append(service)
-            } else {
-                services[key] = service
-            }
-        }
         // The same Service given twice with different specs: keep the same one whatever the
         // input order (found by the fuzzer: the first one given used to win).
+        (services, diagnostics) = Self.unique(state.services, kind: "Service", outcome: "used") { $0.metadata }
+        self.classes = ClassSelector(options: options, classes: state.ingressClasses)
+    }
+
+    /// One object per namespace/name, the same one whatever the input order: of several definitions,
+    /// the one with the highest resourceVersion, else the smallest encoding. Each name given more than
+    /// once gets a `duplicateObject` diagnostic, in name order.
+    static func unique<T: Encodable>(
+        _ objects: [T], kind: String, outcome: String, metadata: (T) -> ObjectMeta
+    ) -> (byKey: [ServiceKey: T], diagnostics: [Diagnostic]) {
+        var byKey: [ServiceKey: T] = [:]
+        byKey.reserveCapacity(objects.count)
+        var repeated: [ServiceKey: [T]] = [:]
+        for object in objects {
+            let meta = metadata(object)
+            let key = ServiceKey(namespace: meta.effectiveNamespace, name: meta.name)
+            if let first = byKey[key] {
+                repeated[key, default: [first]].append(object)
+            } else {
+                byKey[key] = object
+            }
+        }
         var diagnostics: [Diagnostic] = []
-        for key in duplicates.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
-            guard let group = duplicates[key] else { continue }
-            services[key] = Self.newest(group)
+        for key in repeated.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+            guard let group = repeated[key] else { continue }
+            byKey[key] = newest(group) { metadata($0).resourceVersion }
             diagnostics.append(
                 Diagnostic(
-                    .duplicateObject, ObjectReference(kind: "Service", namespace: key.namespace, name: key.name),
-                    field: "",
-                    "given \(group.count) times in the input; one definition is used (the newest resourceVersion, "
+                    .duplicateObject, ObjectReference(kind: kind, namespace: key.namespace, name: key.name), field: "",
+                    "given \(group.count) times in the input; one definition is \(outcome) (the newest resourceVersion, "
                         + "else the first by content), the others are ignored"))
         }
-        self.diagnostics = diagnostics
-        self.services = services
-        self.classes = ClassSelector(options: options, classes: state.ingressClasses)
+        return (byKey, diagnostics)
     }
 
     /// Of several definitions of one object, the one with the highest resourceVersion, else the
@@ -101,12 +109,12 @@ struct RoutingRun {
         }.sorted { a, b in a.0 != b.0 ? a.0 > b.0 : a.1 < b.1 }[0].2
     }
 
-    static func newest(_ group: [Service]) -> Service { newest(group) { $0.metadata.resourceVersion } }
-
     /// Ingresses oldest first; an Ingress given more than once (the same namespace and name, e.g. two
     /// manifest files) counts once, with a diagnostic.
     mutating func ingressesInPriorityOrder() -> [Ingress] {
-        let keyed = uniqueIngresses().map { ingress in
+        let (unique, found) = Self.unique(state.ingresses, kind: "Ingress", outcome: "served") { $0.metadata }
+        diagnostics += found
+        let keyed = unique.values.map { ingress in
             (CreationTime(ingress.metadata.creationTimestamp), ingress.metadata.effectiveNamespace,
                 ingress.metadata.name, ingress)
         }
@@ -115,39 +123,6 @@ struct RoutingRun {
             if a.1 != b.1 { return a.1 < b.1 }
             return a.2 < b.2
         }.map(\.3)
-    }
-
-    /// Keeps one Ingress per namespace/name, the same one whatever the input order: the highest
-    /// resourceVersion, else the smallest encoding.
-    private mutating func uniqueIngresses() -> [Ingress] {
-        // The usual case, no duplicates, is checked without grouping copies of every Ingress.
-        var seen = Set<ServiceKey>(minimumCapacity: state.ingresses.count)
-        let hasDuplicates = state.ingresses.contains { ingress in
-            !seen.insert(ServiceKey(namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name)).inserted
-        }
-        seen = []
-        guard hasDuplicates else { return state.ingresses }
-        var groups: [ServiceKey: [Ingress]] = [:]
-        for ingress in state.ingresses {
-            groups[ServiceKey(namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name), default: []]
-                .append(ingress)
-        }
-        guard groups.count < state.ingresses.count else { return state.ingresses }
-        var unique: [Ingress] = []
-        for key in groups.keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
-            guard let group = groups[key] else { continue }
-            if group.count == 1 {
-                unique.append(group[0])
-                continue
-            }
-            unique.append(Self.newest(group) { $0.metadata.resourceVersion })
-            let ref = ObjectReference(kind: "Ingress", namespace: key.namespace, name: key.name)
-            diagnose(
-                .duplicateObject, ref, "",
-                "given \(group.count) times in the input; one definition is served (the newest resourceVersion, "
-                    + "else the first by content), the others are ignored")
-        }
-        return unique
     }
 
     mutating func add(_ ingress: Ingress) {
