@@ -147,7 +147,7 @@ struct RunCommand: AsyncParsableCommand {
             source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,
-            // What a reconcile freed (snapshot, routing run, the replaced table) goes back to the
+            // What a reconcile freed (snapshot, routing run, routing table) goes back to the
             // system; glibc would otherwise keep it in its arenas.
             afterReconcile: {
                 _ = portico_malloc_trim()

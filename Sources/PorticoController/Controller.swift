@@ -86,7 +86,7 @@ public actor Controller {
     }
 
     /// One pass: snapshot, route, compare, render, apply; then `afterReconcile`, once the snapshot
-    /// and any replaced table are freed (the executable hands their pages back to the system).
+    /// and the routing table are freed (the executable hands their pages back to the system).
     public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
         await reconcileOnce(changeSeen: changeSeen)
         afterReconcile()

@@ -101,34 +101,38 @@ public final class ControllerMetrics: @unchecked Sendable {
     public func prometheusText() -> String {
         lock.withLock {
             var out = ""
-            out += "# HELP portico_reloads_total nginx reloads by result.\n# TYPE portico_reloads_total counter\n"
-            for result in reloads.keys.sorted() {
-                out += "portico_reloads_total{result=\"\(result)\"} \(reloads[result] ?? 0)\n"
+            func header(_ name: String, _ type: String, _ help: String) {
+                out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             }
-            out += "# HELP portico_reconciles_skipped_total Reconciles whose routing equalled the live one.\n"
-            out += "# TYPE portico_reconciles_skipped_total counter\nportico_reconciles_skipped_total \(skipped)\n"
-            out += "# HELP portico_last_reload_success 1 if the last reload succeeded.\n# TYPE portico_last_reload_success gauge\n"
-            out += "portico_last_reload_success \(lastReloadSuccess ? 1 : 0)\n"
-            out += "# HELP portico_last_reload_timestamp_seconds When the last reload was tried.\n"
-            out += "# TYPE portico_last_reload_timestamp_seconds gauge\nportico_last_reload_timestamp_seconds \(lastReloadTime)\n"
-            out += "# HELP portico_config_generation The generation of the config nginx serves.\n"
-            out += "# TYPE portico_config_generation gauge\nportico_config_generation \(generation)\n"
-            out += "# HELP portico_objects Objects in the last snapshot, by kind.\n# TYPE portico_objects gauge\n"
-            for kind in objects.keys.sorted() { out += "portico_objects{kind=\"\(kind)\"} \(objects[kind] ?? 0)\n" }
-            out += "# HELP portico_diagnostics Diagnostics in the last routing pass.\n# TYPE portico_diagnostics gauge\n"
-            out += "portico_diagnostics \(diagnostics)\n"
-            out += "# HELP portico_events_total Events about Ingresses: emitted, dropped by the rate limit, failed writes.\n"
-            out += "# TYPE portico_events_total counter\n"
-            for result in events.keys.sorted() { out += "portico_events_total{result=\"\(result)\"} \(events[result] ?? 0)\n" }
-            out += "# HELP portico_status_writes_total Ingress status writes by result.\n# TYPE portico_status_writes_total counter\n"
-            for result in statusWrites.keys.sorted() {
-                out += "portico_status_writes_total{result=\"\(result)\"} \(statusWrites[result] ?? 0)\n"
+            func single(_ name: String, _ type: String, _ help: String, _ value: String) {
+                header(name, type, help)
+                out += "\(name) \(value)\n"
             }
-            out += "# HELP portico_leader 1 while this replica holds the leader Lease (only the leader writes status and events).\n"
-            out += "# TYPE portico_leader gauge\nportico_leader \(leader ? 1 : 0)\n"
-            out += "# HELP portico_heap_in_use_bytes Memory held for live objects after the last reconcile (the watch caches, "
-                + "the routing table); the rest of the resident memory is code, libraries and free pages.\n"
-            out += "# TYPE portico_heap_in_use_bytes gauge\nportico_heap_in_use_bytes \(heapInUseBytes)\n"
+            func labelled(_ name: String, _ type: String, _ help: String, _ label: String, _ values: [String: Int]) {
+                header(name, type, help)
+                for key in values.keys.sorted() { out += "\(name){\(label)=\"\(key)\"} \(values[key] ?? 0)\n" }
+            }
+            labelled("portico_reloads_total", "counter", "nginx reloads by result.", "result", reloads)
+            single(
+                "portico_reconciles_skipped_total", "counter", "Reconciles whose routing equalled the live one.", "\(skipped)")
+            single("portico_last_reload_success", "gauge", "1 if the last reload succeeded.", lastReloadSuccess ? "1" : "0")
+            single(
+                "portico_last_reload_timestamp_seconds", "gauge", "When the last reload was tried.", "\(lastReloadTime)")
+            single("portico_config_generation", "gauge", "The generation of the config nginx serves.", "\(generation)")
+            labelled("portico_objects", "gauge", "Objects in the last snapshot, by kind.", "kind", objects)
+            single("portico_diagnostics", "gauge", "Diagnostics in the last routing pass.", "\(diagnostics)")
+            labelled(
+                "portico_events_total", "counter",
+                "Events about Ingresses: emitted, dropped by the rate limit, failed writes.", "result", events)
+            labelled("portico_status_writes_total", "counter", "Ingress status writes by result.", "result", statusWrites)
+            single(
+                "portico_leader", "gauge",
+                "1 while this replica holds the leader Lease (only the leader writes status and events).", leader ? "1" : "0")
+            single(
+                "portico_heap_in_use_bytes", "gauge",
+                "Memory held for live objects after the last reconcile (the watch caches and what the controller keeps "
+                    + "between changes); the rest of the resident memory is code, libraries and free pages.",
+                "\(heapInUseBytes)")
             reconcileSeconds.render(
                 "portico_reconcile_duration_seconds", help: "Snapshot, routing, rendering and apply.", into: &out)
             changeToLiveSeconds.render(
