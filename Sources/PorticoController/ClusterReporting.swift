@@ -104,7 +104,7 @@ public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     private func writeStatus(_ state: ServedState, publish: PublishAddress) async -> Bool {
         let planned = StatusPlanner.plan(
             ingresses: state.ingresses, served: state.served, publish: [publish.loadBalancerIngress])
-        let present = Set(state.ingresses.map { ObjectReference(kind: "Ingress", namespace: $0.metadata.effectiveNamespace, name: $0.metadata.name) })
+        let present = Set(state.ingresses.map(ObjectReference.init))
         let updates = lock.withLock {
             written = written.filter { present.contains($0.key) }
             return planned.filter { update in
@@ -139,7 +139,7 @@ public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
         var uids: [ObjectReference: String] = [:]
         for ingress in state.ingresses {
             if let uid = ingress.metadata.uid {
-                uids[ObjectReference(kind: "Ingress", namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name)] = uid
+                uids[ObjectReference(ingress)] = uid
             }
         }
         let at = now()

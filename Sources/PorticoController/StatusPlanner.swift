@@ -16,7 +16,7 @@ public enum StatusPlanner {
         for ingress in ingresses {
             let namespace = ingress.metadata.effectiveNamespace, name = ingress.metadata.name
             let current = normalized(ingress.status?.loadBalancer?.ingress ?? [])
-            let ref = ObjectReference(kind: "Ingress", namespace: namespace, name: name)
+            let ref = ObjectReference(ingress)
             let target: [LoadBalancerIngress]
             if served.contains(ref) {
                 target = wanted

@@ -1,3 +1,5 @@
+import PorticoModel
+
 /// Something about an object that Portico could not serve as written. Every diagnostic names the
 /// object, the field and why, and says what Portico did instead.
 public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible {
@@ -50,6 +52,11 @@ public struct ObjectReference: Sendable, Equatable, Hashable, Comparable, Custom
         self.kind = kind
         self.namespace = namespace
         self.name = name
+    }
+
+    /// An Ingress as diagnostics, status and Events name it.
+    public init(_ ingress: Ingress) {
+        self.init(kind: "Ingress", namespace: ingress.metadata.effectiveNamespace, name: ingress.metadata.name)
     }
 
     public var description: String {

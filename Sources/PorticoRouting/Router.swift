@@ -127,7 +127,7 @@ struct RoutingRun {
 
     mutating func add(_ ingress: Ingress) {
         let namespace = ingress.metadata.effectiveNamespace
-        let ref = ObjectReference(kind: "Ingress", namespace: namespace, name: ingress.metadata.name)
+        let ref = ObjectReference(ingress)
         guard Validation.isLabel(namespace) else {
             diagnose(.invalidName, ref, "metadata.namespace", "not a valid namespace name; Ingress left out")
             return

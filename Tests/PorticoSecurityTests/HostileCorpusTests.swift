@@ -59,7 +59,7 @@ import Testing
         }
         let names = Set(objects.compactMap { o -> String? in
             guard case .ingress(let i) = o, i.metadata.name != "benign" else { return nil }
-            return "\(ObjectReference(kind: "Ingress", namespace: i.metadata.effectiveNamespace, name: i.metadata.name))"
+            return "\(ObjectReference(i))"
         })
         #expect(Self.served(table, by: names) == Set(hostile.served), "\(hostile)")
         #expect(table.vhost("benign.test") != nil, "\(hostile): the benign Ingress is not served")
