@@ -2,12 +2,14 @@ import Foundation
 import PorticoController
 import PorticoKube
 import PorticoModel
+import PorticoRouting
 
 /// The controller's `ClusterReporter` over the Kubernetes API: Ingress status through the status
 /// subresource (a merge patch guarded by the resourceVersion it was planned on) and core/v1 Events.
 struct KubeClusterReporter: ClusterReporter {
     static let component = "portico"
-    static let reportingController = "portico.io/ingress-controller"
+    /// The controller name IngressClasses give (`spec.controller`), so Events say who they are from.
+    static let reportingController = RoutingOptions.controllerName
 
     let client: KubeClient
     /// `reportingInstance`: this replica (the API server allows 128 bytes).

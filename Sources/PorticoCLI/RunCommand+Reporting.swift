@@ -4,7 +4,6 @@ import Logging
 import PorticoController
 import PorticoKube
 
-
 /// Leader election and the reporter, assembled for `portico run`.
 struct ClusterReportingParts {
     let elector: LeaderElector
