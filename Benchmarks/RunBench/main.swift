@@ -38,14 +38,17 @@ func residentMemory(pid: Int32) -> String {
     return "\(megabytes("VmRSS")) MB (anonymous \(megabytes("RssAnon")) MB, files \(megabytes("RssFile")) MB)"
 }
 
+/// An unlabelled metric from portico's /metrics.
+func metric(_ name: String, healthPort: Int) -> Double? {
+    guard let text = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).text,
+        let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + " ") })
+    else { return nil }
+    return line.split(separator: " ").last.flatMap { Double($0) }
+}
+
 /// Waits until portico has finished reconciling: its reconcile count unchanged for 2 s (at most 60 s).
 func waitUntilIdle(healthPort: Int) async throws {
-    func reconciles() -> String? {
-        guard let data = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).body,
-            let body = String(data: data, encoding: .utf8)
-        else { return nil }
-        return body.split(separator: "\n").first { $0.hasPrefix("portico_reconcile_duration_seconds_count ") }.map(String.init)
-    }
+    func reconciles() -> Double? { metric("portico_reconcile_duration_seconds_count", healthPort: healthPort) }
     let deadline = ContinuousClock.now + .seconds(60)
     var last = reconciles(), stableSince = ContinuousClock.now
     while ContinuousClock.now < deadline, ContinuousClock.now - stableSince < .seconds(2) {
@@ -55,14 +58,9 @@ func waitUntilIdle(healthPort: Int) async throws {
     }
 }
 
-/// `portico_heap_in_use_bytes` from portico's metrics, in MB: the live objects among the anonymous memory.
+/// `portico_heap_in_use_bytes` in MB: the live objects among the anonymous memory.
 func heapInUse(healthPort: Int) -> String {
-    guard let data = try? HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 2).body,
-        let body = String(data: data, encoding: .utf8),
-        let line = body.split(separator: "\n").first(where: { $0.hasPrefix("portico_heap_in_use_bytes ") }),
-        let bytes = line.split(separator: " ").last.flatMap({ Double($0) })
-    else { return "?" }
-    return fmt(bytes / 1_048_576)
+    metric("portico_heap_in_use_bytes", healthPort: healthPort).map { fmt($0 / 1_048_576) } ?? "?"
 }
 
 /// wrk's request count and its failures, from its output.
