@@ -84,17 +84,12 @@ final class Reflector<R: KubeResource>: Sendable {
                 do {
                     resourceVersion = try await relist()
                     backoff.reset()
-                } catch let error as KubeAPIError {
-                    try await pause(after: error, backoff: &backoff)
-                    continue
                 } catch let error as KubeTransportError where error.code == .cancelled {
                     throw CancellationError()
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
-                    let delay = backoff.next()
-                    record(error, retryIn: delay)
-                    try await Task.sleep(for: delay)
+                    try await pause(after: error, backoff: &backoff)
                     continue
                 }
             }
@@ -112,13 +107,7 @@ final class Reflector<R: KubeResource>: Sendable {
             case .failed(let last, let error):
                 resourceVersion = last
                 state.withLock { $0.statistics.watchFailures += 1 }
-                if let api = error as? KubeAPIError {
-                    try await pause(after: api, backoff: &backoff)
-                } else {
-                    let delay = backoff.next()
-                    record(error, retryIn: delay)
-                    try await Task.sleep(for: delay)
-                }
+                try await pause(after: error, backoff: &backoff)
             case .cancelled:
                 throw CancellationError()
             }
@@ -132,12 +121,15 @@ final class Reflector<R: KubeResource>: Sendable {
         ])
     }
 
-    /// Waits before retrying after an API error, honouring Retry-After.
-    private func pause(after error: KubeAPIError, backoff: inout Backoff) async throws {
-        if error.isUnauthorized { await client.credentials.invalidate() }
+    /// Waits before retrying a failed list or watch. An API error's Retry-After is honoured, and a
+    /// 401 drops the cached credentials so that the next request reads them afresh.
+    private func pause(after error: any Error, backoff: inout Backoff) async throws {
         var delay = backoff.next()
-        if let seconds = error.retryAfterSeconds {
-            delay = max(delay, min(.seconds(seconds), settings.maxRetryAfter))
+        if let api = error as? KubeAPIError {
+            if api.isUnauthorized { await client.credentials.invalidate() }
+            if let seconds = api.retryAfterSeconds {
+                delay = max(delay, min(.seconds(seconds), settings.maxRetryAfter))
+            }
         }
         record(error, retryIn: delay)
         try await Task.sleep(for: delay)
