@@ -38,9 +38,7 @@ struct FaultEndToEndTests {
         let rig = try Rig(
             extraArguments: ["--runtime-dir", runtime],
             launcher: ["unshare", "-m", "--propagation", "private", "sh", "-c", script])
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" }, "never served: \(rig.log)")
+        try await rig.serveSite()
         let pid = rig.portico.pid
 
         // Full: the next config cannot be written.
@@ -74,9 +72,7 @@ struct FaultEndToEndTests {
 
     @Test func anAPIServerThatAnswersGarbageOrTruncatesIsSurvived() async throws {
         let rig = try Rig()
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" }, "never served: \(rig.log)")
+        try await rig.serveSite()
 
         // Garbage for watches and lists, then a list body cut short of its Content-Length, then a
         // watch stream of bytes that are no JSON at all; every stream is cut and versions expire,
@@ -103,9 +99,7 @@ struct FaultEndToEndTests {
 
     @Test func anAbsurdlyLargeIngressIsHandledAndTheRestKeepsServing() async throws {
         let rig = try Rig()
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" }, "never served: \(rig.log)")
+        try await rig.serveSite()
 
         // 3 MB of annotation (twice what etcd would store) and 1,000 paths (the limit), one of them
         // hostile: served, without the hostile path.

@@ -75,6 +75,14 @@ struct RunEndToEndTests {
             return condition()
         }
 
+        /// The Service `web` and the Ingress `site` routing a.test/ to it, served before it returns:
+        /// where most tests start.
+        func serveSite(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            try await server.create(RunEndToEndTests.services, service("web"))
+            try await server.create(RunEndToEndTests.ingresses, ingress("site", host: "a.test", path: "/", service: "web"))
+            #expect(eventually { who("a.test", "/") == "web" }, "never served: \(log)", sourceLocation: sourceLocation)
+        }
+
         func service(_ name: String) -> [String: Any] {
             ["metadata": ["name": name], "spec": ["ports": [["name": "http", "port": backendPort]]]]
         }
@@ -142,9 +150,7 @@ struct RunEndToEndTests {
 
     @Test func keepsServingThroughAnAPIOutageAndCatchesUpAfter() async throws {
         let rig = try Rig()
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" }, "\(rig.log)")
+        try await rig.serveSite()
 
         // The API server fails every request for a while and every watch is cut.
         // About three failed reconnects per watched kind: a short outage, with the client backing off.
@@ -162,9 +168,7 @@ struct RunEndToEndTests {
 
     @Test func aKilledNginxIsBackWithinASecond() async throws {
         let rig = try Rig()
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" })
+        try await rig.serveSite()
         let pidFile = rig.runtime.file("nginx/nginx.pid").path
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(pid, SIGKILL)
@@ -179,9 +183,7 @@ struct RunEndToEndTests {
 
     @Test func sigtermLetsInFlightRequestsFinishAndExitsZero() async throws {
         let rig = try Rig()
-        try await rig.server.create(Self.services, rig.service("web"))
-        try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/") == "web" })
+        try await rig.serveSite()
 
         // Requests in flight: the head and half of each body are sent before SIGTERM, the rest after.
         let body = String(repeating: "x", count: 2000)
