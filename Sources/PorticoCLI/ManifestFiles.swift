@@ -14,26 +14,41 @@ enum ManifestFiles {
 
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    static func read(_ paths: [String], standardInput: () throws -> Data) throws -> [KubeObject] {
+    /// What a set of paths held: the objects, and a warning line for each path that held none.
+    struct Contents {
         var objects: [KubeObject] = []
+        var warnings: [String] = []
+    }
+
+    static func read(_ paths: [String], standardInput: () throws -> Data) throws -> Contents {
+        var contents = Contents()
         for path in paths {
+            let before = contents.objects.count
+            var files = 1
             if path == "-" {
-                objects += try decode(standardInput(), source: "<stdin>")
-                continue
-            }
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ReadError(description: "\(path): no such file or directory")
-            }
-            if isDirectory.boolValue {
-                for file in try files(under: path) {
-                    objects += try decode(contents(of: file), source: file)
-                }
+                contents.objects += try decode(standardInput(), source: "<stdin>")
             } else {
-                objects += try decode(contents(of: path), source: path)
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    throw ReadError(description: "\(path): no such file or directory")
+                }
+                if isDirectory.boolValue {
+                    let found = try self.files(under: path)
+                    files = found.count
+                    for file in found {
+                        contents.objects += try decode(self.contents(of: file), source: file)
+                    }
+                } else {
+                    contents.objects += try decode(self.contents(of: path), source: path)
+                }
+            }
+            if contents.objects.count == before {
+                let name = path == "-" ? "<stdin>" : path
+                let what = files == 0 ? "no *.yaml, *.yml or *.json file in it" : "no Ingress, Service, IngressClass or Secret in it"
+                contents.warnings.append("warning: \(name): \(what); nothing to render from it")
             }
         }
-        return objects
+        return contents
     }
 
     static func files(under directory: String) throws -> [String] {

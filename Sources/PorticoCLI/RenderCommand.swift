@@ -35,8 +35,12 @@ struct RenderCommand: ParsableCommand {
             JSON, as `kubectl get ing,svc -A -o yaml` prints them. Writes nginx.conf to stdout and one \
             line per object (or part of one) that was left out or answers 503 to stderr.
 
+            Ends with a summary line: how many Ingresses are served, how many were left to other \
+            controllers' classes (and how to serve them), how many were left out.
+
             Exit status: 0 when a config was rendered (even with objects left out); 1 with --strict \
-            when there was any diagnostic; 2 when input, flags or the template could not be read.
+            when there was any warning (an object left out or degraded, an input with no objects); 2 \
+            when input, flags or the template could not be read.
 
             The output passes `nginx -t -p DIR/ -c DIR/nginx.conf` when saved as DIR/nginx.conf, and \
             serves with `nginx -p DIR/ -c DIR/nginx.conf`: pid, logs and temporary files live in DIR.
@@ -59,17 +63,16 @@ struct RenderCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
     var namespace: String?
 
-    @Flag(help: "Exit 1 if any object was left out or answers 503.")
+    @Flag(help: "Exit 1 if there was any warning: an object left out, degraded or answering 503, or an input with no objects.")
     var strict = false
 
-    func validate() throws {
+    /// Checked after parsing, so that an unknown option is named before "no input" is said.
+    func inputProblem() -> String? {
         if files.isEmpty && !fromCluster {
-            throw ValidationError(
-                "no input: give -f PATH (a file, a directory, or - for standard input) or --from-cluster")
+            return "no input: give -f PATH (a file, a directory, or - for standard input) or --from-cluster"
         }
-        if !files.isEmpty && fromCluster {
-            throw ValidationError("give either -f or --from-cluster, not both")
-        }
+        if !files.isEmpty && fromCluster { return "give either -f or --from-cluster, not both" }
+        return nil
     }
 
     func run() throws {
@@ -85,6 +88,11 @@ struct RenderCommand: ParsableCommand {
         func failure(_ message: String) -> RenderOutcome {
             RenderOutcome(config: "", diagnostics: ["error: \(message)"], exitCode: 2)
         }
+        if let problem = inputProblem() {
+            return RenderOutcome(
+                config: "", diagnostics: ["Error: \(problem)", "Usage: portico render <options>", "  See 'portico render --help' for more information."],
+                exitCode: 2)
+        }
         let settings: RenderSettings
         do {
             settings = try render.settings()
@@ -92,9 +100,15 @@ struct RenderCommand: ParsableCommand {
             return failure("\(error)")
         }
         let state: ClusterState
+        var lines: [String] = []
         do {
-            state = fromCluster
-                ? try readCluster() : ClusterState(try ManifestFiles.read(files, standardInput: standardInput))
+            if fromCluster {
+                state = try readCluster()
+            } else {
+                let contents = try ManifestFiles.read(files, standardInput: standardInput)
+                state = ClusterState(contents.objects)
+                lines = contents.warnings
+            }
         } catch {
             return failure("\(error)")
         }
@@ -105,8 +119,10 @@ struct RenderCommand: ParsableCommand {
         } catch {
             return failure("\(error)")
         }
-        let lines = table.diagnostics.map(\.description)
-        return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && !lines.isEmpty ? 1 : 0)
+        let warned = !lines.isEmpty || table.diagnostics.contains { $0.severity == .warning }
+        lines += table.diagnostics.map(\.description)
+        lines.append(table.summary(ingresses: Set(state.ingresses.map(ObjectReference.init)).count))
+        return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 }
 

@@ -44,6 +44,7 @@ enum Allowlist {
         #"^set \$portico_upstream NAME:\d{1,5}$"#, #"^proxy_pass http://\$portico_upstream$"#,
         #"^return (404|418|503)$"#, #"^error_page 418 = @portico_proxy$"#,
         #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
+        #"^allow [0-9a-f.:]+/\d{1,3}$"#, #"^deny ([0-9a-f.:]+/\d{1,3}|all)$"#,
     ])
 }
 

@@ -184,6 +184,27 @@ private struct CheckRun {
         }
     }
 
+    /// `deny R`... then, for an allowlist, `allow R`... `deny all`: the shape the template writes.
+    static func sourceAccess(_ rules: [(String, String)]) -> SourceAccess? {
+        var rules = rules[...]
+        var access = SourceAccess()
+        if rules.last.map({ $0 == ("deny", "all") }) == true {
+            rules.removeLast()
+            access.allow = []
+        }
+        for (action, source) in rules {
+            guard let range = SourceRange(Substring(source)), range.text == source else { return nil }
+            if action == "deny" {
+                guard access.allow?.isEmpty ?? true else { return nil }  // a deny after an allow
+                access.deny.append(range)
+            } else {
+                guard access.allow != nil else { return nil }  // an allow with no `deny all` after it
+                access.allow?.append(range)
+            }
+        }
+        return access
+    }
+
     /// Reads what a location does: proxy (through `@portico_proxy` or itself) or answer a status,
     /// with which settings. Nil, with a problem, when the directives do not add up to one of those.
     mutating func locationBody(_ location: ConfigDirective) -> PredictedLocation.Body? {
@@ -191,9 +212,14 @@ private struct CheckRun {
         var upstream: String?, returnCode: Int?, handsOver = false, proxies = false
         var options = ProxyOptions()
         var seen = Set<String>()
+        var access: [(String, String)] = []
         for d in location.children {
-            if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
             let args = d.arguments.map(\.value)
+            if (d.name == "allow" || d.name == "deny") && args.count == 1 {
+                access.append((d.name, args[0]))
+                continue
+            }
+            if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
             switch d.name {
             case "set" where args.count == 2 && args[0] == "$portico_upstream": upstream = args[1]
             case "return" where args.count == 1: returnCode = Int(args[0])
@@ -205,6 +231,13 @@ private struct CheckRun {
             case "client_max_body_size": options.maxBodySize = args.first
             default: break  // the allowlist has reported it
             }
+        }
+        if !access.isEmpty {
+            guard let rules = Self.sourceAccess(access) else {
+                fail(location, "allow and deny are not a denylist, then an allowlist ending in deny all")
+                return nil
+            }
+            options.access = rules
         }
         if let upstream {
             guard prediction.upstreamAddresses.contains(upstream) else {

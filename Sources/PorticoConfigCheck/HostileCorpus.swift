@@ -104,9 +104,10 @@ package enum HostileCorpus {
             probes: [(host, "/etc/passwd"), (host, "/x"), (host, "/a"), (host, "/ok")])
     }
 
-    static func annotationCase(_ cve: String, _ name: String, _ annotations: [String: String], code: Diagnostic.Code)
-        -> HostileCase
-    {
+    /// `leftOut`: the annotations make the whole Ingress left out (access control Portico cannot honour).
+    static func annotationCase(
+        _ cve: String, _ name: String, _ annotations: [String: String], code: Diagnostic.Code, leftOut: Bool = false
+    ) -> HostileCase {
         let host = "\(name).test"
         return HostileCase(
             cve: cve, name: name,
@@ -114,7 +115,7 @@ package enum HostileCorpus {
             diagnostics: annotations.keys.sorted().map {
                 ExpectedDiagnostic(code, "ingress default/\(name)", "metadata.annotations[\"\($0)\"]")
             },
-            served: ["\(host) prefix /"],
+            served: leftOut ? [] : ["\(host) prefix /"],
             probes: [(host, "/"), (host, "/etc/passwd"), (host, "/pwned")])
     }
 
@@ -174,17 +175,27 @@ package enum HostileCorpus {
                         "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8;\nallow all",
                     ], rules: [("auth-url.test", [path("/")])])
             ]),
-            // ingress-nginx's own access-control annotations are reported too: ignoring them in
-            // silence would leave their owner believing the backend is protected.
-            diagnostics: [
-                "portico.io/auth-url", "nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/whitelist-source-range",
-            ].map { ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/auth-url", "metadata.annotations[\"\($0)\"]") },
-            served: ["auth-url.test prefix /"],
+            // Access control Portico cannot honour leaves the Ingress out (fails closed); a source
+            // range that is not one admits nobody.
+            diagnostics: ["portico.io/auth-url", "nginx.ingress.kubernetes.io/auth-url"].map {
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-url", "metadata.annotations[\"\($0)\"]")
+            } + [
+                ExpectedDiagnostic(
+                    .invalidAnnotation, "ingress default/auth-url",
+                    "metadata.annotations[\"nginx.ingress.kubernetes.io/whitelist-source-range\"]")
+            ],
+            served: [],
             probes: [("auth-url.test", "/"), ("auth-url.test", "/etc/passwd")]),
         annotationCase(
             "CVE-2025-1097", "auth-tls",
             ["portico.io/auth-tls-match-cn": "CN=x\"){}}}load_module /tmp/evil.so;#", "portico.io/auth-tls-secret": "../../etc/shadow"],
-            code: .unsupportedAnnotation),
+            code: .accessControlNotHonoured, leftOut: true),
+        // A source range that smuggles a directive: not a range, so the paths admit nobody.
+        annotationCase(
+            "CVE-2025-24514", "source-range",
+            ["nginx.ingress.kubernetes.io/allowlist-source-range": "10.0.0.0/8,1.2.3.4/32;allow all",
+             "nginx.ingress.kubernetes.io/denylist-source-range": "10.1.0.0/16\ndeny 127.0.0.1"],
+            code: .invalidAnnotation),
         annotationCase(
             "CVE-2025-24514", "timeout-set",
             ["portico.io/proxy-connect-timeout": "5; set $portico_upstream 169.254.169.254:80",

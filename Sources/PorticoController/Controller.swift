@@ -152,7 +152,9 @@ public actor Controller {
             ingresses: state.ingresses.count, services: state.services.count,
             ingressClasses: state.ingressClasses.count, diagnostics: table.diagnostics.count)
         for d in table.diagnostics {
-            logger.log(level: known.contains(d) ? .debug : .warning, "object left out or degraded", metadata: [
+            let level: Logger.Level = known.contains(d) ? .debug : d.severity == .info ? .info : .warning
+            let message: Logger.Message = d.severity == .info ? "object not served" : "object left out or degraded"
+            logger.log(level: level, message, metadata: [
                 "object": "\(d.object)", "field": "\(d.field)", "code": "\(d.code.rawValue)", "reason": "\(d.message)",
             ])
         }

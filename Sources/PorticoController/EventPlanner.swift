@@ -82,7 +82,8 @@ public struct EventPlanner: Sendable {
     ) -> Plan {
         var current: [Key: Diagnostic] = [:]
         var order: [Key] = []
-        for d in diagnostics where d.object.kind == "Ingress" && Validation.isLabel(d.object.namespace) {
+        for d in diagnostics
+        where d.severity == .warning && d.object.kind == "Ingress" && Validation.isLabel(d.object.namespace) {
             let key = Key(object: d.object, reason: Self.reason(d.code), message: Self.message(d))
             if current.updateValue(d, forKey: key) == nil { order.append(key) }
         }
@@ -159,6 +160,10 @@ public struct EventPlanner: Sendable {
         case .duplicateObject: "DuplicateObject"
         case .tooManyPaths: "TooManyPaths"
         case .emptyRule: "EmptyRule"
+        case .otherClass: "OtherClass"
+        case .tlsNotServed: "TLSNotServed"
+        case .accessControlNotHonoured: "AccessControlNotHonoured"
+        case .canaryNotServed: "CanaryNotServed"
         }
     }
 

@@ -126,7 +126,32 @@ struct LocationView: TemplateContext {
         case "read_timeout": return optional(options.readTimeoutSeconds)
         case "send_timeout": return optional(options.sendTimeoutSeconds)
         case "body_size": return options.maxBodySize.map(TemplateValue.string) ?? .bool(false)
+        case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         default: return nil
+        }
+    }
+
+    /// nginx's `deny` and `allow`, tried in order: the denylist, then the allowlist and `deny all`.
+    static func accessRules(_ access: SourceAccess?) -> [AccessRuleView] {
+        guard let access else { return [] }
+        var rules = access.deny.map { AccessRuleView(action: "deny", source: $0.text) }
+        if let allow = access.allow {
+            rules += allow.map { AccessRuleView(action: "allow", source: $0.text) }
+            rules.append(AccessRuleView(action: "deny", source: "all"))
+        }
+        return rules
+    }
+}
+
+struct AccessRuleView: TemplateContext {
+    let action: String
+    let source: String
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "action": .string(action)
+        case "source": .string(source)
+        default: nil
         }
     }
 }

@@ -83,6 +83,9 @@ public enum DefaultTemplate {
 
                 # {{comment}}
                 location {{location}} {
+        {{#access}}
+                    {{action}} {{source}};
+        {{/access}}
         {{#upstream}}
                     set $portico_upstream {{upstream}};
         {{#shared_proxy}}

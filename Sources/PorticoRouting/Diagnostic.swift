@@ -20,6 +20,23 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case duplicateObject = "duplicate-object"
         case tooManyPaths = "too-many-paths"
         case emptyRule = "empty-rule"
+        /// The Ingress belongs to another controller's class: not served (info, not a problem).
+        case otherClass = "other-class"
+        /// `spec.tls` asks for HTTPS, which Portico does not serve yet.
+        case tlsNotServed = "tls-not-served"
+        /// An access-control annotation Portico cannot honour: the Ingress is left out (fails closed).
+        case accessControlNotHonoured = "access-control-not-honoured"
+        /// A canary Ingress: left out so that it never takes the main route's traffic.
+        case canaryNotServed = "canary-not-served"
+
+        /// Info diagnostics say what happened to an object that is fine as it is; they make no
+        /// Event and do not fail `render --strict`.
+        public var severity: Severity { self == .otherClass ? .info : .warning }
+    }
+
+    public enum Severity: String, Sendable, Hashable {
+        case info
+        case warning
     }
 
     public var code: Code
@@ -35,9 +52,12 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         self.message = message
     }
 
+    public var severity: Severity { code.severity }
+
     /// `warning: ingress default/web: spec.rules[0].http.paths[1]: service "api" not found; answers 503`
     public var description: String {
-        field.isEmpty ? "warning: \(object): \(message)" : "warning: \(object): \(field): \(message)"
+        let level = severity.rawValue
+        return field.isEmpty ? "\(level): \(object): \(message)" : "\(level): \(object): \(field): \(message)"
     }
 }
 

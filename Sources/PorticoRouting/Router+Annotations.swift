@@ -2,15 +2,53 @@ import PorticoModel
 
 extension RoutingRun {
     static let annotationPrefix = "portico.io/"
+    static let ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
 
-    /// Reads the `portico.io/*` annotations Portico supports. An invalid value is ignored (the
-    /// default applies) with a diagnostic; snippet annotations are refused outright: Portico never
-    /// copies text from an object into nginx.conf.
-    mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions {
+    /// Reads an Ingress's annotations: its proxy settings, or nil when the Ingress must be left out
+    /// (a canary, or access control Portico cannot honour: left out so that nothing protected
+    /// becomes open). `portico.io/NAME` wins over `nginx.ingress.kubernetes.io/NAME`. An invalid
+    /// setting is ignored (the default applies) with a diagnostic, except an invalid source range,
+    /// which admits nobody; snippet annotations are refused outright: Portico never copies text from
+    /// an object into nginx.conf.
+    mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions? {
+        if let (key, _) = Self.lookup("canary", in: annotations), Self.isTrue(annotations[key]) {
+            diagnose(
+                .canaryNotServed, ref, Self.field(key),
+                "canary Ingresses are not implemented yet; Ingress left out, so the main Ingress keeps all of its traffic")
+            return nil
+        }
+        var leftOut = false
         var options = ProxyOptions()
-        for key in annotations.keys.sorted() {
+        var handled = Set<String>()
+        for setting in Self.proxySettings {
+            guard let (key, value) = Self.lookup(setting, in: annotations) else { continue }
+            handled.formUnion(Self.keys(setting))
+            if let problem = Self.apply(setting, value, to: &options) {
+                diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
+            }
+        }
+        var access = SourceAccess()
+        for setting in ["denylist-source-range", "allowlist-source-range"] {
+            let names = setting == "allowlist-source-range" ? [setting, "whitelist-source-range"] : [setting]
+            guard let (key, value) = names.lazy.compactMap({ Self.lookup($0, in: annotations) }).first else { continue }
+            for name in names { handled.formUnion(Self.keys(name)) }
+            switch SourceRange.parseList(value) {
+            case .success(let ranges):
+                if setting == "allowlist-source-range" { access.allow = ranges } else { access.deny = ranges }
+            case .failure(let problem):
+                // Fail closed: a range list that cannot be read admits nobody, rather than everybody.
+                access.allow = []
+                diagnose(
+                    .invalidAnnotation, ref, Self.field(key),
+                    "\(quoted(value)) is not a list of IP addresses or CIDR ranges (\(problem.reason)); "
+                        + "every request to this Ingress's paths is refused (403)")
+            }
+        }
+        if access != SourceAccess() { options.access = access }
+
+        for key in annotations.keys.sorted() where !handled.contains(key) {
             let value = annotations[key] ?? ""
-            let field = "metadata.annotations[\(quoted(key))]"
+            let field = Self.field(key)
             if key.lowercased().contains("snippet") {
                 diagnose(
                     .unsupportedAnnotation, ref, field,
@@ -18,54 +56,95 @@ extension RoutingRun {
                         + "from objects into nginx.conf; ignored")
                 continue
             }
-            if Self.isForeignAccessControl(key) {
+            guard let prefix = [Self.annotationPrefix, Self.ingressNginxPrefix].first(where: key.hasPrefix) else { continue }
+            let name = String(key.dropFirst(prefix.count))
+            if Self.restrictsAccess(name) {
+                leftOut = true
                 diagnose(
-                    .unsupportedAnnotation, ref, field,
-                    "ingress-nginx access control is not implemented by Portico: requests reach the backend "
-                        + "without it; ignored")
+                    .accessControlNotHonoured, ref, field,
+                    "access control that Portico does not implement yet; Ingress left out, so that nothing it "
+                        + "protects is served unprotected")
                 continue
             }
-            guard key.hasPrefix(Self.annotationPrefix) else { continue }
-            let name = String(key.dropFirst(Self.annotationPrefix.count))
-            switch name {
-            case "proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout":
-                guard let seconds = Self.seconds(value) else {
-                    diagnose(
-                        .invalidAnnotation, ref, field,
-                        "\(quoted(value)) is not a whole number of seconds from 1 to 3600; ignored")
-                    continue
-                }
-                switch name {
-                case "proxy-connect-timeout": options.connectTimeoutSeconds = seconds
-                case "proxy-read-timeout": options.readTimeoutSeconds = seconds
-                default: options.sendTimeoutSeconds = seconds
-                }
-            case "proxy-body-size":
-                guard Self.isSize(value) else {
-                    diagnose(
-                        .invalidAnnotation, ref, field,
-                        "\(quoted(value)) is not a size (digits with an optional k, m or g, e.g. 8m); ignored")
-                    continue
-                }
-                options.maxBodySize = value.lowercased()
-            default:
+            if prefix == Self.annotationPrefix {
                 diagnose(
                     .unsupportedAnnotation, ref, field,
-                    "unknown Portico annotation (supported: proxy-connect-timeout, proxy-read-timeout, "
-                        + "proxy-send-timeout, proxy-body-size); ignored")
+                    "unknown Portico annotation (supported: \(Self.supported)); ignored")
+            } else if let instead = Self.notImplemented(name, value: value) {
+                diagnose(.unsupportedAnnotation, ref, field, "ingress-nginx annotation not implemented by Portico yet; \(instead)")
             }
         }
-        return options
+        return leftOut ? nil : options
     }
 
-    /// ingress-nginx annotations that restrict who reaches the backend (authentication, source
-    /// ranges). Ignoring them silently would serve the backend to everyone while its owner believes
-    /// it is protected; other controllers' annotations are otherwise none of Portico's business.
-    static func isForeignAccessControl(_ key: String) -> Bool {
-        let prefix = "nginx.ingress.kubernetes.io/"
-        guard key.hasPrefix(prefix) else { return false }
-        let name = key.dropFirst(prefix.count)
-        return name.hasPrefix("auth-") || name.hasSuffix("-source-range") || name == "satisfy"
+    static func keys(_ name: String) -> [String] { [annotationPrefix + name, ingressNginxPrefix + name] }
+
+    static func field(_ key: String) -> String { "metadata.annotations[\(quoted(key))]" }
+
+    /// `portico.io/NAME`, else `nginx.ingress.kubernetes.io/NAME`: the key that is set and its value.
+    static func lookup(_ name: String, in annotations: [String: String]) -> (key: String, value: String)? {
+        for prefix in [annotationPrefix, ingressNginxPrefix] {
+            if let value = annotations[prefix + name] { return (prefix + name, value) }
+        }
+        return nil
+    }
+
+    /// Go's `strconv.ParseBool`, which ingress-nginx reads boolean annotations with.
+    static func isTrue(_ value: String?) -> Bool {
+        ["1", "t", "T", "TRUE", "true", "True"].contains(value ?? "")
+    }
+
+    static let supported =
+        "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
+        + "allowlist-source-range, whitelist-source-range, denylist-source-range"
+
+    static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
+
+    /// Applies one of `proxySettings`: nil, or why the value is not valid.
+    static func apply(_ setting: String, _ value: String, to options: inout ProxyOptions) -> String? {
+        if setting == "proxy-body-size" {
+            guard isSize(value) else { return "is not a size (digits with an optional k, m or g, e.g. 8m)" }
+            options.maxBodySize = value.lowercased()
+            return nil
+        }
+        guard let n = seconds(value) else { return "is not a whole number of seconds from 1 to 3600" }
+        switch setting {
+        case "proxy-connect-timeout": options.connectTimeoutSeconds = n
+        case "proxy-read-timeout": options.readTimeoutSeconds = n
+        default: options.sendTimeoutSeconds = n
+        }
+        return nil
+    }
+
+    /// Annotations (after the prefix) that restrict who reaches the backend and that Portico does
+    /// not implement: authentication of every kind, `satisfy`, and source ranges other than the
+    /// ones it reads. Ignoring them would serve the backend to everyone while its owner believes it
+    /// is protected.
+    static func restrictsAccess(_ name: String) -> Bool {
+        name.hasPrefix("auth-") || name == "satisfy" || name.hasSuffix("-source-range")
+    }
+
+    /// What happens instead of an ingress-nginx annotation Portico does not implement; nil for
+    /// annotations whose value asks for what Portico does anyway.
+    static func notImplemented(_ name: String, value: String) -> String? {
+        switch name {
+        case "service-upstream", "canary": return nil  // how Portico always proxies; a canary that is "false"
+        case "ssl-redirect" where !isTrue(value): return nil
+        case "force-ssl-redirect" where !isTrue(value): return nil
+        case "use-regex" where !isTrue(value): return nil
+        case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
+        case "rewrite-target": return "requests reach the backend with their original path (no rewrite)"
+        case "use-regex": return "paths are matched as written (Prefix or Exact), not as regular expressions"
+        case "app-root": return "requests for / are not redirected"
+        case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
+        case "permanent-redirect", "permanent-redirect-code", "temporal-redirect", "temporal-redirect-code",
+            "from-to-www-redirect":
+            return "there is no redirect; requests reach the backend"
+        case "backend-protocol": return "the backend is reached over plain HTTP/1.1"
+        case _ where name.hasPrefix("cors-") || name == "enable-cors": return "no CORS headers are added"
+        case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"
+        default: return "ignored; Portico's default applies"
+        }
     }
 
     static func seconds(_ value: String) -> Int? {

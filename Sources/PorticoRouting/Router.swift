@@ -40,6 +40,7 @@ struct RoutingRun {
     /// `spec.rules[i].http.paths[j]` made so far, so that the table's locations share them.
     var pathFields: [[String]] = []
     var catchAllFallbackOwner: ObjectReference?
+    var otherClasses: [String: Int] = [:]
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -136,7 +137,11 @@ struct RoutingRun {
             diagnose(.invalidName, ref, "metadata.name", "not a valid object name; Ingress left out")
             return
         }
-        guard classes.serves(ingress) else { return }
+        if let elsewhere = classes.elsewhere(ingress) {
+            diagnose(.otherClass, ref, elsewhere.field, elsewhere.reason)
+            otherClasses[elsewhere.className ?? "", default: 0] += 1
+            return
+        }
         let pathCount = ingress.spec.rules.reduce(0) { $0 + ($1.http?.paths.count ?? 0) }
         guard pathCount <= options.maxPathsPerIngress else {
             diagnose(
@@ -144,13 +149,18 @@ struct RoutingRun {
                 "\(pathCount) paths, more than the limit of \(options.maxPathsPerIngress); Ingress left out")
             return
         }
+        guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         served.insert(ref)
-
-        let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref)
         validateTLS(ingress.spec.tls, ref: ref)
 
         var defaultBackend: Backend?
-        if let backend = ingress.spec.defaultBackend {
+        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil {
+            // The fallback locations carry no Ingress's settings: a restricted default backend
+            // there would be open to everyone.
+            diagnose(
+                .accessControlNotHonoured, ref, "spec.defaultBackend",
+                "a default backend cannot be restricted by source range; not served (unmatched paths answer 404)")
+        } else if let backend = ingress.spec.defaultBackend {
             defaultBackend = resolve(
                 backend, namespace: namespace, ref: ref, field: "spec.defaultBackend",
                 backendField: "spec.defaultBackend")
@@ -232,9 +242,17 @@ struct RoutingRun {
         return pathFields[i][j]
     }
 
-    /// Portico serves no TLS yet, but a Secret name is a file name to whoever serves it: one that
+    /// Portico serves no TLS yet (said once per Ingress), but a Secret name is a file name to whoever serves it: one that
     /// is not a plain object name (`../../etc/passwd`) is reported, as is a host that is not a host.
     mutating func validateTLS(_ entries: [IngressTLS], ref: ObjectReference) {
+        if !entries.isEmpty {
+            let hosts = Set(entries.flatMap { $0.hosts ?? [] }.compactMap { Host($0)?.name }).sorted()
+            let named = hosts.isEmpty ? "its hosts" : hosts.prefix(5).joined(separator: ", ") + (hosts.count > 5 ? ", ..." : "")
+            diagnose(
+                .tlsNotServed, ref, "spec.tls",
+                "HTTPS is not implemented by Portico yet: \(named) answer over plain HTTP only, and no certificate "
+                    + "is loaded")
+        }
         for (i, entry) in entries.enumerated() {
             if let secret = entry.secretName, !Validation.isSubdomain(secret) {
                 diagnose(
@@ -314,7 +332,7 @@ struct RoutingRun {
 
         return RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
-            diagnostics: diagnostics, servedIngresses: served)
+            diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses)
     }
 }
 

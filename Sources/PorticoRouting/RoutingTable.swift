@@ -12,11 +12,14 @@ public struct RoutingTable: Sendable, Equatable {
     /// The Ingresses of Portico's class that were taken in (not left out as a whole), whether or not
     /// each of their paths could be served: the ones whose status should name Portico's address.
     public var servedIngresses: Set<ObjectReference>
+    /// Ingresses left to other controllers, by the class they name ("" for none).
+    public var otherClasses: [String: Int]
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
-        diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = []
+        diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = [], otherClasses: [String: Int] = [:]
     ) {
+        self.otherClasses = otherClasses
         self.virtualHosts = virtualHosts
         self.catchAll = catchAll
         self.upstreams = upstreams
@@ -150,22 +153,27 @@ public struct Upstream: Sendable, Hashable, Comparable {
     public static func < (a: Upstream, b: Upstream) -> Bool { (a.host, a.port) < (b.host, b.port) }
 }
 
-/// Per-Ingress proxy settings from `portico.io/*` annotations; nil means nginx.conf's default.
+/// Per-Ingress proxy settings from `portico.io/*` (and ingress-nginx's) annotations; nil means
+/// nginx.conf's default. A location with any setting proxies itself (so that access rules run in
+/// the location the request matched, before it is handed anywhere).
 public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var connectTimeoutSeconds: Int?
     public var readTimeoutSeconds: Int?
     public var sendTimeoutSeconds: Int?
     /// nginx size syntax, validated: digits with an optional `k`/`m`/`g`.
     public var maxBodySize: String?
+    /// Source ranges; nil: every client.
+    public var access: SourceAccess?
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
-        maxBodySize: String? = nil
+        maxBodySize: String? = nil, access: SourceAccess? = nil
     ) {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.sendTimeoutSeconds = sendTimeoutSeconds
         self.maxBodySize = maxBodySize
+        self.access = access
     }
 
     public var isDefault: Bool { self == ProxyOptions() }

@@ -29,7 +29,7 @@ import TestSupport
     @Test func echomapMatchesGolden() throws {
         let out = renderCommand(arguments: ["-f", Self.example("echomap")] + Self.fixed)
         #expect(out.exitCode == 0)
-        #expect(out.diagnostics == [])
+        #expect(out.diagnostics == ["info: 1 Ingress served"])
         try assertGolden(out.config, "echomap.conf")
         #expect(ConfigStructure.unexpectedLines(out.config) == [])
         let servers = try ConfigStructure.servers(out.config)
@@ -90,6 +90,7 @@ import TestSupport
         (["-f", "-", "--ingress-class", "a;b"], 2, "--ingress-class: \"a;b\" is not an IngressClass name"),
         (["-f", "-", "--template", "/nonexistent.tmpl"], 2, "--template: cannot read /nonexistent.tmpl"),
         (["-f", "-", "--bogus"], 2, "Unknown option '--bogus'"),
+        (["--bogus"], 2, "Unknown option '--bogus'"),  // named before "no input"
     ] as [([String], Int32, String)])
     func badInputOrFlagsExit2WithAClearMessage(arguments: [String], status: Int32, message: String) {
         let out = renderCommand(arguments: arguments, standardInput: Data())
@@ -154,6 +155,45 @@ import TestSupport
         #expect(clean.exitCode == 0)
     }
 
+    @Test func infoAloneDoesNotFailStrict() throws {
+        let yaml = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: theirs, namespace: default}
+            spec:
+              ingressClassName: nginx
+              rules: [{host: a.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+            """
+        let out = renderCommand(arguments: ["-f", "-", "--strict"] + Self.fixed, standardInput: Data(yaml.utf8))
+        #expect(out.exitCode == 0)
+        #expect(out.diagnostics.first?.hasPrefix("info: ingress default/theirs: spec.ingressClassName: class \"nginx\"") == true)
+        #expect(out.diagnostics.last == "info: 0 Ingresses served, 1 of class nginx left to another controller: use --ingress-class nginx to serve them")
+        let served = renderCommand(arguments: ["-f", "-", "--ingress-class", "nginx"] + Self.fixed, standardInput: Data(yaml.utf8))
+        #expect(served.diagnostics.last == "info: 1 Ingress served")
+        #expect(served.config.contains("server_name a.com;"))
+    }
+
+    @Test func inputWithNoObjectsIsAWarningAndFailsStrict() throws {
+        let dir = try TemporaryDirectory()
+        try dir.write("empty/README.md", "not a manifest")
+        try dir.write("configmaps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        try dir.write("blank.yaml", "---\n")
+        for (path, what) in [
+            ("empty", "no *.yaml, *.yml or *.json file in it"), ("configmaps", "no Ingress, Service, IngressClass or Secret in it"),
+            ("blank.yaml", "no Ingress, Service, IngressClass or Secret in it"),
+        ] {
+            let file = dir.file(path).path
+            let out = renderCommand(arguments: ["-f", file] + Self.fixed)
+            #expect(out.exitCode == 0)
+            #expect(out.diagnostics == ["warning: \(file): \(what); nothing to render from it", "info: 0 Ingresses served"])
+            #expect(renderCommand(arguments: ["-f", file, "--strict"] + Self.fixed).exitCode == 1)
+        }
+        // One empty input among good ones is still named.
+        let mixed = renderCommand(arguments: ["-f", Self.example("echomap"), "-f", dir.file("empty").path, "--strict"] + Self.fixed)
+        #expect(mixed.exitCode == 1)
+        #expect(mixed.diagnostics.first?.contains("empty: no *.yaml") == true)
+    }
+
     @Test func operatorTemplateReplacesTheDefault() throws {
         let dir = try TemporaryDirectory()
         try dir.write("t.conf", "{{#servers}}\n{{server_name}}{{#locations}} [{{location}}]{{/locations}}\n{{/servers}}\n")
@@ -203,8 +243,9 @@ import TestSupport
         #expect(out.exitCode == 0)
         #expect(ConfigStructure.unexpectedLines(out.config) == [])
         #expect(try ConfigStructure.servers(out.config) == ["_": ["/"], "good.example.com": ["= /good", "/good/", "/"]])
-        #expect(out.diagnostics.count == hostile.count + 3)
-        #expect(out.diagnostics.allSatisfy { $0.hasPrefix("warning: ingress default/evil: ") })
+        #expect(out.diagnostics.count == hostile.count + 4)
+        #expect(out.diagnostics.dropLast().allSatisfy { $0.hasPrefix("warning: ingress default/evil: ") })
+        #expect(out.diagnostics.last == "info: 1 Ingress served")
         #expect(!out.config.contains("pwned") && !out.config.contains("/etc") && !out.config.contains("include /"))
     }
 }

@@ -33,6 +33,15 @@ import Testing
         }
     }
 
+    /// Another controller's Ingress is not Portico's to write Events on: an info diagnostic makes none.
+    @Test func infoDiagnosticsMakeNoEvent() {
+        var planner = EventPlanner(now: clock.now)
+        let info = Diagnostic(.otherClass, R.ref("theirs"), field: "spec.ingressClassName", "class \"nginx\" ...; not served")
+        let left = Diagnostic(.accessControlNotHonoured, R.ref("auth"), field: "metadata.annotations", "left out")
+        let plan = planner.plan([info, left], uids: [:], now: clock.now)
+        #expect(plan.actions.map(\.draft.reason) == ["AccessControlNotHonoured"])
+    }
+
     @Test func anUnconfirmedWriteIsPlannedAgain() {
         var planner = EventPlanner(now: clock.now)
         let d = R.diag("bad")
@@ -163,7 +172,8 @@ import Testing
         (.invalidAnnotation, "InvalidAnnotation"), (.unsupportedAnnotation, "UnsupportedAnnotation"),
         (.serviceNotFound, "ServiceNotFound"), (.portNotFound, "PortNotFound"), (.invalidService, "InvalidService"),
         (.conflict, "RouteConflict"), (.duplicateObject, "DuplicateObject"), (.tooManyPaths, "TooManyPaths"),
-        (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"),
+        (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"), (.otherClass, "OtherClass"), (.tlsNotServed, "TLSNotServed"),
+        (.accessControlNotHonoured, "AccessControlNotHonoured"), (.canaryNotServed, "CanaryNotServed"),
     ])
     func reasonsAreStableCamelCase(code: Diagnostic.Code, reason: String) {
         #expect(EventPlanner.reason(code) == reason)

@@ -34,7 +34,7 @@ struct CLIEndToEndTests {
             "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1",
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.isEmpty, "\(result.stderr)")
+        #expect(result.stderr == "info: 1 Ingress served\n", "\(result.stderr)")
         let nginx = try Nginx.start(config: result.stdout, waitingFor: [httpPort])
         defer {
             nginx.stop()

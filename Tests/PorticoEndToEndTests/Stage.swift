@@ -17,7 +17,8 @@ final class Stage: @unchecked Sendable {
     let nginx: Nginx
 
     var config: String { outcome.config }
-    var diagnostics: [String] { outcome.diagnostics }
+    /// The warnings: what was left out or degraded (info lines, such as the summary, aside).
+    var diagnostics: [String] { outcome.diagnostics.filter { !$0.hasPrefix("info: ") } }
 
     /// - services: "name" or "namespace/name" for each backend to start.
     /// - extraNames: DNS names (e.g. an ExternalName's target) → the backend that answers them.
@@ -113,6 +114,6 @@ final class Stage: @unchecked Sendable {
 
     /// For a failing expectation: the config, the diagnostics and nginx's log.
     var context: String {
-        "diagnostics:\n\(diagnostics.joined(separator: "\n"))\nconfig:\n\(config)\nerror.log:\n\(nginx.errorLog.suffix(2000))"
+        "diagnostics:\n\(outcome.diagnostics.joined(separator: "\n"))\nconfig:\n\(config)\nerror.log:\n\(nginx.errorLog.suffix(2000))"
     }
 }

@@ -25,6 +25,11 @@ import Testing
                         Location(
                             path: "/slow", match: .prefix, backend: web,
                             options: ProxyOptions(readTimeoutSeconds: 30, maxBodySize: "8m"), source: ref, field: "f"),
+                        Location(
+                            path: "/admin", match: .prefix, backend: web,
+                            options: ProxyOptions(
+                                access: SourceAccess(deny: [SourceRange("10.9.0.0/16")!], allow: [SourceRange("10.0.0.0/8")!])),
+                            source: ref, field: "f"),
                     ], fallback: web),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
@@ -58,6 +63,11 @@ import Testing
         ("a changed status", "return 503;", "return 200;"),
         ("a proxy_pass elsewhere", "proxy_pass http://$portico_upstream;", "proxy_pass http://169.254.169.254;"),
         ("a lost timeout", "proxy_read_timeout 30s;", ""),
+        ("a lost deny all", "deny all;", ""),
+        ("a widened allow", "allow 10.0.0.0/8;", "allow 0.0.0.0/0;"),
+        ("an allow all", "deny all;", "allow all;"),
+        ("a lost deny", "deny 10.9.0.0/16;", ""),
+        ("allow and deny swapped", "deny 10.9.0.0/16;\n            allow 10.0.0.0/8;", "allow 10.0.0.0/8;\n            deny 10.9.0.0/16;"),
         ("a changed body size", "client_max_body_size 8m;", "client_max_body_size 0;"),
         ("a quoted breakout", "server_name a.test;", "server_name \"a.test; root /etc\";"),
         ("an unterminated quote", "server_name a.test;", "server_name \"a.test;"),

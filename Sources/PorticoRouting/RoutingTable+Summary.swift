@@ -1,0 +1,26 @@
+extension RoutingTable {
+    /// One line for the end of `portico render`: how many Ingresses are served, how many were left
+    /// to other controllers and how to serve them, how many were left out.
+    /// `ingresses` is how many distinct Ingresses the input held.
+    public func summary(ingresses: Int) -> String {
+        func count(_ n: Int) -> String { n == 1 ? "1 Ingress" : "\(n) Ingresses" }
+        var line = "\(count(servedIngresses.count)) served"
+        let others = otherClasses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        let elsewhere = others.reduce(0) { $0 + $1.value }
+        if !others.isEmpty {
+            let parts = others.map { name, n in
+                name.isEmpty ? "\(n) without a class" : "\(n) of class \(ObjectReference.printable(name))"
+            }
+            let listed = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + (parts.last ?? "")
+            line += ", \(listed) left to \(others.count == 1 ? "another controller" : "other controllers")"
+            if let (name, _) = others.first(where: { !$0.key.isEmpty }), Validation.isSubdomain(name) {
+                line += ": use --ingress-class \(name) to serve \(others.count == 1 ? "them" : "that class")"
+            } else if others.contains(where: { $0.key.isEmpty }) {
+                line += ": see --ignore-ingresses-without-class and the default IngressClass"
+            }
+        }
+        let leftOut = ingresses - servedIngresses.count - elsewhere
+        if leftOut > 0 { line += "; \(leftOut) left out (see above)" }
+        return "info: " + line
+    }
+}
