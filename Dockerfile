@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Portico's image: the `portico` controller and the nginx it supervises.
-#   docker build -t registry.example.com/portico:0.1.0 .
+#   docker build --build-arg PORTICO_COMMIT=$(git rev-parse HEAD) -t registry.example.com/portico:0.1.0 .
 # Checked without a Docker engine by Tests/Deploy/check-image.sh (see deploy/README.md).
 
 # Build stage: the official Swift image on Debian 12 (bookworm). 6.3 is the toolchain CI builds
@@ -16,6 +16,9 @@ RUN apt-get update \
         libcurl4-openssl-dev libpcre3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# The build context has no .git: `portico --version` names the commit given here
+# (docker build --build-arg PORTICO_COMMIT=$(git rev-parse HEAD) ...), else "unknown".
+ARG PORTICO_COMMIT=unknown
 COPY . .
 # --static-swift-stdlib links the Swift runtime and Foundation into the binary, so the runtime
 # stage needs no Swift. The .build cache mount keeps rebuilds incremental, so the binary is

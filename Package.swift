@@ -45,6 +45,9 @@ let package = Package(
 
         // /healthz, /readyz and /metrics over plain HTTP on the health port.
         .target(name: "PorticoHealth"),
+        // `portico --version`: the version and the git commit, recorded by the plugin at build time.
+        .plugin(name: "PorticoVersionPlugin", capability: .buildTool()),
+        .target(name: "PorticoVersion", plugins: ["PorticoVersionPlugin"]),
         .target(name: "CMallocShims"),
 
         // The commands; the executable only calls into this.
@@ -52,7 +55,7 @@ let package = Package(
             name: "PorticoCLI",
             dependencies: [
                 "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
-                "PorticoHealth", "CMallocShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PorticoHealth", "PorticoVersion", "CMallocShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

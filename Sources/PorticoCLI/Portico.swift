@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import PorticoRender
+import PorticoVersion
 
 /// The `portico` command.
 public struct Portico: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "A Kubernetes ingress controller: Ingresses and Services in, nginx.conf out.",
+        version: PorticoVersion.description,
         subcommands: [RunCommand.self, RenderCommand.self, DefaultTemplateCommand.self])
 
     public init() {}

@@ -60,7 +60,9 @@ struct RenderCommand: ParsableCommand {
 
     @OptionGroup var cluster: ClusterFlags
 
-    @Option(help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
+    @Option(
+        name: [.customLong("namespace"), .customLong("watch-namespace")],
+        help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
     var namespace: String?
 
     @Flag(help: "Exit 1 if there was any warning: an object left out, degraded or answering 503, or an input with no objects.")

@@ -32,7 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterFlags
     @OptionGroup var render: RenderFlags
 
-    @Option(help: ArgumentHelp("Watch Ingresses and Services in this namespace only (default: all).", valueName: "namespace"))
+    @Option(
+        name: [.customLong("watch-namespace"), .customLong("namespace")],
+        help: ArgumentHelp("Watch Ingresses and Services in this namespace only (default: all).", valueName: "namespace"))
     var watchNamespace: String?
 
     @Option(help: "Port for /healthz, /readyz and /metrics.")

@@ -1,7 +1,7 @@
 import Logging
 import PorticoModel
 
-/// Watches the kinds Portico routes from (Ingress, Service, IngressClass, Secret) and keeps a
+/// Watches the kinds Portico routes from (Ingress, Service, IngressClass; Secrets when asked) and keeps a
 /// cache of each equal to the API server's state.
 ///
 /// ```swift
@@ -20,10 +20,14 @@ public final class ClusterWatcher: Sendable {
         public var namespace: String?
         /// A label selector (`app=web,tier!=cache`) for Ingresses, Services and Secrets.
         public var labelSelector: String?
+        /// Whether Secrets are watched too. Off while nothing routes from them: `portico run`
+        /// watches (and rc.yaml grants) only what it uses.
+        public var secrets: Bool
 
-        public init(namespace: String? = nil, labelSelector: String? = nil) {
+        public init(namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false) {
             self.namespace = namespace
             self.labelSelector = labelSelector
+            self.secrets = secrets
         }
     }
 
@@ -32,7 +36,7 @@ public final class ClusterWatcher: Sendable {
     private let ingresses: Reflector<Ingress>
     private let services: Reflector<Service>
     private let ingressClasses: Reflector<IngressClass>
-    private let secrets: Reflector<Secret>
+    private let secrets: Reflector<Secret>?
 
     /// `logger` hears of failed lists and watches (warnings, with the error and the retry delay) and
     /// of relists after expiry; by default nothing is logged.
@@ -51,10 +55,11 @@ public final class ClusterWatcher: Sendable {
             notifier: notifier, logger: logger)
         ingressClasses = Reflector(
             client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier, logger: logger)
-        secrets = Reflector(
-            client: client, namespace: scope.namespace, labelSelector: scope.labelSelector,
-            settings: settings,
-            notifier: notifier, logger: logger)
+        secrets =
+            scope.secrets
+            ? Reflector(
+                client: client, namespace: scope.namespace, labelSelector: scope.labelSelector, settings: settings,
+                notifier: notifier, logger: logger) : nil
     }
 
     /// Lists and watches every kind until the task is cancelled; then returns.
@@ -64,7 +69,7 @@ public final class ClusterWatcher: Sendable {
                 group.addTask { try await self.ingresses.run() }
                 group.addTask { try await self.services.run() }
                 group.addTask { try await self.ingressClasses.run() }
-                group.addTask { try await self.secrets.run() }
+                if let secrets = self.secrets { group.addTask { try await secrets.run() } }
                 try await group.waitForAll()
             }
         } catch is CancellationError {
@@ -77,7 +82,7 @@ public final class ClusterWatcher: Sendable {
 
     /// True once every kind has been listed.
     public var isSynced: Bool {
-        ingresses.isSynced && services.isSynced && ingressClasses.isSynced && secrets.isSynced
+        ingresses.isSynced && services.isSynced && ingressClasses.isSynced && (secrets?.isSynced ?? true)
     }
 
     /// Waits until every kind has been listed once. Throws `CancellationError` if cancelled first.
@@ -93,7 +98,7 @@ public final class ClusterWatcher: Sendable {
     public func snapshot() -> ClusterState {
         ClusterState(
             ingresses: ingresses.items, services: services.items, ingressClasses: ingressClasses.items,
-            secrets: secrets.items)
+            secrets: secrets?.items ?? [])
     }
 
     /// One cached object, without building a whole snapshot.
@@ -106,7 +111,7 @@ public final class ClusterWatcher: Sendable {
     }
 
     public func secret(namespace: String, name: String) -> Secret? {
-        secrets.item(forKey: "\(namespace)/\(name)")
+        secrets?.item(forKey: "\(namespace)/\(name)")
     }
 
     public func ingressClass(name: String) -> IngressClass? {
@@ -115,6 +120,6 @@ public final class ClusterWatcher: Sendable {
 
     /// All kinds' counters added up.
     public var statistics: WatchStatistics {
-        ingresses.statistics + services.statistics + ingressClasses.statistics + secrets.statistics
+        ingresses.statistics + services.statistics + ingressClasses.statistics + (secrets?.statistics ?? WatchStatistics())
     }
 }

@@ -75,7 +75,7 @@ public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConver
 public enum PorticoPermissions {
     /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists).
     public static let watchedKinds: [KubeResourceType] = [
-        Ingress.resourceType, Service.resourceType, IngressClass.resourceType, Secret.resourceType,
+        Ingress.resourceType, Service.resourceType, IngressClass.resourceType,
     ]
 
     /// Listing and watching the routing inputs.

@@ -155,6 +155,14 @@ import TestSupport
         #expect(clean.exitCode == 0)
     }
 
+    /// One idea, one name on both commands: each takes --namespace and --watch-namespace.
+    @Test func bothCommandsTakeBothNamespaceSpellings() throws {
+        for flag in ["--namespace", "--watch-namespace"] {
+            #expect(try RenderCommand.parse(["--from-cluster", flag, "team-a"]).namespace == "team-a")
+            #expect(try RunCommand.parse([flag, "team-a"]).watchNamespace == "team-a")
+        }
+    }
+
     @Test func infoAloneDoesNotFailStrict() throws {
         let yaml = """
             apiVersion: networking.k8s.io/v1

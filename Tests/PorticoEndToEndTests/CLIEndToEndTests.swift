@@ -108,4 +108,24 @@ struct CLIEndToEndTests {
         #expect(noInput.status == 2)
         #expect(!noInput.stderr.isEmpty)
     }
+
+    /// The version and the commit the binary was built from, which is this checkout's HEAD.
+    @Test func versionNamesTheCommit() throws {
+        let head = try runCommand("/usr/bin/git", ["-C", Self.packageRoot.path, "rev-parse", "HEAD"], timeout: 10)
+        let commit = head.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(commit.count == 40, "\(head.stderr)")
+        for arguments in [["--version"], ["render", "--version"]] {
+            let result = try Self.portico(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let line = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(line == "portico 0.1.0 (commit \(commit))" || line == "portico 0.1.0 (commit \(commit)-modified)", "\(line)")
+        }
+    }
+
+    @Test func anUnknownOptionIsNamedBeforeMissingInput() throws {
+        let result = try Self.portico(["render", "--bogus"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("Error: Unknown option '--bogus'"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error") && !result.stderr.contains("Stack"))
+    }
 }

@@ -25,7 +25,8 @@ import TestSupport
         let server = try TestAPIServer(Self.serverOptions())
         let admin = try APIServerClients.admin(for: server)
         let watcher = ClusterWatcher(
-            client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
+            client: try APIServerClients.client(for: server), scope: .init(secrets: true),
+            settings: APIServerClients.quickSettings)
         var churn = ClusterChurn(admin: admin, seed: 0x5EED_2026)
         let operations = Self.soakOperations
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -68,7 +69,8 @@ import TestSupport
         let server = try TestAPIServer(Self.serverOptions())
         let admin = try APIServerClients.admin(for: server)
         let watcher = ClusterWatcher(
-            client: try APIServerClients.client(for: server), settings: APIServerClients.quickSettings)
+            client: try APIServerClients.client(for: server), scope: .init(secrets: true),
+            settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()
@@ -101,7 +103,7 @@ import TestSupport
         let admin = try APIServerClients.admin(for: server)
         let watcher = ClusterWatcher(
             client: try APIServerClients.client(for: server),
-            scope: .init(namespace: "team-a", labelSelector: "app=web"),
+            scope: .init(namespace: "team-a", labelSelector: "app=web", secrets: true),
             settings: APIServerClients.quickSettings)
         func service(_ name: String, _ namespace: String, _ app: String) -> Service {
             Service(
@@ -160,7 +162,7 @@ import TestSupport
         let client = KubeClient(
             configuration: try APIServerClients.configuration(server, kubeconfig: kubeconfig))
         let admin = try APIServerClients.admin(for: server)
-        let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
+        let watcher = ClusterWatcher(client: client, scope: .init(secrets: true), settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()
@@ -208,7 +210,7 @@ import TestSupport
         let client = KubeClient(
             configuration: try APIServerClients.configuration(server, kubeconfig: kubeconfig))
         let admin = try APIServerClients.admin(for: server)
-        let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
+        let watcher = ClusterWatcher(client: client, scope: .init(secrets: true), settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()

@@ -187,7 +187,8 @@ import TestSupport
         var churn = ClusterChurn(admin: admin, seed: 7)
         for i in 0..<200 { try await churn.step(i) }
         let configuration = try APIServerClients.configuration(server)
-        let snapshot = try await loadClusterSnapshot(configuration: configuration)
+        let snapshot = try await loadClusterSnapshot(configuration: configuration, secrets: true)
+        #expect(try await loadClusterSnapshot(configuration: configuration).secrets.isEmpty)
         let (expected, objects) = try await StoreSummary.server(server)
         #expect(StoreSummary(snapshot).difference(from: expected) == [])
         #expect(normalized(snapshot) == normalized(objects))
