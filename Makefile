@@ -4,7 +4,7 @@
 #               after checking rc.yaml and examples/ against the Kubernetes schemas
 # `Tests/Deploy/check-image.sh` (the image's libraries and commands, without Docker) runs apart:
 # it makes a release build of its own.
-# Both install the Debian packages they need first (scripts/install-deps).
+# Both install the Debian packages they need first (scripts/install-deps), quietly unless it fails.
 
 SWIFT ?= swift
 
@@ -16,15 +16,18 @@ deps:
 build: deps
 	$(SWIFT) build
 
-demo: build
-	$(SWIFT) run -q portico render -f examples/echomap -f examples/features
+# Quiet: what a newcomer sees is the config (and the build's errors, if any).
+demo: deps
+	@$(SWIFT) build --quiet --product portico
+	@$(SWIFT) run --skip-build portico render -f examples/echomap -f examples/features
 
 deploy-checks: deps
 	Tests/Deploy/validate-manifests.sh
 
+# One build, with the flags CI wants, then the tests on exactly that build.
 test: deploy-checks
 	$(SWIFT) build --build-tests -Xswiftc -warnings-as-errors
-	$(SWIFT) test --no-parallel
+	$(SWIFT) test --skip-build --no-parallel
 
 release: deps
 	$(SWIFT) build -c release

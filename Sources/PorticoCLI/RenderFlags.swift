@@ -11,6 +11,9 @@ struct RenderFlags: ParsableArguments {
     @Option(help: ArgumentHelp("Listen on this IP address only (default: all addresses).", valueName: "ip"))
     var bindAddress: String?
 
+    @Flag(name: .customLong("disable-ipv6"), help: "Listen on IPv4 only. By default nginx also listens on [::] when this machine has IPv6 (not with --bind-address).")
+    var disableIPv6 = false
+
     @Option(help: ArgumentHelp(
         "DNS server nginx asks for Service names, e.g. 10.96.0.10 or 127.0.0.1:5353. Repeatable. "
             + "Default: the nameservers in /etc/resolv.conf (in a pod, the cluster DNS).",
@@ -47,7 +50,9 @@ struct RenderFlags: ParsableArguments {
         var resolvers = resolver
         if resolvers.isEmpty { resolvers = SystemResolvers.read() }
         if resolvers.isEmpty { resolvers = ["127.0.0.1"] }
-        let render = RenderOptions(httpPort: httpPort, bindAddress: bindAddress, resolvers: resolvers, logs: logs)
+        let ipv6 = !disableIPv6 && bindAddress == nil && IPv6Support.available()
+        let render = RenderOptions(
+            httpPort: httpPort, bindAddress: bindAddress, listenIPv6: ipv6, resolvers: resolvers, logs: logs)
         try render.validate()
         var renderer = ConfigRenderer()
         if let template {

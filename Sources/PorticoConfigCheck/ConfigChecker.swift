@@ -123,7 +123,7 @@ private struct CheckRun {
     mutating func checkServer(_ server: ConfigDirective, _ expected: PredictedServer) {
         allow(server.children, "server", simple: Allowlist.server, blocks: Allowlist.serverBlocks)
         let listens = server.children.filter { $0.name == "listen" }
-        if listens.map({ $0.arguments.map(\.value) }) != [expected.listen] {
+        if listens.map({ $0.arguments.map(\.value) }) != expected.listen {
             fail(server, "listen \(listens.map { $0.arguments.map(\.value) }), expected \(expected.listen)")
         }
         let names = server.children.filter { $0.name == "server_name" }

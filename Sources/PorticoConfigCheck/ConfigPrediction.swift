@@ -16,21 +16,22 @@ package struct ConfigPrediction: Sendable, Equatable {
 
     package init(table: RoutingTable, options: RenderOptions) {
         let port = "\(options.httpPort)"
-        let listen: String
+        var addresses: [String]
         if let bind = options.bindAddress {
-            listen = bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"
+            addresses = [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"]
         } else {
-            listen = port
+            addresses = options.listenIPv6 ? [port, "[::]:\(port)"] : [port]
         }
+        let listen = addresses.map { [$0] }
         var servers = [
             PredictedServer(
-                listen: [listen, "default_server"], serverName: "_",
+                listen: addresses.map { [$0, "default_server"] }, serverName: "_",
                 locations: Self.locations(table.catchAll.locations, fallback: table.catchAll.fallback))
         ]
         for vhost in table.virtualHosts {
             servers.append(
                 PredictedServer(
-                    listen: [listen], serverName: Self.serverName(vhost.host),
+                    listen: listen, serverName: Self.serverName(vhost.host),
                     locations: Self.locations(vhost.locations, fallback: vhost.fallback)))
         }
         self.servers = servers
@@ -75,7 +76,8 @@ package struct ConfigPrediction: Sendable, Equatable {
 }
 
 package struct PredictedServer: Sendable, Equatable {
-    package var listen: [String]
+    /// Each `listen` directive's arguments, in order.
+    package var listen: [[String]]
     package var serverName: String
     package var locations: [PredictedLocation]
 

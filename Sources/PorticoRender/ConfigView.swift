@@ -6,29 +6,33 @@ struct ConfigView: TemplateContext {
     let table: RoutingTable
     let options: RenderOptions
     let listen: String
+    /// `[::]:80` when nginx listens on IPv6 too.
+    let listenIPv6: String?
 
     init(table: RoutingTable, options: RenderOptions) {
         self.table = table
         self.options = options
-        let port = "\(options.httpPort)"
-        listen = options.bindAddress.map { $0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)" } ?? port
+        let addresses = options.listenAddresses
+        listen = addresses[0]
+        listenIPv6 = addresses.count > 1 ? addresses[1] : nil
     }
 
     /// The default server, then one per virtual host. Each is built (with its locations) only when
     /// the template reaches it, so rendering holds one server's views at a time, not every server's.
     var servers: TemplateList {
-        let table = table, listen = listen
+        let table = table, listen = listen, listenIPv6 = listenIPv6
         return TemplateList(count: 1 + table.virtualHosts.count) { index in
             guard index > 0 else {
                 return .context(
                     ServerView(
-                        listen: "\(listen) default_server", serverName: "_", host: "",
+                        listen: "\(listen) default_server", listenIPv6: listenIPv6.map { "\($0) default_server" },
+                        serverName: "_", host: "",
                         locations: NginxLocations.build(table.catchAll.locations, fallback: table.catchAll.fallback)))
             }
             let vhost = table.virtualHosts[index - 1]
             return .context(
                 ServerView(
-                    listen: listen, serverName: Self.serverName(vhost.host), host: vhost.host.name,
+                    listen: listen, listenIPv6: listenIPv6, serverName: Self.serverName(vhost.host), host: vhost.host.name,
                     locations: NginxLocations.build(vhost.locations, fallback: vhost.fallback)))
         }
     }
@@ -79,6 +83,7 @@ struct ConfigView: TemplateContext {
 
 struct ServerView: TemplateContext {
     let listen: String
+    let listenIPv6: String?
     let serverName: String
     let host: String
     let locations: [LocationView]
@@ -86,6 +91,7 @@ struct ServerView: TemplateContext {
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "listen": .string(listen)
+        case "listen_ipv6": listenIPv6.map(TemplateValue.string) ?? .bool(false)
         case "server_name": .string(serverName)
         case "host": .string(host)
         case "is_default": .bool(host.isEmpty)

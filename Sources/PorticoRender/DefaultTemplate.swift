@@ -69,6 +69,9 @@ public enum DefaultTemplate {
 
             server {
                 listen {{listen}};
+        {{#listen_ipv6}}
+                listen {{listen_ipv6}};
+        {{/listen_ipv6}}
                 server_name {{server_name}};
         {{#shared_proxy}}
 

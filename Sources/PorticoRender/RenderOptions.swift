@@ -11,6 +11,9 @@ public struct RenderOptions: Sendable, Equatable {
     public var httpPort: Int
     /// An IP address to listen on instead of all addresses.
     public var bindAddress: String?
+    /// With no bind address: listen on IPv6's `[::]` as well as IPv4's (nginx's `ipv6only=on`
+    /// default keeps the two sockets apart).
+    public var listenIPv6: Bool
     /// DNS servers nginx asks for Service names at request time: `10.96.0.10`, `127.0.0.1:5353`, `[fd00::a]:53`.
     public var resolvers: [String]
     public var logs: Logs
@@ -24,12 +27,13 @@ public struct RenderOptions: Sendable, Equatable {
     public var generation: Int
 
     public init(
-        httpPort: Int = 80, bindAddress: String? = nil, resolvers: [String] = ["127.0.0.1"],
+        httpPort: Int = 80, bindAddress: String? = nil, listenIPv6: Bool = false, resolvers: [String] = ["127.0.0.1"],
         logs: Logs = .prefixFiles, workerUser: String? = nil, workerProcesses: String = "auto",
         workerConnections: Int = 4096, statusPort: Int? = nil, generation: Int = 0
     ) {
         self.httpPort = httpPort
         self.bindAddress = bindAddress
+        self.listenIPv6 = listenIPv6
         self.resolvers = resolvers
         self.logs = logs
         self.workerUser = workerUser
@@ -37,6 +41,14 @@ public struct RenderOptions: Sendable, Equatable {
         self.workerConnections = workerConnections
         self.statusPort = statusPort
         self.generation = generation
+    }
+
+    /// The `listen` arguments (without `default_server`): the bind address or every IPv4 address,
+    /// and `[::]` too when IPv6 is on.
+    public var listenAddresses: [String] {
+        let port = "\(httpPort)"
+        if let bindAddress { return [bindAddress.contains(":") ? "[\(bindAddress)]:\(port)" : "\(bindAddress):\(port)"] }
+        return listenIPv6 ? [port, "[::]:\(port)"] : [port]
     }
 
     /// Checks every value that reaches nginx.conf; throws a message naming the option.

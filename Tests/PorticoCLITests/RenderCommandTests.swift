@@ -13,7 +13,8 @@ import TestSupport
 
     static func example(_ path: String) -> String { repo.appendingPathComponent("examples/\(path)").path }
 
-    static let fixed = ["--resolver", "10.96.0.10", "--http-port", "80"]
+    /// The same on every machine: IPv6 is left out here (it depends on the machine) and tested apart.
+    static let fixed = ["--resolver", "10.96.0.10", "--http-port", "80", "--disable-ipv6"]
 
     /// Compares with Golden/NAME; `PORTICO_RECORD_GOLDEN=1 swift test` writes it instead.
     func assertGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -153,6 +154,18 @@ import TestSupport
         #expect(!strict.config.isEmpty)
         let clean = renderCommand(arguments: ["-f", Self.example("echomap"), "--strict"] + Self.fixed)
         #expect(clean.exitCode == 0)
+    }
+
+    /// nginx listens on IPv6 too where the machine has it, unless told not to or bound to one address.
+    @Test func listensOnIPv6WhereTheMachineHasIt() {
+        func listens(_ extra: [String]) -> [String] {
+            renderCommand(arguments: ["-f", Self.example("echomap"), "--resolver", "10.96.0.10"] + extra).config
+                .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("listen ") }
+        }
+        let both = ["listen 80 default_server;", "listen [::]:80 default_server;", "listen 80;", "listen [::]:80;", "listen 80;", "listen [::]:80;"]
+        #expect(listens([]) == (IPv6Support.available() ? both : ["listen 80 default_server;", "listen 80;", "listen 80;"]))
+        #expect(listens(["--disable-ipv6"]) == ["listen 80 default_server;", "listen 80;", "listen 80;"])
+        #expect(listens(["--bind-address", "10.1.2.3"]) == ["listen 10.1.2.3:80 default_server;", "listen 10.1.2.3:80;", "listen 10.1.2.3:80;"])
     }
 
     /// One idea, one name on both commands: each takes --namespace and --watch-namespace.

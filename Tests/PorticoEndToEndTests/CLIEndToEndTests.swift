@@ -109,6 +109,35 @@ struct CLIEndToEndTests {
         #expect(!noInput.stderr.isEmpty)
     }
 
+    /// Both listens of an IPv6-capable render serve: here bound to loopback (127.0.0.1 and ::1) by
+    /// rewriting the two listen addresses, so that the test opens nothing beyond this machine.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/net/if_inet6")))
+    func theIPv6ListenServes() throws {
+        let backends = try EchoBackend.start(["django-x", "django-y", "django-default"], port: 18111)
+        let dns = try DNSServer(
+            Dictionary(uniqueKeysWithValues: backends.map { ("\($0.name).default.svc.cluster.local", $0.address) }))
+        let httpPort = try Ports.free()
+        let result = try Self.portico([
+            "render", "-f", Self.packageRoot.appendingPathComponent("examples/echomap").path,
+            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("listen [::]:\(httpPort);"), "\(result.stdout.prefix(2000))")
+        let loopback = result.stdout.replacingOccurrences(of: "listen \(httpPort)", with: "listen 127.0.0.1:\(httpPort)")
+            .replacingOccurrences(of: "listen [::]:\(httpPort)", with: "listen [::1]:\(httpPort)")
+        let nginx = try Nginx.start(config: loopback, waitingFor: [httpPort])
+        defer {
+            nginx.stop()
+            dns.stop()
+            backends.forEach { $0.stop() }
+        }
+        let curl = try runCommand(
+            "/usr/bin/curl", ["-sS", "-g", "-D", "-", "-o", "/dev/null", "-H", "Host: foo.bar.com", "http://[::1]:\(httpPort)/foo"],
+            timeout: 20)
+        #expect(curl.stdout.lowercased().contains("x-echo-backend: django-x"), "\(curl.stdout) \(curl.stderr)")
+        #expect(try HTTPProbe.get("/foo", host: "foo.bar.com", port: httpPort).backend == "django-x")
+    }
+
     /// The version and the commit the binary was built from, which is this checkout's HEAD.
     @Test func versionNamesTheCommit() throws {
         let head = try runCommand("/usr/bin/git", ["-C", Self.packageRoot.path, "rev-parse", "HEAD"], timeout: 10)

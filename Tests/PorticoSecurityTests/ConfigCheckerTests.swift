@@ -48,6 +48,19 @@ import Testing
         #expect(Self.problems(try Self.config()) == [])
     }
 
+    @Test func checksBothListensWithIPv6() throws {
+        let options = RenderOptions(httpPort: 8080, listenIPv6: true, resolvers: ["10.96.0.10"])
+        let config = try ConfigRenderer().render(Self.table(), options: options)
+        #expect(ConfigChecker().check(config, table: Self.table(), options: options) == [])
+        for (from, to) in [("listen [::]:8080;", ""), ("listen [::]:8080 default_server;", "listen [::]:8080;"), ("listen [::]:8080;", "listen [::]:8081;")] {
+            guard let r = config.range(of: from) else {
+                Issue.record("\(from) is not in the config")
+                continue
+            }
+            #expect(!ConfigChecker().check(config.replacingCharacters(in: r, with: to), table: Self.table(), options: options).isEmpty, "\(from)")
+        }
+    }
+
     /// (what is changed, from, to): each must be caught.
     static let mutations: [(String, String, String)] = [
         ("an alias in a location", "return 503;", "return 503; alias /etc/;"),
