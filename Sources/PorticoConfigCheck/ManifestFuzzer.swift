@@ -132,10 +132,14 @@ private struct Maker {
             "portico.io/proxy-connect-timeout", "portico.io/proxy-read-timeout", "portico.io/proxy-send-timeout",
             "portico.io/proxy-body-size", "portico.io/server-snippet", "portico.io/auth-url",
             "nginx.ingress.kubernetes.io/configuration-snippet", "kubernetes.io/ingress.class", "example.com/x",
+            "nginx.ingress.kubernetes.io/whitelist-source-range", "nginx.ingress.kubernetes.io/denylist-source-range",
+            "portico.io/allowlist-source-range", "nginx.ingress.kubernetes.io/canary", "nginx.ingress.kubernetes.io/proxy-read-timeout",
+            "nginx.ingress.kubernetes.io/rewrite-target",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
+                "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true",
             ])
         }
         return a
