@@ -186,4 +186,28 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         source.set { $0.ingresses = [ingress("a", host: "a2.com")] }
         #expect(await eventually { sink.generations == [1, 2] })
     }
+
+    /// Another controller's Ingress is said once at info level, then only at debug; a warning stays a warning.
+    @Test func anotherClassIsLoggedAtInfoOnce() async throws {
+        var theirs = ingress("theirs", host: "t.com")
+        theirs.spec.ingressClassName = "nginx"
+        let source = FakeSource(ClusterState(ingresses: [theirs, ingress("a", host: "a.com", path: "/x;")], services: [service("web")]))
+        let sink = FakeSink()
+        var logger = Logger(label: "test") { _ in logs }
+        logger.logLevel = .debug
+        let controller = Controller(
+            source: source, sink: sink,
+            options: .init(routing: RoutingOptions(), render: RenderOptions(resolvers: ["127.0.0.1"], statusPort: 18999)),
+            logger: logger)
+        let task = Task { try await controller.run() }
+        defer { task.cancel() }
+        #expect(await eventually { await controller.isReady })
+        source.set { $0.ingresses.append(ingress("b", host: "b.com")) }
+        #expect(await eventually { sink.generations == [1, 2] })
+        let about = logs.entries.filter { $0.metadata["object"].map { "\($0)" } == "ingress default/theirs" }
+        #expect(about.map(\.level) == [.info, .debug], "\(about)")
+        #expect(about.first?.message == "object not served")
+        let bad = logs.entries.filter { $0.metadata["object"].map { "\($0)" } == "ingress default/a" }
+        #expect(bad.map(\.level) == [.warning, .debug])
+    }
 }
