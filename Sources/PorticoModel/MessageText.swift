@@ -34,3 +34,17 @@ enum MessageText {
         return out
     }
 }
+
+extension MessageText {
+    /// A name as it is when it is a plain DNS name (`web`, `team-a.example`), quoted otherwise
+    /// (`""`, `"a b"`, `"x\n"`).
+    static func printable(_ name: String) -> String {
+        let plain =
+            !name.isEmpty && name.utf8.count <= 253
+            && name.utf8.allSatisfy { c in
+                (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+                    || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+            }
+        return plain ? name : quoted(name)
+    }
+}
