@@ -4,18 +4,32 @@
 /// yaml` output free of warnings. Fields removed from the API (`spec.topologyKeys`,
 /// `spec.ipFamily`, `metadata.clusterName`) are unknown to the API server, so they are here too.
 extension FieldSchema {
-    /// The schema for a decoded object. `apiVersion` is the list's, for an item
-    /// of a typed list that names none.
+    /// The schema for a decoded object. `apiVersion` is the list's, for an item of a typed list
+    /// that names none.
     static func schema(for object: KubeObject, apiVersion: String?) -> FieldSchema {
         switch object {
-        case .ingress(let ingress):
-            switch ingress.apiVersion ?? apiVersion {
-            case "extensions/v1beta1", "networking.k8s.io/v1beta1": ingressV1beta1
-            default: ingressV1
-            }
+        case .ingress(let object): ingress(apiVersion: object.apiVersion ?? apiVersion)
         case .service: service
         case .ingressClass: ingressClass
         case .secret: secret
+        }
+    }
+
+    /// The same by kind; nil for kinds Portico does not decode, which are not checked.
+    static func schema(kind: String, apiVersion: String?) -> FieldSchema? {
+        switch kind {
+        case "Ingress": ingress(apiVersion: apiVersion)
+        case "Service": service
+        case "IngressClass": ingressClass
+        case "Secret": secret
+        default: nil
+        }
+    }
+
+    private static func ingress(apiVersion: String?) -> FieldSchema {
+        switch apiVersion {
+        case "extensions/v1beta1", "networking.k8s.io/v1beta1": ingressV1beta1
+        default: ingressV1
         }
     }
 

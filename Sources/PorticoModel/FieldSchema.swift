@@ -42,42 +42,4 @@ indirect enum FieldSchema: Sendable {
             break  // a type mismatch is decoding's to report, for the fields Portico reads
         }
     }
-
-    /// The same for a value behind any `Decoder` (JSON through Foundation's `JSONDecoder`).
-    func unknownFields(in decoder: any Decoder) -> [FieldPath] {
-        var path = FieldPath()
-        var found: [FieldPath] = []
-        walk(decoder, &path, &found)
-        return found.sorted()
-    }
-
-    private func walk(_ decoder: any Decoder, _ path: inout FieldPath, _ found: inout [FieldPath]) {
-        switch self {
-        case .fields(let known):
-            guard let container = try? decoder.container(keyedBy: ValueKey.self) else { return }
-            for key in container.allKeys {
-                guard let schema = known[key.stringValue] else {
-                    found.append(path.appending(.key(key.stringValue)))
-                    continue
-                }
-                if case .any = schema { continue }
-                guard let child = try? container.superDecoder(forKey: key) else { continue }
-                path.components.append(.key(key.stringValue))
-                schema.walk(child, &path, &found)
-                path.components.removeLast()
-            }
-        case .list(let schema):
-            if case .any = schema { return }
-            guard var items = try? decoder.unkeyedContainer() else { return }
-            var index = 0
-            while !items.isAtEnd, let child = try? items.superDecoder() {
-                path.components.append(.index(index))
-                schema.walk(child, &path, &found)
-                path.components.removeLast()
-                index += 1
-            }
-        case .any:
-            break
-        }
-    }
 }

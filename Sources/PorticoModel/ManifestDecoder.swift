@@ -55,17 +55,13 @@ public enum ManifestDecoder {
             throw ManifestError(
                 source: source, document: 1, field: fieldPath(duplicate.path), reason: "key \"\(duplicate.key)\" appears twice")
         }
-        let decoder = JSONDecoder()
-        if checkFields, let key = ObjectDocument.checkFieldsKey { decoder.userInfo[key] = true }
+        let objects: [KubeObject]
         do {
-            let documents =
-                data.first(where: { !isSpace($0) }) == UInt8(ascii: "[")
-                ? try decoder.decode([ObjectDocument].self, from: data)
-                : [try decoder.decode(ObjectDocument.self, from: data)]
-            let warnings = documents.flatMap(\.unknownFields).flatMap { object in
-                object.fields.map { ManifestWarning(source: source, document: 1, object: object.name, field: $0.description) }
+            if data.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
+                objects = try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)
+            } else {
+                objects = try JSONDecoder().decode(ObjectDocument.self, from: data).objects
             }
-            return (documents.flatMap(\.objects), warnings)
         } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.isEmpty {
             let detail = (ctx.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
             throw ManifestError(
@@ -74,6 +70,20 @@ public enum ManifestDecoder {
             throw describe(error, source: source, document: 1)
         } catch {
             throw ManifestError(source: source, document: 1, reason: "not valid JSON")
+        }
+        guard checkFields else { return (objects, []) }
+        // One list of unknown fields per object, in the order the objects were decoded.
+        let unknown = zip(objects, JSONFieldScanner.unknownFields(in: data)).map { ObjectDocument.UnknownFields($0, $1) }
+        return (objects, warnings(unknown, source: source, document: 1))
+    }
+
+    private static func warnings(
+        _ unknown: [ObjectDocument.UnknownFields], source: String, document: Int
+    ) -> [ManifestWarning] {
+        unknown.flatMap { unknown -> [ManifestWarning] in
+            guard !unknown.fields.isEmpty else { return [] }
+            let name = ManifestWarning.name(of: unknown.object)
+            return unknown.fields.map { ManifestWarning(source: source, document: document, object: name, field: $0.description) }
         }
     }
 
@@ -104,15 +114,12 @@ public enum ManifestDecoder {
                 } else {
                     let decoded = try ObjectDocument(from: ManifestValueDecoder(value)).objects
                     if checkFields, decoded.count == 1, let object = decoded.first {
-                        unknown.append(ObjectDocument.UnknownFields(object, FieldSchema.schema(for: object, apiVersion: nil).unknownFields(in: value)))
+                        let schema = FieldSchema.schema(for: object, apiVersion: nil)
+                        unknown.append(ObjectDocument.UnknownFields(object, schema.unknownFields(in: value)))
                     }
                     objects += decoded
                 }
-                for object in unknown {
-                    warnings += object.fields.map {
-                        ManifestWarning(source: source, document: index, object: object.name, field: $0.description)
-                    }
-                }
+                warnings += Self.warnings(unknown, source: source, document: index)
             } catch let error as ManifestError {
                 throw error
             } catch let error as YAMLReader.SyntaxError {

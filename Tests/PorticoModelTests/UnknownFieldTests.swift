@@ -153,6 +153,29 @@ import Testing
             ])
     }
 
+    @Test func jsonWarningsNameTheRightObjectPastSkippedKindsAndNestedLists() throws {
+        // Unknown fields are found in the text and matched to the decoded objects by order: kinds
+        // Portico skips, typed lists and escaped keys must not shift them.
+        let json = #"""
+            [{"kind": "Deployment", "metadata": {"name": "d"}, "spec": {"replicas": 1}},
+             {"kind": "Service", "metadata": {"name": "a", "namespace": "n"}, "spec": {"p\u006frts": [], "bogus": [1, {"x": "]}"}]}},
+             {"apiVersion": "networking.k8s.io/v1beta1", "kind": "IngressList", "items": [
+               {"metadata": {"name": "b"}, "spec": {"backend": {"serviceName": "s", "servicePort": 80}, "tls": [{"secret": "x"}]}},
+               {"kind": "Deployment", "metadata": {"name": "e"}},
+               {"metadata": {"name": "c"}, "spec": {"rules": [{"http": {"paths": [{"backend": {}, "pathtype": "Prefix"}]}}]}}]},
+             {"kind": "List", "items": [{"kind": "Secret", "metadata": {"name": "s"}, "dat": {}}]}]
+            """#
+        let (objects, warnings) = try ManifestDecoder.decodeWithWarnings(Data(json.utf8), source: "n.json")
+        #expect(objects.count == 4)
+        #expect(
+            warnings.map(\.description) == [
+                #"warning: n.json: document 1: service n/a: unknown field "spec.bogus""#,
+                #"warning: n.json: document 1: ingress default/b: unknown field "spec.tls[0].secret""#,
+                #"warning: n.json: document 1: ingress default/c: unknown field "spec.rules[0].http.paths[0].pathtype""#,
+                #"warning: n.json: document 1: secret default/s: unknown field "dat""#,
+            ])
+    }
+
     /// `kubectl get ing,svc,ingressclass,secret -o yaml` as a v1.32 cluster prints it: every field
     /// the API server fills in is known, so there is nothing to warn about.
     static let kubectlOutput = """
