@@ -204,6 +204,18 @@ func kubectlYAML() -> String {
 let kubectlYAMLFile = dir.appendingPathComponent("kubectl.yaml")
 try Data(kubectlYAML().utf8).write(to: kubectlYAMLFile)
 
+// Decoding alone, in process: the part of `portico render` that reads manifests.
+for (file, what) in [(jsonFile, "a JSON List"), (yamlFile, "multi-document YAML"), (kubectlYAMLFile, "kubectl's kind: List")] {
+    let data = try Data(contentsOf: file)
+    var best = Double.infinity, checked = Double.infinity, count = 0, warnings = 0
+    for _ in 0..<runs {
+        best = min(best, try seconds { count = try ManifestDecoder.decode(data, source: file.lastPathComponent).count })
+        checked = min(checked, try seconds { warnings = try ManifestDecoder.decodeWithWarnings(data, source: file.lastPathComponent).warnings.count })
+    }
+    print("  decode \(file.lastPathComponent) (\(what), \(data.count / 1_000_000) MB, \(count) objects): \(fmt(best)), "
+        + "with unknown-field warnings \(fmt(checked)) (\(warnings) warnings)")
+}
+
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("portico")
 guard FileManager.default.isExecutableFile(atPath: binary.path) else {
     print("  (skipping end to end: \(binary.path) not built; run `swift build -c release` first)")

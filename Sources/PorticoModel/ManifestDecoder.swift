@@ -23,26 +23,45 @@ public enum ManifestDecoder {
     ///   - data: the bytes of one file or of standard input.
     ///   - source: how to name it in errors (`examples/echomap.yaml`, `<stdin>`).
     public static func decode(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
-        guard let first = data.first(where: { !isSpace($0) }) else { return [] }
+        try decode(data, source: source, checkFields: false).objects
+    }
+
+    /// `decode(_:source:)`, and a warning for every field the object's Kubernetes schema does not
+    /// know (`spec.rules[0].http.paths[0].pathtype`), as `kubectl apply` warns. Such fields are
+    /// read past, as the API server drops them; the objects are the same as `decode`'s.
+    public static func decodeWithWarnings(
+        _ data: Data, source: String
+    ) throws(ManifestError) -> (objects: [KubeObject], warnings: [ManifestWarning]) {
+        try decode(data, source: source, checkFields: true)
+    }
+
+    static func decode(
+        _ data: Data, source: String, checkFields: Bool
+    ) throws(ManifestError) -> (objects: [KubeObject], warnings: [ManifestWarning]) {
+        guard let first = data.first(where: { !isSpace($0) }) else { return ([], []) }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
-            return try decodeJSON(data, source: source)
+            return try decodeJSON(data, source: source, checkFields: checkFields)
         }
         guard String(data: data, encoding: .utf8) != nil else {
             throw ManifestError(source: source, reason: "not UTF-8 text")
         }
-        return try decodeYAML(data, source: source)
+        return try decodeYAML(data, source: source, checkFields: checkFields)
     }
 
-    static func decodeJSON(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
+    static func decodeJSON(
+        _ data: Data, source: String, checkFields: Bool
+    ) throws(ManifestError) -> (objects: [KubeObject], warnings: [ManifestWarning]) {
         if let duplicate = JSONDuplicateKeys.first(in: data) {
             throw ManifestError(
                 source: source, document: 1, field: fieldPath(duplicate.path), reason: "key \"\(duplicate.key)\" appears twice")
         }
+        let objects: [KubeObject]
         do {
             if data.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
-                return try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)
+                objects = try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)
+            } else {
+                objects = try JSONDecoder().decode(ObjectDocument.self, from: data).objects
             }
-            return try JSONDecoder().decode(ObjectDocument.self, from: data).objects
         } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.isEmpty {
             let detail = (ctx.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
             throw ManifestError(
@@ -52,11 +71,28 @@ public enum ManifestDecoder {
         } catch {
             throw ManifestError(source: source, document: 1, reason: "not valid JSON")
         }
+        guard checkFields else { return (objects, []) }
+        // One list of unknown fields per object, in the order the objects were decoded.
+        let unknown = zip(objects, JSONFieldScanner.unknownFields(in: data)).map { ObjectDocument.UnknownFields($0, $1) }
+        return (objects, warnings(unknown, source: source, document: 1))
     }
 
-    static func decodeYAML(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
+    private static func warnings(
+        _ unknown: [ObjectDocument.UnknownFields], source: String, document: Int
+    ) -> [ManifestWarning] {
+        unknown.flatMap { unknown -> [ManifestWarning] in
+            guard !unknown.fields.isEmpty else { return [] }
+            let name = ManifestWarning.name(of: unknown.object)
+            return unknown.fields.map { ManifestWarning(source: source, document: document, object: name, field: $0.description) }
+        }
+    }
+
+    static func decodeYAML(
+        _ data: Data, source: String, checkFields: Bool
+    ) throws(ManifestError) -> (objects: [KubeObject], warnings: [ManifestWarning]) {
         let reader = YAMLReader(data)
         var objects: [KubeObject] = []
+        var warnings: [ManifestWarning] = []
         var index = 0
         while true {
             index += 1
@@ -70,13 +106,20 @@ public enum ManifestDecoder {
                         source: source, document: index,
                         reason: "expected a Kubernetes object (a mapping), found \(value.typeName)")
                 }
+                var unknown: [ObjectDocument.UnknownFields] = []
                 if let list = ListDocument(taking: &value) {
                     // One item at a time, each released once decoded: a `kind: List` of 10,000
                     // objects decoded whole would hold two copies of the cluster at once.
-                    objects += try list.decodeItems()
+                    objects += try list.decodeItems(checkFields: checkFields, unknown: &unknown)
                 } else {
-                    objects += try ObjectDocument(from: ManifestValueDecoder(value)).objects
+                    let decoded = try ObjectDocument(from: ManifestValueDecoder(value)).objects
+                    if checkFields, decoded.count == 1, let object = decoded.first {
+                        let schema = FieldSchema.schema(for: object, apiVersion: nil)
+                        unknown.append(ObjectDocument.UnknownFields(object, schema.unknownFields(in: value)))
+                    }
+                    objects += decoded
                 }
+                warnings += Self.warnings(unknown, source: source, document: index)
             } catch let error as ManifestError {
                 throw error
             } catch let error as YAMLReader.SyntaxError {
@@ -91,7 +134,7 @@ public enum ManifestDecoder {
                 throw ManifestError(source: source, document: index, reason: "\(error)")
             }
         }
-        return objects
+        return (objects, warnings)
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
@@ -141,6 +184,8 @@ private struct ListDocument {
     var items: [ManifestValue]
     /// `Ingress` for an `IngressList`; nil for `List`, whose items name their own kind.
     var itemKind: String?
+    /// The list's, for items that name none.
+    var apiVersion: String?
 
     /// Takes the items out of `document` when it is a list, so that they are held only here.
     init?(taking document: inout ManifestValue) {
@@ -151,16 +196,23 @@ private struct ListDocument {
         object["items"] = nil
         self.items = items
         itemKind = kind == "List" ? nil : String(kind.dropLast(4))
+        if case .string(let version)? = object["apiVersion"] { apiVersion = version }
     }
 
-    consuming func decodeItems() throws -> [KubeObject] {
+    /// The items' objects; with `checkFields`, each item's unknown fields too, named from the item.
+    consuming func decodeItems(checkFields: Bool, unknown: inout [ObjectDocument.UnknownFields]) throws -> [KubeObject] {
         var objects: [KubeObject] = []
         objects.reserveCapacity(items.count)
         items.reverse()
         var index = 0
         while let item = items.popLast() {
             let decoder = ManifestValueDecoder(item, codingPath: [ValueKey("items"), ValueKey(index)])
-            objects += try ObjectDocument(from: decoder, defaultKind: itemKind).objects
+            let decoded = try ObjectDocument(from: decoder, defaultKind: itemKind).objects
+            if checkFields, decoded.count == 1, let object = decoded.first {
+                let schema = FieldSchema.schema(for: object, apiVersion: apiVersion)
+                unknown.append(ObjectDocument.UnknownFields(object, schema.unknownFields(in: item)))
+            }
+            objects += decoded
             index += 1
         }
         return objects

@@ -1,12 +1,12 @@
-import Yams
-
 /// A parsed YAML document as plain values, so that one `Decodable` implementation serves YAML and
-/// JSON alike. Scalars keep YAML's resolution: `80` is an integer, `"80"` a string.
+/// JSON alike. Scalars resolve as Kubernetes resolves them (`YAMLScalar`): `80` is an integer,
+/// `"80"` a string. Booleans and numbers keep the text they were written as, for messages.
 indirect enum ManifestValue: Sendable {
     case null
-    case bool(Bool)
-    case int(Int)
-    case double(Double)
+    case bool(Bool, text: String)
+    case int(Int, text: String)
+    /// Also go-yaml's integers above `Int.max`, which no Kubernetes integer field takes.
+    case double(Double, text: String)
     case string(String)
     case array([ManifestValue])
     case object([String: ManifestValue])
@@ -19,30 +19,24 @@ indirect enum ManifestValue: Sendable {
         var key: String
     }
 
-    /// A scalar as YAML resolves it: quoted, literal and folded scalars are strings; a plain one is
-    /// null, a boolean (`true`, `yes`, `on`, ...), an integer (`80`, `0x50`, `1_000`), a number, or a
-    /// string, by Yams' rules.
-    init(scalar text: String, quoted: Bool) {
-        if quoted {
-            self = .string(text)
-            return
-        }
-        guard let first = text.utf8.first else {
-            self = .null
-            return
-        }
-        let digitOrSign = first == UInt8(ascii: "-") || first == UInt8(ascii: "+")
-            || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
-        if text == "~" || text == "null" || text == "Null" || text == "NULL" {
-            self = .null
-        } else if "tTfFyYnNoO".utf8.contains(first), let b = Bool.construct(from: Node.Scalar(text)) {
-            self = .bool(b)
-        } else if digitOrSign, let i = Int.construct(from: Node.Scalar(text)) {
-            self = .int(i)
-        } else if digitOrSign || first == UInt8(ascii: "."), let d = Double.construct(from: Node.Scalar(text)) {
-            self = .double(d)
-        } else {
-            self = .string(text)
+    /// A value that JSON cannot carry (`.inf`, `.nan`): kubectl refuses the whole document
+    /// ("json: unsupported value: +Inf"), wherever it is.
+    struct NotRepresentable: Error {
+        var text: String
+    }
+
+    /// A scalar as Kubernetes reads it: see `YAMLScalar.resolve(_:)`.
+    init(resolved: YAMLScalar.Resolved, text: String) throws(NotRepresentable) {
+        switch resolved {
+        case .null: self = .null
+        case .bool(let b): self = .bool(b, text: text)
+        case .int(let i): self = .int(i, text: text)
+        case .uint(let u): self = .double(Double(u), text: text)
+        case .float(let d):
+            guard d.isFinite else { throw NotRepresentable(text: text) }
+            self = .double(d, text: text)
+        case .string: self = .string(text)
+        case .decoded(let s): self = .string(s)
         }
     }
 

@@ -10,18 +10,23 @@ struct ManifestValueDecoder: Decoder {
         self.codingPath = codingPath
     }
 
+    // Go's JSON decoder leaves a field it is given null for at its zero value: an empty struct, an
+    // empty list, "", 0, false (kubectl reads `annotations: {a: ~}` as `a: ""`). So does this.
+
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let object) = value else {
-            throw mismatch(Dictionary<String, Any>.self, "a mapping", value, codingPath)
+        switch value {
+        case .object(let object): return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath))
+        case .null: return KeyedDecodingContainer(KeyedContainer<Key>(object: [:], codingPath: codingPath))
+        default: throw mismatch(Dictionary<String, Any>.self, "a mapping", value, codingPath)
         }
-        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        guard case .array(let array) = value else {
-            throw mismatch([Any].self, "a list", value, codingPath)
+        switch value {
+        case .array(let array): return UnkeyedContainer(array: array, codingPath: codingPath)
+        case .null: return UnkeyedContainer(array: [], codingPath: codingPath)
+        default: throw mismatch([Any].self, "a list", value, codingPath)
         }
-        return UnkeyedContainer(array: array, codingPath: codingPath)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -32,8 +37,15 @@ struct ManifestValueDecoder: Decoder {
 private func mismatch(
     _ type: Any.Type, _ expected: String, _ value: ManifestValue, _ path: [any CodingKey]
 ) -> DecodingError {
-    DecodingError.typeMismatch(
-        type, .init(codingPath: path, debugDescription: "expected \(expected), found \(value.typeName)"))
+    var message = "expected \(expected), found \(value.typeName)"
+    switch value {
+    case .bool(_, let text), .int(_, let text), .double(_, let text):
+        // A plain scalar that YAML read as something else: say how to keep it text.
+        if expected == "a string" { message += " (\(text) unquoted); quote it (\"\(text)\") to keep it text" }
+    default:
+        break
+    }
+    return DecodingError.typeMismatch(type, .init(codingPath: path, debugDescription: message))
 }
 
 private struct IndexKey: CodingKey {
@@ -44,23 +56,44 @@ private struct IndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
+/// Scalars as Go's JSON decoder takes what sigs.k8s.io/yaml made of them: a string field takes a
+/// string only (`8080` or `yes` there is an error, as kubectl's "cannot unmarshal number into Go
+/// struct field ... of type string"); an integer field takes an integer, or a float with no
+/// fraction, since Go writes the float 80.0 into JSON as `80` (so `80.0` and `1e3` are 80 and
+/// 1000, `1.5` is refused); a boolean field takes a boolean.
 private func decodeScalar<T: Decodable>(
     _ type: T.Type, _ value: ManifestValue, _ path: [any CodingKey]
 ) throws -> T {
     switch type {
     case is String.Type:
-        if case .string(let s) = value, let r = s as? T { return r }
+        switch value {
+        case .string(let s): if let r = s as? T { return r }
+        case .null: if let r = "" as? T { return r }
+        default: break
+        }
         throw mismatch(type, "a string", value, path)
     case is Int.Type:
-        if case .int(let i) = value, let r = i as? T { return r }
+        switch value {
+        case .int(let i, _): if let r = i as? T { return r }
+        case .double(let d, _):
+            // Go's JSON encoder writes integral floats under 1e21 without fraction or exponent.
+            if d.magnitude < 1e21, let i = Int(exactly: d), let r = i as? T { return r }
+        case .null: if let r = 0 as? T { return r }
+        default: break
+        }
         throw mismatch(type, "an integer", value, path)
     case is Bool.Type:
-        if case .bool(let b) = value, let r = b as? T { return r }
+        switch value {
+        case .bool(let b, _): if let r = b as? T { return r }
+        case .null: if let r = false as? T { return r }
+        default: break
+        }
         throw mismatch(type, "a boolean", value, path)
     case is Double.Type:
         switch value {
-        case .double(let d): if let r = d as? T { return r }
-        case .int(let i): if let r = Double(i) as? T { return r }
+        case .double(let d, _): if let r = d as? T { return r }
+        case .int(let i, _): if let r = Double(i) as? T { return r }
+        case .null: if let r = 0.0 as? T { return r }
         default: break
         }
         throw mismatch(type, "a number", value, path)

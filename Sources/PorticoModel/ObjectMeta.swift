@@ -56,8 +56,18 @@ public enum IntOrString: Codable, Sendable, Equatable, Hashable {
         let c = try decoder.singleValueContainer()
         if let i = try? c.decode(Int.self) {
             self = .int(i)
-        } else {
+            return
+        }
+        do {
             self = .string(try c.decode(String.self))
+        } catch DecodingError.typeMismatch(let type, let context) {
+            // Either would do: say so, rather than "expected a string" and a hint to quote it.
+            var reason = context.debugDescription
+            if reason.hasPrefix("expected a string") {
+                reason = "expected an integer or a string" + reason.dropFirst("expected a string".count)
+                if let hint = reason.range(of: "; quote it") { reason = String(reason[..<hint.lowerBound]) }
+            }
+            throw DecodingError.typeMismatch(type, .init(codingPath: context.codingPath, debugDescription: reason))
         }
     }
 

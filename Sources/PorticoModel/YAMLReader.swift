@@ -4,7 +4,8 @@ import Foundation
 /// Reads a YAML stream document by document, straight from libyaml's events into `ManifestValue`s.
 /// Yams' own parser first builds a tree of nodes (a tag object per node) and that tree alone was
 /// 240 MB for a 20 MB `kind: List` of 20,000 objects; this holds one document's values and nothing
-/// else. Scalars resolve as Yams resolves them (`80` an integer, `"80"` a string, `true` a boolean).
+/// else. Scalars resolve as Kubernetes resolves them (`YAMLScalar`): `80` an integer, `"80"` a
+/// string, `yes` a boolean, `1:20` and `::1` strings.
 final class YAMLReader {
     /// Where libyaml stopped: `line 3, column 7: did not find expected key`.
     struct SyntaxError: Error {
@@ -43,9 +44,7 @@ final class YAMLReader {
             case YAML_DOCUMENT_END_EVENT:
                 return builder.root ?? .null
             case YAML_SCALAR_EVENT:
-                let scalar = event.data.scalar
-                let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
-                try builder.scalar(text, quoted: scalar.style != YAML_PLAIN_SCALAR_STYLE, anchor: Self.string(scalar.anchor))
+                try scalar(event, into: &builder)
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 // Kubernetes objects are a few levels deep; thousands of levels are an attack on the
                 // stack of whatever walks the value later.
@@ -67,6 +66,33 @@ final class YAMLReader {
             }
         }
         return nil
+    }
+
+    /// A key (its text resolved to a field name, or a merge) or a value.
+    private func scalar(_ event: yaml_event_t, into builder: inout Builder) throws {
+        let scalar = event.data.scalar
+        let text = String(decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+        let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE
+        let tag = Self.string(scalar.tag)
+        do {
+            if builder.expectsKey {
+                try builder.key(YAMLScalar.key(text, plain: plain, tag: tag))
+                return
+            }
+            let resolved: YAMLScalar.Resolved
+            if let tag {
+                resolved = try YAMLScalar.resolve(text, tag: tag)
+            } else {
+                resolved = plain ? YAMLScalar.resolve(text) : .string
+            }
+            try builder.scalar(ManifestValue(resolved: resolved, text: text), anchor: Self.string(scalar.anchor))
+        } catch let problem as YAMLScalar.TagProblem {
+            throw SyntaxError(reason: "\(position(event.start_mark)): \(problem.reason)")
+        } catch let value as ManifestValue.NotRepresentable {
+            throw SyntaxError(
+                reason: "\(position(event.start_mark)): \(value.text) is a number JSON cannot carry, which "
+                    + "Kubernetes refuses; quote it (\"\(value.text)\") to keep it text")
+        }
     }
 
     private func problem() -> String {
@@ -95,6 +121,10 @@ private struct Builder {
         var object: [String: ManifestValue] = [:]
         /// In a mapping: the key whose value comes next.
         var key: String?
+        /// In a mapping: the value that comes next is a `<<` merge's.
+        var merging = false
+        /// Once a merge has written keys: the keys written out, which alone may not repeat.
+        var explicitKeys: Set<String>?
         /// Values in this subtree, itself included, aliases counted as what they stand for.
         var size = 1
     }
@@ -108,6 +138,12 @@ private struct Builder {
     var anchors: [String: (value: ManifestValue, size: Int)] = [:]
     var aliasedValues = 0
 
+    /// Whether the next scalar is a mapping key.
+    var expectsKey: Bool {
+        guard let last = stack.last else { return false }
+        return last.isMapping && last.key == nil && !last.merging
+    }
+
     mutating func open(mapping: Bool, anchor: String?) {
         stack.append(Frame(isMapping: mapping, anchor: anchor))
     }
@@ -119,13 +155,24 @@ private struct Builder {
         try attach(value, size: frame.size)
     }
 
-    mutating func scalar(_ text: String, quoted: Bool, anchor: String?) throws {
-        if let last = stack.indices.last, stack[last].isMapping, stack[last].key == nil {
-            guard stack[last].object[text] == nil else { throw ManifestValue.DuplicateKey(path: path(), key: text) }
-            stack[last].key = text
+    /// A key of the innermost mapping (`expectsKey` is true).
+    mutating func key(_ key: YAMLScalar.Key) throws {
+        guard let last = stack.indices.last else { return }
+        guard case .name(let name) = key else {
+            stack[last].merging = true
             return
         }
-        let value = ManifestValue(scalar: text, quoted: quoted)
+        let repeated: Bool
+        if stack[last].explicitKeys != nil {
+            repeated = stack[last].explicitKeys?.insert(name).inserted == false
+        } else {
+            repeated = stack[last].object[name] != nil
+        }
+        guard !repeated else { throw ManifestValue.DuplicateKey(path: path(), key: name) }
+        stack[last].key = name
+    }
+
+    mutating func scalar(_ value: ManifestValue, anchor: String?) throws {
         if let anchor { anchors[anchor] = (value, 1) }
         try attach(value, size: 1)
     }
@@ -137,12 +184,12 @@ private struct Builder {
         guard aliasedValues <= Self.maxAliasedValues else {
             throw YAMLReader.SyntaxError(reason: "aliases stand for more than \(Self.maxAliasedValues) values")
         }
-        try attach(value, size: size)
+        try attach(value, size: size, fromAlias: true)
         return true
     }
 
     /// Puts a finished value where it belongs: the root, the end of a sequence, or under a key.
-    mutating func attach(_ value: ManifestValue, size: Int) throws {
+    mutating func attach(_ value: ManifestValue, size: Int, fromAlias: Bool = false) throws {
         guard let last = stack.indices.last else {
             root = value
             return
@@ -150,13 +197,46 @@ private struct Builder {
         stack[last].size += size
         if !stack[last].isMapping {
             stack[last].array.append(value)
+        } else if stack[last].merging {
+            try merge(value, fromAlias: fromAlias, into: last)
+            stack[last].merging = false
         } else if let key = stack[last].key {
             stack[last].object[key] = value
             stack[last].key = nil
         } else {
-            let field = ManifestDecoder.fieldPath(path())
-            throw YAMLReader.SyntaxError(reason: (field.isEmpty ? "" : "\(field): ") + "a key must be a plain value, not a list or mapping")
+            throw YAMLReader.SyntaxError(reason: prefix() + "a key must be a plain value, not a list or mapping")
         }
+    }
+
+    /// `<<: *base` or `<<: [*a, *b]` as go-yaml v2 (and so kubectl) reads it: the mapping's keys are
+    /// written into this one in document order, so a merge overrides keys written before it and keys
+    /// written after it override the merge; in a list of mappings the earlier ones win.
+    mutating func merge(_ value: ManifestValue, fromAlias: Bool, into frame: Int) throws {
+        var sources: [[String: ManifestValue]] = []
+        switch value {
+        case .object(let object):
+            sources = [object]
+        case .array(let items) where !fromAlias:
+            for item in items.reversed() {
+                guard case .object(let object) = item else { throw mergeNeedsMappings() }
+                sources.append(object)
+            }
+        default:
+            throw mergeNeedsMappings()
+        }
+        if stack[frame].explicitKeys == nil { stack[frame].explicitKeys = Set(stack[frame].object.keys) }
+        for source in sources {
+            for (key, value) in source { stack[frame].object[key] = value }
+        }
+    }
+
+    private func mergeNeedsMappings() -> YAMLReader.SyntaxError {
+        YAMLReader.SyntaxError(reason: prefix() + "a merge (<<) takes a mapping or a list of mappings")
+    }
+
+    private func prefix() -> String {
+        let field = ManifestDecoder.fieldPath(path())
+        return field.isEmpty ? "" : "\(field): "
     }
 
     /// Where the value being built sits, from the root: for error messages.
