@@ -14,7 +14,8 @@ enum ManifestFiles {
 
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    /// What a set of paths held: the objects, and a warning line for each path that held none.
+    /// What a set of paths held: the objects, and warning lines (fields Kubernetes does not know, a
+    /// path that held no object).
     struct Contents {
         var objects: [KubeObject] = []
         var warnings: [String] = []
@@ -26,7 +27,7 @@ enum ManifestFiles {
             let before = contents.objects.count
             var files = 1
             if path == "-" {
-                contents.objects += try decode(standardInput(), source: "<stdin>")
+                try decode(standardInput(), source: "<stdin>", into: &contents)
             } else {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -36,10 +37,10 @@ enum ManifestFiles {
                     let found = try self.files(under: path)
                     files = found.count
                     for file in found {
-                        contents.objects += try decode(self.contents(of: file), source: file)
+                        try decode(self.contents(of: file), source: file, into: &contents)
                     }
                 } else {
-                    contents.objects += try decode(self.contents(of: path), source: path)
+                    try decode(self.contents(of: path), source: path, into: &contents)
                 }
             }
             if contents.objects.count == before {
@@ -100,9 +101,11 @@ enum ManifestFiles {
         }
     }
 
-    static func decode(_ data: Data, source: String) throws -> [KubeObject] {
+    static func decode(_ data: Data, source: String, into contents: inout Contents) throws {
         do {
-            return try ManifestDecoder.decode(data, source: source)
+            let (objects, warnings) = try ManifestDecoder.decodeWithWarnings(data, source: source)
+            contents.objects += objects
+            contents.warnings += warnings.map(\.description)
         } catch {
             throw ReadError(description: error.description)
         }

@@ -194,6 +194,61 @@ import TestSupport
         #expect(served.config.contains("server_name a.com;"))
     }
 
+    /// `pathtype` (lowercase t) and `servicename` in v1 were dropped in silence; kubectl apply warns.
+    @Test func fieldsKubernetesDoesNotKnowAreNamed() throws {
+        let yaml = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec: {ports: [{port: 80}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: typo, namespace: default}
+            spec:
+              rules:
+              - host: a.com
+                http:
+                  paths:
+                  - path: /
+                    pathtype: Prefix
+                    backend: {service: {name: web, port: {number: 80}}, servicename: web}
+            """
+        let out = renderCommand(arguments: ["-f", "-"] + Self.fixed, standardInput: Data(yaml.utf8))
+        #expect(out.exitCode == 0)
+        #expect(
+            out.diagnostics.prefix(2) == [
+                "warning: <stdin>: document 2: ingress default/typo: unknown field \"spec.rules[0].http.paths[0].backend.servicename\"",
+                "warning: <stdin>: document 2: ingress default/typo: unknown field \"spec.rules[0].http.paths[0].pathtype\"",
+            ], "\(out.diagnostics)")
+        #expect(renderCommand(arguments: ["-f", "-", "--strict"] + Self.fixed, standardInput: Data(yaml.utf8)).exitCode == 1)
+    }
+
+    /// cert-manager's HTTP-01 solver Ingress, as `kubectl get ing -o yaml` prints it: unquoted ranges.
+    @Test func kubectlsOwnYAMLWithUnquotedRangesRenders() throws {
+        let yaml = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata:
+              annotations:
+                nginx.ingress.kubernetes.io/whitelist-source-range: 0.0.0.0/0,::/0
+                example.com/addr: 127.0.0.1:9090
+              name: cm-acme-http-solver-abcde
+              namespace: default
+            spec:
+              rules:
+              - host: a.com
+                http:
+                  paths:
+                  - backend: {service: {name: cm-acme-http-solver-xyz, port: {number: 8089}}}
+                    path: /.well-known/acme-challenge/token
+                    pathType: ImplementationSpecific
+            """
+        let out = renderCommand(arguments: ["-f", "-"] + Self.fixed, standardInput: Data(yaml.utf8))
+        #expect(out.exitCode == 0, "\(out.diagnostics)")
+        #expect(out.config.contains("allow 0.0.0.0/0;") && out.config.contains("allow ::/0;") && out.config.contains("deny all;"))
+    }
+
     @Test func inputWithNoObjectsIsAWarningAndFailsStrict() throws {
         let dir = try TemporaryDirectory()
         try dir.write("empty/README.md", "not a manifest")
