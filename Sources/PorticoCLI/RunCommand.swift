@@ -191,7 +191,8 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             group.addTask {
-                let signal = await signals.next()
+                // No signal: the group is being cancelled because something else ended it.
+                guard let signal = await signals.next() else { return }
                 logger.notice("signal received; stopping reconciles and letting nginx finish in-flight requests",
                               metadata: ["signal": "\(signal)"])
                 throw CancellationError()
@@ -231,9 +232,10 @@ final class SignalWatcher: @unchecked Sendable {
         }
     }
 
-    func next() async -> Int32 {
+    /// The next signal; nil when the waiting task is cancelled first.
+    func next() async -> Int32? {
         for await sig in stream { return sig }
-        return 0
+        return nil
     }
 }
 

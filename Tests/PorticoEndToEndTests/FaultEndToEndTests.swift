@@ -17,6 +17,11 @@ struct FaultEndToEndTests {
     static let services = RunEndToEndTests.services
     static var isRoot: Bool { geteuid() == 0 }
 
+    /// A start-up failure is said as what it is: no signal came, so none is reported.
+    static func assertNoSignalReported(_ log: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!log.contains("signal received"), "\(log.suffix(3000))", sourceLocation: sourceLocation)
+    }
+
     /// Words that only a crash prints (Swift runtime traps, glibc aborts, backtraces).
     static func assertNoCrash(_ log: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for sign in ["Fatal error", "Stack dump", "Current stack trace", "Segmentation fault", "SIGSEGV", "SIGABRT", "Illegal instruction"] {
@@ -136,6 +141,7 @@ struct FaultEndToEndTests {
         #expect(rig.log.contains("unknown directive \"not_a_directive\""), "\(rig.log)")
         #expect(rig.health("/readyz") != 200)
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 
     @Test func aMissingNginxIsAClearErrorAndExit1() async throws {
@@ -143,6 +149,7 @@ struct FaultEndToEndTests {
         #expect(rig.portico.wait(timeout: 30) == 1, "\(rig.log)")
         #expect(rig.log.contains("/nonexistent/sbin/nginx is not an executable file; install nginx or pass --nginx PATH"), "\(rig.log)")
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 
     @Test func anNginxThatCannotBindIsAClearErrorAndExit1() async throws {
@@ -155,5 +162,6 @@ struct FaultEndToEndTests {
         #expect(rig.log.contains("Address already in use"), "\(rig.log)")
         #expect(rig.log.contains("nginx did not start serving the first config"), "\(rig.log)")
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 }
