@@ -141,10 +141,12 @@ struct RunCommand: AsyncParsableCommand {
         let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace), logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
+        let supervisor = NginxSupervisor(nginx: process, logger: logger)
         let metrics = ControllerMetrics()
         let reporting = try makeReporting(client: client, configuration: configuration, metrics: metrics, logger: logger)
         let controller = Controller(
-            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
+            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier, supervisor: supervisor),
+            renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,
             // What a reconcile freed (snapshot, routing run, routing table) goes back to the
@@ -153,7 +155,6 @@ struct RunCommand: AsyncParsableCommand {
                 _ = portico_malloc_trim()
                 metrics.recordHeapInUse(bytes: portico_malloc_in_use())
             })
-        let supervisor = NginxSupervisor(nginx: process, logger: logger)
 
         let health = try HealthServer(address: healthAddress, port: healthPort) { path in
             switch path {
@@ -182,10 +183,8 @@ struct RunCommand: AsyncParsableCommand {
                 logger.info("cluster listed; rendering the first config")
                 try await withThrowingTaskGroup(of: Void.self) { inner in
                     inner.addTask { try await controller.run() }
-                    inner.addTask {
-                        while !(await controller.isReady) { try await Task.sleep(for: .milliseconds(20)) }
-                        try await supervisor.run(gracefulStopTimeout: TimeInterval(shutdownGrace))
-                    }
+                    // Watches once the controller's first start (through the supervisor) serves.
+                    inner.addTask { try await supervisor.run(gracefulStopTimeout: TimeInterval(shutdownGrace)) }
                     try await inner.next()
                     inner.cancelAll()
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoNginx
 import Testing
 import TestSupport
 
@@ -179,6 +180,32 @@ struct RunEndToEndTests {
         }, "nginx not back within 1 s: \(rig.log)")
         #expect(Date().timeIntervalSince(killed) < 1.5)
         #expect(rig.log.contains("nginx exited; restarting it"))
+    }
+
+    /// The first nginx master is killed the moment portico has started it, before portico has seen
+    /// it serve: portico starts it again (with the backoff of any later death), confirms the first
+    /// config on the new one, becomes ready and serves.
+    @Test func anNginxKilledAsItFirstStartsIsRestarted() async throws {
+        let rig = try Rig()
+        var first: Int32?
+        try await eventually(timeout: .seconds(20), poll: .milliseconds(1), "portico never started nginx: \(rig.log)") {
+            first = ProcessTable.children(of: rig.portico.pid, named: "nginx").first
+            return first != nil
+        }
+        let master = try #require(first)
+        kill(master, SIGKILL)
+
+        try await eventually("never ready after nginx was killed as it started: \(rig.log)") { rig.health("/readyz") == 200 }
+        #expect(rig.portico.isRunning)
+        let log = rig.log
+        let restarting = try #require(log.range(of: "nginx exited; restarting it"), "no restart: \(log)")
+        let live = try #require(log.range(of: "first config live"), "\(log)")
+        // Otherwise the kill came after start-up and this test proved nothing about it.
+        #expect(restarting.lowerBound < live.lowerBound, "nginx was killed only after the first config was live: \(log)")
+        #expect(!log.contains("nginx did not start serving the first config"))
+        #expect(!ProcessTable.children(of: rig.portico.pid, named: "nginx").contains(master))
+        try await rig.serveSite()
+        #expect(rig.health("/healthz") == 200)
     }
 
     @Test func sigtermLetsInFlightRequestsFinishAndExitsZero() async throws {
