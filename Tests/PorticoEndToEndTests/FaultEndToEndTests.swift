@@ -50,7 +50,7 @@ struct FaultEndToEndTests {
         let fill = try Self.inNamespace(of: pid, "dd if=/dev/zero of=\(mountPoint.path)/filler bs=64k 2>/dev/null; df -k \(mountPoint.path)")
         #expect(fill.stdout.contains("portico-test"), "the tmpfs is not there: \(fill.stdout) \(fill.stderr)")
         try await rig.server.create(Self.ingresses, rig.ingress("full", host: "full.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.log.contains("No space left on device") }, "no clear error: \(rig.log)")
+        try await eventually("no clear error: \(rig.log)") { rig.log.contains("No space left on device") }
         #expect(rig.log.contains("config failed; the last good config keeps serving"))
         #expect(rig.who("a.test", "/") == "web")
         #expect(rig.who("full.test", "/") == "404")
@@ -59,18 +59,18 @@ struct FaultEndToEndTests {
         // Space again: the next change puts everything live.
         _ = try Self.inNamespace(of: pid, "rm -f \(mountPoint.path)/filler")
         try await rig.server.create(Self.ingresses, rig.ingress("after-full", host: "b.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("b.test", "/") == "web" && rig.who("full.test", "/") == "web" }, "\(rig.log)")
+        try await eventually("\(rig.log)") { rig.who("b.test", "/") == "web" && rig.who("full.test", "/") == "web" }
 
         // Read-only: the same.
         let remount = try Self.inNamespace(of: pid, "mount -o remount,ro \(mountPoint.path)")
         #expect(remount.status == 0, "\(remount.stderr)")
         try await rig.server.create(Self.ingresses, rig.ingress("ro", host: "ro.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.log.contains("Read-only file system") }, "no clear error: \(rig.log)")
+        try await eventually("no clear error: \(rig.log)") { rig.log.contains("Read-only file system") }
         #expect(rig.who("a.test", "/") == "web")
         #expect(rig.who("ro.test", "/") == "404")
         _ = try Self.inNamespace(of: pid, "mount -o remount,rw \(mountPoint.path)")
         try await rig.server.create(Self.ingresses, rig.ingress("after-ro", host: "c.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("c.test", "/") == "web" && rig.who("ro.test", "/") == "web" }, "\(rig.log)")
+        try await eventually("\(rig.log)") { rig.who("c.test", "/") == "web" && rig.who("ro.test", "/") == "web" }
         #expect(rig.portico.isRunning)
         Self.assertNoCrash(rig.log)
     }
@@ -88,12 +88,13 @@ struct FaultEndToEndTests {
         try await rig.server.answerNextRequests(2, with: "{\"items\": \"not a list\"}", verb: "list")
         try await rig.server.compact()
         try await rig.server.cutWatches(.midEvent)
+        // Watched through the garbage (a second): every request answered meanwhile.
         for _ in 0..<20 {
             #expect(rig.who("a.test", "/") == "web")
             try await Task.sleep(for: .milliseconds(50))
         }
         try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "web"))
-        #expect(rig.eventually(20) { rig.who("late.test", "/") == "web" }, "change after the garbage never applied: \(rig.log)")
+        try await eventually(timeout: .seconds(20), "change after the garbage never applied: \(rig.log)") { rig.who("late.test", "/") == "web" }
         // Each failure is said, with what failed and why, and the cache keeps its last state.
         #expect(rig.log.contains("list or watch failed; the cache keeps its last state and retries"), "\(rig.log)")
         #expect(rig.log.contains("watch expired; listing again"))
@@ -119,11 +120,11 @@ struct FaultEndToEndTests {
             ]
         }
         try await rig.server.create(Self.ingresses, huge("huge", host: "huge.test", paths: 1000))
-        #expect(rig.eventually(30) { rig.who("huge.test", "/p999/x") == "web" }, "huge Ingress never served: \(rig.log)")
+        try await eventually(timeout: .seconds(30), "huge Ingress never served: \(rig.log)") { rig.who("huge.test", "/p999/x") == "web" }
         #expect(rig.who("huge.test", "/etc/passwd") == "404")
         // 20,000 paths: over the limit, left out whole with a clear reason.
         try await rig.server.create(Self.ingresses, huge("absurd", host: "absurd.test", paths: 20_000))
-        #expect(rig.eventually(30) { rig.log.contains("20000 paths, more than the limit of 1000") }, "\(rig.log.suffix(3000))")
+        try await eventually(timeout: .seconds(30), "\(rig.log.suffix(3000))") { rig.log.contains("20000 paths, more than the limit of 1000") }
         #expect(rig.who("absurd.test", "/p1/") == "404")
         #expect(rig.who("huge.test", "/p999/x") == "web")
         #expect(rig.who("a.test", "/") == "web")
