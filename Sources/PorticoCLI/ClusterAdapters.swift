@@ -25,15 +25,16 @@ struct WatcherSource: ClusterSource {
 }
 
 /// nginx as the controller's `ConfigSink`. nginx -t, reload and confirmation block for a while, so
-/// they run on a dispatch queue rather than on Swift concurrency's few cooperative threads.
+/// they run on a dispatch queue rather than on Swift concurrency's few cooperative threads. The
+/// first start goes through the supervisor, which restarts an nginx that dies before it serves.
 struct NginxSink: ConfigSink {
     let applier: NginxApplier
+    let supervisor: NginxSupervisor
     let queue = DispatchQueue(label: "portico.nginx")
 
     func start(config: ConfigText, generation: Int) async throws {
-        try await onQueue {
-            try applier.start(generation: generation) { file in try config.write(to: &file) }
-        }
+        try await onQueue { try applier.writeFirstConfig { file in try config.write(to: &file) } }
+        try await supervisor.start { try await onQueue { try applier.startWritten(generation: generation) } }
     }
 
     func apply(config: ConfigText, generation: Int) async throws {

@@ -143,10 +143,12 @@ struct RunCommand: AsyncParsableCommand {
         let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace), logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
+        let supervisor = NginxSupervisor(nginx: process, logger: logger)
         let metrics = ControllerMetrics()
         let reporting = try makeReporting(client: client, configuration: configuration, metrics: metrics, logger: logger)
         let controller = Controller(
-            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier), renderer: settings.renderer,
+            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier, supervisor: supervisor),
+            renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,
             // What a reconcile freed (snapshot, routing run, routing table) goes back to the
@@ -155,7 +157,6 @@ struct RunCommand: AsyncParsableCommand {
                 _ = portico_malloc_trim()
                 metrics.recordHeapInUse(bytes: portico_malloc_in_use())
             })
-        let supervisor = NginxSupervisor(nginx: process, logger: logger)
 
         let health = try HealthServer(address: healthAddress, port: healthPort) { path in
             switch path {
@@ -184,16 +185,15 @@ struct RunCommand: AsyncParsableCommand {
                 logger.info("cluster listed; rendering the first config")
                 try await withThrowingTaskGroup(of: Void.self) { inner in
                     inner.addTask { try await controller.run() }
-                    inner.addTask {
-                        while !(await controller.isReady) { try await Task.sleep(for: .milliseconds(20)) }
-                        try await supervisor.run(gracefulStopTimeout: TimeInterval(shutdownGrace))
-                    }
+                    // Watches once the controller's first start (through the supervisor) serves.
+                    inner.addTask { try await supervisor.run(gracefulStopTimeout: TimeInterval(shutdownGrace)) }
                     try await inner.next()
                     inner.cancelAll()
                 }
             }
             group.addTask {
-                let signal = await signals.next()
+                // No signal: the group is being cancelled because something else ended it.
+                guard let signal = await signals.next() else { return }
                 logger.notice("signal received; stopping reconciles and letting nginx finish in-flight requests",
                               metadata: ["signal": "\(signal)"])
                 throw CancellationError()
@@ -233,9 +233,10 @@ final class SignalWatcher: @unchecked Sendable {
         }
     }
 
-    func next() async -> Int32 {
+    /// The next signal; nil when the waiting task is cancelled first.
+    func next() async -> Int32? {
         for await sig in stream { return sig }
-        return 0
+        return nil
     }
 }
 

@@ -37,30 +37,71 @@ public final class NginxApplier: @unchecked Sendable {
 
     /// Writes the first config, starts nginx, and returns once it serves `generation`. No separate
     /// `nginx -t`: there is no older config to protect, nginx checks the file as it starts, and at
-    /// thousands of hosts each parse costs seconds.
+    /// thousands of hosts each parse costs seconds. Unsupervised: an nginx that dies on the way is
+    /// an error here; `NginxSupervisor.start(_:)` restarts it.
     public func start(config: String, generation: Int) throws(NginxError) {
         try ConfigFile.writeAtomically(config, to: nginx.configPath)
         try startWritten(generation: generation)
     }
 
-    /// `start(config:generation:)` with the config streamed into the file by `write`, never held
-    /// whole in memory. An error from `write` leaves nginx stopped and is rethrown.
-    public func start(generation: Int, writingConfig write: (inout ConfigFileWriter) throws -> Void) throws {
+    /// Writes the first config for `startWritten(generation:)`, streamed into the file by `write`,
+    /// never held whole in memory. An error from `write` leaves no config behind and is rethrown.
+    public func writeFirstConfig(_ write: (inout ConfigFileWriter) throws -> Void) throws {
         try ConfigFile.writeAtomically(to: nginx.configPath, write)
-        try startWritten(generation: generation)
     }
 
-    private func startWritten(generation: Int) throws(NginxError) {
+    /// A step of `startWritten(generation:)`, for tests that kill nginx exactly there.
+    package enum StartStep: Equatable, Sendable {
+        /// nginx was spawned; it has not answered yet.
+        case spawned
+        /// The status server answered the generation to this many probes in a row.
+        case answered(streak: Int)
+    }
+
+    /// Called at each `StartStep` (tests only).
+    package var onStartStep: (@Sendable (StartStep) -> Void)? {
+        get { lock.withLock { _onStartStep } }
+        set { lock.withLock { _onStartStep = newValue } }
+    }
+    private var _onStartStep: (@Sendable (StartStep) -> Void)?
+
+    /// Starts nginx on the config on disk and returns once it serves `generation`. On failure nginx
+    /// is stopped and the error says which failure it was: `.exitedBeforeServing` when the master
+    /// died on the way (killed, crashed: starting it again may serve), `.startFailed` when nginx gave
+    /// up by itself (config refused, ports taken; its message is in the error) or did not serve in
+    /// `confirmTimeout`.
+    public func startWritten(generation: Int) throws(NginxError) {
+        let step = onStartStep ?? { _ in }
         try nginx.start()
+        step(.spawned)
         let deadline = Date().addingTimeInterval(confirmTimeout)
-        while !StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05) {
-            if !nginx.isRunning || Date() > deadline {
+        while true {
+            let served = StatusProbe.waitFor(generation: generation, port: statusPort, timeout: 0.05) {
+                step(.answered(streak: $0))
+            }
+            // Looked at after the probes: workers that a killed master leaves behind still answer.
+            guard nginx.isRunning else { throw startFailure(generation: generation) }
+            if served { break }
+            if Date() > deadline {
                 let log = nginx.errorLogTail()
                 nginx.stop(grace: 1)
                 throw NginxError(.startFailed, "nginx did not start serving the first config", nginxOutput: log)
             }
         }
         lock.withLock { _liveGeneration = generation }
+    }
+
+    /// Why a master that `startWritten` started is gone; stops what it left behind.
+    private func startFailure(generation: Int) -> NginxError {
+        let log = nginx.errorLogTail()
+        nginx.stop(grace: 1)
+        guard nginx.exitedWithError else {
+            return NginxError(
+                .exitedBeforeServing,
+                "nginx exited (status \(nginx.exitStatus.map(String.init) ?? "?")) before it served generation \(generation)",
+                nginxOutput: log)
+        }
+        return NginxError(.startFailed, "nginx did not start serving the first config", nginxOutput: log)
     }
 
     /// Applies a new config to the running nginx. On failure the previous config keeps serving and

@@ -7,6 +7,9 @@ public struct NginxError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidConfig = "invalid-config"
         /// nginx exited or never started serving.
         case startFailed = "start-failed"
+        /// The master died (killed, crashed, told to quit) before it served the first config: not a
+        /// refusal, so starting it again may serve.
+        case exitedBeforeServing = "exited-before-serving"
         /// After a reload the status endpoint did not report the new generation in time.
         case reloadNotConfirmed = "reload-not-confirmed"
         /// The runtime directory could not be written (read-only, full, permissions).

@@ -47,6 +47,14 @@ public final class NginxProcess: @unchecked Sendable {
     /// Exit status once nginx has exited, nil while it runs or before it started.
     public var exitStatus: Int32? { lock.withLock { process?.exitStatus } }
 
+    /// Whether nginx gave up by itself: it exits 1, after an `[emerg]` line in its error log, when
+    /// it cannot load its config or bind its ports. False while it runs, and when it was killed,
+    /// crashed or was told to quit: then starting it again may well serve.
+    public var exitedWithError: Bool {
+        guard case .exited(let status) = lock.withLock({ process?.end }) else { return false }
+        return status != 0
+    }
+
     /// Asks the master to load `nginx.conf` again (SIGHUP). A config the master refuses leaves the old
     /// workers serving; `StatusProbe` tells which generation is live.
     public func reload() throws(NginxError) {

@@ -11,7 +11,17 @@ import Foundation
 final class SpawnedProcess: @unchecked Sendable {
     let pid: pid_t
     private let lock = NSLock()
-    private var status: Int32?
+    private var ending: Ending?
+
+    /// How the process ended.
+    enum Ending: Equatable {
+        /// It called exit with this status.
+        case exited(Int32)
+        /// A signal ended it (SIGKILL, a crash).
+        case signalled(Int32)
+        /// waitpid failed: the process is gone, how is unknown.
+        case unknown
+    }
 
     init(executable: String, arguments: [String]) throws(NginxError) {
         var attributes = posix_spawnattr_t()
@@ -39,24 +49,35 @@ final class SpawnedProcess: @unchecked Sendable {
         self.pid = pid
     }
 
-    /// The exit status once the process has ended (reaping it), nil while it runs.
-    var exitStatus: Int32? {
+    /// How the process ended (reaping it), nil while it runs.
+    var end: Ending? {
         lock.withLock {
-            if let status { return status }
+            if let ending { return ending }
             var raw: Int32 = 0
             let r = waitpid(pid, &raw, WNOHANG)
             if r == pid {
                 // WIFEXITED / WTERMSIG by hand: Glibc's macros are not imported into Swift.
                 let signal = raw & 0x7f
-                status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
+                ending = signal == 0 ? .exited((raw >> 8) & 0xff) : .signalled(signal)
             } else if r < 0 {
-                status = -1
+                ending = .unknown
             }
-            return status
+            return ending
         }
     }
 
-    var isRunning: Bool { exitStatus == nil }
+    /// The exit status once the process has ended (128 + the signal's number when a signal ended
+    /// it, as a shell says it), nil while it runs.
+    var exitStatus: Int32? {
+        switch end {
+        case nil: nil
+        case .exited(let status): status
+        case .signalled(let signal): 128 + signal
+        case .unknown: -1
+        }
+    }
+
+    var isRunning: Bool { end == nil }
 
     func signal(_ sig: Int32) { if isRunning { kill(pid, sig) } }
 

@@ -15,13 +15,17 @@ public enum StatusProbe {
     }
 
     /// Polls until nginx serves `generation` to `consecutive` probes in a row (just after a reload,
-    /// old workers may still accept a connection or two), or gives up after `timeout`.
-    public static func waitFor(generation: Int, port: Int, timeout: TimeInterval, consecutive: Int = 3) -> Bool {
+    /// old workers may still accept a connection or two), or gives up after `timeout`. `answered`
+    /// hears the streak after each probe that `generation` answered.
+    public static func waitFor(
+        generation: Int, port: Int, timeout: TimeInterval, consecutive: Int = 3, answered: (_ streak: Int) -> Void = { _ in }
+    ) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         var streak = 0
         repeat {
             if self.generation(port: port) == generation {
                 streak += 1
+                answered(streak)
                 if streak >= consecutive { return true }
                 usleep(5_000)
             } else {

@@ -34,15 +34,6 @@ struct ClusterReportingAPIServerTests {
         return (lease["spec"] as? [String: Any])?["holderIdentity"] as? String
     }
 
-    static func eventually(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return await condition()
-    }
-
     @Test func twoElectorsOneLeaderAndTakeover() async throws {
         let server = try TestAPIServer()
         defer { server.stop() }
@@ -51,7 +42,8 @@ struct ClusterReportingAPIServerTests {
             // Both start at once: both try to create the Lease, one gets 409.
             let runA = Task { await a.run() }
             group.addTask { await b.run() }
-            #expect(await Self.eventually(5) { a.isLeader || b.isLeader })
+            try await eventually(timeout: .seconds(5), "one of two electors leads") { a.isLeader || b.isLeader }
+            // For a second (half the lease), watched, never two leaders or none.
             for _ in 0..<10 {
                 #expect(a.isLeader != b.isLeader, "exactly one leads")
                 try await Task.sleep(for: .milliseconds(100))
@@ -63,7 +55,7 @@ struct ClusterReportingAPIServerTests {
                 // The leader stops without releasing (a crash): the other waits out the lease.
                 runA.cancel()
                 let stopped = Date()
-                #expect(await Self.eventually(5) { follower.isLeader })
+                try await eventually(timeout: .seconds(5), "the follower takes over an expired lease") { follower.isLeader }
                 let waited = Date().timeIntervalSince(stopped)
                 #expect(waited >= 1.5 && waited < 3.0, "took over after \(waited) s; lease duration is 2 s")
                 #expect(try await Self.holder(server) == "replica-b")
@@ -75,7 +67,7 @@ struct ClusterReportingAPIServerTests {
                 await b.release()
                 #expect(try await Self.holder(server) == "")
                 let released = Date()
-                #expect(await Self.eventually(5) { a.isLeader })
+                try await eventually(timeout: .seconds(5), "replica-a takes over a released lease") { a.isLeader }
                 #expect(Date().timeIntervalSince(released) < 1.0)
                 #expect(try await Self.holder(server) == "replica-a")
                 runA.cancel()

@@ -5,6 +5,7 @@ import PorticoModel
 import PorticoRender
 import PorticoRouting
 import Testing
+import TestSupport
 
 @testable import PorticoController
 
@@ -110,26 +111,27 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         #expect(reporter.events.count == 1)
     }
 
-    @Test func runRetriesWithBackoffUntilTheWriteSucceeds() async {
+    @Test func runRetriesWithBackoffUntilTheWriteSucceeds() async throws {
         let reporter = FakeReporter(), leader = Flag(true)
         let r = ClusterReporting(
             reporter: reporter,
             options: .init(publish: PublishAddress("10.0.0.9"), initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40)),
             isLeader: { leader.isSet }, metrics: ControllerMetrics(), logger: Logger(label: "test") { _ in logs })
         reporter.failWrites = true
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await r.run() }
             r.observe(state([Self.ing("a")], served: ["a"]))
-            try? await Task.sleep(for: .milliseconds(150))
+            // Several backoffs (10, 20, 40 ms) for writes that must all fail.
+            try await Task.sleep(for: .milliseconds(150))
             #expect(reporter.statuses.isEmpty)
             reporter.failWrites = false
-            for _ in 0..<100 where reporter.statuses.isEmpty { try? await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("a status written once writes succeed") { !reporter.statuses.isEmpty }
             #expect(reporter.statuses.count == 1)
             group.cancelAll()
         }
     }
 
-    @Test func becomingTheLeaderReportsWhatIsAlreadyKnown() async {
+    @Test func becomingTheLeaderReportsWhatIsAlreadyKnown() async throws {
         let store = MemoryLeaseStore(), reporter = FakeReporter()
         let elector = LeaderElector(
             store: store, options: .init(identity: "a", leaseName: "ingress/portico-leader"), metrics: ControllerMetrics(),
@@ -138,15 +140,16 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
             reporter: reporter, options: .init(publish: PublishAddress("10.0.0.9")), isLeader: { elector.isLeader },
             metrics: ControllerMetrics(), logger: Logger(label: "test") { _ in logs })
         elector.onChange { leading in if leading { r.wake() } }
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await r.run() }
-            // Observed while a follower: nothing written, and nothing new will be observed.
+            // Observed while a follower: nothing written (time for a write that must not come), and
+            // nothing new will be observed.
             r.observe(state([Self.ing("a")], served: ["a"]))
-            try? await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(100))
             #expect(reporter.writes.isEmpty)
             await elector.tick()
             #expect(elector.isLeader)
-            for _ in 0..<100 where reporter.statuses.isEmpty { try? await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the new leader reports what it knew") { !reporter.statuses.isEmpty }
             #expect(reporter.statuses.map(\.name) == ["a"])
             group.cancelAll()
         }
@@ -164,14 +167,14 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
             logger: Logger(label: "test") { _ in logs }, observer: observer)
         let task = Task { try await controller.run() }
         defer { task.cancel() }
-        for _ in 0..<200 where observer.states.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("the first served state") { !observer.states.isEmpty }
         #expect(observer.states.first?.served == [R.ref("a")])
         #expect(observer.states.first?.generation == 1)
 
         // An Ingress whose only path is invalid routes nothing new, yet it is Portico's: served, with
         // its diagnostic, although no config is reloaded.
         source.set { $0.ingresses.append(ingress("b", host: "a.com", path: "/x;}")) }
-        for _ in 0..<200 where observer.states.count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("a second served state") { observer.states.count >= 2 }
         #expect(observer.states.last?.served == [R.ref("a"), R.ref("b")])
         #expect(observer.states.last?.diagnostics.map(\.code) == [.invalidPath])
         #expect(sink.generations == [1])
@@ -179,7 +182,7 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         // A config nginx refuses: the served set stays the live one.
         sink.refuse = true
         source.set { $0.ingresses.append(ingress("c", host: "c.com")) }
-        for _ in 0..<200 where observer.states.count < 3 { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually("a third served state") { observer.states.count >= 3 }
         #expect(observer.states.last?.served == [R.ref("a"), R.ref("b")])
         #expect(observer.states.last?.ingresses.count == 3)
     }

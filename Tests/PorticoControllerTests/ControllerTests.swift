@@ -5,6 +5,7 @@ import PorticoModel
 import PorticoRender
 import PorticoRouting
 import Testing
+import TestSupport
 
 @testable import PorticoController
 
@@ -91,15 +92,6 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
             logger: logger)
     }
 
-    /// Polls an async condition for up to two seconds.
-    func eventually(_ condition: @escaping () async -> Bool) async -> Bool {
-        for _ in 0..<200 {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return false
-    }
-
     @Test func firstConfigThenOnlyRealChangesReload() async throws {
         let source = FakeSource(ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")]))
         let sink = FakeSink()
@@ -107,7 +99,7 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         let task = Task { try await controller.run() }
         defer { task.cancel() }
 
-        #expect(await eventually { await controller.isReady })
+        try await eventually("the first config is live") { await controller.isReady }
         #expect(sink.generations == [1])
         #expect(sink.last.contains("server_name a.com;"))
         #expect(sink.last.contains("return 200 \"1\";"))
@@ -115,12 +107,13 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         // Status, labels: nothing routing reads. No reload.
         source.set { $0.services[0].metadata.labels = ["team": "x"] }
         source.set { $0.ingresses[0].status = IngressStatus(loadBalancer: .init(ingress: [.init(ip: "10.0.0.1")])) }
-        #expect(await eventually { controller.metrics.skippedCount >= 1 })
+        try await eventually("a reconcile skipped") { controller.metrics.skippedCount >= 1 }
+        // Time for a reload that must not come (the other change may be a reconcile behind).
         try await Task.sleep(for: .milliseconds(100))
         #expect(sink.generations == [1])
 
         source.set { $0.ingresses[0].spec.rules[0].host = "b.com" }
-        #expect(await eventually { sink.generations == [1, 2] })
+        try await eventually("generations [1, 2], not \(sink.generations)") { sink.generations == [1, 2] }
         #expect(sink.last.contains("server_name b.com;"))
         #expect(sink.last.contains("return 200 \"2\";"))
         #expect(await controller.liveGeneration == 2)
@@ -132,9 +125,10 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         let controller = makeController(source, sink, window: .milliseconds(200))
         let task = Task { try await controller.run() }
         defer { task.cancel() }
-        #expect(await eventually { await controller.isReady })
+        try await eventually("the first config is live") { await controller.isReady }
         for i in 0..<50 { source.set { $0.ingresses.append(ingress("i\(i)", host: "h\(i).com")) } }
-        #expect(await eventually { sink.generations.count >= 2 })
+        try await eventually("a second generation") { sink.generations.count >= 2 }
+        // Two sync windows for a third reload that must not come.
         try await Task.sleep(for: .milliseconds(400))
         #expect(sink.generations == [1, 2])
         #expect((0..<50).allSatisfy { sink.last.contains("server_name h\($0).com;") })
@@ -146,20 +140,21 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         let controller = makeController(source, sink)
         let task = Task { try await controller.run() }
         defer { task.cancel() }
-        #expect(await eventually { await controller.isReady })
+        try await eventually("the first config is live") { await controller.isReady }
 
         sink.refuse = true
         source.set { $0.ingresses[0].spec.rules[0].host = "b.com" }
-        #expect(await eventually { controller.metrics.reloadCount.failure == 1 })
+        try await eventually("one failed reload") { controller.metrics.reloadCount.failure == 1 }
         #expect(await controller.liveGeneration == 1)
-        // The same inputs again: not retried.
+        // The same inputs again: not retried (the reconcile skips).
+        let skipped = controller.metrics.skippedCount
         source.set { $0.services[0].metadata.labels = ["x": "y"] }
-        try await Task.sleep(for: .milliseconds(150))
+        try await eventually("the unchanged inputs reconciled") { controller.metrics.skippedCount > skipped }
         #expect(controller.metrics.reloadCount.failure == 1)
 
         sink.refuse = false
         source.set { $0.ingresses[0].spec.rules[0].host = "c.com" }
-        #expect(await eventually { sink.generations == [1, 2] })
+        try await eventually("generations [1, 2], not \(sink.generations)") { sink.generations == [1, 2] }
         #expect(sink.last.contains("server_name c.com;"))
         let failures = logs.entries.filter { $0.level == .error }
         #expect(failures.count == 1)
@@ -178,13 +173,15 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         let controller = makeController(source, sink)
         let task = Task { try await controller.run() }
         defer { task.cancel() }
-        #expect(await eventually { await controller.isReady })
+        try await eventually("the first config is live") { await controller.isReady }
         source.failNextSnapshot()
         source.set { $0.ingresses = [ingress("a", host: "a.com")] }
-        #expect(await eventually { logs.entries.contains { $0.message == "snapshot failed; keeping the live config" } })
+        try await eventually("the failed snapshot logged") {
+            logs.entries.contains { $0.message == "snapshot failed; keeping the live config" }
+        }
         #expect(sink.generations == [1])
         source.set { $0.ingresses = [ingress("a", host: "a2.com")] }
-        #expect(await eventually { sink.generations == [1, 2] })
+        try await eventually("generations [1, 2], not \(sink.generations)") { sink.generations == [1, 2] }
     }
 
     /// Another controller's Ingress is said once at info level, then only at debug; a warning stays a warning.

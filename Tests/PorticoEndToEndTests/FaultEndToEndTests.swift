@@ -17,6 +17,11 @@ struct FaultEndToEndTests {
     static let services = RunEndToEndTests.services
     static var isRoot: Bool { geteuid() == 0 }
 
+    /// A start-up failure is said as what it is: no signal came, so none is reported.
+    static func assertNoSignalReported(_ log: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!log.contains("signal received"), "\(log.suffix(3000))", sourceLocation: sourceLocation)
+    }
+
     /// Words that only a crash prints (Swift runtime traps, glibc aborts, backtraces).
     static func assertNoCrash(_ log: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for sign in ["Fatal error", "Stack dump", "Current stack trace", "Segmentation fault", "SIGSEGV", "SIGABRT", "Illegal instruction"] {
@@ -45,7 +50,7 @@ struct FaultEndToEndTests {
         let fill = try Self.inNamespace(of: pid, "dd if=/dev/zero of=\(mountPoint.path)/filler bs=64k 2>/dev/null; df -k \(mountPoint.path)")
         #expect(fill.stdout.contains("portico-test"), "the tmpfs is not there: \(fill.stdout) \(fill.stderr)")
         try await rig.server.create(Self.ingresses, rig.ingress("full", host: "full.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.log.contains("No space left on device") }, "no clear error: \(rig.log)")
+        try await eventually("no clear error: \(rig.log)") { rig.log.contains("No space left on device") }
         #expect(rig.log.contains("config failed; the last good config keeps serving"))
         #expect(rig.who("a.test", "/") == "web")
         #expect(rig.who("full.test", "/") == "404")
@@ -54,18 +59,18 @@ struct FaultEndToEndTests {
         // Space again: the next change puts everything live.
         _ = try Self.inNamespace(of: pid, "rm -f \(mountPoint.path)/filler")
         try await rig.server.create(Self.ingresses, rig.ingress("after-full", host: "b.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("b.test", "/") == "web" && rig.who("full.test", "/") == "web" }, "\(rig.log)")
+        try await eventually("\(rig.log)") { rig.who("b.test", "/") == "web" && rig.who("full.test", "/") == "web" }
 
         // Read-only: the same.
         let remount = try Self.inNamespace(of: pid, "mount -o remount,ro \(mountPoint.path)")
         #expect(remount.status == 0, "\(remount.stderr)")
         try await rig.server.create(Self.ingresses, rig.ingress("ro", host: "ro.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.log.contains("Read-only file system") }, "no clear error: \(rig.log)")
+        try await eventually("no clear error: \(rig.log)") { rig.log.contains("Read-only file system") }
         #expect(rig.who("a.test", "/") == "web")
         #expect(rig.who("ro.test", "/") == "404")
         _ = try Self.inNamespace(of: pid, "mount -o remount,rw \(mountPoint.path)")
         try await rig.server.create(Self.ingresses, rig.ingress("after-ro", host: "c.test", path: "/", service: "web"))
-        #expect(rig.eventually { rig.who("c.test", "/") == "web" && rig.who("ro.test", "/") == "web" }, "\(rig.log)")
+        try await eventually("\(rig.log)") { rig.who("c.test", "/") == "web" && rig.who("ro.test", "/") == "web" }
         #expect(rig.portico.isRunning)
         Self.assertNoCrash(rig.log)
     }
@@ -83,12 +88,13 @@ struct FaultEndToEndTests {
         try await rig.server.answerNextRequests(2, with: "{\"items\": \"not a list\"}", verb: "list")
         try await rig.server.compact()
         try await rig.server.cutWatches(.midEvent)
+        // Watched through the garbage (a second): every request answered meanwhile.
         for _ in 0..<20 {
             #expect(rig.who("a.test", "/") == "web")
             try await Task.sleep(for: .milliseconds(50))
         }
         try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "web"))
-        #expect(rig.eventually(20) { rig.who("late.test", "/") == "web" }, "change after the garbage never applied: \(rig.log)")
+        try await eventually(timeout: .seconds(20), "change after the garbage never applied: \(rig.log)") { rig.who("late.test", "/") == "web" }
         // Each failure is said, with what failed and why, and the cache keeps its last state.
         #expect(rig.log.contains("list or watch failed; the cache keeps its last state and retries"), "\(rig.log)")
         #expect(rig.log.contains("watch expired; listing again"))
@@ -114,11 +120,11 @@ struct FaultEndToEndTests {
             ]
         }
         try await rig.server.create(Self.ingresses, huge("huge", host: "huge.test", paths: 1000))
-        #expect(rig.eventually(30) { rig.who("huge.test", "/p999/x") == "web" }, "huge Ingress never served: \(rig.log)")
+        try await eventually(timeout: .seconds(30), "huge Ingress never served: \(rig.log)") { rig.who("huge.test", "/p999/x") == "web" }
         #expect(rig.who("huge.test", "/etc/passwd") == "404")
         // 20,000 paths: over the limit, left out whole with a clear reason.
         try await rig.server.create(Self.ingresses, huge("absurd", host: "absurd.test", paths: 20_000))
-        #expect(rig.eventually(30) { rig.log.contains("20000 paths, more than the limit of 1000") }, "\(rig.log.suffix(3000))")
+        try await eventually(timeout: .seconds(30), "\(rig.log.suffix(3000))") { rig.log.contains("20000 paths, more than the limit of 1000") }
         #expect(rig.who("absurd.test", "/p1/") == "404")
         #expect(rig.who("huge.test", "/p999/x") == "web")
         #expect(rig.who("a.test", "/") == "web")
@@ -136,6 +142,7 @@ struct FaultEndToEndTests {
         #expect(rig.log.contains("unknown directive \"not_a_directive\""), "\(rig.log)")
         #expect(rig.health("/readyz") != 200)
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 
     @Test func aMissingNginxIsAClearErrorAndExit1() async throws {
@@ -143,6 +150,7 @@ struct FaultEndToEndTests {
         #expect(rig.portico.wait(timeout: 30) == 1, "\(rig.log)")
         #expect(rig.log.contains("/nonexistent/sbin/nginx is not an executable file; install nginx or pass --nginx PATH"), "\(rig.log)")
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 
     @Test func anNginxThatCannotBindIsAClearErrorAndExit1() async throws {
@@ -155,5 +163,6 @@ struct FaultEndToEndTests {
         #expect(rig.log.contains("Address already in use"), "\(rig.log)")
         #expect(rig.log.contains("nginx did not start serving the first config"), "\(rig.log)")
         Self.assertNoCrash(rig.log)
+        Self.assertNoSignalReported(rig.log)
     }
 }

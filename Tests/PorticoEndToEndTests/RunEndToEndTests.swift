@@ -1,4 +1,5 @@
 import Foundation
+import PorticoNginx
 import Testing
 import TestSupport
 
@@ -20,7 +21,7 @@ struct RunEndToEndTests {
         let backends: [EchoBackend]
         let runtime: TemporaryDirectory
         let portico: ChildProcess
-        let httpPort: Int, healthPort: Int, backendPort: Int
+        let httpPort: Int, healthPort: Int, statusPort: Int, backendPort: Int
 
         /// `launcher` runs portico through another command (`launcher + [portico] + arguments`),
         /// e.g. `unshare -m` for a private runtime directory.
@@ -35,7 +36,7 @@ struct RunEndToEndTests {
             }))
             httpPort = try Ports.free()
             healthPort = try Ports.free()
-            let statusPort = try Ports.free()
+            statusPort = try Ports.free()
             guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
             portico = try ChildProcess(
                 launcher.first ?? binary,
@@ -65,22 +66,12 @@ struct RunEndToEndTests {
             return "\(response.status)"
         }
 
-        /// Polls until `condition` holds, for up to `seconds`.
-        func eventually(_ seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if condition() { return true }
-                usleep(25_000)
-            }
-            return condition()
-        }
-
         /// The Service `web` and the Ingress `site` routing a.test/ to it, served before it returns:
         /// where most tests start.
-        func serveSite(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        func serveSite() async throws {
             try await server.create(RunEndToEndTests.services, service("web"))
             try await server.create(RunEndToEndTests.ingresses, ingress("site", host: "a.test", path: "/", service: "web"))
-            #expect(eventually { who("a.test", "/") == "web" }, "never served: \(log)", sourceLocation: sourceLocation)
+            try await eventually("never served: \(log)") { who("a.test", "/") == "web" }
         }
 
         func service(_ name: String) -> [String: Any] {
@@ -102,47 +93,46 @@ struct RunEndToEndTests {
 
     @Test func followsTheClusterChangeByChange() async throws {
         let rig = try Rig()
-        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
         #expect(rig.health("/healthz") == 200)
 
         try await rig.server.create(Self.services, rig.service("web"))
         try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/v1", service: "web"))
-        #expect(rig.eventually { rig.who("a.test", "/v1/x") == "web" }, "created route never answered: \(rig.log)")
+        try await eventually("created route never answered: \(rig.log)") { rig.who("a.test", "/v1/x") == "web" }
 
         try await rig.server.patch(Self.ingresses + "/site", ["spec": ["rules": [["host": "a.test", "http": ["paths": [[
             "path": "/v2", "pathType": "Prefix", "backend": ["service": ["name": "web", "port": ["name": "http"]]],
         ]]]]]]])
-        #expect(rig.eventually { rig.who("a.test", "/v2") == "web" })
+        try await eventually("the patched route answers: \(rig.log)") { rig.who("a.test", "/v2") == "web" }
         #expect(rig.who("a.test", "/v1/x") == "404")
 
         try await rig.server.delete(Self.services + "/web")
-        #expect(rig.eventually { rig.who("a.test", "/v2") == "503" })
+        try await eventually("503 without the Service: \(rig.log)") { rig.who("a.test", "/v2") == "503" }
         try await rig.server.create(Self.services, rig.service("web"))
-        #expect(rig.eventually { rig.who("a.test", "/v2") == "web" })
+        try await eventually("the Service back: \(rig.log)") { rig.who("a.test", "/v2") == "web" }
 
         // An invalid object is left out; everything else keeps answering.
         try await rig.server.create(Self.services, rig.service("api"))
         try await rig.server.create(Self.ingresses, rig.ingress("bad", host: "b.test", path: "/x;}", service: "api"))
         try await rig.server.create(Self.ingresses, rig.ingress("good", host: "b.test", path: "/ok", service: "api"))
-        #expect(rig.eventually { rig.who("b.test", "/ok") == "api" })
+        try await eventually("the valid Ingress beside the invalid one: \(rig.log)") { rig.who("b.test", "/ok") == "api" }
         #expect(rig.who("b.test", "/x;}") == "404")
         #expect(rig.who("a.test", "/v2") == "web")
 
         // A change nothing routes from (a label) reloads nothing.
         let metrics = { (try? HTTPProbe.get("/metrics", host: "localhost", port: rig.healthPort).text) ?? "" }
-        let currentGeneration = { metrics().split(separator: "\n").first { $0.hasPrefix("portico_config_generation ") } }
-        // nginx serves a new config a moment before the controller has confirmed and counted it.
-        var generation = currentGeneration()
-        for _ in 0..<20 {
-            try await Task.sleep(for: .milliseconds(100))
-            let now = currentGeneration()
-            if now == generation { break }
-            generation = now
+        let metric = { (name: String) in
+            metrics().split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.dropFirst(name.count + 1)) }
         }
+        // nginx serves a new config a moment before the controller has confirmed and counted it.
+        try await eventually("the controller counts the generation nginx serves: \(metrics())") {
+            StatusProbe.generation(port: rig.statusPort).map { $0 == metric("portico_config_generation") } ?? false
+        }
+        let generation = metric("portico_config_generation")
+        let skipped = metric("portico_reconciles_skipped_total") ?? 0
         try await rig.server.patch(Self.ingresses + "/good", ["metadata": ["labels": ["team": "x"]]])
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(currentGeneration() == generation)
-        #expect(metrics().contains("portico_reconciles_skipped_total"))
+        try await eventually("the label change reconciled: \(metrics())") { (metric("portico_reconciles_skipped_total") ?? 0) > skipped }
+        #expect(metric("portico_config_generation") == generation)
         // glibc's own count of live heap, read after each reconcile: a megabyte or more, never 0.
         let heap = metrics().split(separator: "\n").first { $0.hasPrefix("portico_heap_in_use_bytes ") }
         #expect((heap?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1_000_000, "\(heap ?? "no gauge")")
@@ -156,13 +146,14 @@ struct RunEndToEndTests {
         // About three failed reconnects per watched kind: a short outage, with the client backing off.
         try await rig.server.failNextRequests(12, status: 503)
         try await rig.server.cutWatches(.midEvent)
+        // Watched through the outage (a second): every request answered meanwhile.
         for _ in 0..<20 {
             #expect(rig.who("a.test", "/") == "web")
             try await Task.sleep(for: .milliseconds(50))
         }
         try await rig.server.create(Self.services, rig.service("api"))  // admin listener: not failed
         try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "api"))
-        #expect(rig.eventually(20) { rig.who("late.test", "/") == "api" }, "change after the outage never applied: \(rig.log)")
+        try await eventually(timeout: .seconds(20), "change after the outage never applied: \(rig.log)") { rig.who("late.test", "/") == "api" }
         #expect(rig.who("a.test", "/") == "web")
     }
 
@@ -172,13 +163,63 @@ struct RunEndToEndTests {
         let pidFile = rig.runtime.file("nginx/nginx.pid").path
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         kill(pid, SIGKILL)
-        let killed = Date()
-        #expect(rig.eventually(1.0) {
+        let killed = ContinuousClock.now
+        try await eventually(timeout: .seconds(1), poll: .milliseconds(25), "nginx not back within 1 s: \(rig.log)") {
             let now = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             return now != nil && now != pid && rig.who("a.test", "/") == "web"
-        }, "nginx not back within 1 s: \(rig.log)")
-        #expect(Date().timeIntervalSince(killed) < 1.5)
+        }
+        #expect(ContinuousClock.now - killed < .seconds(1.5))
         #expect(rig.log.contains("nginx exited; restarting it"))
+    }
+
+    /// The first nginx master is killed as it starts, before it can have served: portico starts it
+    /// again (with the backoff of any later death), confirms the first config on the new one,
+    /// becomes ready and serves. To catch the master in its start every time, the template includes
+    /// a FIFO: nginx blocks reading it until the test opens its other end.
+    @Test func anNginxKilledAsItFirstStartsIsRestarted() async throws {
+        let hold = try TemporaryDirectory("portico-hold")
+        let fifo = hold.file("hold.conf").path
+        guard mkfifo(fifo, 0o644) == 0 else { throw TestSupportError("mkfifo \(fifo): errno \(errno)") }
+        let template = try CLIEndToEndTests.portico(["default-template"]).stdout
+        #expect(template.contains("pid {{pid}};\n"))
+        let held = try hold.write("held.tmpl", template.replacingOccurrences(of: "pid {{pid}};\n", with: "pid {{pid}};\ninclude \(fifo);\n"))
+        let rig = try Rig(extraArguments: ["--template", held.path])
+        let nginx = { ProcessTable.children(of: rig.portico.pid, named: "nginx") }
+        defer {
+            // However the test ends, no nginx is left waiting on the FIFO when portico stops.
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd) }
+            withExtendedLifetime(rig) {}
+        }
+
+        var first: Int32?
+        try await eventually(timeout: .seconds(20), "portico starts nginx: \(rig.log)") {
+            first = nginx().first
+            return first != nil
+        }
+        let master = try #require(first)
+        kill(master, SIGKILL)
+        try await eventually("portico starts nginx again: \(rig.log)") { nginx().contains { $0 != master } }
+        // Let the restarted master read the include (empty): open the FIFO's other end once it waits
+        // there (ENXIO until then), put an empty file in its place for the reloads to come, and close.
+        let empty = try hold.write("empty.conf", "")
+        try await eventually("the restarted nginx opens the include: \(rig.log)") {
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            guard rename(empty.path, fifo) == 0 else { throw TestSupportError("rename onto \(fifo): errno \(errno)") }
+            return true
+        }
+
+        try await eventually("never ready after nginx was killed as it started: \(rig.log)") { rig.health("/readyz") == 200 }
+        #expect(rig.portico.isRunning)
+        let log = rig.log
+        let restarting = try #require(log.range(of: "nginx exited; restarting it"), "no restart: \(log)")
+        let live = try #require(log.range(of: "first config live"), "\(log)")
+        #expect(restarting.lowerBound < live.lowerBound, "\(log)")
+        #expect(!log.contains("nginx did not start serving the first config"))
+        try await rig.serveSite()
+        #expect(rig.health("/healthz") == 200)
     }
 
     @Test func sigtermLetsInFlightRequestsFinishAndExitsZero() async throws {
@@ -194,9 +235,14 @@ struct RunEndToEndTests {
             Self.send(fd, String(body.prefix(1000)))
             inFlight.append(fd)
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await eventually("nginx accepted the 10 connections") { Self.acceptedConnections(port: rig.httpPort) >= 10 }
+        let master = try #require(ProcessTable.children(of: rig.portico.pid, named: "nginx").first)
+        let workers = ProcessTable.children(of: master)
         rig.portico.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(300))
+        // The rest of each body goes only once nginx is shutting down: they are truly in flight.
+        try await eventually("nginx's workers shutting down: \(rig.log)") {
+            workers.allSatisfy { !NginxProcess.isAcceptingWorker($0) }
+        }
         var statuses: [String] = []
         for fd in inFlight {
             Self.send(fd, String(body.dropFirst(1000)))
@@ -207,6 +253,19 @@ struct RunEndToEndTests {
         #expect(rig.portico.wait(timeout: 20) == 0, "portico did not exit 0: \(rig.log)")
         #expect(!Ports.isListening(rig.httpPort))
         #expect(rig.log.contains("signal received"))
+    }
+
+    /// Connections to 127.0.0.1:`port` that a process has accepted (/proc/net/tcp: established, and
+    /// with an inode, which a connection still in the listen queue does not have yet). Read through
+    /// FileHandle: String(contentsOfFile:) stops after the first page of a /proc file.
+    static func acceptedConnections(port: Int) -> Int {
+        guard let data = FileHandle(forReadingAtPath: "/proc/net/tcp").flatMap({ try? $0.readToEnd() }) else { return 0 }
+        let table = String(decoding: data, as: UTF8.self)
+        let local = String(format: "0100007F:%04X", port)
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 9 && fields[1] == local && fields[3] == "01" && fields[9] != "0"
+        }.count
     }
 
     static func connect(port: Int) throws -> Int32 {

@@ -34,13 +34,9 @@ struct RunReportingEndToEndTests {
         (try? HTTPProbe.get("/metrics", host: "localhost", port: port).text) ?? ""
     }
 
-    static func eventually(_ seconds: Double = 10, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return await condition()
+    /// The value of the unlabelled metric `name` (0 when absent).
+    static func metric(_ name: String, port: Int) -> Int {
+        metrics(port: port).split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.dropFirst(name.count + 1)) } ?? 0
     }
 
     /// Writes to events and Ingress statuses the server has seen.
@@ -52,16 +48,16 @@ struct RunReportingEndToEndTests {
 
     @Test func servedIngressesGetTheAddressAndInvalidOnesOneWarningEvent() async throws {
         let rig = try Rig(extraArguments: ["--publish-status-address", "127.0.0.9", "--election-identity", "replica-a"])
-        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
         try await rig.server.create(Self.services, rig.service("web"))
         try await rig.server.create(Self.ingresses, rig.ingress("site", host: "a.test", path: "/", service: "web"))
-        #expect(await Self.eventually { await Self.addresses(rig, "site") == [["ip": "127.0.0.9"]] }, "no status: \(rig.log)")
+        try await eventually("no status: \(rig.log)") { await Self.addresses(rig, "site") == [["ip": "127.0.0.9"]] }
         #expect(rig.who("a.test", "/") == "web")
         #expect(await Self.holder(rig) == "replica-a")
 
         // An invalid path: one Warning Event naming the field and why.
         try await rig.server.create(Self.ingresses, rig.ingress("bad", host: "b.test", path: "/x;}", service: "web"))
-        #expect(await Self.eventually { await Self.events(rig, about: "bad").count == 1 }, "no event: \(rig.log)")
+        try await eventually("no event: \(rig.log)") { await Self.events(rig, about: "bad").count == 1 }
         let event = try #require(await Self.events(rig, about: "bad").first)
         #expect(event["type"] as? String == "Warning")
         #expect(event["reason"] as? String == "InvalidPath")
@@ -76,12 +72,16 @@ struct RunReportingEndToEndTests {
         // Event, count 1, and no more event writes.
         let before = try await Self.writes(rig)
         for i in 0..<4 {
+            let reconciles = Self.metric("portico_reconcile_duration_seconds_count", port: rig.healthPort)
             try await rig.server.patch(Self.ingresses + "/site", ["metadata": ["labels": ["round": "\(i)"]]])
             try await rig.server.create(Self.services, rig.service("extra\(i)"))
-            try await Task.sleep(for: .milliseconds(150))
+            try await eventually("round \(i) reconciled") {
+                Self.metric("portico_reconcile_duration_seconds_count", port: rig.healthPort) > reconciles
+            }
         }
         try await rig.server.create(Self.ingresses, rig.ingress("more", host: "c.test", path: "/", service: "web"))
-        #expect(await Self.eventually { await Self.addresses(rig, "more") == [["ip": "127.0.0.9"]] })
+        try await eventually("status for more: \(rig.log)") { await Self.addresses(rig, "more") == [["ip": "127.0.0.9"]] }
+        // Time for writes that must not come (a reporter pass runs on every reconcile).
         try await Task.sleep(for: .milliseconds(500))
         let after = try await Self.writes(rig)
         #expect(after.events == before.events, "event writes on unchanged diagnostics: \(before) → \(after)")
@@ -92,22 +92,22 @@ struct RunReportingEndToEndTests {
 
         // Another controller's class now: Portico clears the address it had set.
         try await rig.server.patch(Self.ingresses + "/site", ["spec": ["ingressClassName": "other"]])
-        #expect(await Self.eventually { await Self.addresses(rig, "site") == nil }, "status not cleared: \(rig.log)")
-        #expect(await Self.eventually { rig.who("a.test", "/") == "404" })
+        try await eventually("status not cleared: \(rig.log)") { await Self.addresses(rig, "site") == nil }
+        try await eventually("a.test no longer served: \(rig.log)") { rig.who("a.test", "/") == "404" }
 
         let metrics = Self.metrics(port: rig.healthPort)
         #expect(metrics.contains("portico_leader 1"))
         #expect(metrics.contains("portico_events_total{result=\"emitted\"} 1"))
         // The API server shows a write before the reporter has counted it.
-        #expect(
-            await Self.eventually { Self.metrics(port: rig.healthPort).contains("portico_status_writes_total{result=\"success\"} 4") },
-            "\(Self.metrics(port: rig.healthPort))")
+        try await eventually("four status writes counted: \(Self.metrics(port: rig.healthPort))") {
+            Self.metrics(port: rig.healthPort).contains("portico_status_writes_total{result=\"success\"} 4")
+        }
         try await Self.expectEveryRequestGranted(rig)
     }
 
     @Test func ofTwoReplicasOnlyTheLeaderWritesStatusAndASuccessorTakesOver() async throws {
         let rig = try Rig(extraArguments: ["--publish-status-address", "127.0.0.9", "--election-identity", "replica-a"])
-        #expect(rig.eventually { rig.health("/readyz") == 200 }, "never ready: \(rig.log)")
+        try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
         // The second replica: same cluster, its own nginx and ports.
         let httpB = try Ports.free(), healthB = try Ports.free(), statusB = try Ports.free()
         let kubeconfig = rig.runtime.file("kubeconfig")
@@ -125,28 +125,31 @@ struct RunReportingEndToEndTests {
             ], name: "portico-b", logDirectory: logsB)
         defer { b.stop(grace: 10) }
         let readyB = { (try? HTTPProbe.get("/readyz", host: "localhost", port: healthB, timeout: 2).status) == 200 }
-        #expect(rig.eventually { readyB() }, "replica b never ready: \(b.stderr)")
-        #expect(await Self.eventually { await Self.holder(rig) != nil })
+        try await eventually("replica b never ready: \(b.stderr)") { readyB() }
+        try await eventually("a Lease holder") { await Self.holder(rig) != nil }
 
         try await rig.server.create(Self.services, rig.service("web"))
         for i in 0..<3 {
             try await rig.server.create(Self.ingresses, rig.ingress("site\(i)", host: "s\(i).test", path: "/", service: "web"))
         }
         for i in 0..<3 {
-            #expect(await Self.eventually { await Self.addresses(rig, "site\(i)") == [["ip": "127.0.0.9"]] })
+            try await eventually("status for site\(i)") { await Self.addresses(rig, "site\(i)") == [["ip": "127.0.0.9"]] }
         }
         // Both serve traffic.
-        #expect(rig.eventually { rig.who("s0.test", "/") == "web" })
-        #expect(rig.eventually {
+        try await eventually("replica a serves s0.test") { rig.who("s0.test", "/") == "web" }
+        try await eventually("replica b serves s0.test") {
             guard let r = try? HTTPProbe.get("/", host: "s0.test", port: httpB, timeout: 3), r.status == 200 else { return false }
             return (try? r.echo().backend) == "web"
-        })
+        }
 
         let holder = await Self.holder(rig)
         let (leaderHealth, followerHealth) = holder == "replica-a" ? (rig.healthPort, healthB) : (healthB, rig.healthPort)
+        // The API server shows a write before the reporter has counted it.
+        try await eventually("the leader counted its three status writes: \(Self.metrics(port: leaderHealth))") {
+            Self.metrics(port: leaderHealth).contains("portico_status_writes_total{result=\"success\"} 3")
+        }
         let leaderMetrics = Self.metrics(port: leaderHealth), followerMetrics = Self.metrics(port: followerHealth)
         #expect(leaderMetrics.contains("portico_leader 1"))
-        #expect(leaderMetrics.contains("portico_status_writes_total{result=\"success\"} 3"), "\(leaderMetrics)")
         #expect(followerMetrics.contains("portico_leader 0"))
         #expect(followerMetrics.contains("portico_status_writes_total{result=\"success\"} 0"), "\(followerMetrics)")
         #expect(try await Self.writes(rig).statuses == 3, "each status written once, by one replica")
@@ -156,11 +159,16 @@ struct RunReportingEndToEndTests {
         leader.signal(SIGTERM)
         #expect(leader.wait(timeout: 20) == 0)
         let successor = holder == "replica-a" ? "replica-b" : "replica-a"
-        #expect(await Self.eventually(4) { await Self.holder(rig) == successor }, "no takeover: \(b.stderr)")
-        #expect(Self.metrics(port: followerHealth).contains("portico_leader 1"))
+        try await eventually(timeout: .seconds(4), "no takeover: \(b.stderr)") { await Self.holder(rig) == successor }
+        // The Lease names the successor a moment before its gauge says so.
+        try await eventually("the successor's gauge: \(Self.metrics(port: followerHealth))") {
+            Self.metrics(port: followerHealth).contains("portico_leader 1")
+        }
         try await rig.server.create(Self.ingresses, rig.ingress("late", host: "late.test", path: "/", service: "web"))
-        #expect(await Self.eventually { await Self.addresses(rig, "late") == [["ip": "127.0.0.9"]] })
-        #expect(Self.metrics(port: followerHealth).contains("portico_status_writes_total{result=\"success\"} 1"))
+        try await eventually("the successor writes status for late") { await Self.addresses(rig, "late") == [["ip": "127.0.0.9"]] }
+        try await eventually("the successor counted its status write: \(Self.metrics(port: followerHealth))") {
+            Self.metrics(port: followerHealth).contains("portico_status_writes_total{result=\"success\"} 1")
+        }
         try await Self.expectEveryRequestGranted(rig)
     }
 

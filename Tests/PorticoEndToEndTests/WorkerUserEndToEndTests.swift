@@ -22,7 +22,7 @@ struct WorkerUserEndToEndTests {
         return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().compactMap { Int($0) }
     }
 
-    @Test func workersRunAsTheNginxUser() throws {
+    @Test func workersRunAsTheNginxUser() async throws {
         guard let user = getpwnam("www-data") else {
             Issue.record("no www-data user on this machine (Debian's nginx package creates it)")
             return
@@ -46,14 +46,9 @@ struct WorkerUserEndToEndTests {
             ], name: "portico", logDirectory: runtime.url)
         defer { portico.stop(grace: 10) }
 
-        let deadline = Date().addingTimeInterval(20)
-        var ready = false
-        while Date() < deadline && !ready {
-            ready = (try? HTTPProbe.get("/readyz", host: "localhost", port: healthPort, timeout: 2).status) == 200
-            if !ready { usleep(50_000) }
+        try await eventually(timeout: .seconds(20), "portico run never became ready:\n\(portico.stderr.suffix(3000))") {
+            (try? HTTPProbe.get("/readyz", host: "localhost", port: healthPort, timeout: 2).status) == 200
         }
-        #expect(ready, "portico run never became ready:\n\(portico.stderr.suffix(3000))")
-        guard ready else { return }
 
         let masters = ProcessTable.children(of: portico.pid)
         #expect(masters.count == 1, "expected one nginx master under portico, found \(masters)")

@@ -184,21 +184,19 @@ struct ClusterChurn {
     }
 }
 
-/// Waits until the watcher's cache matches the server's store; the last difference on timeout.
+/// Waits until the watcher's cache matches the server's store; at the deadline the error names
+/// the last difference.
 func waitUntilCacheMatchesServer(
     _ watcher: ClusterWatcher, _ server: TestAPIServer, timeout: Duration = .seconds(30)
-) async throws -> [String] {
-    let deadline = ContinuousClock.now + timeout
+) async throws {
     var difference: [String] = []
-    while ContinuousClock.now < deadline {
+    try await eventually(timeout: timeout, poll: .milliseconds(100), "cache matches the server; differs: \(difference.prefix(10))") {
         let (expected, objects) = try await StoreSummary.server(server)
         let snapshot = watcher.snapshot()
         difference = StoreSummary(snapshot).difference(from: expected)
-        if difference.isEmpty {
-            if normalized(snapshot) == normalized(objects) { return [] }
+        if difference.isEmpty && normalized(snapshot) != normalized(objects) {
             difference = ["same versions but different objects"]
         }
-        try await Task.sleep(for: .milliseconds(100))
+        return difference.isEmpty
     }
-    return difference
 }

@@ -21,6 +21,7 @@ import Testing
                 var iterator = ClusterChanges(notifier: notifier, start: 0).makeAsyncIterator()
                 return await iterator.next()
             }
+            // Time for the consumer to be waiting (nothing says it is); it must not return meanwhile.
             try await Task.sleep(for: .milliseconds(50))
             notifier.bump()
             #expect(try await group.next() == .some(1))
@@ -34,6 +35,7 @@ import Testing
             for await _ in ClusterChanges(notifier: notifier, start: 0) { count += 1 }
             return count
         }
+        // Time for the consumer to be waiting (nothing says it is) before it is cancelled.
         try await Task.sleep(for: .milliseconds(50))
         consumer.cancel()
         #expect(await consumer.value == 0)

@@ -81,24 +81,36 @@ import TestSupport
         var request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/watch")
         request.timeout = nil
         let blocked = request
+        let receiving = Flag()
         let started = ContinuousClock.now
-        let outcome = await withTaskGroup(of: KubeTransportError?.self) { group in
+        let outcome = try await withThrowingTaskGroup(of: KubeTransportError?.self) { group in
             group.addTask {
                 do {
-                    _ = try await transport.stream(blocked, identity: nil) { _ in true }
+                    _ = try await transport.stream(blocked, identity: nil) { _ in
+                        receiving.set()
+                        return true
+                    }
                     return nil
                 } catch {
                     return error as? KubeTransportError
                 }
             }
-            try? await Task.sleep(for: .milliseconds(300))
+            // Cancelled once the stream is blocked on the server: its first chunk came, no more will.
+            try await eventually("the stream's first chunk") { receiving.isSet }
             group.cancelAll()
-            return await group.next() ?? nil
+            return try await group.next() ?? nil
         }
         #expect(outcome?.code == .cancelled)
         // The server never ends the stream; only cancellation can have ended it. (Generous bound:
         // other suites may be starting servers on the same two cores.)
         #expect(ContinuousClock.now - started < .seconds(15))
+    }
+
+    /// Set once, from any thread.
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
     }
 
     @Test func refusedConnectionIsClassified() async throws {

@@ -164,9 +164,8 @@ import TestSupport
         let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while watcher.statistics.lastError == nil && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
+            try await eventually(poll: .milliseconds(50), "the watcher says why it cannot list") {
+                watcher.statistics.lastError != nil
             }
             #expect(watcher.statistics.lastError?.contains("grant it in the ClusterRole") == true)
             #expect(!watcher.isSynced)

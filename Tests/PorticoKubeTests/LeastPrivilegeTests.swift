@@ -89,8 +89,7 @@ import Yams
         }
         // The server logs a watch when its stream ends: wait for the cancelled streams to show.
         var seen = Set<KubePermission>()
-        let deadline = ContinuousClock.now + .seconds(10)
-        repeat {
+        try await eventually(poll: .milliseconds(100), "every watch in the server's log; seen \(seen.sorted())") {
             seen = []
             for request in try await server.requests() where (request["listener"] as? String) != "admin" {
                 guard let path = request["path"] as? String, let verb = request["verb"] as? String,
@@ -98,9 +97,8 @@ import Yams
                 else { continue }
                 seen.insert(permission)
             }
-            if seen.isSuperset(of: PorticoPermissions.watching) { break }
-            try await Task.sleep(for: .milliseconds(100))
-        } while ContinuousClock.now < deadline
+            return seen.isSuperset(of: PorticoPermissions.watching)
+        }
         let unlisted = seen.subtracting(PorticoPermissions.required).sorted().map(\.description)
         #expect(unlisted.isEmpty, "requests not in PorticoPermissions.required: \(unlisted)")
         // And the list is not padded: every watch permission was used. (The reporting ones are

@@ -625,17 +625,16 @@ private func jsonObject(_ text: String) throws -> [String: Any] {
     return object
 }
 
-/// The event types kubectl printed (`-o json --output-watch-events`), once `done` holds for them
-/// (at most 10 seconds).
+/// The event types kubectl printed (`-o json --output-watch-events`), once `done` holds for them.
 private func eventTypes(of watch: ChildProcess, until done: ([String]) -> Bool) async throws -> [String] {
-    let deadline = Date().addingTimeInterval(10)
-    while true {
-        let types = watch.stdout.matches(of: /"type":\s*"(ADDED|MODIFIED|DELETED|BOOKMARK|ERROR)"/).map {
+    var types: [String] = []
+    try await eventually(poll: .milliseconds(50), "kubectl's watch printed the events; so far \(types)") {
+        types = watch.stdout.matches(of: /"type":\s*"(ADDED|MODIFIED|DELETED|BOOKMARK|ERROR)"/).map {
             String($0.output.1)
         }
-        if done(types) || Date() > deadline { return types }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        return done(types)
     }
+    return types
 }
 
 // MARK: - kubectl and curl against the server

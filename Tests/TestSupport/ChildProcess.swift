@@ -43,16 +43,13 @@ public final class ChildProcess: @unchecked Sendable {
     public func stop(grace: TimeInterval = 3) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(grace)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if wait(timeout: grace) == nil { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
     /// Waits up to `timeout` seconds for the process to exit; its status, or nil if still running.
     public func wait(timeout: TimeInterval) -> Int32? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
+        try? eventuallyBlocking(timeout: .seconds(timeout), "\(name) exits") { !process.isRunning }
         return process.isRunning ? nil : process.terminationStatus
     }
 
@@ -112,8 +109,7 @@ public func runCommand(
         inPipe.fileHandleForWriting.write(input)
         try? inPipe.fileHandleForWriting.close()
     }
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(5_000) }
+    try? eventuallyBlocking(timeout: .seconds(timeout), poll: .milliseconds(5), "\(executable) exits") { !p.isRunning }
     if p.isRunning {
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()

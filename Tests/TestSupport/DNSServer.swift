@@ -95,18 +95,18 @@ public final class DNSServer: @unchecked Sendable {
         try Self.write(records, to: hostsFile)
         // dnsmasq re-reads --addn-hosts files on SIGHUP.
         kill(pid, SIGHUP)
-        let deadline = Date().addingTimeInterval(timeout)
         let expected = records.mapValues { Set($0) }
-        while Date() < deadline {
-            let current = expected.allSatisfy { name, addresses in
+        try eventuallyBlocking(timeout: .seconds(timeout), poll: .milliseconds(20), "dnsmasq picks up the new hosts (\(signals)):\n\(log)") {
+            expected.allSatisfy { name, addresses in
                 (try? DNSQuery.addresses(of: name, server: port, timeout: 1)).map(Set.init) == addresses
             }
-            if current { return }
-            usleep(20_000)
         }
+    }
+
+    /// dnsmasq's signal masks, from /proc: whether it blocks or ignores the SIGHUP it is sent.
+    private var signals: String {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let signals = status.split(separator: "\n").filter { $0.hasPrefix("Sig") }.joined(separator: " ")
-        throw TestSupportError("dnsmasq did not pick up the new hosts within \(timeout)s (\(signals)):\n\(log)")
+        return status.split(separator: "\n").filter { $0.hasPrefix("Sig") }.joined(separator: " ")
     }
 
     /// Adds or replaces names, keeping the others.
@@ -134,17 +134,10 @@ public final class DNSServer: @unchecked Sendable {
     }
 
     private static func waitUntilAnswering(port: Int, process: ChildProcess, timeout: TimeInterval) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if !process.isRunning {
-                throw TestSupportError("dnsmasq exited: \(process.stderr)")
-            }
+        try eventuallyBlocking(timeout: .seconds(timeout), poll: .milliseconds(20), "dnsmasq answers on 127.0.0.1:\(port): \(process.stderr)") {
+            guard process.isRunning else { throw TestSupportError("dnsmasq exited: \(process.stderr)") }
             // Any well-formed answer, NXDOMAIN included, means it is serving.
-            if (try? DNSQuery.addresses(of: "portico-probe.invalid", server: port, timeout: 0.5)) != nil {
-                return
-            }
-            usleep(20_000)
+            return (try? DNSQuery.addresses(of: "portico-probe.invalid", server: port, timeout: 0.5)) != nil
         }
-        throw TestSupportError("dnsmasq did not answer on 127.0.0.1:\(port) within \(timeout)s: \(process.stderr)")
     }
 }

@@ -86,14 +86,15 @@ public final class Nginx: @unchecked Sendable {
         }
         let before = workers()
         process.signal(SIGHUP)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let now = workers()
-            if !now.isEmpty && now.isDisjoint(with: before) { return }
-            if !process.isRunning { break }
-            usleep(20_000)
+        do {
+            try eventuallyBlocking(timeout: .seconds(timeout), poll: .milliseconds(20), "new workers take over") {
+                guard process.isRunning else { throw TestSupportError("nginx exited while reloading") }
+                let now = workers()
+                return !now.isEmpty && now.isDisjoint(with: before)
+            }
+        } catch {
+            throw NginxTestError(kind: .reload, output: "\(error)\n\(errorLog)", config: newConfig)
         }
-        throw NginxTestError(kind: .reload, output: "new workers did not take over within \(timeout)s\n\(errorLog)", config: newConfig)
     }
 
     /// Fast shutdown (SIGTERM), then SIGKILL after a grace period; waits for the master to exit.

@@ -68,14 +68,12 @@ public enum Ports {
     public static func waitUntilListening(
         _ port: Int, host: String = "127.0.0.1", timeout: TimeInterval = 10, process: ChildProcess? = nil
     ) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if isListening(port, host: host) { return }
+        try eventuallyBlocking(timeout: .seconds(timeout), poll: .milliseconds(20), "something listens on \(host):\(port)") {
+            if isListening(port, host: host) { return true }
             if let process, !process.isRunning {
                 throw TestSupportError("\(process.name) exited before listening on \(port): \(process.stderr)")
             }
-            usleep(20_000)
+            return false
         }
-        throw TestSupportError("nothing listened on \(host):\(port) within \(timeout)s")
     }
 }

@@ -72,25 +72,28 @@ public final class TestAPIServer: @unchecked Sendable {
         }
         for namespace in options.namespaces { arguments += ["--namespace", namespace] }
         arguments += options.extraArguments
-        process = try ChildProcess(
+        let process = try ChildProcess(
             "python3", arguments, name: "kube-test-apiserver", logDirectory: directory.url)
-        let deadline = Date().addingTimeInterval(timeout)
+        self.process = process
         var ports: (Int, Int)?
-        while ports == nil {
-            if let data = try? Data(contentsOf: ready),
-                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let port = json["port"] as? Int, let adminPort = json["adminPort"] as? Int
-            {
-                ports = (port, adminPort)
-            } else if !process.isRunning {
-                throw TestSupportError("kube_test_apiserver.py exited before it was ready: \(process.stderr)")
-            } else if Date() > deadline {
-                process.stop()
-                throw TestSupportError(
-                    "kube_test_apiserver.py wrote no ready file within \(timeout)s: \(process.stderr)")
-            } else {
-                usleep(20_000)
+        do {
+            try eventuallyBlocking(
+                timeout: .seconds(timeout), poll: .milliseconds(20), "kube_test_apiserver.py writes its ready file: \(process.stderr)"
+            ) {
+                if let data = try? Data(contentsOf: ready),
+                    let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let port = json["port"] as? Int, let adminPort = json["adminPort"] as? Int
+                {
+                    ports = (port, adminPort)
+                }
+                guard ports != nil || process.isRunning else {
+                    throw TestSupportError("kube_test_apiserver.py exited before it was ready: \(process.stderr)")
+                }
+                return ports != nil
             }
+        } catch {
+            process.stop()
+            throw error
         }
         (port, adminPort) = ports ?? (0, 0)
         guard let url = URL(string: "https://127.0.0.1:\(port)"),
@@ -243,12 +246,8 @@ public final class TestAPIServer: @unchecked Sendable {
 
     /// Polls until at least `count` watches are open (a client's watch is established).
     public func waitForWatches(_ count: Int = 1, timeout: TimeInterval = 10) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try await openWatchCount() < count {
-            guard Date() < deadline else {
-                throw TestSupportError("fewer than \(count) watches after \(timeout)s")
-            }
-            try await Task.sleep(nanoseconds: 20_000_000)
+        try await eventually(timeout: .seconds(timeout), poll: .milliseconds(20), "\(count) watches open") {
+            try await openWatchCount() >= count
         }
     }
 
