@@ -198,9 +198,9 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
             logger: logger)
         let task = Task { try await controller.run() }
         defer { task.cancel() }
-        #expect(await eventually { await controller.isReady })
+        try await eventually("the first config is live") { await controller.isReady }
         source.set { $0.ingresses.append(ingress("b", host: "b.com")) }
-        #expect(await eventually { sink.generations == [1, 2] })
+        try await eventually("a second config, \(sink.generations)") { sink.generations == [1, 2] }
         let about = logs.entries.filter { $0.metadata["object"].map { "\($0)" } == "ingress default/theirs" }
         #expect(about.map(\.level) == [.info, .debug], "\(about)")
         #expect(about.first?.message == "object not served")
