@@ -12,17 +12,6 @@ public enum KubeObject: Sendable, Equatable {
 /// Decodes one document: a single object, a `kind: List` or a typed list (`IngressList`), whose
 /// items inherit the item kind when the API server left it out. Unknown kinds decode to nothing.
 struct ObjectDocument: Decodable {
-    /// One object's unknown fields.
-    struct UnknownFields {
-        var object: KubeObject
-        var fields: [FieldPath]
-
-        init(_ object: KubeObject, _ fields: [FieldPath]) {
-            self.object = object
-            self.fields = fields
-        }
-    }
-
     var objects: [KubeObject] = []
 
     enum CodingKeys: String, CodingKey { case kind, items }

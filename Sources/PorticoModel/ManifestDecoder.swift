@@ -73,12 +73,12 @@ public enum ManifestDecoder {
         }
         guard checkFields else { return (objects, []) }
         // One list of unknown fields per object, in the order the objects were decoded.
-        let unknown = zip(objects, JSONFieldScanner.unknownFields(in: data)).map { ObjectDocument.UnknownFields($0, $1) }
+        let unknown = zip(objects, JSONFieldScanner.unknownFields(in: data)).map { ObjectFields($0, $1) }
         return (objects, warnings(unknown, source: source, document: 1))
     }
 
     private static func warnings(
-        _ unknown: [ObjectDocument.UnknownFields], source: String, document: Int
+        _ unknown: [ObjectFields], source: String, document: Int
     ) -> [ManifestWarning] {
         unknown.flatMap { unknown -> [ManifestWarning] in
             guard !unknown.fields.isEmpty else { return [] }
@@ -106,7 +106,7 @@ public enum ManifestDecoder {
                         source: source, document: index,
                         reason: "expected a Kubernetes object (a mapping), found \(value.typeName)")
                 }
-                var unknown: [ObjectDocument.UnknownFields] = []
+                var unknown: [ObjectFields] = []
                 if let list = ListDocument(taking: &value) {
                     // One item at a time, each released once decoded: a `kind: List` of 10,000
                     // objects decoded whole would hold two copies of the cluster at once.
@@ -115,7 +115,7 @@ public enum ManifestDecoder {
                     let decoded = try ObjectDocument(from: ManifestValueDecoder(value)).objects
                     if checkFields, decoded.count == 1, let object = decoded.first {
                         let schema = FieldSchema.schema(for: object, apiVersion: nil)
-                        unknown.append(ObjectDocument.UnknownFields(object, schema.unknownFields(in: value)))
+                        unknown.append(ObjectFields(object, schema.unknownFields(in: value)))
                     }
                     objects += decoded
                 }
@@ -178,6 +178,17 @@ public enum ManifestDecoder {
     }
 }
 
+/// One decoded object and the fields its schema does not know, for warnings.
+private struct ObjectFields {
+    var object: KubeObject
+    var fields: [FieldPath]
+
+    init(_ object: KubeObject, _ fields: [FieldPath]) {
+        self.object = object
+        self.fields = fields
+    }
+}
+
 /// A YAML document that is a `kind: List` (or a typed list such as `IngressList`) with its items:
 /// decoded item by item, each item's values released once it is decoded.
 private struct ListDocument {
@@ -186,6 +197,11 @@ private struct ListDocument {
     var itemKind: String?
     /// The list's, for items that name none.
     var apiVersion: String?
+
+    private static func isList(_ value: ManifestValue) -> Bool {
+        guard case .object(let object) = value, case .string(let kind)? = object["kind"] else { return false }
+        return kind == "List" || kind.hasSuffix("List")
+    }
 
     /// Takes the items out of `document` when it is a list, so that they are held only here.
     init?(taking document: inout ManifestValue) {
@@ -200,7 +216,7 @@ private struct ListDocument {
     }
 
     /// The items' objects; with `checkFields`, each item's unknown fields too, named from the item.
-    consuming func decodeItems(checkFields: Bool, unknown: inout [ObjectDocument.UnknownFields]) throws -> [KubeObject] {
+    consuming func decodeItems(checkFields: Bool, unknown: inout [ObjectFields]) throws -> [KubeObject] {
         var objects: [KubeObject] = []
         objects.reserveCapacity(items.count)
         items.reverse()
@@ -208,9 +224,10 @@ private struct ListDocument {
         while let item = items.popLast() {
             let decoder = ManifestValueDecoder(item, codingPath: [ValueKey("items"), ValueKey(index)])
             let decoded = try ObjectDocument(from: decoder, defaultKind: itemKind).objects
-            if checkFields, decoded.count == 1, let object = decoded.first {
+            // A list nested in the list (one object in it, say) is not that object: not checked.
+            if checkFields, decoded.count == 1, let object = decoded.first, !Self.isList(item) {
                 let schema = FieldSchema.schema(for: object, apiVersion: apiVersion)
-                unknown.append(ObjectDocument.UnknownFields(object, schema.unknownFields(in: item)))
+                unknown.append(ObjectFields(object, schema.unknownFields(in: item)))
             }
             objects += decoded
             index += 1

@@ -112,6 +112,7 @@ import Testing
             - {kind: Service, metadata: {name: b, namespace: x}}
             - {apiVersion: extensions/v1beta1, kind: Ingress, metadata: {name: c}, spec: {backend: {serviceName: s, servicePort: 80}}}
             - {kind: Ingress, metadata: {name: d}, spec: {backend: {serviceName: s, servicePort: 80}}}
+            - {kind: List, items: [{kind: Service, metadata: {name: f}}]}
             ---
             apiVersion: networking.k8s.io/v1beta1
             kind: IngressList
