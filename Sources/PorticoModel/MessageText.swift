@@ -1,9 +1,9 @@
 /// Text from a manifest, made safe to print in a one-line message.
-enum MessageText {
+package enum MessageText {
     /// Quoted, with control, line-breaking and invisible format characters (bidi overrides among
     /// them) escaped and long values cut, so that a hostile key or value can never forge or hide a
     /// line of output: `"a\nb"`, `"\u{202e}x"`, `"aaaa…" (300 bytes)`.
-    static func quoted(_ value: String, limit: Int = 80) -> String {
+    package static func quoted(_ value: String, limit: Int = 80) -> String {
         var out = "\""
         var count = 0
         for scalar in value.unicodeScalars {

@@ -92,35 +92,8 @@ public struct ObjectReference: Sendable, Equatable, Hashable, Comparable, Custom
     }
 }
 
-/// A value from an object, quoted for a message: control characters, quotes and backslashes are
-/// escaped and long values are cut, so the message stays one honest line.
+/// A value from an object, quoted for a message: control, line-breaking and invisible format
+/// characters are escaped and long values are cut, so the message stays one honest line.
 func quoted(_ value: String, limit: Int = 80) -> String {
-    var out = "\""
-    var count = 0
-    for scalar in value.unicodeScalars {
-        if count == limit {
-            out += "…"
-            break
-        }
-        count += 1
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 || scalar.value == 0x7F || (scalar.value >= 0x80 && scalar.value < 0xA0)
-                || scalar.properties.generalCategory == .lineSeparator
-                || scalar.properties.generalCategory == .paragraphSeparator
-            {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    out += "\""
-    if value.unicodeScalars.count > limit { out += " (\(value.utf8.count) bytes)" }
-    return out
+    MessageText.quoted(value, limit: limit)
 }
