@@ -8,12 +8,10 @@ For N Ingresses (5 Prefix paths each, one Service each), it measures nginx alone
     old workers to stop; Portico's confirmation waits for that too).
 
 Shapes, each an nginx.conf for the same N Ingresses:
-  portico      what `portico render` prints: a server per host, two locations per Prefix path, one
-               variable proxy_pass per server (in @portico_proxy)
-  no-proxy     the same file with each proxy_pass replaced by `return 200`: what the servers and
-               locations cost without the TLS context nginx 1.22 builds for every variable proxy_pass
-  maps         not Portico's design, for comparison: one server, hosts and paths looked up in `map`s
-               (it cannot carry per-route settings such as client_max_body_size, see the README)
+  portico      what `portico render` prints: one server; maps turn the host into a key, a rewrite
+               puts it before the path, one location per host holds regex routes (docs/data-plane.md)
+  per-host     the shape Portico rendered before (for comparison): a server per host, `= /p` and
+               `/p/` per Prefix path, one variable proxy_pass per server (in @portico_proxy)
   empty        only the default server: nginx's fixed cost
 
 Usage: swift build -c release && python3 Benchmarks/nginx-reload-floor.py [N ...]   (default 1000)
@@ -57,29 +55,33 @@ def portico_config(n, port, work):
 
 
 def http_head(config):
-    """Everything before the first server block: the http-level settings Portico renders."""
-    return config.split("\n    server {", 1)[0] + "\n"
+    """The http-level settings Portico renders, without its routing maps and servers."""
+    return config.split("\n    # Which virtual host", 1)[0] + "\n"
 
 
-def maps_config(n, port, head):
-    lines = [head.replace("    server_tokens off;\n", "    server_tokens off;\n    map_hash_max_size 65536;\n    map_hash_bucket_size 128;\n", 1)]
-    lines.append("    map $host $bench_vhost {\n        default \"\";\n")
-    lines += [f"        app-{i}.bench h{i};\n" for i in range(n)]
-    lines.append("    }\n    map $uri $bench_segment {\n        default \"\";\n        \"~^(?<s>/[^/]*)\" $s;\n    }\n")
-    # The value carries the path so that a second map can compare it case-sensitively (map keys are not).
-    lines.append("    map \"$bench_vhost $bench_segment\" $bench_candidate {\n        default \"\";\n")
-    lines += [f"        \"h{i} /p{j}\" \"/p{j} svc-{i}.default.svc.cluster.local:80\";\n" for i in range(n) for j in range(5)]
-    lines.append("    }\n    map \"$bench_segment $bench_candidate\" $bench_upstream {\n        default \"\";\n"
-                 "        \"~^(?<p>\\S+) \\k<p> (?<u>\\S+)$\" $u;\n    }\n")
-    lines.append(f"    server {{\n        listen 127.0.0.1:{port} default_server;\n        server_name _;\n"
-                 "        location / {\n            error_page 418 = @proxy;\n            return 418;\n        }\n"
-                 "        location @proxy {\n            proxy_pass http://$bench_upstream;\n        }\n    }\n}\n")
-    return "".join(lines)
+def per_host_config(n, port, head):
+    """The server-per-host shape Portico rendered before the one-server data plane."""
+    head = head.replace("    map_hash_max_size", "    server_names_hash_max_size 20000;\n    server_names_hash_bucket_size 128;\n    map_hash_max_size", 1)
+    out = [head, empty_server(port)]
+    for i in range(n):
+        out.append(f"    server {{\n        listen 127.0.0.1:{port};\n        server_name app-{i}.bench;\n"
+                   "        location @portico_proxy {\n            proxy_pass http://$portico_upstream;\n        }\n")
+        for j in range(5):
+            for loc in (f"= /p{j}", f"/p{j}/"):
+                out.append(f"        location {loc} {{\n            set $portico_upstream svc-{i}.default.svc.cluster.local:80;\n"
+                           "            error_page 418 = @portico_proxy;\n            return 418;\n        }\n")
+        out.append("        location / {\n            return 404;\n        }\n    }\n")
+    out.append("}\n")
+    return "".join(out)
+
+
+def empty_server(port):
+    return (f"    server {{\n        listen 127.0.0.1:{port} default_server;\n        server_name _;\n"
+            "        location / {\n            return 404;\n        }\n    }\n")
 
 
 def empty_config(port, head):
-    return head + (f"    server {{\n        listen 127.0.0.1:{port} default_server;\n        server_name _;\n"
-                   "        location / {\n            return 404;\n        }\n    }\n}\n")
+    return head + empty_server(port) + "}\n"
 
 
 def prepare(prefix, text):
@@ -114,6 +116,11 @@ def workers(master):
     return found
 
 
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
 def reload_times(prefix):
     subprocess.run(["nginx", "-p", prefix + "/", "-c", "nginx.conf", "-g", "daemon on;"], check=True)
     try:
@@ -124,8 +131,7 @@ def reload_times(prefix):
             time.sleep(0.05)
         master = int(open(os.path.join(prefix, "nginx.pid")).read())
         count = len(workers(master))
-        with open(f"/proc/{master}/status") as f:
-            rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+        rss = rss_mb(master)
         started, retired = [], []
         for _ in range(RELOADS):
             old = {pid for pid, _ in workers(master)}
@@ -142,7 +148,7 @@ def reload_times(prefix):
             started.append((first - t0) * 1000)
             retired.append((time.monotonic() - t0) * 1000)
             time.sleep(0.3)
-        return rss, statistics.median(started), statistics.median(retired)
+        return rss, rss_mb(master), statistics.median(started), statistics.median(retired)
     finally:
         subprocess.run(["nginx", "-p", prefix + "/", "-c", "nginx.conf", "-s", "quit"], capture_output=True)
         time.sleep(0.5)
@@ -163,8 +169,7 @@ def main():
             head = http_head(real)
             shapes = {
                 "portico": real,
-                "no-proxy": real.replace("proxy_pass http://$portico_upstream;", "return 200;"),
-                "maps": maps_config(n, port, head),
+                "per-host": per_host_config(n, port, head),
                 "empty": empty_config(port, head),
             }
             for name, text in shapes.items():
@@ -173,9 +178,10 @@ def main():
                 locations = len(re.findall(r"^\s*location ", text, re.M))
                 servers = len(re.findall(r"^\s*server \{", text, re.M))
                 parse = check_time(prefix)
-                rss, started, retired = reload_times(prefix)
+                rss, after, started, retired = reload_times(prefix)
                 print(f"  {n} Ingresses, {name:8}: {servers} servers, {locations} locations; nginx -t {parse:.0f} ms, "
-                      f"master {rss:.0f} MB; reload: new workers after {started:.0f} ms, old ones stopped accepting after {retired:.0f} ms")
+                      f"master {rss:.0f} MB, {after:.0f} MB after {RELOADS} reloads; reload: new workers after {started:.0f} ms, "
+                      f"old ones stopped accepting after {retired:.0f} ms", flush=True)
 
 
 if __name__ == "__main__":

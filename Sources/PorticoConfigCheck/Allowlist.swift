@@ -21,31 +21,55 @@ enum Allowlist {
     static let mainBlocks = patterns([#"^events$"#, #"^http$"#])
     static let events = patterns([#"^worker_connections \d{1,7}$"#])
     static let http = patterns([
-        #"^server_tokens off$"#, #"^server_names_hash_(max|bucket)_size \d{1,9}$"#,
+        #"^server_tokens off$"#, #"^map_hash_(max|bucket)_size \d{1,9}$"#,
         #"^access_log (access\.log|/dev/stdout)$"#, #"^(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+$"#,
         #"^resolver [0-9a-zA-Z.:\[\]-]+( [0-9a-zA-Z.:\[\]-]+)* valid=10s$"#, #"^resolver_timeout 5s$"#,
         #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#,
         #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
         #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
     ])
-    static let httpBlocks = patterns([
-        #"^map \$http_host \$portico_host$"#, #"^map \$http_upgrade \$portico_connection$"#, #"^server$"#,
-    ])
-    static let map = patterns([#"^"" (\$host|close)$"#, #"^default (\$http_host|upgrade)$"#])
+    /// The maps the template writes, by `source result`.
+    static let mapNames = [
+        "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",
+        "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
+        "$portico_route $portico_route_upstream",
+    ]
+    static let httpBlocks = [pattern(#"^server$"#)] + mapNames.map { name in
+        pattern("^map " + name.replacingOccurrences("$", #"\$"#) + "$")
+    }
+    /// Maps whose lines never change, as the checker's `description` writes them.
+    static let fixedMaps: [String: [String]] = [
+        "$http_host $portico_host": [#""" $host"#, "default $http_host"],
+        "$http_upgrade $portico_connection": [#""" close"#, "default upgrade"],
+        "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
+        "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
+    ]
+    static let hostName = patterns(["^NAME$"])[0]
+    /// `/HOST/PATH` in the route map, HOST exact, a wildcard, or the catch-all `_`.
+    static let routeKey = patterns([#"^/(_|(\*\.)?NAME)PATH$"#])[0]
+    static let pathLiteral = patterns(["^PATH$"])[0]
     static let statusServer = patterns([#"^listen 127\.0\.0\.1:\d{1,5}$"#, #"^access_log off$"#])
     static let statusServerBlocks = patterns([#"^location = /portico/generation$"#, #"^location /$"#])
     static let server = patterns([
-        #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5}( default_server)?$"#,
-        #"^server_name (_|NAME|~\^\[\^\.\]\+\\\.[a-z0-9\\.-]+\$)$"#,
+        #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} default_server$"#, #"^server_name _$"#,
+        #"^rewrite \^ /\$portico_vhost\$uri break$"#,
     ])
-    static let serverBlocks = patterns([#"^location (= )?PATH$"#, #"^location @portico_proxy$"#])
-    static let proxyPass = pattern(#"^proxy_pass http://\$portico_upstream$"#)
-    static let location = patterns([
-        #"^set \$portico_upstream NAME:\d{1,5}$"#, #"^proxy_pass http://\$portico_upstream$"#,
-        #"^return (404|418|503)$"#, #"^error_page 418 = @portico_proxy$"#,
+    static let serverBlocks = patterns([
+        #"^location @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^location /(_|(\*\.)?NAME)/$"#, #"^location /$"#,
+    ])
+    /// A named location: settings and the one proxy_pass.
+    static let proxyLocation = patterns([
+        #"^proxy_pass http://\$portico_upstream\$request_uri$"#,
         #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         #"^allow [0-9a-f.:]+/\d{1,3}$"#, #"^deny ([0-9a-f.:]+/\d{1,3}|all)$"#,
     ])
+    /// What a host's location and its routes may do themselves.
+    static let action = patterns([
+        #"^set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)$"#, #"^return (404|418|503)$"#,
+        #"^error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
+    ])
+    /// A host's routes: Exact paths, and regexes the checker reads back.
+    static let hostBlocks = patterns([#"^location = /(_|(\*\.)?NAME)PATH$"#, #"^location ~ \^[ -~]+$"#])
 }
 
 extension String {

@@ -9,11 +9,12 @@ package struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
     package var description: String { "line \(line): \(message)" }
 }
 
-/// Checks a config rendered by the default template against what its routing table predicts:
-/// the text parses as nginx parses it; every directive is on the allowlist of its context; the
-/// servers are exactly the catch-all and one per virtual host, with the predicted `listen` and
-/// `server_name`; each server's locations are exactly the predicted ones (modifier, path, target,
-/// proxy settings); and every proxy target is one of the table's upstreams.
+/// Checks a config rendered by the default template against what its routing table predicts. It
+/// reads the text as nginx does and works out what nginx would do with it: every directive is on
+/// the allowlist of its context; the maps send each host to its own key; the one server rewrites
+/// every request under that key; each host's locations, tried in nginx's order, route exactly the
+/// table's Exact and Prefix paths to the table's backends with the table's settings; and every
+/// proxy target is one of the table's upstreams.
 package struct ConfigChecker: Sendable {
     package init() {}
 
@@ -33,6 +34,10 @@ package struct ConfigChecker: Sendable {
 private struct CheckRun {
     let prediction: ConfigPrediction
     var problems: [ConfigProblem] = []
+    /// `/KEY/PATH` → upstream, from the route map.
+    var routeUpstreams: [String: String] = [:]
+    /// Named location → its settings.
+    var proxies: [String: ProxyOptions] = [:]
 
     mutating func fail(_ d: ConfigDirective?, _ message: String) {
         problems.append(ConfigProblem(line: d?.line ?? 0, message: message))
@@ -71,43 +76,119 @@ private struct CheckRun {
         if n != 1 { fail(nil, "\(n) \(name) directives in \(context), expected 1") }
     }
 
+    func args(_ d: ConfigDirective) -> [String] { d.arguments.map(\.value) }
+
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(http.children, "http", simple: Allowlist.http, blocks: Allowlist.httpBlocks)
-        let resolvers = http.children.filter { $0.name == "resolver" }.map { $0.arguments.map(\.value) }
+        let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
         if resolvers != [prediction.resolvers] { fail(http, "resolver \(resolvers), expected \(prediction.resolvers)") }
+        var maps: [String: ConfigDirective] = [:]
         for map in http.children where map.name == "map" {
-            allow(map.children, "map", simple: Allowlist.map, blocks: [])
+            let key = args(map).joined(separator: " ")
+            if maps[key] != nil { fail(map, "map \(key) twice") }
+            maps[key] = map
         }
-        var servers: [ConfigDirective] = []
+        for key in Allowlist.mapNames where maps[key] == nil && key != "$portico_route $portico_route_upstream" { fail(http, "no map \(key)") }
+        checkFixedMaps(maps)
+        checkHostMaps(maps)
+        checkRouteMap(maps["$portico_route $portico_route_upstream"])
+
+        var main: [ConfigDirective] = []
         for server in http.children where server.name == "server" {
-            if server.children.contains(where: { $0.name == "listen" && $0.arguments.first?.value.hasPrefix("127.0.0.1:") == true
-                && $0.arguments.count == 1 && prediction.statusPort.map { "127.0.0.1:\($0)" } == $0.arguments.first?.value })
-            {
+            let status = prediction.statusPort.map { "127.0.0.1:\($0)" }
+            if server.children.contains(where: { $0.name == "listen" && args($0) == [status ?? "-"] }) {
                 checkStatusServer(server)
             } else {
-                servers.append(server)
+                main.append(server)
             }
         }
-        if prediction.statusPort != nil,
-            http.children.filter({ $0.name == "server" }).count != servers.count + 1
-        {
+        if prediction.statusPort != nil, http.children.filter({ $0.name == "server" }).count != main.count + 1 {
             fail(http, "expected exactly one status server on 127.0.0.1:\(prediction.statusPort ?? 0)")
         }
-        guard servers.count == prediction.servers.count else {
-            fail(
-                http,
-                "\(servers.count) servers, expected \(prediction.servers.count): "
-                    + "[\(servers.map { serverName($0) }.joined(separator: ", "))] vs "
-                    + "[\(prediction.servers.map(\.serverName).joined(separator: ", "))]")
+        guard main.count == 1 else {
+            fail(http, "\(main.count) servers besides the status server, expected 1")
             return
         }
-        for (server, expected) in zip(servers, prediction.servers) {
-            checkServer(server, expected)
+        checkServer(main[0])
+    }
+
+    /// Maps whose every line is fixed: the Host header, the Upgrade header, the parent of a host and
+    /// the choice between the exact and the wildcard key.
+    mutating func checkFixedMaps(_ maps: [String: ConfigDirective]) {
+        for (name, lines) in Allowlist.fixedMaps {
+            guard let map = maps[name] else { continue }
+            if map.children.map(\.description) != lines || map.children.contains(where: { $0.block != nil }) {
+                fail(map, "map \(name) is not \(lines)")
+            }
         }
     }
 
-    func serverName(_ server: ConfigDirective) -> String {
-        server.children.first { $0.name == "server_name" }?.arguments.map(\.value).joined(separator: " ") ?? "?"
+    mutating func checkHostMaps(_ maps: [String: ConfigDirective]) {
+        if let map = maps["$host $portico_exact_host"] {
+            var exact = Set<String>()
+            for entry in mapEntries(map, default: "\"\"") {
+                let a = args(entry)
+                guard a.count == 2, a[0] == a[1], Allowlist.hostName.matches(a[0]), !entry.arguments.contains(where: \.quoted) else {
+                    fail(entry, "exact host entry \(ConfigTree.quote(entry.description)) is not NAME NAME")
+                    continue
+                }
+                exact.insert(a[0])
+            }
+            if exact != prediction.exactHosts {
+                fail(map, "exact hosts differ: unexpected \(exact.subtracting(prediction.exactHosts).sorted()), missing \(prediction.exactHosts.subtracting(exact).sorted())")
+            }
+        }
+        if let map = maps["$portico_parent_host $portico_wildcard_host"] {
+            var wildcard: [String: String] = [:]
+            for entry in mapEntries(map, default: "_") {
+                let a = args(entry)
+                guard a.count == 2, a[1] == "*." + a[0], Allowlist.hostName.matches(a[0]), !entry.arguments.contains(where: \.quoted) else {
+                    fail(entry, "wildcard host entry \(ConfigTree.quote(entry.description)) is not SUFFIX *.SUFFIX")
+                    continue
+                }
+                wildcard[a[0]] = a[1]
+            }
+            if wildcard != prediction.wildcardHosts {
+                fail(map, "wildcard hosts differ: \(wildcard.values.sorted()) vs \(prediction.wildcardHosts.values.sorted())")
+            }
+        }
+    }
+
+    /// The entries of a map after its one `default` line.
+    mutating func mapEntries(_ map: ConfigDirective, default value: String) -> [ConfigDirective] {
+        let defaults = map.children.filter { $0.name == "default" && !$0.nameQuoted }
+        if defaults.map(\.description) != ["default \(value)"] {
+            fail(map, "map \(args(map).joined(separator: " ")) must have exactly one default \(value)")
+        }
+        var entries: [ConfigDirective] = []
+        for entry in map.children where !(entry.name == "default" && !entry.nameQuoted) {
+            if entry.block != nil || ["hostnames", "include", "volatile"].contains(entry.name) || entry.name.hasPrefix("~") {
+                fail(entry, "\(ConfigTree.quote(entry.description)) is not allowed in a map")
+                continue
+            }
+            entries.append(ConfigDirective(name: entry.name, nameQuoted: entry.nameQuoted,
+                arguments: [ConfigArgument(value: entry.name, quoted: entry.nameQuoted)] + entry.arguments, block: nil, line: entry.line))
+        }
+        return entries
+    }
+
+    mutating func checkRouteMap(_ map: ConfigDirective?) {
+        guard let map else { return }
+        for entry in mapEntries(map, default: "\"\"") {
+            let a = args(entry)
+            guard a.count == 2, entry.arguments[0].quoted, Allowlist.routeKey.matches(a[0]), !entry.arguments[1].quoted else {
+                fail(entry, "route entry \(ConfigTree.quote(entry.description)) is not \"/HOST/PATH\" UPSTREAM")
+                continue
+            }
+            guard prediction.upstreamAddresses.contains(a[1]) else {
+                fail(entry, "route \(a[0]) goes to \(ConfigTree.quote(a[1])), which is not an upstream of the table")
+                continue
+            }
+            if routeUpstreams.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "route \(a[0]) twice in the route map") }
+            if Set(routeUpstreams.keys.lazy.filter { $0.lowercased() == a[0].lowercased() }).count > 1 {
+                fail(entry, "route \(a[0]) collides with another key: nginx lowercases map keys")
+            }
+        }
     }
 
     mutating func checkStatusServer(_ server: ConfigDirective) {
@@ -120,68 +201,79 @@ private struct CheckRun {
         }
     }
 
-    mutating func checkServer(_ server: ConfigDirective, _ expected: PredictedServer) {
+    mutating func checkServer(_ server: ConfigDirective) {
         allow(server.children, "server", simple: Allowlist.server, blocks: Allowlist.serverBlocks)
-        let listens = server.children.filter { $0.name == "listen" }
-        if listens.map({ $0.arguments.map(\.value) }) != expected.listen {
-            fail(server, "listen \(listens.map { $0.arguments.map(\.value) }), expected \(expected.listen)")
-        }
-        let names = server.children.filter { $0.name == "server_name" }
-        if names.map({ $0.arguments.map(\.value) }) != [[expected.serverName]] {
-            fail(server, "server_name \(names.map { $0.arguments.map(\.value) }), expected \(expected.serverName)")
-            return
-        }
-        checkServerNameRegex(expected.serverName, server)
+        let listens = server.children.filter { $0.name == "listen" }.map(args)
+        if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }
+        if server.children.filter({ $0.name == "server_name" }).map(args) != [["_"]] { fail(server, "server_name must be _ alone") }
+        if server.children.filter({ $0.name == "rewrite" }).count != 1 { fail(server, "expected exactly one rewrite") }
 
-        var locations: [PredictedLocation] = []
-        var namedProxy = 0
-        for location in server.children where location.name == "location" {
-            let args = location.arguments.map(\.value)
-            if args == ["@portico_proxy"] {
-                namedProxy += 1
-                allow(location.children, "@portico_proxy", simple: [Allowlist.proxyPass], blocks: [])
-                if location.children.count != 1 { fail(location, "@portico_proxy must hold exactly one proxy_pass") }
+        // Named locations first: the routes refer to them.
+        for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") == true {
+            let name = args(location)[0]
+            if proxies[name] != nil { fail(location, "\(name) twice") }
+            proxies[name] = proxyOptions(location)
+        }
+        if let defaults = proxies["@portico_proxy"], defaults != ProxyOptions() {
+            fail(server, "@portico_proxy must proxy with nginx.conf's defaults")
+        }
+        var seen = Set<String>()
+        var catchAllRoot = false
+        for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") != true {
+            let a = args(location)
+            if a == ["/"] {
+                catchAllRoot = true
+                if location.children.map(\.description) != ["return 404"] { fail(location, "location / must only return 404") }
                 continue
             }
-            let exact: Bool, path: String
-            switch args.count {
-            case 1: (exact, path) = (false, args[0])
-            case 2 where args[0] == "=": (exact, path) = (true, args[1])
-            default:
-                fail(location, "location with arguments \(args.map(ConfigTree.quote)): not a prefix or exact location")
+            guard a.count == 1, a[0].hasPrefix("/"), a[0].hasSuffix("/"), !location.arguments[0].quoted else {
+                fail(location, "location \(a.map(ConfigTree.quote)) is not a host's /KEY/")
                 continue
             }
-            if location.arguments.contains(where: \.quoted) { fail(location, "quoted location path") }
-            guard let body = locationBody(location) else { continue }
-            locations.append(PredictedLocation(exact: exact, path: path, body: body))
+            let key = String(a[0].dropFirst().dropLast())
+            guard let expected = prediction.hosts[key] else {
+                fail(location, "location /\(key)/ is for no host of the table")
+                continue
+            }
+            if !seen.insert(key).inserted { fail(location, "two locations for host \(key)") }
+            checkHost(location, key: key, expected)
         }
-        if namedProxy != (expected.sharedProxy ? 1 : 0) {
-            fail(server, "\(namedProxy) @portico_proxy locations, expected \(expected.sharedProxy ? 1 : 0)")
-        }
-        let actual = locations.sorted(), predicted = expected.locations.sorted()
-        if actual != predicted {
-            let extra = actual.filter { !predicted.contains($0) }.map(\.description)
-            let missing = predicted.filter { !actual.contains($0) }.map(\.description)
-            fail(
-                server,
-                "server \(expected.serverName): locations differ from the routing table; unexpected: \(extra), "
-                    + "missing: \(missing)\(actual.count != predicted.count ? ", \(actual.count) vs \(predicted.count)" : "")")
-        }
+        if !catchAllRoot { fail(server, "no location / for requests outside every host") }
+        let missing = Set(prediction.hosts.keys).subtracting(seen)
+        if !missing.isEmpty { fail(server, "no location for hosts \(missing.sorted())") }
     }
 
-    /// A wildcard's regex must match one more label and no other depth, as PCRE (nginx's regex
-    /// engine) reads it.
-    mutating func checkServerNameRegex(_ name: String, _ server: ConfigDirective) {
-        guard name.hasPrefix("~") else { return }
-        let suffix = name.dropFirst(#"~^[^.]+\."#.count).dropLast().split(separator: "\\.", omittingEmptySubsequences: false)
-            .joined(separator: ".")
-        guard let regex = try? PCRE(String(name.dropFirst()), caseless: true) else {
-            fail(server, "server_name regex \(name) does not compile")
-            return
+    /// The settings a named location proxies with; its only proxy_pass sends the client's request.
+    mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
+        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [])
+        var options = ProxyOptions()
+        var seen = Set<String>(), access: [(String, String)] = []
+        for d in location.children {
+            let a = args(d)
+            if (d.name == "allow" || d.name == "deny") && a.count == 1 {
+                access.append((d.name, a[0]))
+                continue
+            }
+            if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
+            switch d.name {
+            case "proxy_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "client_max_body_size": options.maxBodySize = a.first
+            default: break  // proxy_pass, or what the allowlist has reported
+            }
         }
-        if !regex.matches("x.\(suffix)") || regex.matches(suffix) || regex.matches("a.b.\(suffix)") {
-            fail(server, "server_name regex \(name) does not match exactly one label before \(suffix)")
+        if location.children.filter({ $0.name == "proxy_pass" }).count != 1 {
+            fail(location, "a named location must hold exactly one proxy_pass")
         }
+        if !access.isEmpty {
+            guard let rules = Self.sourceAccess(access) else {
+                fail(location, "allow and deny are not a denylist, then an allowlist ending in deny all")
+                return nil
+            }
+            options.access = rules
+        }
+        return options
     }
 
     /// `deny R`... then, for an allowlist, `allow R`... `deny all`: the shape the template writes.
@@ -205,66 +297,221 @@ private struct CheckRun {
         return access
     }
 
-    /// Reads what a location does: proxy (through `@portico_proxy` or itself) or answer a status,
-    /// with which settings. Nil, with a problem, when the directives do not add up to one of those.
-    mutating func locationBody(_ location: ConfigDirective) -> PredictedLocation.Body? {
-        allow(location.children, "location", simple: Allowlist.location, blocks: [])
-        var upstream: String?, returnCode: Int?, handsOver = false, proxies = false
-        var options = ProxyOptions()
-        var seen = Set<String>()
-        var access: [(String, String)] = []
-        for d in location.children {
-            let args = d.arguments.map(\.value)
-            if (d.name == "allow" || d.name == "deny") && args.count == 1 {
-                access.append((d.name, args[0]))
-                continue
+    /// One host's location: what each nested location routes, in the order nginx tries them, must
+    /// add up to the host's Exact and Prefix rules.
+    mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
+        allow(host.children, "a host's location", simple: Allowlist.action, blocks: Allowlist.hostBlocks)
+        var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
+        var order: [String] = []  // Prefix paths in the order nginx tries them
+        var rootRoute: RouteBody?
+        for location in host.children where location.block != nil {
+            let a = args(location)
+            if location.arguments.contains(where: \.quoted) { fail(location, "quoted location arguments") }
+            guard let body = action(location, key: key, grouped: a.first == "~" && a.count == 2 && a[1].hasPrefix("^(?<")) else { continue }
+            if rootRoute != nil { fail(location, "a location after the one for Prefix /, which takes every request") }
+            switch a.first {
+            case "=" where a.count == 2:
+                guard let path = a[1].strippingPrefix("/" + key), Allowlist.pathLiteral.matches(path) else {
+                    fail(location, "exact location \(a[1]) is not under /\(key)/")
+                    continue
+                }
+                if exact.updateValue(body.routeBody, forKey: path) != nil { fail(location, "Exact \(path) twice") }
+            case "~" where a.count == 2:
+                guard let paths = regexPaths(a[1], key: key, location) else { continue }
+                if paths == ["/"] {
+                    rootRoute = body.routeBody
+                    continue
+                }
+                for path in paths {
+                    var route = body.routeBody
+                    if body.fromMap {
+                        guard let upstream = routeUpstreams["/" + key + path], let u = Self.upstream(upstream) else {
+                            fail(location, "route /\(key)\(path) has no entry in the route map")
+                            continue
+                        }
+                        route = RouteBody(backend: .upstream(u), options: body.options)
+                    }
+                    if prefix.updateValue(route, forKey: path) != nil { fail(location, "Prefix \(path) twice") }
+                    order.append(path)
+                }
+            default:
+                fail(location, "location \(a.map(ConfigTree.quote)) is neither = nor ~")
             }
+        }
+        // Longest match: a path tried before another must never be a segment prefix of it.
+        for (i, earlier) in order.enumerated() {
+            for later in order[(i + 1)...] where later.hasPrefix(earlier + "/") {
+                fail(host, "host \(key): Prefix \(earlier) is tried before the longer \(later), which it hides")
+            }
+        }
+        let outer = action(host, key: key, grouped: false)
+        if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
+        if let outer, outer.routeBody.options != ProxyOptions() {
+            fail(host, "host \(key): settings in its own location would apply to every route")
+        }
+        let otherwise = rootRoute ?? outer?.routeBody
+        let actual = PredictedHost(exact: exact, prefix: prefix, otherwise: otherwise ?? RouteBody(backend: .unavailable(status: 0), options: ProxyOptions()))
+        if actual != expected {
+            var differences: [String] = []
+            for (p, b) in expected.exact where actual.exact[p] != b { differences.append("Exact \(p): \(actual.exact[p]?.description ?? "missing"), expected \(b)") }
+            for (p, b) in actual.exact where expected.exact[p] == nil { differences.append("Exact \(p): \(b), not in the table") }
+            for (p, b) in expected.prefix where actual.prefix[p] != b { differences.append("Prefix \(p): \(actual.prefix[p]?.description ?? "missing"), expected \(b)") }
+            for (p, b) in actual.prefix where expected.prefix[p] == nil { differences.append("Prefix \(p): \(b), not in the table") }
+            if actual.otherwise != expected.otherwise { differences.append("other requests: \(actual.otherwise), expected \(expected.otherwise)") }
+            fail(host, "host \(key): routes differ from the routing table: \(differences.sorted())")
+        }
+    }
+
+    struct Action {
+        var routeBody: RouteBody
+        /// The upstream comes from the route map (`$portico_route_upstream`), the settings from
+        /// the named location.
+        var fromMap: Bool
+        var options = ProxyOptions()
+    }
+
+    /// What a location's own directives do: hand the request to a named location with an upstream,
+    /// or answer a status. Nil, with a problem, when they do not add up to one of those.
+    mutating func action(_ location: ConfigDirective, key: String, grouped: Bool) -> Action? {
+        let own = location.children.filter { $0.block == nil }
+        if location.name == "location" && args(location).first != "/" + key + "/" {
+            allow(location.children, "a route's location", simple: Allowlist.action, blocks: [])
+        }
+        var upstream: String?, status: Int?, proxy: String?, bodySize: String?
+        var seen = Set<String>()
+        for d in own {
+            let a = args(d)
             if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
             switch d.name {
-            case "set" where args.count == 2 && args[0] == "$portico_upstream": upstream = args[1]
-            case "return" where args.count == 1: returnCode = Int(args[0])
-            case "error_page" where args == ["418", "=", "@portico_proxy"]: handsOver = true
-            case "proxy_pass" where args == ["http://$portico_upstream"]: proxies = true
-            case "proxy_connect_timeout": options.connectTimeoutSeconds = Int(args.first?.dropLast() ?? "")
-            case "proxy_read_timeout": options.readTimeoutSeconds = Int(args.first?.dropLast() ?? "")
-            case "proxy_send_timeout": options.sendTimeoutSeconds = Int(args.first?.dropLast() ?? "")
-            case "client_max_body_size": options.maxBodySize = args.first
+            case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
+            case "return" where a.count == 1: status = Int(a[0])
+            case "error_page" where a.count == 3 && a[0] == "418" && a[1] == "=": proxy = a[2]
+            case "client_max_body_size": bodySize = a.first
             default: break  // the allowlist has reported it
             }
         }
-        if !access.isEmpty {
-            guard let rules = Self.sourceAccess(access) else {
-                fail(location, "allow and deny are not a denylist, then an allowlist ending in deny all")
+        if let upstream {
+            guard status == 418, let proxy, let options = proxies[proxy] else {
+                fail(location, "sets an upstream but does not hand over to a named location with return 418")
                 return nil
             }
-            options.access = rules
-        }
-        if let upstream {
-            guard prediction.upstreamAddresses.contains(upstream) else {
+            if bodySize != options.maxBodySize {
+                fail(location, "client_max_body_size \(bodySize ?? "unset") differs from \(proxy)'s \(options.maxBodySize ?? "unset")")
+            }
+            if upstream == "$portico_route_upstream" {
+                guard grouped else {
+                    fail(location, "uses the route map without capturing portico_route")
+                    return nil
+                }
+                return Action(routeBody: RouteBody(backend: .unavailable(status: 0), options: options), fromMap: true, options: options)
+            }
+            if grouped { fail(location, "captures portico_route but sets a fixed upstream") }
+            guard prediction.upstreamAddresses.contains(upstream), let u = Self.upstream(upstream) else {
                 fail(location, "sets $portico_upstream to \(ConfigTree.quote(upstream)), which is not an upstream of the table")
                 return nil
             }
-            let parts = upstream.split(separator: ":")
-            guard parts.count == 2, let port = Int(parts[1]) else {
-                fail(location, "upstream \(ConfigTree.quote(upstream)) is not host:port")
-                return nil
-            }
-            let backend = Backend.upstream(Upstream(host: String(parts[0]), port: port))
-            if handsOver && returnCode == 418 && !proxies && options.isDefault {
-                return .init(backend: backend, options: options)
-            }
-            if proxies && !handsOver && returnCode == nil && !options.isDefault {
-                return .init(backend: backend, options: options)
-            }
-            fail(location, "sets an upstream but neither hands over to @portico_proxy nor proxies with its own settings")
-            return nil
+            return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
-        // A status location keeps its Ingress's settings: harmless, and what the template writes.
-        guard let returnCode, !proxies, !handsOver else {
+        guard let status, status != 418, proxy == nil, bodySize == nil else {
             fail(location, "neither proxies nor answers a status")
             return nil
         }
-        return .init(backend: .unavailable(status: returnCode), options: options)
+        return Action(routeBody: RouteBody(backend: .unavailable(status: status), options: ProxyOptions()), fromMap: false)
+    }
+
+    static func upstream(_ address: String) -> Upstream? {
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { return nil }
+        return Upstream(host: String(parts[0]), port: port)
+    }
+
+    /// The Prefix paths a route regex matches (`["/"]` for the host's every path), read back from
+    /// its text and confirmed with PCRE on the paths it must and must not match.
+    mutating func regexPaths(_ regex: String, key: String, _ location: ConfigDirective) -> [String]? {
+        let host = Self.escaped("/" + key)
+        var paths: [String]
+        if regex == "^" + host + "/" {
+            paths = ["/"]
+        } else if let body = regex.strippingPrefix("^(?<portico_route>" + host + "(?:")?.strippingSuffix("))(?:/|$)") {
+            guard let alternatives = Self.unescaped(body, separator: "|"), alternatives.count > 1 else {
+                fail(location, "regex \(regex): alternatives are not escaped paths")
+                return nil
+            }
+            paths = alternatives
+        } else if let body = regex.strippingPrefix("^" + host)?.strippingSuffix("(?:/|$)"), let path = Self.unescaped(body, separator: nil)?.first {
+            paths = [path]
+        } else {
+            fail(location, "regex \(regex) is not a route of host \(key)")
+            return nil
+        }
+        guard paths.allSatisfy({ Allowlist.pathLiteral.matches($0) && ($0 == "/" || !$0.hasSuffix("/")) }) else {
+            fail(location, "regex \(regex) matches paths that are not validated Prefix paths")
+            return nil
+        }
+        guard let pcre = try? PCRE(regex) else {
+            fail(location, "regex \(regex) does not compile")
+            return nil
+        }
+        // Which route takes a URI: the regex's capture when it has one (of the alternatives, the
+        // first that matches), else the regex's only path.
+        func taker(_ uri: String) -> String? {
+            guard let m = pcre.firstMatch(uri) else { return nil }
+            return paths.count > 1 ? (m.count > 1 ? m[1] : "") : "/" + key + paths[0]
+        }
+        for path in paths where path != "/" {
+            let full = "/" + key + path
+            if taker(full) != full || taker(full + "/") != full || taker(full + "/x") != full || taker(full + "x") == full
+                || taker("/" + key + "x" + path) != nil
+            {
+                fail(location, "regex \(regex) does not match Prefix \(path) segment by segment")
+                return nil
+            }
+        }
+        if paths == ["/"], !pcre.matches("/" + key + "/") || pcre.matches("/" + key + "x/") {
+            fail(location, "regex \(regex) does not match exactly host \(key)'s paths")
+            return nil
+        }
+        return paths
+    }
+
+    static func escaped(_ literal: String) -> String {
+        var out = ""
+        for c in literal {
+            if Self.metacharacters.contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static let metacharacters: Set<Character> = [".", "*", "+", "?", "(", ")", "[", "]", "{", "}", "|", "^", "$", "\\"]
+
+    /// The literals of an escaped regex, split at unescaped `separator`s; nil when a metacharacter
+    /// is not escaped (it would match more than the literal).
+    static func unescaped(_ text: String, separator: Character?) -> [String]? {
+        var parts: [String] = [], current = "", escaping = false
+        for c in text {
+            if escaping {
+                guard metacharacters.contains(c) else { return nil }
+                current.append(c)
+                escaping = false
+            } else if c == "\\" {
+                escaping = true
+            } else if c == separator {
+                parts.append(current)
+                current = ""
+            } else if metacharacters.contains(c) {
+                return nil
+            } else {
+                current.append(c)
+            }
+        }
+        guard !escaping else { return nil }
+        parts.append(current)
+        return parts
     }
 }
 
+extension String {
+    fileprivate func strippingPrefix(_ p: String) -> String? { hasPrefix(p) ? String(dropFirst(p.count)) : nil }
+    fileprivate func strippingSuffix(_ s: String) -> String? { hasSuffix(s) ? String(dropLast(s.count)) : nil }
+}

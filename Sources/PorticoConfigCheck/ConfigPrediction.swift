@@ -1,12 +1,16 @@
 import PorticoRender
 import PorticoRouting
 
-/// What the default template must produce for a routing table, derived from the table alone
-/// (independently of the renderer's own code): one server per virtual host after the catch-all,
-/// and in each, the nginx locations that express the Ingress path rules.
+/// What a rendered config must route, derived from the routing table alone (independently of the
+/// renderer's own code): per virtual host key (`_` for the catch-all), the Exact and Prefix routes
+/// and what serves every other request.
 package struct ConfigPrediction: Sendable, Equatable {
-    package var servers: [PredictedServer]
-    /// Every upstream address a location may `set`.
+    package var listen: [[String]]
+    package var hosts: [String: PredictedHost]
+    package var exactHosts: Set<String>
+    /// Suffix (`apps.example.com`) → key (`*.apps.example.com`).
+    package var wildcardHosts: [String: String]
+    /// Every upstream address a route may reach.
     package var upstreamAddresses: Set<String>
     package var statusPort: Int?
     package var generation: Int
@@ -14,109 +18,77 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var resolvers: [String]
     package var user: String?
 
+    package static let catchAllKey = "_"
+
     package init(table: RoutingTable, options: RenderOptions) {
         let port = "\(options.httpPort)"
-        var addresses: [String]
+        let addresses: [String]
         if let bind = options.bindAddress {
             addresses = [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"]
         } else {
             addresses = options.listenIPv6 ? [port, "[::]:\(port)"] : [port]
         }
-        let listen = addresses.map { [$0] }
-        var servers = [
-            PredictedServer(
-                listen: addresses.map { [$0, "default_server"] }, serverName: "_",
-                locations: Self.locations(table.catchAll.locations, fallback: table.catchAll.fallback))
-        ]
+        listen = addresses.map { [$0, "default_server"] }
+        var hosts = [Self.catchAllKey: PredictedHost(table.catchAll.locations, fallback: table.catchAll.fallback)]
+        var exact = Set<String>(), wildcard: [String: String] = [:]
         for vhost in table.virtualHosts {
-            servers.append(
-                PredictedServer(
-                    listen: listen, serverName: Self.serverName(vhost.host),
-                    locations: Self.locations(vhost.locations, fallback: vhost.fallback)))
+            hosts[vhost.host.name] = PredictedHost(vhost.locations, fallback: vhost.fallback)
+            if vhost.host.isWildcard { wildcard[vhost.host.suffix] = vhost.host.name } else { exact.insert(vhost.host.name) }
         }
-        self.servers = servers
+        self.hosts = hosts
+        exactHosts = exact
+        wildcardHosts = wildcard
         upstreamAddresses = Set(table.upstreams.map(\.address))
         statusPort = options.statusPort
         generation = options.generation
         resolvers = options.resolvers + ["valid=10s"]
         user = options.workerUser
     }
+}
 
-    /// A wildcard host covers exactly one more label: nginx's own `*.` would cover any depth.
-    static func serverName(_ host: Host) -> String {
-        guard host.isWildcard else { return host.name }
-        return "~^[^.]+\\." + host.suffix.split(separator: ".", omittingEmptySubsequences: false).joined(separator: "\\.") + "$"
+/// One virtual host's routes as the Ingress specification reads them.
+package struct PredictedHost: Sendable, Equatable {
+    package var exact: [String: RouteBody] = [:]
+    /// Prefix paths other than `/`.
+    package var prefix: [String: RouteBody] = [:]
+    /// What serves a request no route above matches: `Prefix /`, else the default backend, else 404.
+    package var otherwise: RouteBody
+
+    package init(exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:], otherwise: RouteBody) {
+        self.exact = exact
+        self.prefix = prefix
+        self.otherwise = otherwise
     }
 
-    /// The Ingress v1 path rules as nginx locations, in nginx's order of preference, sorted as
-    /// the renderer sorts them (by the path they match).
-    static func locations(_ rules: [Location], fallback: Backend?) -> [PredictedLocation] {
-        let exact = Set(rules.filter { $0.match == .exact }.map(\.path))
-        var result: [PredictedLocation] = []
+    init(_ rules: [Location], fallback: Backend?) {
+        var otherwise = RouteBody(backend: fallback ?? .unavailable(status: 404), options: ProxyOptions())
         for rule in rules {
-            let body = PredictedLocation.Body(backend: rule.backend, options: rule.options)
+            let body = RouteBody(backend: rule.backend, options: rule.options)
             switch rule.match {
-            case .exact:
-                result.append(PredictedLocation(exact: true, path: rule.path, body: body))
-            case .prefix where rule.path == "/":
-                result.append(PredictedLocation(exact: false, path: "/", body: body))
-            case .prefix:
-                if !exact.contains(rule.path) {
-                    result.append(PredictedLocation(exact: true, path: rule.path, body: body))
-                }
-                result.append(PredictedLocation(exact: false, path: rule.path + "/", body: body))
+            case .exact: exact[rule.path] = body
+            case .prefix where rule.path == "/": otherwise = body
+            case .prefix: prefix[rule.path] = body
             }
         }
-        if !rules.contains(where: { $0.match == .prefix && $0.path == "/" }) {
-            let body = PredictedLocation.Body(backend: fallback ?? .unavailable(status: 404), options: ProxyOptions())
-            result.append(PredictedLocation(exact: false, path: "/", body: body))
-        }
-        return result.sorted()
+        self.otherwise = otherwise
     }
 }
 
-package struct PredictedServer: Sendable, Equatable {
-    /// Each `listen` directive's arguments, in order.
-    package var listen: [[String]]
-    package var serverName: String
-    package var locations: [PredictedLocation]
+/// Where a route sends a request, with which settings. A route that answers a status has no
+/// settings: nginx answers before any of them would apply.
+package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
+    package var backend: Backend
+    package var options: ProxyOptions
 
-    /// The server hands requests to one `@portico_proxy` when any location does.
-    package var sharedProxy: Bool { locations.contains { $0.body.sharedProxy } }
-}
-
-package struct PredictedLocation: Sendable, Equatable, Comparable, CustomStringConvertible {
-    package struct Body: Sendable, Equatable {
-        package var backend: Backend
-        package var options: ProxyOptions
-
-        /// Proxies through the server's `@portico_proxy` unless it has settings of its own.
-        package var sharedProxy: Bool {
-            if case .upstream = backend { return options.isDefault }
-            return false
-        }
+    package init(backend: Backend, options: ProxyOptions) {
+        self.backend = backend
+        if case .unavailable = backend { self.options = ProxyOptions() } else { self.options = options }
     }
-
-    package var exact: Bool
-    package var path: String
-    package var body: Body
 
     package var description: String {
-        let target: String
-        switch body.backend {
-        case .upstream(let u): target = u.address + (body.sharedProxy ? " via @portico_proxy" : " proxied here")
-        case .unavailable(let status): target = "return \(status)"
+        switch backend {
+        case .upstream(let u): "proxy to \(u.address)\(options.isDefault ? "" : " with \(options)")"
+        case .unavailable(let status): "return \(status)"
         }
-        return "location \(exact ? "= " : "")\(path) -> \(target)"
-    }
-
-    /// The renderer's order: by path; `= /a` before `/a/...`, and the catch-all `/` last when it
-    /// is the fallback. Equal paths cannot happen (one is exact, the other ends in `/`).
-    package static func < (a: PredictedLocation, b: PredictedLocation) -> Bool {
-        func key(_ l: PredictedLocation) -> [UInt32] {
-            if !l.exact && l.path == "/" { return [0x2F, 1] }
-            return l.path.unicodeScalars.map(\.value) + [l.exact ? 0 : 1]
-        }
-        return key(a).lexicographicallyPrecedes(key(b))
     }
 }

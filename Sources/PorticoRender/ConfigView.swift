@@ -1,13 +1,15 @@
 import PorticoRouting
 
 /// The values a template sees. Documented in the README ("Writing a template"); every string is
-/// an nginx token that validation has already made safe.
+/// an nginx token that validation has already made safe. The shape is `DataPlane`'s.
 struct ConfigView: TemplateContext {
     let table: RoutingTable
     let options: RenderOptions
     let listen: String
     /// `[::]:80` when nginx listens on IPv6 too.
     let listenIPv6: String?
+    let proxies: [DataPlane.Proxy]
+    let proxyNames: [ProxyOptions: String]
 
     init(table: RoutingTable, options: RenderOptions) {
         self.table = table
@@ -15,37 +17,43 @@ struct ConfigView: TemplateContext {
         let addresses = options.listenAddresses
         listen = addresses[0]
         listenIPv6 = addresses.count > 1 ? addresses[1] : nil
+        proxies = DataPlane.proxies(table)
+        var names: [ProxyOptions: String] = [:]
+        for p in proxies { names[p.options] = p.name }
+        proxyNames = names
     }
 
-    /// The default server, then one per virtual host. Each is built (with its locations) only when
-    /// the template reaches it, so rendering holds one server's views at a time, not every server's.
-    var servers: TemplateList {
-        let table = table, listen = listen, listenIPv6 = listenIPv6
+    /// The catch-all, then one per virtual host in host order. Each host's routes are built only
+    /// when the template reaches it, so rendering holds one host's views at a time.
+    var hosts: TemplateList {
+        let table = table, names = proxyNames
         return TemplateList(count: 1 + table.virtualHosts.count) { index in
-            guard index > 0 else {
-                return .context(
-                    ServerView(
-                        listen: "\(listen) default_server", listenIPv6: listenIPv6.map { "\($0) default_server" },
-                        serverName: "_", host: "",
-                        locations: NginxLocations.build(table.catchAll.locations, fallback: table.catchAll.fallback)))
+            let block: DataPlane.HostBlock
+            if index == 0 {
+                block = DataPlane.hostBlock(
+                    key: DataPlane.catchAllKey, locations: table.catchAll.locations, fallback: table.catchAll.fallback,
+                    proxies: names)
+            } else {
+                let vhost = table.virtualHosts[index - 1]
+                block = DataPlane.hostBlock(key: vhost.host.name, locations: vhost.locations, fallback: vhost.fallback, proxies: names)
             }
-            let vhost = table.virtualHosts[index - 1]
-            return .context(
-                ServerView(
-                    listen: listen, listenIPv6: listenIPv6, serverName: Self.serverName(vhost.host), host: vhost.host.name,
-                    locations: NginxLocations.build(vhost.locations, fallback: vhost.fallback)))
+            return .context(HostView(block: block))
         }
-    }
-
-    /// nginx's `*.example.com` would match any depth; the Ingress specification says exactly one label.
-    static func serverName(_ host: Host) -> String {
-        guard host.isWildcard else { return host.name }
-        return "~^[^.]+\\." + host.suffix.replacingOccurrences(".", with: "\\.") + "$"
     }
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "servers": return .lazyList(servers)
+        case "hosts": return .lazyList(hosts)
+        case "route_map": return .bool(needsRouteMap)
+        case "exact_hosts":
+            let hosts = table.virtualHosts.filter { !$0.host.isWildcard }
+            return .lazyList(TemplateList(count: hosts.count) { .context(HostNameView(host: hosts[$0].host)) })
+        case "wildcard_hosts":
+            let hosts = table.virtualHosts.filter(\.host.isWildcard)
+            return .lazyList(TemplateList(count: hosts.count) { .context(HostNameView(host: hosts[$0].host)) })
+        case "proxies": return .list(proxies.map { .context(ProxyView(proxy: $0)) })
+        case "listen": return .string(listen)
+        case "listen_ipv6": return listenIPv6.map(TemplateValue.string) ?? .bool(false)
         case "worker_processes": return .string(options.workerProcesses)
         case "worker_connections": return .string("\(options.workerConnections)")
         case "user": return options.workerUser.map(TemplateValue.string) ?? .bool(false)
@@ -53,8 +61,8 @@ struct ConfigView: TemplateContext {
         case "error_log": return .string(options.logs == .prefixFiles ? "error.log" : "stderr")
         case "access_log": return .string(options.logs == .prefixFiles ? "access.log" : "/dev/stdout")
         case "resolvers": return .string(options.resolvers.joined(separator: " "))
-        case "server_names_hash_max_size": return .string("\(serverNamesHashMaxSize)")
-        case "server_names_hash_bucket_size": return .string("\(serverNamesHashBucketSize)")
+        case "map_hash_max_size": return .string("\(mapHashMaxSize)")
+        case "map_hash_bucket_size": return .string("\(mapHashBucketSize)")
         case "upstreams":
             let upstreams = table.upstreams
             return .lazyList(TemplateList(count: upstreams.count) { .context(UpstreamView(upstream: upstreams[$0])) })
@@ -64,70 +72,122 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    /// Big enough that nginx finds a hash for every exact name without being told by hand.
-    var serverNamesHashMaxSize: Int {
-        let exact = table.virtualHosts.lazy.filter { !$0.host.isWildcard }.count
-        return max(512, exact * 2)
+    /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no
+    /// location regex captures it).
+    var needsRouteMap: Bool {
+        let list = hosts
+        return (0..<list.count).contains { index in
+            if case .context(let host as HostView) = list.item(index) { return !host.block.mapEntries.isEmpty }
+            return false
+        }
     }
 
-    /// nginx needs a bucket to hold the longest exact name plus a pointer, rounded to a cache line;
-    /// with many names, 64-byte buckets make nginx warn that it could not build an optimal hash.
-    var serverNamesHashBucketSize: Int {
-        let exact = table.virtualHosts.lazy.filter { !$0.host.isWildcard }
-        let longest = exact.map(\.host.name.utf8.count).max() ?? 0
-        var size = exact.count > 256 ? 128 : 64
+    /// Big enough that nginx finds a hash for the largest map without being told by hand: the route
+    /// map has at most one entry per path.
+    var mapHashMaxSize: Int {
+        let paths = table.virtualHosts.reduce(table.catchAll.locations.count) { $0 + $1.locations.count }
+        return max(2048, max(paths, table.virtualHosts.count) * 2)
+    }
+
+    /// A bucket must hold the longest key (a host, or a route's /HOST/PATH) plus a pointer, rounded
+    /// to a cache line; with many keys, small buckets make nginx warn that its hash is not optimal.
+    var mapHashBucketSize: Int {
+        var longest = 0
+        for vhost in table.virtualHosts {
+            longest = max(longest, vhost.host.name.utf8.count)
+            for l in vhost.locations where l.match == .prefix {
+                let key = vhost.host.name.utf8.count + 1 + l.path.utf8.count
+                if key <= DataPlane.maxMapKey { longest = max(longest, key) }
+            }
+        }
+        for l in table.catchAll.locations where l.match == .prefix {
+            let key = 2 + l.path.utf8.count
+            if key <= DataPlane.maxMapKey { longest = max(longest, key) }
+        }
+        var size = table.virtualHosts.count > 256 ? 128 : 64
         while size < longest + 16 { size *= 2 }
         return size
     }
 }
 
-struct ServerView: TemplateContext {
-    let listen: String
-    let listenIPv6: String?
-    let serverName: String
-    let host: String
-    let locations: [LocationView]
+struct HostNameView: TemplateContext {
+    let host: Host
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "listen": .string(listen)
-        case "listen_ipv6": listenIPv6.map(TemplateValue.string) ?? .bool(false)
-        case "server_name": .string(serverName)
-        case "host": .string(host)
-        case "is_default": .bool(host.isEmpty)
-        case "shared_proxy": .bool(locations.contains(where: \.usesSharedProxy))
-        case "locations": .list(locations.map { .context($0) })
+        case "name": .string(host.name)
+        case "suffix": .string(host.suffix)
         default: nil
         }
     }
 }
 
-struct LocationView: TemplateContext {
-    /// The `location` directive's arguments: `= /foo`, `/foo/`, `/`.
-    let location: String
-    let comment: String
-    let backend: Backend
-    let options: ProxyOptions
+struct HostView: TemplateContext {
+    let block: DataPlane.HostBlock
 
-    /// Proxies through the server's `@portico_proxy`; a location with its own proxy settings proxies
-    /// itself, because settings apply where the proxying happens.
-    var usesSharedProxy: Bool {
-        if case .upstream = backend { return options.isDefault }
-        return false
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "key": .string(block.key)
+        case "prefix": .string("/\(block.key)/")
+        case "comment": .string(block.comment)
+        case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
+        case "routes": .list(block.routes.map { .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action)) })
+        case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
+        case "fallback": .context(RouteView(location: "/\(block.key)/", comments: [block.fallbackComment], action: block.fallback))
+        default: nil
+        }
     }
+}
+
+/// A nested location, or (as `fallback`) what the host's own location does.
+struct RouteView: TemplateContext {
+    let location: String
+    let comments: [String]
+    let action: DataPlane.Action
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "location": return .string(location)
+        case "comments": return .list(comments.map(TemplateValue.string))
+        case "comment": return .string(comments.joined(separator: "; "))
+        case "upstream":
+            if case .proxy(let upstream, _, _) = action { return .string(upstream) }
+            return .bool(false)
+        case "proxy":
+            if case .proxy(_, let proxy, _) = action { return .string(proxy) }
+            return .bool(false)
+        case "body_size":
+            if case .proxy(_, _, let size?) = action { return .string(size) }
+            return .bool(false)
+        case "status":
+            if case .status(let status) = action { return .string("\(status)") }
+            return .bool(false)
+        default: return nil
+        }
+    }
+}
+
+struct MapEntryView: TemplateContext {
+    let entry: DataPlane.MapEntry
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "key": .string(entry.key)
+        case "upstream": .string(entry.upstream)
+        default: nil
+        }
+    }
+}
+
+/// A named location that proxies with one combination of settings.
+struct ProxyView: TemplateContext {
+    let proxy: DataPlane.Proxy
 
     func value(for key: String) -> TemplateValue? {
         func optional(_ v: Int?) -> TemplateValue { v.map { .string("\($0)") } ?? .bool(false) }
+        let options = proxy.options
         switch key {
-        case "location": return .string(location)
-        case "comment": return .string(comment)
-        case "shared_proxy": return .bool(usesSharedProxy)
-        case "upstream":
-            if case .upstream(let u) = backend { return .string(u.address) }
-            return .bool(false)
-        case "status":
-            if case .unavailable(let status) = backend { return .string("\(status)") }
-            return .bool(false)
+        case "name": return .string(proxy.name)
         case "connect_timeout": return optional(options.connectTimeoutSeconds)
         case "read_timeout": return optional(options.readTimeoutSeconds)
         case "send_timeout": return optional(options.sendTimeoutSeconds)
@@ -172,13 +232,5 @@ struct UpstreamView: TemplateContext {
         case "port": .string("\(upstream.port)")
         default: nil
         }
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
     }
 }

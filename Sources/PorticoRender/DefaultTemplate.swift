@@ -17,8 +17,8 @@ public enum DefaultTemplate {
 
         http {
             server_tokens off;
-            server_names_hash_max_size {{server_names_hash_max_size}};
-            server_names_hash_bucket_size {{server_names_hash_bucket_size}};
+            map_hash_max_size {{map_hash_max_size}};
+            map_hash_bucket_size {{map_hash_bucket_size}};
             access_log {{access_log}};
 
             client_body_temp_path client_body_temp;
@@ -51,6 +51,41 @@ public enum DefaultTemplate {
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $portico_connection;
+
+            # Which virtual host a request is for: its host exactly, else a wildcard host one label
+            # up (*.example.com covers a.example.com, not a.b.example.com), else "_", the catch-all.
+            map $host $portico_exact_host {
+                default "";
+        {{#exact_hosts}}
+                {{name}} {{name}};
+        {{/exact_hosts}}
+            }
+            map $host $portico_parent_host {
+                default "";
+                "~^[^.]+\.(.+)$" $1;
+            }
+            map $portico_parent_host $portico_wildcard_host {
+                default _;
+        {{#wildcard_hosts}}
+                {{suffix}} {{name}};
+        {{/wildcard_hosts}}
+            }
+            map $portico_exact_host $portico_vhost {
+                "" $portico_wildcard_host;
+                default $portico_exact_host;
+            }
+        {{#route_map}}
+
+            # Routes that share one location: the Service of each path (/HOST/PATH).
+            map $portico_route $portico_route_upstream {
+                default "";
+        {{#hosts}}
+        {{#map_entries}}
+                "{{key}}" {{upstream}};
+        {{/map_entries}}
+        {{/hosts}}
+            }
+        {{/route_map}}
         {{#status_port}}
 
             # Portico's own: answers which config generation is serving, on loopback only.
@@ -65,43 +100,26 @@ public enum DefaultTemplate {
                 }
             }
         {{/status_port}}
-        {{#servers}}
 
             server {
-                listen {{listen}};
+                listen {{listen}} default_server;
         {{#listen_ipv6}}
-                listen {{listen_ipv6}};
+                listen {{listen_ipv6}} default_server;
         {{/listen_ipv6}}
-                server_name {{server_name}};
-        {{#shared_proxy}}
+                server_name _;
 
-                # Routes set $portico_upstream and hand the request here. One proxy_pass per server:
-                # nginx builds a TLS context for every proxy_pass that uses a variable, which at
-                # thousands of locations costs seconds of load time and hundreds of megabytes.
-                location @portico_proxy {
-                    proxy_pass http://$portico_upstream;
-                }
-        {{/shared_proxy}}
-        {{#locations}}
+                # Every request continues as /HOST/PATH, HOST being its virtual host (maps above);
+                # each host's locations below match that. Backends receive the original request.
+                rewrite ^ /$portico_vhost$uri break;
 
-                # {{comment}}
-                location {{location}} {
+                # Routes set $portico_upstream and hand the request to the proxy of their settings:
+                # nginx builds a TLS context for every proxy_pass that uses a variable, so there is
+                # one proxy_pass per combination of settings, not one per route.
+        {{#proxies}}
+                location {{name}} {
         {{#access}}
                     {{action}} {{source}};
         {{/access}}
-        {{#upstream}}
-                    set $portico_upstream {{upstream}};
-        {{#shared_proxy}}
-                    error_page 418 = @portico_proxy;
-                    return 418;
-        {{/shared_proxy}}
-        {{^shared_proxy}}
-                    proxy_pass http://$portico_upstream;
-        {{/shared_proxy}}
-        {{/upstream}}
-        {{#status}}
-                    return {{status}};
-        {{/status}}
         {{#connect_timeout}}
                     proxy_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}
@@ -114,10 +132,50 @@ public enum DefaultTemplate {
         {{#body_size}}
                     client_max_body_size {{body_size}};
         {{/body_size}}
+                    proxy_pass http://$portico_upstream$request_uri;
                 }
-        {{/locations}}
+        {{/proxies}}
+        {{#hosts}}
+
+                # {{comment}}
+                location {{prefix}} {
+        {{#routes}}
+        {{#comments}}
+                    # {{.}}
+        {{/comments}}
+                    location {{location}} {
+        {{#body_size}}
+                        client_max_body_size {{body_size}};
+        {{/body_size}}
+        {{#upstream}}
+                        set $portico_upstream {{upstream}};
+                        error_page 418 = {{proxy}};
+                        return 418;
+        {{/upstream}}
+        {{#status}}
+                        return {{status}};
+        {{/status}}
+                    }
+        {{/routes}}
+        {{#fallback}}
+                    # {{comment}}
+        {{#upstream}}
+                    set $portico_upstream {{upstream}};
+                    error_page 418 = {{proxy}};
+                    return 418;
+        {{/upstream}}
+        {{#status}}
+                    return {{status}};
+        {{/status}}
+        {{/fallback}}
+                }
+        {{/hosts}}
+
+                # Unreachable: every request's /HOST/ has a location above.
+                location / {
+                    return 404;
+                }
             }
-        {{/servers}}
         }
 
         """#

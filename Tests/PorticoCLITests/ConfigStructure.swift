@@ -14,24 +14,28 @@ enum ConfigStructure {
             #"^(worker_processes (auto|\d+)|pid nginx\.pid|error_log (error\.log|stderr) warn|user [a-z_][a-z0-9_-]*);$"#,
             #"^(events|http) \{$"#,
             #"^    worker_connections \d+;$"#,
-            #"^    (server_tokens off|server_names_hash_(max|bucket)_size \d+|access_log (access\.log|/dev/stdout)|(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+|resolver_timeout 5s|proxy_http_version 1\.1|proxy_redirect off);$"#,
+            #"^    (server_tokens off|map_hash_(max|bucket)_size \d+|access_log (access\.log|/dev/stdout)|(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+|resolver_timeout 5s|proxy_http_version 1\.1|proxy_redirect off);$"#,
             #"^    resolver [0-9a-f.:\[\]a-z-]+( [0-9a-f.:\[\]a-z-]+)* valid=10s;$"#,
-            #"^    map \$http_(host|upgrade) \$portico_(host|connection) \{$"#,
-            #"^        ("" (\$host|close)|default (\$http_host|upgrade));$"#,
+            #"^    map \$(http_host \$portico_host|http_upgrade \$portico_connection|host \$portico_(exact|parent)_host|portico_parent_host \$portico_wildcard_host|portico_exact_host \$portico_vhost|portico_route \$portico_route_upstream) \{$"#,
+            #"^        ("" (\$host|close|\$portico_wildcard_host)|default (\$http_host|upgrade|""|_|\$portico_exact_host));$"#,
+            #"^        "~\^\[\^\.\]\+\\\.\(\.\+\)\$" \$1;$"#,
+            #"^        NAME (NAME|\*\.NAME);$"#,
+            #"^        "/(_|(\*\.)?NAME)PATH" NAME:\d{1,5};$"#,
             #"^    proxy_set_header (Host|X-Forwarded-Host) \$portico_host;$"#,
             #"^    proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
             #"^    server \{$"#,
-            #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+( default_server)?;$"#,
-            #"^        server_name (_|(\*\.)?NAME|~\^\[\^\.\]\+\\\.[a-z0-9\\.-]+\$);$"#.replacingOccurrences(of: "NAME", with: name),
-            #"^        location (= )?PATH \{$"#.replacingOccurrences(of: "PATH", with: path),
-            #"^            set \$portico_upstream NAME:\d{1,5};$"#.replacingOccurrences(of: "NAME", with: name),
-            #"^            proxy_pass http://\$portico_upstream;$"#,
-            #"^            return (404|418|503);$"#,
-            #"^        location @portico_proxy \{$"#,
-            #"^            error_page 418 = @portico_proxy;$"#,
-            #"^            proxy_(connect|read|send)_timeout \d{1,4}s;$"#,
-            #"^            client_max_body_size \d+[kmg]?;$"#,
-        ]
+            #"^        (listen 127\.0\.0\.1:\d+|access_log off);$"#,
+            #"^        location (= /portico/generation|/) \{$"#,
+            #"^            return (404|200 "\d+");$"#,
+            #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ default_server;$"#,
+            #"^        (server_name _|rewrite \^ /\$portico_vhost\$uri break);$"#,
+            #"^        location (@portico_proxy(_[0-9a-f]{8}(_\d+)?)?|/(_|(\*\.)?NAME)/) \{$"#,
+            #"^            ((allow|deny) [0-9a-f.:]+/\d{1,3}|deny all|proxy_(connect|read|send)_timeout \d{1,4}s|client_max_body_size \d+[kmg]?);$"#,
+            #"^            proxy_pass http://\$portico_upstream\$request_uri;$"#,
+            #"^            (set \$portico_upstream NAME:\d{1,5}|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
+            #"^            location (= /(_|(\*\.)?NAME)PATH|~ \^[-A-Za-z0-9/._~!*+,:@=&\\|()?<>$^]+) \{$"#,
+            #"^                (client_max_body_size \d+[kmg]?|set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
+        ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }
         }
@@ -44,12 +48,13 @@ enum ConfigStructure {
         }
     }
 
-    /// `server_name` → the location arguments of that server, parsed from the text with PCRE.
-    static func servers(_ config: String) throws -> [String: [String]] {
-        let server = try PCRE(#"server_name ([^;]+);\n((?:(?!\n    server \{)[\s\S])*)"#)
-        let location = try PCRE(#"^        location ([^@{][^{]*) \{$"#, multiline: true)
+    /// Host key (`_` for the catch-all) → the arguments of the locations nested in its
+    /// `location /KEY/`, parsed from the text with PCRE.
+    static func routes(_ config: String) throws -> [String: [String]] {
+        let host = try PCRE(#"\n        location /([^/ ]+)/ \{\n((?:(?!\n        \})[\s\S])*)"#)
+        let location = try PCRE(#"^            location ([^{]*) \{$"#, multiline: true)
         var result: [String: [String]] = [:]
-        for m in server.allMatches(config) {
+        for m in host.allMatches(config) {
             result[m[1]] = location.allMatches(m[2]).map { $0[1] }
         }
         return result

@@ -101,7 +101,7 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
 
         try await eventually("the first config is live") { await controller.isReady }
         #expect(sink.generations == [1])
-        #expect(sink.last.contains("server_name a.com;"))
+        #expect(sink.last.contains("location /a.com/ {"))
         #expect(sink.last.contains("return 200 \"1\";"))
 
         // Status, labels: nothing routing reads. No reload.
@@ -114,7 +114,7 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
 
         source.set { $0.ingresses[0].spec.rules[0].host = "b.com" }
         try await eventually("generations [1, 2], not \(sink.generations)") { sink.generations == [1, 2] }
-        #expect(sink.last.contains("server_name b.com;"))
+        #expect(sink.last.contains("location /b.com/ {"))
         #expect(sink.last.contains("return 200 \"2\";"))
         #expect(await controller.liveGeneration == 2)
     }
@@ -131,7 +131,7 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         // Two sync windows for a third reload that must not come.
         try await Task.sleep(for: .milliseconds(400))
         #expect(sink.generations == [1, 2])
-        #expect((0..<50).allSatisfy { sink.last.contains("server_name h\($0).com;") })
+        #expect((0..<50).allSatisfy { sink.last.contains("location /h\($0).com/ {") })
     }
 
     @Test func aRefusedConfigIsCountedLoggedAndRetriedOnlyWhenInputsChange() async throws {
@@ -155,7 +155,7 @@ func ingress(_ name: String, host: String, path: String = "/", status: IngressSt
         sink.refuse = false
         source.set { $0.ingresses[0].spec.rules[0].host = "c.com" }
         try await eventually("generations [1, 2], not \(sink.generations)") { sink.generations == [1, 2] }
-        #expect(sink.last.contains("server_name c.com;"))
+        #expect(sink.last.contains("location /c.com/ {"))
         let failures = logs.entries.filter { $0.level == .error }
         #expect(failures.count == 1)
         #expect(failures.first?.message == "config failed; the last good config keeps serving")

@@ -85,7 +85,7 @@ struct CLIEndToEndTests {
         #expect(lenient.status == 0, "\(lenient.stderr)")
         #expect(lenient.stderr.contains("warning: ingress default/web: spec.rules[0].http.paths[0]"), "\(lenient.stderr)")
         #expect(lenient.stderr.contains("\"api\""), "\(lenient.stderr)")
-        #expect(lenient.stdout.contains("server_name web.test;"))
+        #expect(lenient.stdout.contains("location /web.test/ {"))
         let strict = try Self.portico(["render", "--strict", "-f", manifest.path] + common)
         #expect(strict.status == 1, "\(strict.stderr)")
         #expect(strict.stderr == lenient.stderr)
@@ -122,7 +122,7 @@ struct CLIEndToEndTests {
             "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress,
         ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("listen [::]:\(httpPort);"), "\(result.stdout.prefix(2000))")
+        #expect(result.stdout.contains("listen [::]:\(httpPort) default_server;"), "\(result.stdout.prefix(2000))")
         let loopback = result.stdout.replacingOccurrences(of: "listen \(httpPort)", with: "listen 127.0.0.1:\(httpPort)")
             .replacingOccurrences(of: "listen [::]:\(httpPort)", with: "listen [::1]:\(httpPort)")
         let nginx = try Nginx.start(config: loopback, waitingFor: [httpPort])

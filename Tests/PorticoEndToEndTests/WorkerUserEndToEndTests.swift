@@ -54,13 +54,13 @@ struct WorkerUserEndToEndTests {
         #expect(masters.count == 1, "expected one nginx master under portico, found \(masters)")
         guard let master = masters.first else { return }
         #expect(Self.uids(master).first == 0, "nginx master: \(Self.uids(master))")
-        let workers = ProcessTable.children(of: master)
-        #expect(!workers.isEmpty, "nginx has no workers")
-        for worker in workers {
-            // Real, effective, saved and filesystem uid: none may be root, or a worker could regain it.
-            let ids = Self.uids(worker)
-            #expect(ids.count == 4 && ids.allSatisfy { $0 == workerUID }, "worker \(worker): Uid \(ids)")
+        // Real, effective, saved and filesystem uid: none may be root, or a worker could regain it. A
+        // worker just forked (nginx starts them one by one) is root until it drops it, so: eventually.
+        func rootWorkers() -> [(Int32, [Int])] {
+            ProcessTable.children(of: master).map { ($0, Self.uids($0)) }.filter { !($0.1.count == 4 && $0.1.allSatisfy { $0 == workerUID }) }
         }
+        #expect(!ProcessTable.children(of: master).isEmpty, "nginx has no workers")
+        try await eventually(timeout: .seconds(5), "workers still root: \(rootWorkers())") { rootWorkers().isEmpty }
         // And the workers serve: nginx answers through them.
         let response = try HTTPProbe.get("/", host: "anything.test", port: httpPort, timeout: 3)
         #expect(response.status == 404)

@@ -31,6 +31,14 @@ import Testing
                                 access: SourceAccess(deny: [SourceRange("10.9.0.0/16")!], allow: [SourceRange("10.0.0.0/8")!])),
                             source: ref, field: "f"),
                     ], fallback: web),
+                VirtualHost(
+                    host: Host("b.test")!,
+                    locations: [
+                        Location(path: "/", match: .prefix, backend: web, options: ProxyOptions(maxBodySize: "1k"), source: ref, field: "f"),
+                        Location(path: "/one", match: .prefix, backend: api, source: ref, field: "f"),
+                        Location(path: "/two", match: .prefix, backend: web, source: ref, field: "f"),
+                        Location(path: "/two/three", match: .prefix, backend: api, source: ref, field: "f"),
+                    ]),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
@@ -52,7 +60,10 @@ import Testing
         let options = RenderOptions(httpPort: 8080, listenIPv6: true, resolvers: ["10.96.0.10"])
         let config = try ConfigRenderer().render(Self.table(), options: options)
         #expect(ConfigChecker().check(config, table: Self.table(), options: options) == [])
-        for (from, to) in [("listen [::]:8080;", ""), ("listen [::]:8080 default_server;", "listen [::]:8080;"), ("listen [::]:8080;", "listen [::]:8081;")] {
+        for (from, to) in [
+            ("listen [::]:8080 default_server;", ""), ("listen [::]:8080 default_server;", "listen [::]:8080;"),
+            ("listen [::]:8080 default_server;", "listen [::]:8081 default_server;"),
+        ] {
             guard let r = config.range(of: from) else {
                 Issue.record("\(from) is not in the config")
                 continue
@@ -64,17 +75,36 @@ import Testing
     /// (what is changed, from, to): each must be caught.
     static let mutations: [(String, String, String)] = [
         ("an alias in a location", "return 503;", "return 503; alias /etc/;"),
-        ("a root in a server", "server_name a.test;", "server_name a.test; root /etc;"),
-        ("an extra location", "location = /exact {", "location /etc/ { return 404; }\n        location = /exact {"),
-        ("a missing location", "location = /exact {", "location = /exact2 {"),
-        ("a changed modifier", "location = /exact {", "location ^~ /exact {"),
-        ("a regex location", "location = /exact {", "location ~ /exact {"),
-        ("a changed server_name", "server_name a.test;", "server_name b.test;"),
-        ("a second server_name", "server_name a.test;", "server_name a.test evil.test;"),
+        ("a root in a server", "server_name _;", "server_name _; root /etc;"),
+        ("an extra location", "location = /a.test/exact {", "location /a.test/etc/ { return 404; }\n        location = /a.test/exact {"),
+        ("a location outside every host", "location = /a.test/exact {", "location /etc/ { return 404; }\n        location = /a.test/exact {"),
+        ("a missing location", "location = /a.test/exact {", "location = /a.test/exact2 {"),
+        ("a changed modifier", "location = /a.test/exact {", "location ^~ /a.test/exact {"),
+        ("an exact turned regex", "location = /a.test/exact {", "location ~ /a.test/exact {"),
+        ("a changed host entry", "a.test a.test;", "a.test b.test;"),
+        ("an extra host entry", "a.test a.test;", "a.test a.test;\n        evil.test a.test;"),
+        ("a hostnames map", "a.test a.test;", "hostnames;\n        a.test a.test;"),
+        ("a regex host entry", "a.test a.test;", "a.test a.test;\n        ~.* a.test;"),
+        ("a widened wildcard", "apps.test *.apps.test;", "test *.apps.test;"),
+        ("a widened parent", #""~^[^.]+\.(.+)$" $1;"#, #""~^.+?\.(.+)$" $1;"#),
+        ("a changed vhost choice", "default $portico_exact_host;", "default a.test;"),
+        ("a changed rewrite", "rewrite ^ /$portico_vhost$uri break;", "rewrite ^ /a.test$uri break;"),
+        ("a second rewrite", "rewrite ^ /$portico_vhost$uri break;", "rewrite ^ /$portico_vhost$uri break;\n        rewrite ^ /x last;"),
         ("a changed upstream", "set $portico_upstream api.default.svc.cluster.local:8080;", "set $portico_upstream evil.test:80;"),
         ("an upstream of another location", "set $portico_upstream api.default.svc.cluster.local:8080;", "set $portico_upstream web.default.svc.cluster.local:80;"),
+        ("a swapped route map entry", #""/b.test/one" api.default.svc.cluster.local:8080;"#, #""/b.test/one" web.default.svc.cluster.local:80;"#),
+        ("a lost route map entry", #""/b.test/one" api.default.svc.cluster.local:8080;"#, ""),
+        ("a route map entry to elsewhere", #""/b.test/one" api.default.svc.cluster.local:8080;"#, #""/b.test/one" evil.test:80;"#),
+        ("an unescaped dot", #"^/a\.test/admin(?:/|$)"#, #"^/a.test/admin(?:/|$)"#),
+        ("a regex without a segment boundary", #"^/a\.test/admin(?:/|$)"#, #"^/a\.test/admin"#),
+        ("a shorter prefix tried first", #"(?:/two/three|/one|/two)"#, #"(?:/two|/one|/two/three)"#),
+        ("a route after Prefix /", "        # no rule matched: default backend", "        location = /a.test/late { return 404; }\n        # no rule matched: default backend"),
+        ("a lost handover to settings", "error_page 418 = @portico_proxy_69106192;", "error_page 418 = @portico_proxy;"),
+        ("a handover to no location", "error_page 418 = @portico_proxy_69106192;", "error_page 418 = @elsewhere;"),
         ("a changed status", "return 503;", "return 200;"),
-        ("a proxy_pass elsewhere", "proxy_pass http://$portico_upstream;", "proxy_pass http://169.254.169.254;"),
+        ("a proxy_pass elsewhere", "proxy_pass http://$portico_upstream$request_uri;", "proxy_pass http://169.254.169.254;"),
+        ("a proxy_pass that loses the request-target", "proxy_pass http://$portico_upstream$request_uri;", "proxy_pass http://$portico_upstream;"),
+        ("a proxy_pass in a route", "error_page 418 = @portico_proxy_69106192;\n                return 418;", "proxy_pass http://$portico_upstream$request_uri;"),
         ("a lost timeout", "proxy_read_timeout 30s;", ""),
         ("a lost deny all", "deny all;", ""),
         ("a widened allow", "allow 10.0.0.0/8;", "allow 0.0.0.0/0;"),
@@ -82,13 +112,15 @@ import Testing
         ("a lost deny", "deny 10.9.0.0/16;", ""),
         ("allow and deny swapped", "deny 10.9.0.0/16;\n            allow 10.0.0.0/8;", "allow 10.0.0.0/8;\n            deny 10.9.0.0/16;"),
         ("a changed body size", "client_max_body_size 8m;", "client_max_body_size 0;"),
-        ("a quoted breakout", "server_name a.test;", "server_name \"a.test; root /etc\";"),
-        ("an unterminated quote", "server_name a.test;", "server_name \"a.test;"),
+        ("a lost body size on the route", "client_max_body_size 8m;\n                set", "set"),
+        ("settings on a host's own location", "location /a.test/ {", "location /a.test/ {\n            client_max_body_size 0;"),
+        ("a lost catch-all location", "location / {\n            return 404;\n        }\n    }\n}", "}\n}"),
+        ("a quoted breakout", "server_name _;", "server_name \"_; root /etc\";"),
+        ("an unterminated quote", "server_name _;", "server_name \"_;"),
         ("an extra server", "http {", "http {\n    server { listen 8080; server_name evil.test; }"),
         ("an include", "http {", "http {\n    include /etc/nginx/conf.d/*.conf;"),
         ("a load_module", "worker_processes", "load_module /tmp/evil.so;\nworker_processes"),
-        ("a changed listen", "listen 127.0.0.1:8080;", "listen 8080;"),
-        ("a wrong wildcard", #"server_name ~^[^.]+\.apps\.test$;"#, #"server_name ~^.+\.apps\.test$;"#),
+        ("a changed listen", "listen 127.0.0.1:8080 default_server;", "listen 8080 default_server;"),
         ("an unbalanced brace", "return 503;", "return 503; }"),
         ("a status server answer", #"return 200 "7";"#, #"return 200 "pwned";"#),
         ("a changed resolver", "resolver 10.96.0.10 valid=10s;", "resolver 10.96.0.10 8.8.8.8 valid=10s;"),

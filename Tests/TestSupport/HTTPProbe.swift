@@ -37,7 +37,8 @@ public enum HTTPProbe {
         var head = "\(method) \(target) HTTP/1.1\r\n"
         if let host { head += "Host: \(host)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        if let body, !headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+        // A body is framed by Content-Length unless the caller frames it (chunked, already encoded).
+        if let body, !headers.contains(where: { ["content-length", "transfer-encoding"].contains($0.0.lowercased()) }) {
             head += "Content-Length: \(body.count)\r\n"
         }
         head += "Connection: close\r\n\r\n"

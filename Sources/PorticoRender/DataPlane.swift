@@ -1,0 +1,243 @@
+import PorticoRouting
+
+/// The shape of the routing part of nginx.conf (docs/data-plane.md): one server for every virtual
+/// host. Maps turn the request's host into a key, a server-level `rewrite` puts the key in front of
+/// the path (`/shop.example.com/api`), and one `location /KEY/` per host holds that host's routes
+/// as nested locations. Prefix routes are regexes tried longest path first; consecutive ones with
+/// the same settings share one regex, and a map picks each one's Service. Settings apply in one
+/// named location per combination, which holds the only `proxy_pass` of that combination.
+///
+/// nginx reloads this shape about ten times faster than a server per host: it builds a TLS context
+/// for every `proxy_pass` with a variable and about 7 KB of settings for every location, and this
+/// shape has a few per host instead of several per path.
+enum DataPlane {
+    /// The key of requests whose host matches no virtual host: rules without a host, then the
+    /// default backend.
+    static let catchAllKey = "_"
+    /// At most this many paths share one regex, so that a line stays readable.
+    static let maxGroup = 16
+    /// Longer route keys get a location of their own instead of a map entry, so that the map's hash
+    /// buckets stay small.
+    static let maxMapKey = 200
+
+    /// What a location does with a request.
+    enum Action: Equatable {
+        /// Sets `$portico_upstream` (an address, or the route map's `$portico_route_upstream`) and
+        /// hands the request to the named location `proxy`.
+        case proxy(upstream: String, proxy: String, bodySize: String?)
+        case status(Int)
+    }
+
+    struct Route {
+        /// The `location` arguments: `= /KEY/path` or `~ REGEX`.
+        let location: String
+        /// One per rule it serves: `ingress default/web spec.rules[0].http.paths[1]: Prefix /api`.
+        let comments: [String]
+        let action: Action
+    }
+
+    struct MapEntry {
+        /// `/KEY/path`, what the location's `portico_route` capture holds.
+        let key: String
+        let upstream: String
+    }
+
+    struct HostBlock {
+        let key: String
+        let comment: String
+        let routes: [Route]
+        let mapEntries: [MapEntry]
+        /// What `location /KEY/` itself does: requests no nested location takes.
+        let fallback: Action
+        let fallbackComment: String
+    }
+
+    /// A named location that proxies with one combination of settings.
+    struct Proxy {
+        let name: String
+        let options: ProxyOptions
+    }
+
+    /// Every combination of settings the table's routes use, the default one (`@portico_proxy`)
+    /// first, then by name. Names come from the settings, so that they do not change when other
+    /// routes change.
+    static func proxies(_ table: RoutingTable) -> [Proxy] {
+        // Only the ones used: a named location's `$portico_upstream` must be set somewhere.
+        var combinations: Set<ProxyOptions> = []
+        func add(_ locations: [Location], _ fallback: Backend?) {
+            for l in locations { if case .upstream = l.backend { combinations.insert(l.options) } }
+            if case .upstream = fallback { combinations.insert(ProxyOptions()) }
+        }
+        add(table.catchAll.locations, table.catchAll.fallback)
+        for vhost in table.virtualHosts { add(vhost.locations, vhost.fallback) }
+        var byName: [String: ProxyOptions] = [:]
+        for options in combinations.sorted(by: { $0.canonical < $1.canonical }) {
+            var name = proxyName(options)
+            var n = 2
+            while byName[name] != nil {
+                name = proxyName(options) + "_\(n)"
+                n += 1
+            }
+            byName[name] = options
+        }
+        return byName.map { Proxy(name: $0.key, options: $0.value) }.sorted { a, b in
+            (a.options.isDefault ? 0 : 1, a.name) < (b.options.isDefault ? 0 : 1, b.name)
+        }
+    }
+
+    static func proxyName(_ options: ProxyOptions) -> String {
+        guard !options.isDefault else { return "@portico_proxy" }
+        // FNV-1a: the same settings get the same name in every process.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in options.canonical.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let hex = String(hash >> 32, radix: 16)
+        return "@portico_proxy_" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// The host's routes as nested locations, in the order nginx must try them.
+    static func hostBlock(
+        key: String, locations: [Location], fallback: Backend?, proxies: [ProxyOptions: String]
+    ) -> HostBlock {
+        let prefix = "/" + key
+        func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
+            switch backend {
+            case .unavailable(let status): return .status(status)
+            case .upstream(let u):
+                return .proxy(upstream: upstream ?? u.address, proxy: proxies[options] ?? "@portico_proxy", bodySize: options.maxBodySize)
+            }
+        }
+        func comment(_ l: Location) -> String {
+            "\(l.source) \(l.field): \(l.match == .exact ? "Exact" : "Prefix") \(l.path)"
+        }
+
+        var exact: [(path: String, route: Route)] = []
+        var prefixes: [Location] = []
+        var root: Location?
+        for l in locations {
+            switch l.match {
+            case .exact:
+                exact.append((l.path, Route(location: "= \(prefix)\(l.path)", comments: [comment(l)], action: action(l.backend, l.options))))
+            case .prefix where l.path == "/": root = l
+            case .prefix: prefixes.append(l)
+            }
+        }
+        // Longest first: of two prefixes that both match, the longer one is the more specific.
+        prefixes.sort { a, b in (a.path.utf8.count, b.path) > (b.path.utf8.count, a.path) }
+
+        var routes: [Route] = []
+        var entries: [MapEntry] = []
+        var group: [Location] = []
+        func flush() {
+            defer { group.removeAll() }
+            guard let first = group.first else { return }
+            let comments = group.map(comment)
+            if group.count == 1 {
+                routes.append(Route(location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: comments, action: action(first.backend, first.options)))
+                return
+            }
+            let alternatives = group.map { regex($0.path) }.joined(separator: "|")
+            routes.append(
+                Route(
+                    location: "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", comments: comments,
+                    action: action(first.backend, first.options, upstream: "$portico_route_upstream")))
+            for l in group {
+                if case .upstream(let u) = l.backend { entries.append(MapEntry(key: prefix + l.path, upstream: u.address)) }
+            }
+        }
+        // nginx lowercases map keys: paths equal but for case are never map entries.
+        var spellings: [String: Int] = [:]
+        for l in prefixes { spellings[l.path.lowercased(), default: 0] += 1 }
+        func mappable(_ l: Location) -> Bool {
+            guard case .upstream = l.backend else { return false }
+            return (prefix + l.path).utf8.count <= maxMapKey && spellings[l.path.lowercased()] == 1
+        }
+        for l in prefixes {
+            // A route joins the group when both can share a map and it proxies with the group's settings.
+            if !(mappable(l) && group.count < maxGroup && group.first?.options == l.options) { flush() }
+            group.append(l)
+            if !mappable(l) { flush() }
+        }
+        flush()
+
+        // `Prefix /` serves what no other rule takes; else the default backend, else 404.
+        var fallbackAction = Action.status(404)
+        var fallbackComment = "no rule matched: 404"
+        if let root {
+            let a = action(root.backend, root.options)
+            if case .proxy = a, !root.options.isDefault {
+                // Settings in `location /KEY/` would be inherited by every nested location.
+                routes.append(Route(location: "~ ^\(regex(prefix))/", comments: [comment(root)], action: a))
+                fallbackComment = "unreachable: Prefix / above takes every request"
+            } else {
+                fallbackAction = a
+                fallbackComment = comment(root)
+            }
+        } else if let fallback {
+            fallbackAction = action(fallback, ProxyOptions())
+            fallbackComment = "no rule matched: default backend"
+        }
+        exact.sort { nginxPrecedes($0.path, $1.path) }
+        let comment: String
+        let rules = Set(locations.map { "\($0.source) \(ruleField($0.field))" }).sorted()
+        if key == catchAllKey {
+            comment = "requests for no host below: " + (rules.isEmpty ? "" : rules.joined(separator: ", ") + ", then ")
+                + (fallback == nil ? "404" : "the default backend")
+        } else {
+            comment = "host \(key): " + rules.map { $0 + ".host" }.joined(separator: ", ")
+        }
+        return HostBlock(
+            key: key, comment: comment, routes: exact.map(\.route) + routes, mapEntries: entries, fallback: fallbackAction,
+            fallbackComment: fallbackComment)
+    }
+
+    /// `spec.rules[0]` of `spec.rules[0].http.paths[1]`.
+    static func ruleField(_ field: String) -> Substring {
+        guard let r = field.range(of: ".http.") else { return Substring(field) }
+        return field[..<r.lowerBound]
+    }
+
+    /// A literal for PCRE: the characters a validated path or host may hold that mean something in
+    /// a regex are escaped.
+    static func regex(_ literal: String) -> String {
+        var out = ""
+        for c in literal {
+            if ".*+?()[]{}|^$\\".contains(c) { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// nginx's order for static locations (`ngx_filename_cmp`: bytes, `/` below every other): it
+    /// sorts them by insertion, so a file already in this order loads in linear time.
+    static func nginxPrecedes(_ a: String, _ b: String) -> Bool {
+        func weight(_ byte: UInt8) -> Int { byte == UInt8(ascii: "/") ? 0 : Int(byte) + 1 }
+        var ia = a.utf8.makeIterator(), ib = b.utf8.makeIterator()
+        while true {
+            switch (ia.next(), ib.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let x?, let y?): if x != y { return weight(x) < weight(y) }
+            }
+        }
+    }
+}
+
+extension ProxyOptions {
+    /// The settings as one stable string, for naming and ordering their named location.
+    var canonical: String {
+        var parts: [String] = []
+        if let v = connectTimeoutSeconds { parts.append("connect=\(v)") }
+        if let v = readTimeoutSeconds { parts.append("read=\(v)") }
+        if let v = sendTimeoutSeconds { parts.append("send=\(v)") }
+        if let v = maxBodySize { parts.append("body=\(v)") }
+        if let access {
+            parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
+            if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }
+        }
+        return parts.joined(separator: ";")
+    }
+}

@@ -1,0 +1,87 @@
+import PorticoRouting
+import Testing
+
+@testable import PorticoRender
+
+/// How one host's rules become nested locations: the grouping rules that make the shape small,
+/// and the exceptions that keep it correct.
+@Suite struct DataPlaneTests {
+    static let ref = ObjectReference(kind: "Ingress", namespace: "default", name: "i")
+
+    static func prefix(_ path: String, _ svc: String = "web", options: ProxyOptions = ProxyOptions()) -> Location {
+        Location(
+            path: path, match: .prefix, backend: .upstream(Upstream(host: "\(svc).default.svc.cluster.local", port: 80)),
+            options: options, source: ref, field: "spec.rules[0].http.paths[0]")
+    }
+
+    static func block(_ locations: [Location], fallback: Backend? = nil) -> DataPlane.HostBlock {
+        let table = RoutingTable(virtualHosts: [VirtualHost(host: Host("a.test")!, locations: locations, fallback: fallback)])
+        var names: [ProxyOptions: String] = [:]
+        for p in DataPlane.proxies(table) { names[p.options] = p.name }
+        return DataPlane.hostBlock(key: "a.test", locations: locations, fallback: fallback, proxies: names)
+    }
+
+    @Test func defaultRoutesShareOneRegexLongestFirst() {
+        let b = Self.block([Self.prefix("/a"), Self.prefix("/a/b", "deep"), Self.prefix("/c.d")])
+        #expect(b.routes.map(\.location) == [#"~ ^(?<portico_route>/a\.test(?:/a/b|/c\.d|/a))(?:/|$)"#])
+        #expect(b.mapEntries.map(\.key) == ["/a.test/a/b", "/a.test/c.d", "/a.test/a"])
+        #expect(b.mapEntries[0].upstream == "deep.default.svc.cluster.local:80")
+        #expect(b.fallback == .status(404))
+    }
+
+    @Test func pathsEqualButForCaseAreNeverMapKeys() {
+        let b = Self.block([Self.prefix("/Case", "upper"), Self.prefix("/case", "lower"), Self.prefix("/xx1"), Self.prefix("/xx2")])
+        #expect(!b.mapEntries.contains { $0.key.lowercased() == "/a.test/case" })
+        #expect(b.routes.filter { $0.location.hasPrefix("~ ^/a\\.test/") }.count == 2)
+        #expect(b.mapEntries.map(\.key).sorted() == ["/a.test/xx1", "/a.test/xx2"])
+    }
+
+    @Test func settingsMissingServicesAndLongPathsSplitGroups() {
+        let slow = ProxyOptions(readTimeoutSeconds: 30)
+        let long = "/" + String(repeating: "x", count: 300)
+        var routes = [Self.prefix("/aaaa"), Self.prefix("/bbb", options: slow), Self.prefix("/ccc", options: slow), Self.prefix("/dd"), Self.prefix(long)]
+        routes.append(Location(path: "/ee", match: .prefix, backend: .unavailable(status: 503), source: Self.ref, field: "f"))
+        routes.append(Self.prefix("/f"))
+        let b = Self.block(routes)
+        #expect(b.routes.map(\.location) == [
+            "~ ^/a\\.test/" + String(repeating: "x", count: 300) + "(?:/|$)",
+            #"~ ^/a\.test/aaaa(?:/|$)"#,
+            #"~ ^(?<portico_route>/a\.test(?:/bbb|/ccc))(?:/|$)"#,
+            #"~ ^/a\.test/dd(?:/|$)"#, #"~ ^/a\.test/ee(?:/|$)"#, #"~ ^/a\.test/f(?:/|$)"#,
+        ])
+        #expect(b.routes[4].action == .status(503))
+        guard case .proxy(let upstream, let proxy, _) = b.routes[2].action else {
+            Issue.record("\(b.routes[2].action)")
+            return
+        }
+        #expect(upstream == "$portico_route_upstream" && proxy == DataPlane.proxyName(slow) && proxy != "@portico_proxy")
+    }
+
+    @Test func atMostSixteenPathsShareARegex() {
+        let b = Self.block((0..<40).map { Self.prefix("/p\($0)") })
+        #expect(b.routes.count == 3)
+        #expect(b.mapEntries.count == 40)
+    }
+
+    /// Settings on `Prefix /` would be inherited by every nested location if written on the host's own.
+    @Test func prefixRootWithSettingsIsTheLastNestedLocation() {
+        let small = ProxyOptions(maxBodySize: "1k")
+        let b = Self.block([Self.prefix("/", "root", options: small), Self.prefix("/x")])
+        #expect(b.routes.map(\.location) == [#"~ ^/a\.test/x(?:/|$)"#, #"~ ^/a\.test/"#])
+        #expect(b.fallback == .status(404))
+        let plain = Self.block([Self.prefix("/", "root"), Self.prefix("/x")], fallback: nil)
+        #expect(plain.routes.count == 1)
+        #expect(plain.fallback == .proxy(upstream: "root.default.svc.cluster.local:80", proxy: "@portico_proxy", bodySize: nil))
+    }
+
+    @Test func staticLocationsInNginxOrderAndStableProxyNames() {
+        #expect(DataPlane.nginxPrecedes("/a/b", "/a-b"))  // `/` sorts below every other byte
+        #expect(DataPlane.nginxPrecedes("/a", "/a/b") && !DataPlane.nginxPrecedes("/a/b", "/a"))
+        let exact = ["/z", "/a-b", "/a/b", "/a"].map { Location(path: $0, match: .exact, backend: .unavailable(status: 503), source: Self.ref, field: "f") }
+        #expect(Self.block(exact).routes.map(\.location) == ["= /a.test/a", "= /a.test/a/b", "= /a.test/a-b", "= /a.test/z"])
+        let options = ProxyOptions(readTimeoutSeconds: 30, maxBodySize: "8m")
+        #expect(DataPlane.proxyName(options) == DataPlane.proxyName(ProxyOptions(readTimeoutSeconds: 30, maxBodySize: "8m")))
+        #expect(DataPlane.proxyName(options) != DataPlane.proxyName(ProxyOptions(readTimeoutSeconds: 31, maxBodySize: "8m")))
+        #expect(DataPlane.proxyName(ProxyOptions()) == "@portico_proxy")
+    }
+}
