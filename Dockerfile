@@ -9,8 +9,8 @@
 # (swift:6.3-bookworm@sha256:...) for reproducible builds.
 FROM swift:6.3-bookworm AS build
 # libcurl4-openssl-dev: the Kubernetes client's HTTP transport (target CCurl).
-# libpcre3-dev: target CPCRE is declared in Package.swift; the portico product does not link it
-# today, but the package graph names it and a later change may.
+# libpcre3-dev: PCRE, nginx's own regex engine: `portico explain` reads nginx.conf's regex
+#   locations back with it (target CPCRE).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libcurl4-openssl-dev libpcre3-dev pkg-config \
@@ -31,9 +31,9 @@ RUN --mount=type=cache,target=/src/.build \
 FROM debian:bookworm-slim
 # nginx: in bookworm, nginx-light is a transitional package that installs this same `nginx`
 #   plus the third-party echo module, which Portico does not use; so `nginx` directly.
-# libcurl4: the one shared library the binary needs beyond glibc, libstdc++ and libgcc
-#   (`ldd` on the release build; libpcre3 is not linked, so not installed). Its own libraries
-#   (OpenSSL, nghttp2, GSSAPI, LDAP, ...) come along as its dependencies.
+# libcurl4, libpcre3: the shared libraries the binary needs beyond glibc, libstdc++ and libgcc
+#   (`ldd` on the release build). libcurl's own libraries (OpenSSL, nghttp2, GSSAPI, LDAP, ...)
+#   come along as its dependencies.
 # ca-certificates: trust for HTTPS to anything besides the API server, whose CA is the
 #   service account's ca.crt.
 # /var/run/portico is the runtime dir (nginx.conf, pid, logs if any, temporary files) and the
@@ -41,7 +41,7 @@ FROM debian:bookworm-slim
 # nginx logs to stderr until it has read its config (built with --error-log-path=stderr).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        nginx libcurl4 ca-certificates \
+        nginx libcurl4 libpcre3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /var/run/portico
 COPY --from=build /out/portico /usr/local/bin/portico

@@ -55,7 +55,8 @@ let package = Package(
             name: "PorticoCLI",
             dependencies: [
                 "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
-                "PorticoHealth", "PorticoVersion", "CMallocShims", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PorticoHealth", "PorticoVersion", "CMallocShims", "PorticoConfigCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -49,33 +49,14 @@ struct RenderCommand: ParsableCommand {
               portico render -f examples/echomap --http-port 8080 > /tmp/p/nginx.conf
             """)
 
-    @Option(name: [.short, .customLong("filename")], help: ArgumentHelp(
-        "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "path"))
-    var files: [String] = []
+    @OptionGroup var input: ManifestInput
 
     @OptionGroup var render: RenderFlags
 
-    @Flag(help: "Read one consistent snapshot of a live cluster instead of files (see --kubeconfig, --context).")
-    var fromCluster = false
-
-    @OptionGroup var cluster: ClusterFlags
-
-    @Option(
-        name: [.customLong("namespace"), .customLong("watch-namespace")],
-        help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
-    var namespace: String?
+    var namespace: String? { input.namespace }
 
     @Flag(help: "Exit 1 if there was any warning: an object left out, degraded or answering 503, or an input with no objects.")
     var strict = false
-
-    /// Checked after parsing, so that an unknown option is named before "no input" is said.
-    func inputProblem() -> String? {
-        if files.isEmpty && !fromCluster {
-            return "no input: give -f PATH (a file, a directory, or - for standard input) or --from-cluster"
-        }
-        if !files.isEmpty && fromCluster { return "give either -f or --from-cluster, not both" }
-        return nil
-    }
 
     func run() throws {
         let outcome = execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") })
@@ -90,7 +71,7 @@ struct RenderCommand: ParsableCommand {
         func failure(_ message: String) -> RenderOutcome {
             RenderOutcome(config: "", diagnostics: ["error: \(message)"], exitCode: 2)
         }
-        if let problem = inputProblem() {
+        if let problem = input.problem() {
             return RenderOutcome(
                 config: "", diagnostics: ["Error: \(problem)", "Usage: portico render <options>", "  See 'portico render --help' for more information."],
                 exitCode: 2)
@@ -104,13 +85,7 @@ struct RenderCommand: ParsableCommand {
         let state: ClusterState
         var lines: [String] = []
         do {
-            if fromCluster {
-                state = try readCluster()
-            } else {
-                let contents = try ManifestFiles.read(files, standardInput: standardInput)
-                state = ClusterState(contents.objects)
-                lines = contents.warnings
-            }
+            (state, lines) = try input.read(standardInput: standardInput)
         } catch {
             return failure("\(error)")
         }
@@ -128,7 +103,41 @@ struct RenderCommand: ParsableCommand {
     }
 }
 
-extension RenderCommand {
+/// Where the objects come from: files, standard input or a live cluster. Shared by the commands
+/// that read manifests (`render`, `explain`).
+struct ManifestInput: ParsableArguments {
+    @Option(name: [.short, .customLong("filename")], help: ArgumentHelp(
+        "A manifest file, a directory of them, or - for standard input. Repeatable.", valueName: "path"))
+    var files: [String] = []
+
+    @Flag(help: "Read one consistent snapshot of a live cluster instead of files (see --kubeconfig, --context).")
+    var fromCluster = false
+
+    @OptionGroup var cluster: ClusterFlags
+
+    @Option(
+        name: [.customLong("namespace"), .customLong("watch-namespace")],
+        help: ArgumentHelp("With --from-cluster: read Ingresses and Services of this namespace only.", valueName: "namespace"))
+    var namespace: String?
+
+    /// Checked after parsing, so that an unknown option is named before "no input" is said.
+    func problem() -> String? {
+        if files.isEmpty && !fromCluster {
+            return "no input: give -f PATH (a file, a directory, or - for standard input) or --from-cluster"
+        }
+        if !files.isEmpty && fromCluster { return "give either -f or --from-cluster, not both" }
+        return nil
+    }
+
+    /// The objects, and warnings about the files they came from.
+    func read(standardInput: () throws -> Data) throws -> (ClusterState, [String]) {
+        if fromCluster { return (try readCluster(), []) }
+        let contents = try ManifestFiles.read(files, standardInput: standardInput)
+        return (ClusterState(contents.objects), contents.warnings)
+    }
+}
+
+extension ManifestInput {
     /// One consistent list of each kind. `render` is synchronous (the executable and tests call it
     /// from plain code), so it waits here for the async client on a semaphore.
     func readCluster() throws -> ClusterState {
