@@ -15,6 +15,7 @@ Shapes, each an nginx.conf for the same N Ingresses:
   empty        only the default server: nginx's fixed cost
 
 Usage: swift build -c release && python3 Benchmarks/nginx-reload-floor.py [N ...]   (default 1000)
+       SHAPES=portico,empty python3 Benchmarks/nginx-reload-floor.py 10000   (some shapes only)
 Needs nginx on PATH; binds one free port on 127.0.0.1 and stops its nginx before it exits.
 """
 import json, os, re, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
@@ -122,7 +123,10 @@ def rss_mb(pid):
 
 
 def reload_times(prefix):
-    subprocess.run(["nginx", "-p", prefix + "/", "-c", "nginx.conf", "-g", "daemon on;"], check=True)
+    # As Portico starts nginx (NginxProcess.environment): freed configs go back to the system.
+    env = dict(os.environ)
+    env.setdefault("MALLOC_MMAP_THRESHOLD_", "16385")
+    subprocess.run(["nginx", "-p", prefix + "/", "-c", "nginx.conf", "-g", "daemon on;"], check=True, env=env)
     try:
         deadline = time.monotonic() + 60
         while not os.path.exists(os.path.join(prefix, "nginx.pid")) or not workers(int(open(os.path.join(prefix, "nginx.pid")).read())):
@@ -172,7 +176,8 @@ def main():
                 "per-host": per_host_config(n, port, head),
                 "empty": empty_config(port, head),
             }
-            for name, text in shapes.items():
+            only = os.environ.get("SHAPES", "").split(",") if os.environ.get("SHAPES") else list(shapes)
+            for name, text in ((k, v) for k, v in shapes.items() if k in only):
                 prefix = os.path.join(work, name)
                 prepare(prefix, text)
                 locations = len(re.findall(r"^\s*location ", text, re.M))

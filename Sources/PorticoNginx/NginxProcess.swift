@@ -29,6 +29,14 @@ public final class NginxProcess: @unchecked Sendable {
         }
     }
 
+    /// glibc keeps the memory of a freed config for reuse instead of handing it back, and nginx
+    /// builds each new config before it frees the old one, so after a few reloads its master holds
+    /// two configs' worth. Allocations of nginx's 16 KB pool blocks and larger are given their own
+    /// mappings, which go back to the system when the old config is freed: at 10,000 Ingresses the
+    /// master stays at about 210 MB instead of growing to 330 (Benchmarks/nginx-reload-floor.py).
+    /// Smaller allocations, including most of what a request needs, are unaffected.
+    static let environment = ["MALLOC_MMAP_THRESHOLD_": "16385"]
+
     /// Starts nginx with the current config; returns once the process runs (not yet serving).
     public func start() throws(NginxError) {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
@@ -37,7 +45,8 @@ public final class NginxProcess: @unchecked Sendable {
         let p = try SpawnedProcess(
             executable: executable,
             arguments: ["-p", "\(runtimeDirectory)/", "-e", "\(runtimeDirectory)/error.log", "-c", configPath,
-                        "-g", "daemon off; master_process on;"])
+                        "-g", "daemon off; master_process on;"],
+            environment: Self.environment)
         lock.withLock { process = p }
     }
 

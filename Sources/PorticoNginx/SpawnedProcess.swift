@@ -23,7 +23,9 @@ final class SpawnedProcess: @unchecked Sendable {
         case unknown
     }
 
-    init(executable: String, arguments: [String]) throws(NginxError) {
+    /// - environment: variables added to this process's own for the child, unless already set
+    ///   here (so that an operator's setting wins).
+    init(executable: String, arguments: [String], environment: [String: String] = [:]) throws(NginxError) {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -38,10 +40,19 @@ final class SpawnedProcess: @unchecked Sendable {
 
         let argv = ([executable] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
+        let own = ProcessInfo.processInfo.environment
+        let added = environment.filter { own[$0.key] == nil }.sorted { $0.key < $1.key }
+        let lines: [String] = own.map { "\($0.key)=\($0.value)" } + added.map { "\($0.key)=\($0.value)" }
+        let envp: [UnsafeMutablePointer<CChar>?] = lines.map { strdup($0) }
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
         var args = argv + [nil]
+        var env = envp + [nil]
         let rc = args.withUnsafeMutableBufferPointer { buffer in
-            buffer.baseAddress.map { posix_spawn(&pid, executable, nil, &attributes, $0, environ) } ?? EINVAL
+            env.withUnsafeMutableBufferPointer { envBuffer in
+                guard let argvPointer = buffer.baseAddress, let envPointer = envBuffer.baseAddress else { return EINVAL }
+                return posix_spawn(&pid, executable, nil, &attributes, argvPointer, envPointer)
+            }
         }
         guard rc == 0 else {
             throw NginxError(.startFailed, "cannot start \(executable): \(String(cString: strerror(rc)))")

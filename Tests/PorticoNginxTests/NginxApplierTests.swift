@@ -93,6 +93,25 @@ import TestSupport
         #expect(!applier.nginx.isRunning)
     }
 
+    /// nginx runs with this process's environment plus the malloc setting that keeps its master from
+    /// holding two configs' memory after reloads; the rest of the environment is passed on as is.
+    @Test func nginxGetsTheEnvironmentAndTheMallocSetting() throws {
+        // nginx writes its process title over its environment block, so a stand-in prints it.
+        let dir = try TemporaryDirectory("portico-nginx")
+        let script = try dir.write("nginx", "#!/bin/sh\nenv > \(dir.path)/env.txt.tmp && mv \(dir.path)/env.txt.tmp \(dir.path)/env.txt\n")
+        chmod(script.path, 0o755)
+        let nginx = NginxProcess(executable: script.path, runtimeDirectory: dir.path)
+        try nginx.start()
+        let file = dir.file("env.txt")
+        try eventuallyBlocking(timeout: .seconds(10), "the stand-in never wrote its environment") {
+            FileManager.default.fileExists(atPath: file.path)
+        }
+        let environment = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(environment.contains("MALLOC_MMAP_THRESHOLD_=16385"))
+        if let path = ProcessInfo.processInfo.environment["PATH"] { #expect(environment.contains("PATH=\(path)")) }
+        nginx.stop(grace: 5)
+    }
+
     @Test func gracefulStopEndsTheProcess() throws {
         let dir = try TemporaryDirectory("portico-nginx")
         let statusPort = try Ports.free(), httpPort = try Ports.free()
