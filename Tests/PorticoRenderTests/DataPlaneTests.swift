@@ -85,3 +85,56 @@ import Testing
         #expect(DataPlane.proxyName(ProxyOptions()) == "@portico_proxy")
     }
 }
+
+/// Operators review nginx.conf: a change to one host must touch only that host's lines.
+@Suite struct ReviewableConfigTests {
+    static func table(hosts: Int, changing changed: Int? = nil) -> RoutingTable {
+        let ref = ObjectReference(kind: "Ingress", namespace: "default", name: "i")
+        let vhosts = (0..<hosts).map { i in
+            let paths = ["/a", "/b", i == changed ? "/c2" : "/c"]
+            let options = i % 10 == 0 ? ProxyOptions(readTimeoutSeconds: 30 + (i == changed ? 1 : 0)) : ProxyOptions()
+            return VirtualHost(
+                host: Host("h\(String(format: "%03d", i)).test")!,
+                locations: paths.map {
+                    Location(
+                        path: $0, match: .prefix, backend: .upstream(Upstream(host: "s\(i).default.svc.cluster.local", port: 80)),
+                        options: options, source: ref, field: "spec.rules[\(i)].http.paths[0]")
+                })
+        }
+        return RoutingTable(virtualHosts: vhosts, upstreams: (0..<hosts).map { Upstream(host: "s\($0).default.svc.cluster.local", port: 80) })
+    }
+
+    /// Lines of `b` that `a` does not have, counted with multiplicity.
+    static func changedLines(_ a: String, _ b: String) -> [String] {
+        var count: [Substring: Int] = [:]
+        for line in a.split(separator: "\n") { count[line, default: 0] += 1 }
+        var out: [String] = []
+        for line in b.split(separator: "\n") {
+            if let n = count[line], n > 0 { count[line] = n - 1 } else { out.append(String(line)) }
+        }
+        return out
+    }
+
+    @Test(arguments: [7, 20])
+    func aOneHostChangeIsASmallDiff(host: Int) throws {
+        let renderer = ConfigRenderer()
+        let before = try renderer.render(Self.table(hosts: 200), options: RenderOptions())
+        let after = try renderer.render(Self.table(hosts: 200, changing: host), options: RenderOptions())
+        let changed = Self.changedLines(before, after)
+        #expect(!changed.isEmpty && changed.count <= 12, "\(changed.joined(separator: "\n"))")
+        let name = String(format: "h%03d.test", host)
+        let escaped = name.split(separator: ".").joined(separator: "\\.")
+        // Its own lines, and (when its settings changed) the named location of its new settings.
+        #expect(changed.allSatisfy { line in [name, escaped, "@portico_proxy", "proxy_", "/c2", "}"].contains { line.contains($0) } },
+                "\(changed.joined(separator: "\n"))")
+        #expect(Self.changedLines(after, before).count <= 12)
+    }
+
+    @Test func hostsReadInOrderEachWithItsIngress() throws {
+        let config = try ConfigRenderer().render(Self.table(hosts: 30), options: RenderOptions())
+        let hosts = config.split(separator: "\n").filter { $0.hasPrefix("        location /h") }.map { String($0) }
+        #expect(hosts == hosts.sorted() && hosts.count == 30)
+        #expect(config.contains("# host h005.test: ingress default/i spec.rules[5].host"))
+        #expect(config.contains("# ingress default/i spec.rules[5].http.paths[0]: Prefix /a"))
+    }
+}
