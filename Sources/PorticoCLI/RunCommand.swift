@@ -60,7 +60,9 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "mode"))
     var configTest: NginxApplier.Validation = .reload
 
-    @Option(help: ArgumentHelp("Changes within this many milliseconds are applied together.", valueName: "ms"))
+    @Option(help: ArgumentHelp(
+        "A change is applied at once; changes that come while a reload runs or within this many milliseconds after it are applied together when that time is up (a reconcile that reloads nothing makes nothing wait).",
+        valueName: "ms"))
     var syncWindowMs: Int = 100
 
     @Option(help: ArgumentHelp("Seconds nginx gets to finish in-flight requests on SIGTERM.", valueName: "seconds"))

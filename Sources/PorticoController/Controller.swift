@@ -11,7 +11,8 @@ public actor Controller {
     public struct Options: Sendable {
         public var routing: RoutingOptions
         public var render: RenderOptions
-        /// Changes within this window after a wake-up are handled together.
+        /// Leading edge: a change is reconciled at once unless it comes while a reconcile runs or
+        /// within this long after one ended; those wait for the window's end and are handled together.
         public var syncWindow: Duration
 
         public init(routing: RoutingOptions, render: RenderOptions, syncWindow: Duration = .milliseconds(100)) {
@@ -59,15 +60,27 @@ public actor Controller {
 
     /// Puts the first config live, then reconciles on every change until cancelled. Throws only when
     /// the first config cannot be put live (the process should exit and be restarted).
+    ///
+    /// The sync window is a leading edge: a change is reconciled at once, and only what comes while
+    /// that reload runs or within `syncWindow` after it waits, to be handled together when the window
+    /// ends. The window bounds how often nginx reloads, so only a reconcile that tried a reload opens
+    /// one: a reconcile that found nothing to change (a status write echoed by the watch) makes the
+    /// next change wait for nothing.
     public func run() async throws {
         let changes = source.changes()
         try await startFirst()
         afterReconcile()
+        // The first start opens no window either: it was no change, and what follows should not wait.
+        var windowEnds: ContinuousClock.Instant?
         for await _ in changes {
             let woke = ContinuousClock.now
-            try? await Task.sleep(for: options.syncWindow)
+            if let windowEnds, woke < windowEnds {
+                try? await Task.sleep(until: windowEnds, clock: .continuous)
+            }
             if Task.isCancelled { break }
-            await reconcile(changeSeen: woke)
+            let outcome = await reconcileOnce(changeSeen: woke)
+            afterReconcile()
+            windowEnds = outcome == .unchanged ? nil : ContinuousClock.now + options.syncWindow
         }
     }
 
@@ -88,11 +101,19 @@ public actor Controller {
     /// One pass: snapshot, route, compare, render, apply; then `afterReconcile`, once the snapshot
     /// and the routing table are freed (the executable hands their pages back to the system).
     public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
-        await reconcileOnce(changeSeen: changeSeen)
+        _ = await reconcileOnce(changeSeen: changeSeen)
         afterReconcile()
     }
 
-    private func reconcileOnce(changeSeen: ContinuousClock.Instant) async {
+    /// What a reconcile did: only a tried reload opens a sync window.
+    enum Outcome: Equatable {
+        /// Nothing to apply: the routing is live already, failed already, or no snapshot was read.
+        case unchanged
+        case applied
+        case refused
+    }
+
+    private func reconcileOnce(changeSeen: ContinuousClock.Instant) async -> Outcome {
         let started = ContinuousClock.now
         defer { metrics.recordReconcile(seconds: started.duration(to: .now).seconds) }
         let state: ClusterState
@@ -100,46 +121,60 @@ public actor Controller {
             state = try await source.snapshot()
         } catch {
             logger.warning("snapshot failed; keeping the live config", metadata: ["error": "\(error)"])
-            return
+            return .unchanged
         }
+        let snapshotted = ContinuousClock.now
         let table = route(state)
         let routed = ContinuousClock.now
         defer { report(state, latest: table) }
         let routes = table.routingDigest
+        let digested = ContinuousClock.now
+        // Portico's own steps, logged with what each reconcile did (the benchmark reads them).
+        var steps: Logger.Metadata = [
+            "time.snapshot_ms": "\(started.milliseconds(to: snapshotted))", "time.route_ms": "\(snapshotted.milliseconds(to: routed))",
+            "time.digest_ms": "\(routed.milliseconds(to: digested))",
+        ]
         if let live, live.routes == routes {
             // Same routes: the live config serves this table too (its served set may be newer).
             self.live = (routes, table.servedIngresses, live.generation)
             metrics.recordSkipped()
-            logger.debug("routing unchanged; nothing to do", metadata: ["config.generation": "\(live.generation)"])
-            return
+            steps["config.generation"] = "\(live.generation)"
+            logger.debug("routing unchanged; nothing to do", metadata: steps)
+            return .unchanged
         }
         if let failed, failed == routes {
             metrics.recordSkipped()
-            logger.debug("routing equals the config that failed; waiting for a change")
-            return
+            logger.debug("routing equals the config that failed; waiting for a change", metadata: steps)
+            return .unchanged
         }
         let generation = (live?.generation ?? 0) + 1
         do {
             let config = configText(table, generation: generation)
+            let applying = ContinuousClock.now
             try await sink.apply(config: config, generation: generation)
             let applied = ContinuousClock.now
-            // The sink renders as it writes; what is left of its time is nginx's.
+            // The sink renders as it writes the file; what is left of its time is the file's fsync
+            // and rename, and nginx's reload.
             let renderMs = Int((config.renderDuration.seconds * 1000).rounded())
             live = (routes, table.servedIngresses, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
-            logger.info("config live", metadata: [
-                "config.generation": "\(generation)", "routing.hosts": "\(table.virtualHosts.count)",
-                "time.snapshot_route_ms": "\(started.milliseconds(to: routed))", "time.render_ms": "\(renderMs)",
-                "time.apply_ms": "\(max(0, routed.milliseconds(to: applied) - renderMs))", "time.change_to_live_ms": "\(changeSeen.milliseconds(to: applied))",
-            ])
+            steps["config.generation"] = "\(generation)"
+            steps["routing.hosts"] = "\(table.virtualHosts.count)"
+            steps["time.render_ms"] = "\(renderMs)"
+            steps["time.portico_ms"] = "\(started.milliseconds(to: applying) + renderMs)"
+            steps["time.apply_ms"] = "\(max(0, applying.milliseconds(to: applied) - renderMs))"
+            steps["time.change_to_live_ms"] = "\(changeSeen.milliseconds(to: applied))"
+            logger.info("config live", metadata: steps)
+            return .applied
         } catch {
             failed = routes
             metrics.recordReload(success: false, generation: nil)
             logger.error("config failed; the last good config keeps serving", metadata: [
                 "config.generation": "\(generation)", "error": "\(error)",
             ])
+            return .refused
         }
     }
 

@@ -186,4 +186,48 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         #expect(observer.states.last?.served == [R.ref("a"), R.ref("b")])
         #expect(observer.states.last?.ingresses.count == 3)
     }
+
+    /// Status writes run on the reporter's own loop: 1,000 of them, stuck on an API server that
+    /// does not answer, hold up no reload.
+    @Test func statusWritesThatHangDoNotHoldUpTheNextReload() async throws {
+        let count = 1000
+        let source = FakeSource(
+            ClusterState(ingresses: (0..<count).map { ingress("i\($0)", host: "h\($0).com") }, services: [service("web")]))
+        let sink = FakeSink()
+        let gate = Gate()
+        let reporter = HangingReporter(until: gate)
+        let metrics = ControllerMetrics()
+        let reporting = ClusterReporting(
+            reporter: reporter, options: .init(publish: PublishAddress("10.0.0.9")), isLeader: { true }, metrics: metrics,
+            logger: Logger(label: "test") { _ in logs })
+        let controller = Controller(
+            source: source, sink: sink,
+            options: .init(
+                routing: RoutingOptions(), render: RenderOptions(resolvers: ["127.0.0.1"], statusPort: 18999),
+                syncWindow: .milliseconds(10)),
+            logger: Logger(label: "test") { _ in logs }, metrics: metrics, observer: reporting)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Runs before the group waits for its tasks, which a closed gate would hold forever.
+            defer {
+                gate.open()
+                group.cancelAll()
+            }
+            group.addTask { await reporting.run() }
+            group.addTask { try await controller.run() }
+            try await eventually("the first status write waiting for the API server") { gate.arrivals == 1 }
+
+            source.set { $0.ingresses[0].spec.rules[0].host = "changed.com" }
+            try await eventually(timeout: .seconds(2), "the change live, generations \(sink.generations)") {
+                sink.generations == [1, 2]
+            }
+            #expect(sink.last.contains("location /changed.com/ {"))
+            #expect(gate.arrivals == 1 && reporter.statuses.isEmpty)
+
+            gate.open()
+            try await eventually("every status written once the API server answers") {
+                metrics.statusWriteCount.success == count
+            }
+            #expect(Set(reporter.statuses.map(\.name)).count == count)
+        }
+    }
 }

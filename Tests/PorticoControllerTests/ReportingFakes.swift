@@ -62,6 +62,29 @@ final class FakeReporter: ClusterReporter, @unchecked Sendable {
     }
 }
 
+/// An API server that takes every write and answers none until its gate opens (then accepts them).
+final class HangingReporter: ClusterReporter, @unchecked Sendable {
+    let gate: Gate
+    private let lock = NSLock()
+    private var _statuses: [StatusUpdate] = []
+
+    init(until gate: Gate) { self.gate = gate }
+
+    var statuses: [StatusUpdate] { lock.withLock { _statuses } }
+
+    func updateStatus(_ update: StatusUpdate) async throws {
+        await gate.wait()
+        lock.withLock { _statuses.append(update) }
+    }
+
+    func createEvent(_ event: EventDraft, at time: Date) async throws -> EventCreation {
+        await gate.wait()
+        return .created
+    }
+
+    func bumpEvent(_ event: EventDraft, at time: Date) async throws { await gate.wait() }
+}
+
 /// A Lease in memory with the API server's optimistic concurrency.
 final class MemoryLeaseStore: LeaseStore, @unchecked Sendable {
     struct Unreachable: Error {}
