@@ -36,6 +36,7 @@ private struct CheckRun {
     var problems: [ConfigProblem] = []
     /// `/KEY/PATH` → upstream, from the route map.
     var routeUpstreams: [String: String] = [:]
+    var lowercasedRoutes: [String: String] = [:]
     /// Named location → its settings.
     var proxies: [String: ProxyOptions] = [:]
 
@@ -184,8 +185,9 @@ private struct CheckRun {
                 fail(entry, "route \(a[0]) goes to \(ConfigTree.quote(a[1])), which is not an upstream of the table")
                 continue
             }
-            if routeUpstreams.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "route \(a[0]) twice in the route map") }
-            if Set(routeUpstreams.keys.lazy.filter { $0.lowercased() == a[0].lowercased() }).count > 1 {
+            if routeUpstreams.updateValue(a[1], forKey: a[0]) != nil {
+                fail(entry, "route \(a[0]) twice in the route map")
+            } else if lowercasedRoutes.updateValue(a[0], forKey: a[0].lowercased()) != nil {
                 fail(entry, "route \(a[0]) collides with another key: nginx lowercases map keys")
             }
         }
@@ -339,10 +341,16 @@ private struct CheckRun {
             }
         }
         // Longest match: a path tried before another must never be a segment prefix of it.
-        for (i, earlier) in order.enumerated() {
-            for later in order[(i + 1)...] where later.hasPrefix(earlier + "/") {
-                fail(host, "host \(key): Prefix \(earlier) is tried before the longer \(later), which it hides")
+        var tried = Set<String>()
+        for later in order {
+            var segmentPrefix = ""
+            for segment in later.split(separator: "/").dropLast() {
+                segmentPrefix += "/" + segment
+                if tried.contains(segmentPrefix) {
+                    fail(host, "host \(key): Prefix \(segmentPrefix) is tried before the longer \(later), which it hides")
+                }
             }
+            tried.insert(later)
         }
         let outer = action(host, key: key, grouped: false)
         if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
