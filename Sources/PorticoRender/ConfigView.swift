@@ -45,6 +45,7 @@ struct ConfigView: TemplateContext {
         switch key {
         case "hosts": return .lazyList(hosts)
         case "route_map": return .bool(needsRouteMap)
+        case "route_map_hosts": return .lazyList(routeMapHosts)
         case "exact_hosts":
             let hosts = table.virtualHosts.filter { !$0.host.isWildcard }
             return .lazyList(TemplateList(count: hosts.count) { .context(HostNameView(host: hosts[$0].host)) })
@@ -75,10 +76,19 @@ struct ConfigView: TemplateContext {
     /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no
     /// location regex captures it).
     var needsRouteMap: Bool {
-        let list = hosts
-        return (0..<list.count).contains { index in
-            if case .context(let host as HostView) = list.item(index) { return !host.block.mapEntries.isEmpty }
-            return false
+        !DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations).isEmpty
+            || table.virtualHosts.contains { !DataPlane.mapEntries(key: $0.host.name, locations: $0.locations).isEmpty }
+    }
+
+    /// The route map's entries, host by host, without building the hosts' locations.
+    var routeMapHosts: TemplateList {
+        let table = table
+        return TemplateList(count: 1 + table.virtualHosts.count) { index in
+            let entries =
+                index == 0
+                ? DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations)
+                : DataPlane.mapEntries(key: table.virtualHosts[index - 1].host.name, locations: table.virtualHosts[index - 1].locations)
+            return .context(MapEntriesView(entries: entries))
         }
     }
 
@@ -164,6 +174,14 @@ struct RouteView: TemplateContext {
             return .bool(false)
         default: return nil
         }
+    }
+}
+
+struct MapEntriesView: TemplateContext {
+    let entries: [DataPlane.MapEntry]
+
+    func value(for key: String) -> TemplateValue? {
+        key == "map_entries" ? .list(entries.map { .context(MapEntryView(entry: $0)) }) : nil
     }
 }
 

@@ -115,6 +115,7 @@ enum DataPlane {
 
         var exact: [(path: String, route: Route)] = []
         var prefixes: [Location] = []
+        prefixes.reserveCapacity(locations.count)
         var root: Location?
         for l in locations {
             switch l.match {
@@ -124,43 +125,21 @@ enum DataPlane {
             case .prefix: prefixes.append(l)
             }
         }
-        // Longest first: of two prefixes that both match, the longer one is the more specific.
-        prefixes.sort { a, b in (a.path.utf8.count, b.path) > (b.path.utf8.count, a.path) }
-
         var routes: [Route] = []
         var entries: [MapEntry] = []
-        var group: [Location] = []
-        func flush() {
-            defer { group.removeAll() }
-            guard let first = group.first else { return }
-            let comments = group.map(comment)
+        for group in groups(prefix: prefix, prefixes) {
+            let first = group[0]
             if group.count == 1 {
-                routes.append(Route(location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: comments, action: action(first.backend, first.options)))
-                return
+                routes.append(Route(location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: [comment(first)], action: action(first.backend, first.options)))
+                continue
             }
             let alternatives = group.map { regex($0.path) }.joined(separator: "|")
             routes.append(
                 Route(
-                    location: "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", comments: comments,
+                    location: "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", comments: group.map(comment),
                     action: action(first.backend, first.options, upstream: "$portico_route_upstream")))
-            for l in group {
-                if case .upstream(let u) = l.backend { entries.append(MapEntry(key: prefix + l.path, upstream: u.address)) }
-            }
+            entries += mapEntries(prefix: prefix, group)
         }
-        // nginx lowercases map keys: paths equal but for case are never map entries.
-        var spellings: [String: Int] = [:]
-        for l in prefixes { spellings[l.path.lowercased(), default: 0] += 1 }
-        func mappable(_ l: Location) -> Bool {
-            guard case .upstream = l.backend else { return false }
-            return (prefix + l.path).utf8.count <= maxMapKey && spellings[l.path.lowercased()] == 1
-        }
-        for l in prefixes {
-            // A route joins the group when both can share a map and it proxies with the group's settings.
-            if !(mappable(l) && group.count < maxGroup && group.first?.options == l.options) { flush() }
-            group.append(l)
-            if !mappable(l) { flush() }
-        }
-        flush()
 
         // `Prefix /` serves what no other rule takes; else the default backend, else 404.
         var fallbackAction = Action.status(404)
@@ -199,16 +178,66 @@ enum DataPlane {
         return field[..<r.lowerBound]
     }
 
+    /// Only the route map entries of a host: what `hostBlock` would list, without building the rest.
+    static func mapEntries(key: String, locations: [Location]) -> [MapEntry] {
+        let prefix = "/" + key
+        let prefixes = locations.filter { $0.match == .prefix && $0.path != "/" }
+        return groups(prefix: prefix, prefixes).flatMap { $0.count > 1 ? mapEntries(prefix: prefix, $0) : [] }
+    }
+
+    static func mapEntries(prefix: String, _ group: [Location]) -> [MapEntry] {
+        group.compactMap { l in
+            if case .upstream(let u) = l.backend { return MapEntry(key: prefix + l.path, upstream: u.address) }
+            return nil
+        }
+    }
+
+    /// Prefix routes (not `/`) in the order nginx must try them, longest path first (of two that
+    /// both match, the longer one is the more specific), cut into runs that can share one regex:
+    /// the same settings, a Service each, and a map key that cannot collide with another (nginx
+    /// lowercases map keys) nor make the map's buckets large.
+    static func groups(prefix: String, _ unsorted: [Location]) -> [[Location]] {
+        let prefixes = unsorted.sorted { a, b in (a.path.utf8.count, b.path) > (b.path.utf8.count, a.path) }
+        var spellings: [String: Int] = [:]
+        for l in prefixes { spellings[l.path.lowercased(), default: 0] += 1 }
+        func mappable(_ l: Location) -> Bool {
+            guard case .upstream = l.backend else { return false }
+            return prefix.utf8.count + l.path.utf8.count <= maxMapKey && spellings[l.path.lowercased()] == 1
+        }
+        var result: [[Location]] = []
+        var group: [Location] = []
+        for l in prefixes {
+            if !(mappable(l) && group.count < maxGroup && group.first?.options == l.options), !group.isEmpty {
+                result.append(group)
+                group = []
+            }
+            group.append(l)
+            if !mappable(l) {
+                result.append(group)
+                group = []
+            }
+        }
+        if !group.isEmpty { result.append(group) }
+        return result
+    }
+
     /// A literal for PCRE: the characters a validated path or host may hold that mean something in
     /// a regex are escaped.
     static func regex(_ literal: String) -> String {
-        var out = ""
-        for c in literal {
-            if ".*+?()[]{}|^$\\".contains(c) { out.append("\\") }
-            out.append(c)
+        var out: [UInt8] = []
+        out.reserveCapacity(literal.utf8.count + 8)
+        for byte in literal.utf8 {
+            if metacharacters[Int(byte)] { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let metacharacters: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for c in ".*+?()[]{}|^$\\".utf8 { table[Int(c)] = true }
+        return table
+    }()
 
     /// nginx's order for static locations (`ngx_filename_cmp`: bytes, `/` below every other): it
     /// sorts them by insertion, so a file already in this order loads in linear time.

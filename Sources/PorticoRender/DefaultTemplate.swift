@@ -79,11 +79,11 @@ public enum DefaultTemplate {
             # Routes that share one location: the Service of each path (/HOST/PATH).
             map $portico_route $portico_route_upstream {
                 default "";
-        {{#hosts}}
+        {{#route_map_hosts}}
         {{#map_entries}}
                 "{{key}}" {{upstream}};
         {{/map_entries}}
-        {{/hosts}}
+        {{/route_map_hosts}}
             }
         {{/route_map}}
         {{#status_port}}
