@@ -153,8 +153,8 @@ struct RunCommand: AsyncParsableCommand {
             renderer: settings.renderer,
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,
-            // What a reconcile freed (snapshot, routing run, routing table) goes back to the
-            // system; glibc would otherwise keep it in its arenas.
+            // What a reconcile freed (the old snapshot, routing runs, the rendered text's buffers)
+            // goes back to the system; glibc would otherwise keep it in its arenas.
             afterReconcile: {
                 _ = portico_malloc_trim()
                 metrics.recordHeapInUse(bytes: portico_malloc_in_use())

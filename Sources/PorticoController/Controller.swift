@@ -31,10 +31,11 @@ public actor Controller {
     let observer: (any RoutingObserver)?
     let afterReconcile: @Sendable () -> Void
 
-    /// What serves: a digest of its routing (not the table itself, which would hold megabytes
-    /// between changes), the Ingresses it serves, and its generation.
-    private var live: (routes: RoutingDigest, served: Set<ObjectReference>, generation: Int)?
-    private var failed: RoutingDigest?
+    /// What serves: a digest of its routing, the Ingresses it serves, and its generation.
+    private var live: (routes: IncrementalRouter.Digest, served: Set<ObjectReference>, generation: Int)?
+    private var failed: IncrementalRouter.Digest?
+    /// Routes each snapshot again only where it changed; holds the last pass's routing.
+    private var router: IncrementalRouter
     private var _isReady = false
     /// Diagnostics of the last routing pass, for events and status.
     public private(set) var lastDiagnostics: [Diagnostic] = []
@@ -45,6 +46,7 @@ public actor Controller {
         observer: (any RoutingObserver)? = nil, afterReconcile: @escaping @Sendable () -> Void = {}
     ) {
         self.observer = observer
+        router = IncrementalRouter(options: options.routing)
         self.afterReconcile = afterReconcile
         self.source = source
         self.sink = sink
@@ -87,19 +89,20 @@ public actor Controller {
     func startFirst() async throws {
         let started = ContinuousClock.now
         let state = try await source.snapshot()
-        let table = route(state)
-        try await sink.start(config: configText(table, generation: 1), generation: 1)
-        live = (table.routingDigest, table.servedIngresses, 1)
+        let pass = route(state)
+        try await sink.start(config: configText(pass.table(), generation: 1), generation: 1)
+        live = (pass.digest, pass.servedIngresses, 1)
         _isReady = true
         metrics.markReady()
         metrics.recordReload(success: true, generation: 1)
         metrics.recordReconcile(seconds: started.duration(to: .now).seconds)
-        report(state, latest: table)
-        logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(table.virtualHosts.count)"])
+        report(state, latest: pass)
+        logger.info("first config live", metadata: ["config.generation": "1", "routing.hosts": "\(pass.hostCount)"])
     }
 
-    /// One pass: snapshot, route, compare, render, apply; then `afterReconcile`, once the snapshot
-    /// and the routing table are freed (the executable hands their pages back to the system).
+    /// One pass: snapshot, route (again only where the snapshot changed), compare, render, apply;
+    /// then `afterReconcile`, once what the pass made is freed (the executable hands those pages back
+    /// to the system).
     public func reconcile(changeSeen: ContinuousClock.Instant = .now) async {
         _ = await reconcileOnce(changeSeen: changeSeen)
         afterReconcile()
@@ -124,19 +127,18 @@ public actor Controller {
             return .unchanged
         }
         let snapshotted = ContinuousClock.now
-        let table = route(state)
+        let pass = route(state)
+        let routes = pass.digest
         let routed = ContinuousClock.now
-        defer { report(state, latest: table) }
-        let routes = table.routingDigest
-        let digested = ContinuousClock.now
+        defer { report(state, latest: pass) }
         // Portico's own steps, logged with what each reconcile did (the benchmark reads them).
         var steps: Logger.Metadata = [
             "time.snapshot_ms": "\(started.milliseconds(to: snapshotted))", "time.route_ms": "\(snapshotted.milliseconds(to: routed))",
-            "time.digest_ms": "\(routed.milliseconds(to: digested))",
+            "routing.groups_routed": "\(pass.routedGroups)",
         ]
         if let live, live.routes == routes {
             // Same routes: the live config serves this table too (its served set may be newer).
-            self.live = (routes, table.servedIngresses, live.generation)
+            self.live = (routes, pass.servedIngresses, live.generation)
             metrics.recordSkipped()
             steps["config.generation"] = "\(live.generation)"
             logger.debug("routing unchanged; nothing to do", metadata: steps)
@@ -149,6 +151,7 @@ public actor Controller {
         }
         let generation = (live?.generation ?? 0) + 1
         do {
+            let table = pass.table()
             let config = configText(table, generation: generation)
             let applying = ContinuousClock.now
             try await sink.apply(config: config, generation: generation)
@@ -156,12 +159,13 @@ public actor Controller {
             // The sink renders as it writes the file; what is left of its time is the file's fsync
             // and rename, and nginx's reload.
             let renderMs = Int((config.renderDuration.seconds * 1000).rounded())
-            live = (routes, table.servedIngresses, generation)
+            live = (routes, pass.servedIngresses, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
             steps["config.generation"] = "\(generation)"
             steps["routing.hosts"] = "\(table.virtualHosts.count)"
+            steps["time.table_ms"] = "\(routed.milliseconds(to: applying))"
             steps["time.render_ms"] = "\(renderMs)"
             steps["time.portico_ms"] = "\(started.milliseconds(to: applying) + renderMs)"
             steps["time.apply_ms"] = "\(max(0, applying.milliseconds(to: applied) - renderMs))"
@@ -178,27 +182,27 @@ public actor Controller {
         }
     }
 
-    private func route(_ state: ClusterState) -> RoutingTable {
-        let table = Router(options: options.routing).route(state)
+    private func route(_ state: ClusterState) -> IncrementalRouter.Pass {
+        let pass = router.route(state)
         // A diagnostic is a warning the first time it appears; while it persists, a debug line.
         let known = Set(lastDiagnostics)
-        lastDiagnostics = table.diagnostics
+        lastDiagnostics = pass.diagnostics
         metrics.recordObjects(
             ingresses: state.ingresses.count, services: state.services.count,
-            ingressClasses: state.ingressClasses.count, diagnostics: table.diagnostics.count)
-        for d in table.diagnostics {
+            ingressClasses: state.ingressClasses.count, diagnostics: pass.diagnostics.count)
+        for d in pass.diagnostics {
             let level: Logger.Level = known.contains(d) ? .debug : d.severity == .info ? .info : .warning
             let message: Logger.Message = d.severity == .info ? "object not served" : "object left out or degraded"
             logger.log(level: level, message, metadata: [
                 "object": "\(d.object)", "field": "\(d.field)", "code": "\(d.code.rawValue)", "reason": "\(d.message)",
             ])
         }
-        return table
+        return pass
     }
 
     /// Hands the served state to the observer; only once a config is live, so that status never
     /// names Portico for an Ingress before nginx serves it.
-    private func report(_ state: ClusterState, latest: RoutingTable) {
+    private func report(_ state: ClusterState, latest: IncrementalRouter.Pass) {
         guard let observer, let live else { return }
         observer.observe(
             ServedState(
