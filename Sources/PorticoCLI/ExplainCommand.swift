@@ -44,12 +44,7 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var render: RenderFlags
 
     func run() throws {
-        let outcome = execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") })
-        FileHandle.standardOutput.write(Data(outcome.config.utf8))
-        for line in outcome.diagnostics {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        try execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") }).emit()
     }
 
     func execute(standardInput: () throws -> Data) -> RenderOutcome {

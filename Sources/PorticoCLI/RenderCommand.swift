@@ -12,6 +12,17 @@ public struct RenderOutcome: Sendable {
     public var exitCode: Int32
 }
 
+extension RenderOutcome {
+    /// Writes the output to stdout and the diagnostics to stderr, and exits with the status.
+    func emit() throws {
+        FileHandle.standardOutput.write(Data(config.utf8))
+        for line in diagnostics {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
 /// Runs `portico render` with `arguments` (the flags after `render`) without touching the process's
 /// stdout, stderr or exit: the executable and the tests both call this.
 public func renderCommand(arguments: [String], standardInput: Data? = nil) -> RenderOutcome {
@@ -59,12 +70,7 @@ struct RenderCommand: ParsableCommand {
     var strict = false
 
     func run() throws {
-        let outcome = execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") })
-        FileHandle.standardOutput.write(Data(outcome.config.utf8))
-        for line in outcome.diagnostics {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
-        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        try execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") }).emit()
     }
 
     func execute(standardInput: () throws -> Data) -> RenderOutcome {
