@@ -106,7 +106,8 @@ enum DataPlane {
             switch backend {
             case .unavailable(let status): return .status(status)
             case .upstream(let u):
-                return .proxy(upstream: upstream ?? u.address, proxy: proxies[options] ?? "@portico_proxy", bodySize: options.maxBodySize)
+                let proxy = options.isDefault ? "@portico_proxy" : proxies[options] ?? "@portico_proxy"
+                return .proxy(upstream: upstream ?? u.address, proxy: proxy, bodySize: options.maxBodySize)
             }
         }
         func comment(_ l: Location) -> String {
@@ -174,8 +175,13 @@ enum DataPlane {
 
     /// `spec.rules[0]` of `spec.rules[0].http.paths[1]`.
     static func ruleField(_ field: String) -> Substring {
-        guard let r = field.range(of: ".http.") else { return Substring(field) }
-        return field[..<r.lowerBound]
+        // By bytes: Foundation's range(of:) was a tenth of rendering at 10,000 Ingresses.
+        let bytes = Array(field.utf8), needle = Array(".http.".utf8)
+        guard bytes.count >= needle.count else { return Substring(field) }
+        for start in 0...(bytes.count - needle.count) where bytes[start..<start + needle.count].elementsEqual(needle) {
+            return Substring(String(decoding: bytes[..<start], as: UTF8.self))
+        }
+        return Substring(field)
     }
 
     /// Only the route map entries of a host: what `hostBlock` would list, without building the rest.
@@ -197,12 +203,19 @@ enum DataPlane {
     /// the same settings, a Service each, and a map key that cannot collide with another (nginx
     /// lowercases map keys) nor make the map's buckets large.
     static func groups(prefix: String, _ unsorted: [Location]) -> [[Location]] {
-        let prefixes = unsorted.sorted { a, b in (a.path.utf8.count, b.path) > (b.path.utf8.count, a.path) }
-        var spellings: [String: Int] = [:]
-        for l in prefixes { spellings[l.path.lowercased(), default: 0] += 1 }
+        let prefixes = unsorted.sorted { a, b in
+            let (la, lb) = (a.path.utf8.count, b.path.utf8.count)
+            return la != lb ? la > lb : a.path < b.path
+        }
+        // Paths that are equal but for case: only looked for when there can be two.
+        var ambiguous = Set<String>()
+        if prefixes.count > 1 {
+            var seen = Set<String>()
+            for l in prefixes where !seen.insert(l.path.lowercased()).inserted { ambiguous.insert(l.path.lowercased()) }
+        }
         func mappable(_ l: Location) -> Bool {
             guard case .upstream = l.backend else { return false }
-            return prefix.utf8.count + l.path.utf8.count <= maxMapKey && spellings[l.path.lowercased()] == 1
+            return prefix.utf8.count + l.path.utf8.count <= maxMapKey && (ambiguous.isEmpty || !ambiguous.contains(l.path.lowercased()))
         }
         var result: [[Location]] = []
         var group: [Location] = []
