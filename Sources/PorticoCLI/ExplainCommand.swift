@@ -53,32 +53,24 @@ struct ExplainCommand: ParsableCommand {
         }
         if let problem = input.problem() { return failure(problem) }
         guard path.hasPrefix("/") else { return failure("the path must start with /: \"\(MessageText.quoted(path))\"") }
-        let settings: RenderSettings
-        let state: ClusterState
+        let rendered: RenderedInput
         do {
-            settings = try render.settings()
-            (state, _) = try input.read(standardInput: standardInput)
+            rendered = try input.render(with: render, standardInput: standardInput)
         } catch {
             return failure("\(error)")
         }
-        let table = Router(options: settings.routing).route(state)
-        let config: String
-        do {
-            config = try settings.renderer.render(table, options: settings.render)
-        } catch {
-            return failure("\(error)")
-        }
-        let e = table.explain(host: host, path: path)
+        let config = rendered.config
+        let e = rendered.table.explain(host: host, path: path)
         var out = "\(host)\(path)\n"
         out += "  host:     \(e.virtualHost?.name ?? "_") (\(e.hostMatch))\n"
         out += "  rule:     " + (e.rule.map { "\($0.source) \($0.field): \($0.match == .exact ? "Exact" : "Prefix") \($0.path)" } ?? "none") + "\n"
         out += "  why:      \(e.reason)\n"
-        let backend: String
+        let rulesSay: String
         switch e.backend {
-        case .upstream(let u): backend = u.address
-        case .unavailable(let status): backend = status == 503 ? "503: the rule's Service or port does not exist" : "\(status)"
+        case .upstream(let u): rulesSay = u.address
+        case .unavailable(let status): rulesSay = "\(status)"
         }
-        out += "  backend:  \(backend)\n"
+        out += "  backend:  \(rulesSay)\(rulesSay == "503" ? ": the rule's Service or port does not exist" : "")\n"
         out += "  settings: \(Self.describe(e.options))\n"
         let host = self.host.lowercased().split(separator: ":").first.map(String.init) ?? ""
         guard let trace = ConfigTrace.trace(config, host: host, path: path) else {
@@ -89,11 +81,6 @@ struct ExplainCommand: ParsableCommand {
         out += "nginx.conf:\n"
         for n in trace.lines where n >= 1 && n <= lines.count { out += String(format: "  %5d  ", n) + lines[n - 1] + "\n" }
         let nginxSays = trace.upstream ?? "\(trace.status ?? 0)"
-        let rulesSay: String
-        switch e.backend {
-        case .upstream(let u): rulesSay = u.address
-        case .unavailable(let status): rulesSay = "\(status)"
-        }
         guard nginxSays == rulesSay else {
             return RenderOutcome(
                 config: out, diagnostics: ["error: nginx.conf sends this request to \(nginxSays), the rules to \(rulesSay); please report it"],

@@ -82,31 +82,28 @@ struct RenderCommand: ParsableCommand {
                 config: "", diagnostics: ["Error: \(problem)", "Usage: portico render <options>", "  See 'portico render --help' for more information."],
                 exitCode: 2)
         }
-        let settings: RenderSettings
+        let rendered: RenderedInput
         do {
-            settings = try render.settings()
+            rendered = try input.render(with: render, standardInput: standardInput)
         } catch {
             return failure("\(error)")
         }
-        let state: ClusterState
-        var lines: [String] = []
-        do {
-            (state, lines) = try input.read(standardInput: standardInput)
-        } catch {
-            return failure("\(error)")
-        }
-        let table = Router(options: settings.routing).route(state)
-        let config: String
-        do {
-            config = try settings.renderer.render(table, options: settings.render)
-        } catch {
-            return failure("\(error)")
-        }
+        let table = rendered.table
+        var lines = rendered.warnings
         let warned = !lines.isEmpty || table.diagnostics.contains { $0.severity == .warning }
         lines += table.diagnostics.map(\.description)
-        lines.append(table.summary(ingresses: Set(state.ingresses.map(ObjectReference.init)).count))
-        return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
+        lines.append(table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count))
+        return RenderOutcome(config: rendered.config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
+}
+
+/// What `render` and `explain` both make of their input: the objects, warnings about the files
+/// they came from, the routing table and nginx.conf.
+struct RenderedInput {
+    var state: ClusterState
+    var warnings: [String]
+    var table: RoutingTable
+    var config: String
 }
 
 /// Where the objects come from: files, standard input or a live cluster. Shared by the commands
@@ -133,6 +130,15 @@ struct ManifestInput: ParsableArguments {
         }
         if !files.isEmpty && fromCluster { return "give either -f or --from-cluster, not both" }
         return nil
+    }
+
+    /// Reads the objects, routes them and renders nginx.conf as `flags` say.
+    func render(with flags: RenderFlags, standardInput: () throws -> Data) throws -> RenderedInput {
+        let settings = try flags.settings()
+        let (state, warnings) = try read(standardInput: standardInput)
+        let table = Router(options: settings.routing).route(state)
+        let config = try settings.renderer.render(table, options: settings.render)
+        return RenderedInput(state: state, warnings: warnings, table: table, config: config)
     }
 
     /// The objects, and warnings about the files they came from.
