@@ -150,7 +150,7 @@ struct RunCommand: AsyncParsableCommand {
         let reporting = try makeReporting(client: client, configuration: configuration, metrics: metrics, logger: logger)
         let controller = Controller(
             source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier, supervisor: supervisor),
-            renderer: settings.renderer,
+            renderer: ConfigRenderer(template: settings.renderer.template, reusingText: true),
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,
             // What a reconcile freed (the old snapshot, routing runs, the rendered text's buffers)

@@ -41,7 +41,7 @@ public actor Controller {
     public private(set) var lastDiagnostics: [Diagnostic] = []
 
     public init(
-        source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(),
+        source: any ClusterSource, sink: any ConfigSink, renderer: ConfigRenderer = ConfigRenderer(reusingText: true),
         options: Options, logger: Logger, metrics: ControllerMetrics = ControllerMetrics(),
         observer: (any RoutingObserver)? = nil, afterReconcile: @escaping @Sendable () -> Void = {}
     ) {

@@ -10,6 +10,10 @@ struct ConfigView: TemplateContext {
     let listenIPv6: String?
     let proxies: [DataPlane.Proxy]
     let proxyNames: [ProxyOptions: String]
+    /// The proxies' settings and names, as the part of every host's identity they are: one array
+    /// shared by all hosts of a render, quick to compare.
+    let proxyIdentity: [String]
+    let mapHash: (maxSize: Int, bucketSize: Int)
 
     init(table: RoutingTable, options: RenderOptions) {
         self.table = table
@@ -21,13 +25,15 @@ struct ConfigView: TemplateContext {
         var names: [ProxyOptions: String] = [:]
         for p in proxies { names[p.options] = p.name }
         proxyNames = names
+        proxyIdentity = proxies.map { $0.name + " " + $0.options.canonical }
+        mapHash = Self.mapHashSizes(table)
     }
 
     /// The catch-all, then one per virtual host in host order. Each host's routes are built only
     /// when the template reaches it, so rendering holds one host's views at a time.
     var hosts: TemplateList {
-        let table = table, names = proxyNames
-        return TemplateList(count: 1 + table.virtualHosts.count) { index in
+        let table = table, names = proxyNames, proxyIdentity = proxyIdentity
+        return TemplateList(count: 1 + table.virtualHosts.count, identity: { identity($0, proxies: proxyIdentity) }) { index in
             let block: DataPlane.HostBlock
             if index == 0 {
                 block = DataPlane.hostBlock(
@@ -41,17 +47,32 @@ struct ConfigView: TemplateContext {
         }
     }
 
+    /// What a host's text (its block, its route map entries) is made of: the catch-all's or a
+    /// virtual host's routing, and the names of the proxies its routes hand requests to.
+    struct HostIdentity: Equatable, Sendable {
+        let locations: [Location]
+        let fallback: Backend?
+        let proxies: [String]
+    }
+
+    private func identity(_ index: Int, proxies: [String]) -> TemplateItemIdentity {
+        if index == 0 {
+            return TemplateItemIdentity(
+                key: DataPlane.catchAllKey,
+                value: HostIdentity(locations: table.catchAll.locations, fallback: table.catchAll.fallback, proxies: proxies))
+        }
+        let vhost = table.virtualHosts[index - 1]
+        return TemplateItemIdentity(
+            key: vhost.host.name, value: HostIdentity(locations: vhost.locations, fallback: vhost.fallback, proxies: proxies))
+    }
+
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "hosts": return .lazyList(hosts)
         case "route_map": return .bool(needsRouteMap)
         case "route_map_hosts": return .lazyList(routeMapHosts)
-        case "exact_hosts":
-            let hosts = table.virtualHosts.filter { !$0.host.isWildcard }
-            return .lazyList(TemplateList(count: hosts.count) { .context(HostNameView(host: hosts[$0].host)) })
-        case "wildcard_hosts":
-            let hosts = table.virtualHosts.filter(\.host.isWildcard)
-            return .lazyList(TemplateList(count: hosts.count) { .context(HostNameView(host: hosts[$0].host)) })
+        case "exact_hosts": return .lazyList(hostNames(wildcard: false))
+        case "wildcard_hosts": return .lazyList(hostNames(wildcard: true))
         case "proxies": return .list(proxies.map { .context(ProxyView(proxy: $0)) })
         case "listen": return .string(listen)
         case "listen_ipv6": return listenIPv6.map(TemplateValue.string) ?? .bool(false)
@@ -62,8 +83,8 @@ struct ConfigView: TemplateContext {
         case "error_log": return .string(options.logs == .prefixFiles ? "error.log" : "stderr")
         case "access_log": return .string(options.logs == .prefixFiles ? "access.log" : "/dev/stdout")
         case "resolvers": return .string(options.resolvers.joined(separator: " "))
-        case "map_hash_max_size": return .string("\(mapHashMaxSize)")
-        case "map_hash_bucket_size": return .string("\(mapHashBucketSize)")
+        case "map_hash_max_size": return .string("\(mapHash.maxSize)")
+        case "map_hash_bucket_size": return .string("\(mapHash.bucketSize)")
         case "upstreams":
             let upstreams = table.upstreams
             return .lazyList(TemplateList(count: upstreams.count) { .context(UpstreamView(upstream: upstreams[$0])) })
@@ -71,6 +92,13 @@ struct ConfigView: TemplateContext {
         case "generation": return .string("\(options.generation)")
         default: return nil
         }
+    }
+
+    /// The exact or the wildcard hosts' names, for the host maps.
+    func hostNames(wildcard: Bool) -> TemplateList {
+        let hosts = table.virtualHosts
+        let indices = hosts.indices.filter { hosts[$0].host.isWildcard == wildcard }
+        return TemplateList(count: indices.count) { .context(HostNameView(host: hosts[indices[$0]].host)) }
     }
 
     /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no
@@ -82,8 +110,8 @@ struct ConfigView: TemplateContext {
 
     /// The route map's entries, host by host, without building the hosts' locations.
     var routeMapHosts: TemplateList {
-        let table = table
-        return TemplateList(count: 1 + table.virtualHosts.count) { index in
+        let table = table, proxyIdentity = proxyIdentity
+        return TemplateList(count: 1 + table.virtualHosts.count, identity: { identity($0, proxies: proxyIdentity) }) { index in
             let entries =
                 index == 0
                 ? DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations)
@@ -92,31 +120,55 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    /// Big enough that nginx finds a hash for the largest map without being told by hand: the route
-    /// map has at most one entry per path.
-    var mapHashMaxSize: Int {
-        let paths = table.virtualHosts.reduce(table.catchAll.locations.count) { $0 + $1.locations.count }
-        return max(2048, max(paths, table.virtualHosts.count) * 2)
-    }
-
-    /// A bucket must hold the longest key (a host, or a route's /HOST/PATH) plus a pointer, rounded
-    /// to a cache line; with many keys, small buckets make nginx warn that its hash is not optimal.
-    var mapHashBucketSize: Int {
-        var longest = 0
+    /// The sizes nginx builds the maps' hashes with. nginx looks for the smallest table in which no
+    /// bucket overflows, trying every size from a guess upwards, each try hashing every key: with
+    /// thousands of keys that search was a third of a reload's work. Above 10,000 (and under 100
+    /// per key) nginx starts at `max_size - 1000` instead, so the first try is almost always the
+    /// one: a table four times the keys, buckets that hold at least eight average keys and the
+    /// longest one.
+    static func mapHashSizes(_ table: RoutingTable) -> (maxSize: Int, bucketSize: Int) {
+        var keys = MapKeys()
+        var exact = 0, wildcard = 0, routes = 0
         for vhost in table.virtualHosts {
-            longest = max(longest, vhost.host.name.utf8.count)
+            keys.add(vhost.host.suffix.utf8.count)
+            if vhost.host.isWildcard { wildcard += 1 } else { exact += 1 }
             for l in vhost.locations where l.match == .prefix {
                 let key = vhost.host.name.utf8.count + 1 + l.path.utf8.count
-                if key <= DataPlane.maxMapKey { longest = max(longest, key) }
+                if key <= DataPlane.maxMapKey {
+                    keys.add(key)
+                    routes += 1
+                }
             }
         }
         for l in table.catchAll.locations where l.match == .prefix {
             let key = 2 + l.path.utf8.count
-            if key <= DataPlane.maxMapKey { longest = max(longest, key) }
+            if key <= DataPlane.maxMapKey {
+                keys.add(key)
+                routes += 1
+            }
         }
-        var size = table.virtualHosts.count > 256 ? 128 : 64
-        while size < longest + 16 { size *= 2 }
-        return size
+        return (max(11_000, 4 * max(exact, wildcard, routes)), keys.bucketSize)
+    }
+}
+
+/// What nginx's hash needs to hold the map keys: each key takes a pointer, its length and its
+/// bytes, rounded to a pointer; a bucket ends with one more pointer.
+struct MapKeys {
+    private var longest = 0
+    private var total = 0
+    private var count = 0
+
+    mutating func add(_ length: Int) {
+        let element = 8 + (length + 2 + 7) / 8 * 8
+        longest = max(longest, element)
+        total += element
+        count += 1
+    }
+
+    var bucketSize: Int {
+        let average = count == 0 ? 0 : (total + count - 1) / count
+        let needed = 8 + max(longest, 8 * average)
+        return max(128, (needed + 63) / 64 * 64)
     }
 }
 

@@ -64,12 +64,19 @@ enum DataPlane {
     static func proxies(_ table: RoutingTable) -> [Proxy] {
         // Only the ones used: a named location's `$portico_upstream` must be set somewhere.
         var combinations: Set<ProxyOptions> = []
+        let standard = ProxyOptions()
+        var usesStandard = false
         func add(_ locations: [Location], _ fallback: Backend?) {
-            for l in locations { if case .upstream = l.backend { combinations.insert(l.options) } }
-            if case .upstream = fallback { combinations.insert(ProxyOptions()) }
+            for l in locations {
+                guard case .upstream = l.backend else { continue }
+                // Most routes have the default settings: compared, not hashed.
+                if l.options == standard { usesStandard = true } else { combinations.insert(l.options) }
+            }
+            if case .upstream = fallback { usesStandard = true }
         }
         add(table.catchAll.locations, table.catchAll.fallback)
         for vhost in table.virtualHosts { add(vhost.locations, vhost.fallback) }
+        if usesStandard { combinations.insert(standard) }
         var byName: [String: ProxyOptions] = [:]
         for options in combinations.sorted(by: { $0.canonical < $1.canonical }) {
             var name = proxyName(options)

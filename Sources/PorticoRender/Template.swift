@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed template in a subset of Mustache: `{{name}}`, `{{a.b}}`, `{{.}}`, sections `{{#name}}…{{/name}}`
 /// (once for a true value, once per item of a list, once with a context pushed for a context),
 /// inverted sections `{{^name}}…{{/name}}` and comments `{{! … }}`. `{{{name}}}` and `{{&name}}` are
@@ -9,12 +11,16 @@ public struct Template: Sendable {
     indirect enum Node: Sendable {
         case text(String)
         case variable(path: [String], line: Int)
-        case section(path: [String], inverted: Bool, children: [Node], line: Int)
+        /// `id` numbers sections in the order they open.
+        case section(path: [String], inverted: Bool, children: [Node], line: Int, id: Int)
     }
 
     let nodes: [Node]
     /// Where the template came from, for error messages (`default`, or the `--template` file).
     public let source: String
+    /// Tells a render cache which template its texts came from.
+    let token = Token()
+    final class Token: Sendable {}
 
     public init(_ text: String, source: String) throws(TemplateError) {
         self.source = source
@@ -29,83 +35,198 @@ public struct Template: Sendable {
     }
 
     /// Writes the text piece by piece as it is produced, so that a large config is never held whole.
-    public func render(_ context: any TemplateContext, to out: inout some TextOutputStream) throws(TemplateError) {
-        var stack: [TemplateValue] = [.context(context)]
-        try render(nodes, &stack, &out)
-    }
-
-    private func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
-        if path == ["."] { return stack[stack.count - 1] }
-        var found: TemplateValue?
-        for frame in stack.reversed() {
-            if case .context(let c) = frame, let v = c.value(for: path[0]) {
-                found = v
-                break
-            }
-        }
-        guard var value = found else {
-            throw TemplateError(source: source, line: line, message: "unknown name \"\(path.joined(separator: "."))\"")
-        }
-        for key in path.dropFirst() {
-            guard case .context(let c) = value, let next = c.value(for: key) else {
-                throw TemplateError(
-                    source: source, line: line, message: "unknown name \"\(path.joined(separator: "."))\"")
-            }
-            value = next
-        }
-        return value
-    }
-
-    private func render(
-        _ nodes: [Node], _ stack: inout [TemplateValue], _ out: inout some TextOutputStream
+    /// With a cache, list items that carry an identity and render as they did last time (same
+    /// identity, same section, nothing read from outside the item) are written from the cache.
+    public func render(
+        _ context: any TemplateContext, cache: RenderCache? = nil, to out: inout some TextOutputStream
     ) throws(TemplateError) {
-        for node in nodes {
-            switch node {
-            case .text(let text):
-                out.write(text)
-            case .variable(let path, let line):
-                switch try lookup(path, stack, line: line) {
-                case .string(let s): out.write(s)
-                case .bool(let b): out.write(b ? "true" : "false")
-                case .list, .lazyList, .context:
+        guard let cache else {
+            var run = Run(source: source, previous: nil)
+            var stack: [TemplateValue] = [.context(context)]
+            try run.render(nodes, &stack, &out)
+            return
+        }
+        cache.lock.lock()
+        defer { cache.lock.unlock() }
+        if cache.template !== token {
+            cache.template = token
+            cache.entries = [:]
+        }
+        var run = Run(source: source, previous: cache.entries)
+        var stack: [TemplateValue] = [.context(context)]
+        try run.render(nodes, &stack, &out)
+        // Only what this render used is kept: a host that went away takes its text with it.
+        cache.entries = run.next
+        cache.lastRender = (run.reused, run.rendered)
+    }
+
+    /// One render's state: the stack of contexts lives in the calls; this holds what the cache needs.
+    private struct Run {
+        let source: String
+        let previous: [RenderCache.Slot: RenderCache.Entry]?
+        var next: [RenderCache.Slot: RenderCache.Entry] = [:]
+        /// The lowest stack frame a name was found in since this was last reset: an item whose text
+        /// read a name from below its own frame depends on more than its identity.
+        var lowestFrame = Int.max
+        var reused = 0
+        var rendered = 0
+
+        init(source: String, previous: [RenderCache.Slot: RenderCache.Entry]?) {
+            self.source = source
+            self.previous = previous
+            next.reserveCapacity(previous?.count ?? 0)
+        }
+
+        private mutating func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
+            if path == ["."] { return stack[stack.count - 1] }
+            var found: TemplateValue?
+            for frame in stack.indices.reversed() {
+                if case .context(let c) = stack[frame], let v = c.value(for: path[0]) {
+                    found = v
+                    lowestFrame = min(lowestFrame, frame)
+                    break
+                }
+            }
+            guard var value = found else {
+                throw TemplateError(source: source, line: line, message: "unknown name \"\(path.joined(separator: "."))\"")
+            }
+            for key in path.dropFirst() {
+                guard case .context(let c) = value, let next = c.value(for: key) else {
                     throw TemplateError(
-                        source: source, line: line,
-                        message: "\"\(path.joined(separator: "."))\" is a list or a context; use it as a section")
+                        source: source, line: line, message: "unknown name \"\(path.joined(separator: "."))\"")
                 }
-            case .section(let path, let inverted, let children, let line):
-                let value = try lookup(path, stack, line: line)
-                if inverted {
-                    if !value.isTruthy { try render(children, &stack, &out) }
-                    continue
-                }
-                switch value {
-                case .bool(let b):
-                    if b { try render(children, &stack, &out) }
-                case .string(let s):
-                    if !s.isEmpty {
-                        stack.append(value)
-                        try render(children, &stack, &out)
-                        stack.removeLast()
+                value = next
+            }
+            return value
+        }
+
+        mutating func render(
+            _ nodes: [Node], _ stack: inout [TemplateValue], _ out: inout some TextOutputStream
+        ) throws(TemplateError) {
+            for node in nodes {
+                switch node {
+                case .text(let text):
+                    out.write(text)
+                case .variable(let path, let line):
+                    switch try lookup(path, stack, line: line) {
+                    case .string(let s): out.write(s)
+                    case .bool(let b): out.write(b ? "true" : "false")
+                    case .list, .lazyList, .context:
+                        throw TemplateError(
+                            source: source, line: line,
+                            message: "\"\(path.joined(separator: "."))\" is a list or a context; use it as a section")
                     }
-                case .context:
+                case .section(let path, let inverted, let children, let line, let id):
+                    let value = try lookup(path, stack, line: line)
+                    if inverted {
+                        if !value.isTruthy { try render(children, &stack, &out) }
+                        continue
+                    }
+                    try section(value, children, id: id, &stack, &out)
+                }
+            }
+        }
+
+        private mutating func section(
+            _ value: TemplateValue, _ children: [Node], id: Int, _ stack: inout [TemplateValue],
+            _ out: inout some TextOutputStream
+        ) throws(TemplateError) {
+            switch value {
+            case .bool(let b):
+                if b { try render(children, &stack, &out) }
+            case .string(let s):
+                if !s.isEmpty {
                     stack.append(value)
                     try render(children, &stack, &out)
                     stack.removeLast()
-                case .list(let items):
-                    for item in items {
-                        stack.append(item)
-                        try render(children, &stack, &out)
-                        stack.removeLast()
-                    }
-                case .lazyList(let list):
-                    for index in 0..<list.count {
+                }
+            case .context:
+                stack.append(value)
+                try render(children, &stack, &out)
+                stack.removeLast()
+            case .list(let items):
+                for item in items {
+                    stack.append(item)
+                    try render(children, &stack, &out)
+                    stack.removeLast()
+                }
+            case .lazyList(let list):
+                for index in 0..<list.count {
+                    guard previous != nil, let identity = list.identity?(index) else {
                         stack.append(list.item(index))
                         try render(children, &stack, &out)
                         stack.removeLast()
+                        continue
                     }
+                    let slot = RenderCache.Slot(section: id, key: identity.key)
+                    if let hit = previous?[slot] ?? next[slot], hit.identity.equals(identity) {
+                        out.write(hit.text)
+                        next[slot] = hit
+                        reused += 1
+                        continue
+                    }
+                    stack.append(list.item(index))
+                    let outer = lowestFrame
+                    lowestFrame = Int.max
+                    var text = ""
+                    try render(children, &stack, &text)
+                    let readOutside = lowestFrame < stack.count - 1
+                    lowestFrame = min(outer, lowestFrame)
+                    stack.removeLast()
+                    out.write(text)
+                    rendered += 1
+                    if !readOutside { next[slot] = RenderCache.Entry(identity: identity, text: text) }
                 }
             }
         }
+    }
+}
+
+/// The text of list items from the last render, for the next one to reuse: the controller renders
+/// a whole config for every change, and at 10,000 hosts all but one or two are as they were. One
+/// render at a time uses a cache; it holds what the last one used and nothing else.
+public final class RenderCache: @unchecked Sendable {
+    struct Slot: Hashable {
+        let section: Int
+        let key: String
+    }
+
+    /// A class, so that carrying an entry from one render's table to the next is one retain.
+    final class Entry {
+        let identity: TemplateItemIdentity
+        let text: String
+
+        init(identity: TemplateItemIdentity, text: String) {
+            self.identity = identity
+            self.text = text
+        }
+    }
+
+    let lock = NSLock()
+    var template: Template.Token?
+    var entries: [Slot: Entry] = [:]
+    var lastRender = (reused: 0, rendered: 0)
+
+    public init() {}
+
+    /// How many keyed items the last render wrote from the cache, and how many it rendered.
+    public var lastCounts: (reused: Int, rendered: Int) { lock.withLock { lastRender } }
+}
+
+/// What a list item's text depends on, besides the template: `key` names it among the list's
+/// items (a host), `value` must be equal exactly when the item would render the same text.
+public struct TemplateItemIdentity: Sendable {
+    public let key: String
+    let value: any Equatable & Sendable
+
+    public init(key: String, value: some Equatable & Sendable) {
+        self.key = key
+        self.value = value
+    }
+
+    func equals(_ other: TemplateItemIdentity) -> Bool {
+        func same<T: Equatable>(_ a: T) -> Bool { (other.value as? T) == a }
+        return key == other.key && same(value)
     }
 }
 
@@ -130,14 +251,20 @@ public enum TemplateValue: Sendable {
     }
 }
 
-/// `count` items, each made by `item` when the template reaches it.
+/// `count` items, each made by `item` when the template reaches it. With `identity`, a render
+/// cache can write an item's text from the last render instead of making and rendering it.
 public struct TemplateList: Sendable {
     public let count: Int
     public let item: @Sendable (Int) -> TemplateValue
+    public let identity: (@Sendable (Int) -> TemplateItemIdentity)?
 
-    public init(count: Int, item: @escaping @Sendable (Int) -> TemplateValue) {
+    public init(
+        count: Int, identity: (@Sendable (Int) -> TemplateItemIdentity)? = nil,
+        item: @escaping @Sendable (Int) -> TemplateValue
+    ) {
         self.count = count
         self.item = item
+        self.identity = identity
     }
 }
 

@@ -5,6 +5,8 @@ import Foundation
 struct TemplateParser {
     let text: String
     let source: String
+    /// Sections are numbered in the order they open, so that a render cache can tell them apart.
+    private var sections = 0
 
     private enum Token {
         case text(String)
@@ -25,7 +27,7 @@ struct TemplateParser {
         return nodes
     }
 
-    private func build(
+    private mutating func build(
         _ tokens: [Token], _ index: inout Int, closing: (name: String, line: Int)?
     ) throws(TemplateError) -> [Template.Node] {
         var nodes: [Template.Node] = []
@@ -38,8 +40,10 @@ struct TemplateParser {
             case .variable(let name, let line):
                 nodes.append(.variable(path: try path(name, line), line: line))
             case .open(let name, let inverted, let line):
+                let id = sections
+                sections += 1
                 let children = try build(tokens, &index, closing: (name, line))
-                nodes.append(.section(path: try path(name, line), inverted: inverted, children: children, line: line))
+                nodes.append(.section(path: try path(name, line), inverted: inverted, children: children, line: line, id: id))
             case .close(let name, let line):
                 guard let closing else {
                     throw TemplateError(source: source, line: line, message: "{{/\(name)}} closes no section")

@@ -24,6 +24,36 @@ struct Ctx: TemplateContext {
         #expect(try render("{{{raw}}} {{&raw}} {{raw}}", ["raw": .string("<\"&>")]) == "<\"&> <\"&> <\"&>")
     }
 
+    /// A cache writes an item from the last render only when its identity is the same and its
+    /// text read nothing outside the item.
+    @Test func aCacheReusesItemsThatReadOnlyThemselves() throws {
+        let template = try Template("{{#items}}<{{n}}>{{/items}}|{{#items}}({{n}}{{top}}){{/items}}", source: "t")
+        let cache = RenderCache()
+        func render(_ names: [String], top: String) throws -> String {
+            let list = TemplateList(
+                count: names.count, identity: { TemplateItemIdentity(key: "\($0)", value: names[$0]) },
+                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
+            var out = ""
+            try template.render(Ctx(values: ["items": .lazyList(list), "top": .string(top)]), cache: cache, to: &out)
+            return out
+        }
+        #expect(try render(["a", "b"], top: "!") == "<a><b>|(a!)(b!)")
+        #expect(cache.lastCounts == (0, 4))
+        // The first section's items come back from the cache; the second's read `top`, so never.
+        #expect(try render(["a", "b"], top: "?") == "<a><b>|(a?)(b?)")
+        #expect(cache.lastCounts == (2, 2))
+        // A changed identity renders again.
+        #expect(try render(["a", "c"], top: "?") == "<a><c>|(a?)(c?)")
+        #expect(cache.lastCounts == (1, 3))
+        // Another template with the same cache starts afresh.
+        let other = try Template("{{#items}}[{{n}}]{{/items}}", source: "u")
+        var out = ""
+        let list = TemplateList(count: 1, identity: { _ in TemplateItemIdentity(key: "0", value: "a") }, item: { _ in .context(Ctx(values: ["n": .string("a")])) })
+        try other.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+        #expect(out == "[a]")
+        #expect(cache.lastCounts == (0, 1))
+    }
+
     @Test func standaloneTagLinesDisappear() throws {
         let text = "a\n  {{#x}}\n  b\n  {{/x}}\n{{! comment }}\nc\n"
         #expect(try render(text, ["x": .bool(true)]) == "a\n  b\nc\n")
