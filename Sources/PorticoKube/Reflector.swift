@@ -45,9 +45,38 @@ final class Reflector<R: KubeResource>: Sendable {
     let logger: Logger
 
     private struct State {
-        var items: [String: R] = [:]
+        var items: [String: R] = [:] {
+            didSet { sorted = nil }
+        }
         var synced = false
         var statistics = WatchStatistics()
+        /// `items` in key order with each key's position, kept between snapshots: a change to an
+        /// object already cached replaces it in place, so that a snapshot of 10,000 objects is a
+        /// copy, not a sort. Anything else (an object added or deleted, a relist) sorts again.
+        var sorted: (values: [R], positions: [String: Int])?
+
+        mutating func put(_ object: R) {
+            let key = object.cacheKey
+            guard var kept = sorted, let position = kept.positions[key] else {
+                items[key] = object
+                return
+            }
+            sorted = nil  // the array is held uniquely while it changes
+            kept.values[position] = object
+            items[key] = object
+            sorted = kept
+        }
+
+        mutating func inOrder() -> [R] {
+            if let sorted { return sorted.values }
+            let keys = items.keys.sorted()
+            var positions: [String: Int] = [:]
+            positions.reserveCapacity(keys.count)
+            for (i, key) in keys.enumerated() { positions[key] = i }
+            let values = keys.map { items[$0]! }
+            sorted = (values, positions)
+            return values
+        }
     }
     private let state = Mutex(State())
 
@@ -64,7 +93,7 @@ final class Reflector<R: KubeResource>: Sendable {
     }
 
     var items: [R] {
-        state.withLock { state in state.items.sorted { $0.key < $1.key }.map(\.value) }
+        state.withLock { state in state.inOrder() }
     }
     func item(forKey key: String) -> R? { state.withLock { $0.items[key] } }
     var isSynced: Bool { state.withLock { $0.synced } }
@@ -226,7 +255,7 @@ final class Reflector<R: KubeResource>: Sendable {
         switch event {
         case .added(let object), .modified(let object):
             state.withLock { state in
-                state.items[object.cacheKey] = object
+                state.put(object)
                 state.statistics.events += 1
             }
             notifier.bump()

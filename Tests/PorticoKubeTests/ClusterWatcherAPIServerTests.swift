@@ -49,6 +49,11 @@ import TestSupport
             }
             try await server.resetFaults()
             try await waitUntilCacheMatchesServer(watcher, server)
+            // Snapshots come in key order (the cache keeps its order between changes).
+            let snapshot = watcher.snapshot()
+            #expect(snapshot.ingresses.map(\.cacheKey) == snapshot.ingresses.map(\.cacheKey).sorted())
+            #expect(snapshot.services.map(\.cacheKey) == snapshot.services.map(\.cacheKey).sorted())
+            #expect(snapshot.secrets.map(\.cacheKey) == snapshot.secrets.map(\.cacheKey).sorted())
             // Bookmarks come on streams that live longer than the bookmark interval; during churn
             // the faults may cut every stream sooner, so once the faults stop, wait for one.
             try await eventually(poll: .milliseconds(100), "a bookmark once the faults stopped") {
