@@ -11,6 +11,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Kubernetes object model and manifest decoding: pure, knows Codable and Yams only.
@@ -19,6 +22,15 @@ let package = Package(
         .target(name: "PorticoRouting", dependencies: ["PorticoModel"]),
         // Routing model + options -> nginx.conf text through the template engine: pure.
         .target(name: "PorticoRender", dependencies: ["PorticoRouting"]),
+        // tls.crt and tls.key -> a validated chain and key for nginx, or a specific problem: pure.
+        .target(
+            name: "PorticoTLS",
+            dependencies: [
+                "PorticoModel", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
 
         // libcurl (libcurl4-openssl-dev) and typed shims over its variadic C API.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -86,6 +98,13 @@ let package = Package(
         .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
         .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
         .testTarget(name: "PorticoRenderTests", dependencies: ["PorticoRender", "PorticoPCRE"]),
+        .testTarget(
+            name: "PorticoTLSTests",
+            dependencies: [
+                "PorticoTLS", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         .testTarget(
             name: "PorticoCLITests",
             dependencies: [

@@ -1,0 +1,92 @@
+import SwiftASN1
+
+/// One `-----BEGIN label-----` … `-----END label-----` block of PEM text, found by its boundary
+/// lines only. Its body is decoded by SwiftASN1 (`document()`), never here.
+struct PEMBlock {
+    var label: String
+    /// RFC 1421 header lines, e.g. `Proc-Type: 4,ENCRYPTED` in a legacy encrypted key.
+    var headers: [Substring]
+    /// The base64 text with the line breaks and blanks removed.
+    var base64: String
+
+    var isLegacyEncrypted: Bool {
+        headers.contains { $0.hasPrefix("Proc-Type:") && $0.contains("ENCRYPTED") }
+    }
+
+    /// The block as SwiftASN1 decodes it. OpenSSL accepts base64 lines of any length, SwiftASN1
+    /// only 64-character ones, so the body is wrapped anew first.
+    func document() throws -> PEMDocument {
+        var text = "-----BEGIN \(label)-----\n"
+        text.reserveCapacity(base64.utf8.count + base64.utf8.count / 64 + 2 * label.utf8.count + 40)
+        var rest = Substring(base64)
+        while !rest.isEmpty {
+            text += rest.prefix(64)
+            text += "\n"
+            rest = rest.dropFirst(64)
+        }
+        text += "-----END \(label)-----\n"
+        return try PEMDocument(pemString: text)
+    }
+}
+
+extension PEMBlock {
+    /// Why text could not be split into blocks.
+    enum SplitError: Error {
+        /// Block `index` (1-based, among all blocks) has no END line.
+        case unterminated(index: Int, label: String)
+        /// Block `index` ends with `-----END other-----`.
+        case mismatchedEnd(index: Int, label: String, end: String)
+    }
+
+    /// The blocks of `text` in order; text outside blocks is ignored, as OpenSSL does. Cheap: a
+    /// pass over the lines, nothing decoded.
+    static func split(_ text: String) throws(SplitError) -> [PEMBlock] {
+        var blocks: [PEMBlock] = []
+        var open: (label: String, headers: [Substring], base64: String, inHeaders: Bool)?
+        // By bytes: a megabyte of text is split in a few milliseconds.
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            let line = Substring(rawLine).trimmingASCIIWhitespace()
+            if var block = open {
+                if let end = boundaryLabel(line, "-----END ") {
+                    guard end == block.label else {
+                        throw .mismatchedEnd(index: blocks.count + 1, label: block.label, end: String(end))
+                    }
+                    blocks.append(PEMBlock(label: block.label, headers: block.headers, base64: block.base64))
+                    open = nil
+                } else if boundaryLabel(line, "-----BEGIN ") != nil {
+                    throw .unterminated(index: blocks.count + 1, label: block.label)
+                } else {
+                    if block.inHeaders, line.contains(":") {
+                        block.headers.append(line)
+                    } else if !line.isEmpty {
+                        block.inHeaders = false
+                        block.base64 += line
+                    }
+                    open = block
+                }
+            } else if let label = boundaryLabel(line, "-----BEGIN ") {
+                open = (String(label), [], "", true)
+            }
+        }
+        if let block = open { throw .unterminated(index: blocks.count + 1, label: block.label) }
+        return blocks
+    }
+
+    /// `CERTIFICATE` for `-----BEGIN CERTIFICATE-----` and `prefix` `-----BEGIN `.
+    private static func boundaryLabel(_ line: Substring, _ prefix: String) -> Substring? {
+        guard line.hasPrefix(prefix), line.hasSuffix("-----"), line.utf8.count >= prefix.utf8.count + 5 else {
+            return nil
+        }
+        return line.dropFirst(prefix.count).dropLast(5)
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces, tabs and the `\r` of a CRLF line ending.
+    fileprivate func trimmingASCIIWhitespace() -> Substring {
+        let isBlank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        guard let first = utf8.firstIndex(where: { !isBlank($0) }), let last = utf8.lastIndex(where: { !isBlank($0) })
+        else { return self[endIndex...] }
+        return self[first..<utf8.index(after: last)]
+    }
+}
