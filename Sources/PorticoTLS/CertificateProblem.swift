@@ -11,6 +11,8 @@ public struct CertificateProblem: Error, Sendable, Equatable, CustomStringConver
         case unsupportedKey = "unsupported-key"
         case keyMismatch = "key-mismatch"
         case tooManyCertificates = "too-many-certificates"
+        /// `SelfSignedCertificate` was given a name it cannot put in a certificate.
+        case cannotGenerate = "cannot-generate"
     }
 
     public let code: Code
