@@ -19,7 +19,9 @@ let package = Package(
         // Kubernetes object model and manifest decoding: pure, knows Codable and Yams only.
         .target(name: "PorticoModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Objects -> virtual hosts, locations, upstreams, diagnostics: pure.
-        .target(name: "PorticoRouting", dependencies: ["PorticoModel"]),
+        .target(
+            name: "PorticoRouting",
+            dependencies: ["PorticoModel", "PorticoTLS", .product(name: "Crypto", package: "swift-crypto")]),
         // Routing model + options -> nginx.conf text through the template engine: pure.
         .target(name: "PorticoRender", dependencies: ["PorticoRouting"]),
         // tls.crt and tls.key -> a validated chain and key for nginx, or a specific problem: pure.
@@ -96,7 +98,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["PorticoNginx"], path: "Tests/TestSupport"),
 
         .testTarget(name: "PorticoModelTests", dependencies: ["PorticoModel"]),
-        .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting"]),
+        .testTarget(name: "PorticoRoutingTests", dependencies: ["PorticoRouting", "PorticoTLS"]),
         .testTarget(name: "PorticoRenderTests", dependencies: ["PorticoRender", "PorticoPCRE"]),
         .testTarget(
             name: "PorticoTLSTests",
@@ -113,7 +115,10 @@ let package = Package(
             ], exclude: ["Golden"]),
         .testTarget(
             name: "PorticoEndToEndTests",
-            dependencies: ["PorticoCLI", "PorticoPCRE", "PorticoConfigCheck", "PorticoKube", "PorticoNginx", "TestSupport"]
+            dependencies: [
+                "PorticoCLI", "PorticoPCRE", "PorticoConfigCheck", "PorticoKube", "PorticoNginx", "TestSupport", "PorticoTLS",
+                "PorticoRouting", "PorticoRender", "PorticoModel",
+            ]
         ),
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(

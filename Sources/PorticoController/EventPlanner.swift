@@ -161,6 +161,7 @@ public struct EventPlanner: Sendable {
         case .tooManyPaths: "TooManyPaths"
         case .emptyRule: "EmptyRule"
         case .otherClass: "OtherClass"
+        case .certificateWarning: "CertificateWarning"
         case .tlsNotServed: "TLSNotServed"
         case .accessControlNotHonoured: "AccessControlNotHonoured"
         case .canaryNotServed: "CanaryNotServed"

@@ -41,7 +41,9 @@ struct ConfigView: TemplateContext {
                     proxies: names)
             } else {
                 let vhost = table.virtualHosts[index - 1]
-                block = DataPlane.hostBlock(key: vhost.host.name, locations: vhost.locations, fallback: vhost.fallback, proxies: names)
+                block = DataPlane.hostBlock(
+                    key: vhost.host.name, locations: vhost.locations, fallback: vhost.fallback, proxies: names,
+                    hsts: vhost.tls?.certificate != nil, redirectsFallback: vhost.redirectsFallback)
             }
             return .context(HostView(block: block))
         }
@@ -52,6 +54,8 @@ struct ConfigView: TemplateContext {
     struct HostIdentity: Equatable, Sendable {
         let locations: [Location]
         let fallback: Backend?
+        let tls: HostTLS?
+        let redirectsFallback: Bool
         let proxies: [String]
     }
 
@@ -59,11 +63,16 @@ struct ConfigView: TemplateContext {
         if index == 0 {
             return TemplateItemIdentity(
                 key: DataPlane.catchAllKey,
-                value: HostIdentity(locations: table.catchAll.locations, fallback: table.catchAll.fallback, proxies: proxies))
+                value: HostIdentity(
+                    locations: table.catchAll.locations, fallback: table.catchAll.fallback, tls: nil, redirectsFallback: false,
+                    proxies: proxies))
         }
         let vhost = table.virtualHosts[index - 1]
         return TemplateItemIdentity(
-            key: vhost.host.name, value: HostIdentity(locations: vhost.locations, fallback: vhost.fallback, proxies: proxies))
+            key: vhost.host.name,
+            value: HostIdentity(
+                locations: vhost.locations, fallback: vhost.fallback, tls: vhost.tls, redirectsFallback: vhost.redirectsFallback,
+                proxies: proxies))
     }
 
     func value(for key: String) -> TemplateValue? {
@@ -88,6 +97,16 @@ struct ConfigView: TemplateContext {
         case "upstreams":
             let upstreams = table.upstreams
             return .lazyList(TemplateList(count: upstreams.count) { .context(UpstreamView(upstream: upstreams[$0])) })
+        case "https": return .bool(options.httpsPort != nil)
+        case "listen_https": return .list(options.httpsListenAddresses.map(TemplateValue.string))
+        case "https_port_suffix": return .string(options.httpsPort.map { $0 == 443 ? "" : ":\($0)" } ?? "")
+        case "hsts": return options.strictTransportSecurity.map(TemplateValue.string) ?? .bool(false)
+        case "ticket_key": return options.sessionTicketKey.map(TemplateValue.string) ?? .bool(false)
+        case "default_certificate": return .string(options.defaultCertificate)
+        case "certificates_exact", "certificates_wildcard":
+            let wildcard = key == "certificates_wildcard"
+            let hosts = table.virtualHosts.filter { $0.host.isWildcard == wildcard && $0.tls?.certificate != nil }
+            return .list(hosts.map { .context(CertificateView(host: $0.host, file: $0.tls?.certificate ?? "")) })
         case "status_port": return options.statusPort.map { .string("\($0)") } ?? .bool(false)
         case "generation": return .string("\(options.generation)")
         default: return nil
@@ -193,9 +212,13 @@ struct HostView: TemplateContext {
         case "prefix": .string("/\(block.key)/")
         case "comment": .string(block.comment)
         case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
-        case "routes": .list(block.routes.map { .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action)) })
+        case "hsts": .bool(block.hsts)
+        case "routes":
+            .list(block.routes.map { .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect)) })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
-        case "fallback": .context(RouteView(location: "/\(block.key)/", comments: [block.fallbackComment], action: block.fallback))
+        case "fallback":
+            .context(
+                RouteView(location: "/\(block.key)/", comments: [block.fallbackComment], action: block.fallback, redirect: block.redirectsFallback))
         default: nil
         }
     }
@@ -206,10 +229,13 @@ struct RouteView: TemplateContext {
     let location: String
     let comments: [String]
     let action: DataPlane.Action
+    /// Plain HTTP is redirected to HTTPS before anything else.
+    let redirect: Bool
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "redirect": return .bool(redirect)
         case "comments": return .list(comments.map(TemplateValue.string))
         case "comment": return .string(comments.joined(separator: "; "))
         case "upstream":
@@ -262,6 +288,7 @@ struct ProxyView: TemplateContext {
         case "read_timeout": return optional(options.readTimeoutSeconds)
         case "send_timeout": return optional(options.sendTimeoutSeconds)
         case "body_size": return options.maxBodySize.map(TemplateValue.string) ?? .bool(false)
+        case "hsts": return .bool(options.strictTransportSecurity)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         default: return nil
         }
@@ -276,6 +303,21 @@ struct ProxyView: TemplateContext {
             rules.append(AccessRuleView(action: "deny", source: "all"))
         }
         return rules
+    }
+}
+
+/// A host with its own certificate, for the maps that pick a handshake's certificate.
+struct CertificateView: TemplateContext {
+    let host: Host
+    let file: String
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "name": .string(host.name)
+        case "suffix": .string(host.suffix)
+        case "file": .string(file)
+        default: nil
+        }
     }
 }
 

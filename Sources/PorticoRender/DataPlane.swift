@@ -34,6 +34,8 @@ enum DataPlane {
         /// One per rule it serves: `ingress default/web spec.rules[0].http.paths[1]: Prefix /api`.
         let comments: [String]
         let action: Action
+        /// Plain HTTP gets 308 to HTTPS first (the routes of one location share their settings).
+        var redirect = false
     }
 
     struct MapEntry {
@@ -50,6 +52,9 @@ enum DataPlane {
         /// What `location /KEY/` itself does: requests no nested location takes.
         let fallback: Action
         let fallbackComment: String
+        /// Strict-Transport-Security on the host's HTTPS responses.
+        var hsts = false
+        var redirectsFallback = false
     }
 
     /// A named location that proxies with one combination of settings.
@@ -70,7 +75,8 @@ enum DataPlane {
             for l in locations {
                 guard case .upstream = l.backend else { continue }
                 // Most routes have the default settings: compared, not hashed.
-                if l.options == standard { usesStandard = true } else { combinations.insert(l.options) }
+                let options = l.options.proxied
+                if options == standard { usesStandard = true } else { combinations.insert(options) }
             }
             if case .upstream = fallback { usesStandard = true }
         }
@@ -106,14 +112,16 @@ enum DataPlane {
 
     /// The host's routes as nested locations, in the order nginx must try them.
     static func hostBlock(
-        key: String, locations: [Location], fallback: Backend?, proxies: [ProxyOptions: String]
+        key: String, locations: [Location], fallback: Backend?, proxies: [ProxyOptions: String], hsts: Bool = false,
+        redirectsFallback: Bool = false
     ) -> HostBlock {
         let prefix = "/" + key
         func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
             switch backend {
             case .unavailable(let status): return .status(status)
             case .upstream(let u):
-                let proxy = options.isDefault ? "@portico_proxy" : proxies[options] ?? "@portico_proxy"
+                let proxied = options.proxied
+                let proxy = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
                 return .proxy(upstream: upstream ?? u.address, proxy: proxy, bodySize: options.maxBodySize)
             }
         }
@@ -128,7 +136,8 @@ enum DataPlane {
         for l in locations {
             switch l.match {
             case .exact:
-                exact.append((l.path, Route(location: "= \(prefix)\(l.path)", comments: [comment(l)], action: action(l.backend, l.options))))
+                exact.append(
+                    (l.path, Route(location: "= \(prefix)\(l.path)", comments: [comment(l)], action: action(l.backend, l.options), redirect: l.options.redirectsToHTTPS)))
             case .prefix where l.path == "/": root = l
             case .prefix: prefixes.append(l)
             }
@@ -138,14 +147,17 @@ enum DataPlane {
         for group in groups(prefix: prefix, prefixes) {
             let first = group[0]
             if group.count == 1 {
-                routes.append(Route(location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: [comment(first)], action: action(first.backend, first.options)))
+                routes.append(
+                    Route(
+                        location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: [comment(first)], action: action(first.backend, first.options),
+                        redirect: first.options.redirectsToHTTPS))
                 continue
             }
             let alternatives = group.map { regex($0.path) }.joined(separator: "|")
             routes.append(
                 Route(
                     location: "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", comments: group.map(comment),
-                    action: action(first.backend, first.options, upstream: "$portico_route_upstream")))
+                    action: action(first.backend, first.options, upstream: "$portico_route_upstream"), redirect: first.options.redirectsToHTTPS))
             entries += mapEntries(prefix: prefix, group)
         }
 
@@ -156,7 +168,7 @@ enum DataPlane {
             let a = action(root.backend, root.options)
             if case .proxy = a, !root.options.isDefault {
                 // Settings in `location /KEY/` would be inherited by every nested location.
-                routes.append(Route(location: "~ ^\(regex(prefix))/", comments: [comment(root)], action: a))
+                routes.append(Route(location: "~ ^\(regex(prefix))/", comments: [comment(root)], action: a, redirect: root.options.redirectsToHTTPS))
                 fallbackComment = "unreachable: Prefix / above takes every request"
             } else {
                 fallbackAction = a
@@ -177,7 +189,7 @@ enum DataPlane {
         }
         return HostBlock(
             key: key, comment: comment, routes: exact.map(\.route) + routes, mapEntries: entries, fallback: fallbackAction,
-            fallbackComment: fallbackComment)
+            fallbackComment: fallbackComment, hsts: hsts, redirectsFallback: redirectsFallback)
     }
 
     /// `spec.rules[0]` of `spec.rules[0].http.paths[1]`.
@@ -276,6 +288,13 @@ enum DataPlane {
 }
 
 extension ProxyOptions {
+    /// What the named location that proxies needs: the redirect happens before, in the route's own.
+    var proxied: ProxyOptions {
+        var options = self
+        options.redirectsToHTTPS = false
+        return options
+    }
+
     /// The settings as one stable string, for naming and ordering their named location.
     var canonical: String {
         var parts: [String] = []
@@ -283,6 +302,7 @@ extension ProxyOptions {
         if let v = readTimeoutSeconds { parts.append("read=\(v)") }
         if let v = sendTimeoutSeconds { parts.append("send=\(v)") }
         if let v = maxBodySize { parts.append("body=\(v)") }
+        if strictTransportSecurity { parts.append("hsts") }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

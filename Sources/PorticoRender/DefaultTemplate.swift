@@ -51,6 +51,59 @@ public enum DefaultTemplate {
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $portico_connection;
+        {{#https}}
+
+            # Plain-HTTP requests to routes that redirect get 308 to the same target over HTTPS;
+            # cert-manager's HTTP-01 challenges never do.
+            map "$scheme:$request_uri" $portico_to_https {
+                default 0;
+                "~^http:/\.well-known/acme-challenge/" 0;
+                "~^http:" 1;
+            }
+            map $host $portico_https_url {
+                default "https://$host{{https_port_suffix}}$request_uri";
+            }
+            # Strict-Transport-Security on HTTPS responses of hosts with their own certificate.
+            map $scheme $portico_hsts {
+                default "";
+        {{#hsts}}
+                https "{{hsts}}";
+        {{/hsts}}
+            }
+
+            ssl_protocols TLSv1.2 TLSv1.3;
+            ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+            ssl_prefer_server_ciphers off;
+            ssl_session_cache shared:PorticoTLS:10m;
+            ssl_session_timeout 1d;
+        {{#ticket_key}}
+            ssl_session_ticket_key {{ticket_key}};
+        {{/ticket_key}}
+
+            # Which certificate a handshake gets: its SNI name's own, else a wildcard's one label up,
+            # else the default certificate (also for clients that send no SNI). Each file holds the
+            # chain and the key; nginx reads it at the handshake, so no reload loads certificates.
+            map $ssl_server_name $portico_cert_exact {
+                default "";
+        {{#certificates_exact}}
+                {{name}} {{file}};
+        {{/certificates_exact}}
+            }
+            map $ssl_server_name $portico_sni_parent {
+                default "";
+                "~^[^.]+\.(.+)$" $1;
+            }
+            map $portico_sni_parent $portico_cert_wildcard {
+                default {{default_certificate}};
+        {{#certificates_wildcard}}
+                {{suffix}} {{file}};
+        {{/certificates_wildcard}}
+            }
+            map $portico_cert_exact $portico_cert {
+                "" $portico_cert_wildcard;
+                default $portico_cert_exact;
+            }
+        {{/https}}
 
             # Which virtual host a request is for: its host exactly, else a wildcard host one label
             # up (*.example.com covers a.example.com, not a.b.example.com), else "_", the catch-all.
@@ -106,6 +159,13 @@ public enum DefaultTemplate {
         {{#listen_ipv6}}
                 listen {{listen_ipv6}} default_server;
         {{/listen_ipv6}}
+        {{#https}}
+        {{#listen_https}}
+                listen {{.}} ssl http2 default_server;
+        {{/listen_https}}
+                ssl_certificate $portico_cert;
+                ssl_certificate_key $portico_cert;
+        {{/https}}
                 server_name _;
 
                 # Every request continues as /HOST/PATH, HOST being its virtual host (maps above);
@@ -132,6 +192,9 @@ public enum DefaultTemplate {
         {{#body_size}}
                     client_max_body_size {{body_size}};
         {{/body_size}}
+        {{#hsts}}
+                    add_header Strict-Transport-Security $portico_hsts always;
+        {{/hsts}}
                     proxy_pass http://$portico_upstream$request_uri;
                 }
         {{/proxies}}
@@ -139,11 +202,19 @@ public enum DefaultTemplate {
 
                 # {{comment}}
                 location {{prefix}} {
+        {{#hsts}}
+                    add_header Strict-Transport-Security $portico_hsts always;
+        {{/hsts}}
         {{#routes}}
         {{#comments}}
                     # {{.}}
         {{/comments}}
                     location {{location}} {
+        {{#redirect}}
+                        if ($portico_to_https) {
+                            return 308 $portico_https_url;
+                        }
+        {{/redirect}}
         {{#body_size}}
                         client_max_body_size {{body_size}};
         {{/body_size}}
@@ -159,6 +230,11 @@ public enum DefaultTemplate {
         {{/routes}}
         {{#fallback}}
                     # {{comment}}
+        {{#redirect}}
+                    if ($portico_to_https) {
+                        return 308 $portico_https_url;
+                    }
+        {{/redirect}}
         {{#upstream}}
                     set $portico_upstream {{upstream}};
                     error_page 418 = {{proxy}};

@@ -25,12 +25,27 @@ public struct RenderOptions: Sendable, Equatable {
     /// can confirm which config is serving after a reload. Nil: no status server.
     public var statusPort: Int?
     public var generation: Int
+    /// The HTTPS port every virtual host answers on too; nil: no HTTPS listener.
+    public var httpsPort: Int?
+    /// The certificate file for names no host's certificate covers and for clients without SNI.
+    public var defaultCertificate: String
+    /// A file of 80 random bytes that encrypts TLS session tickets, kept across reloads (without
+    /// it every reload makes returning clients do a full handshake); nil: nginx makes its own.
+    public var sessionTicketKey: String?
+    /// The Strict-Transport-Security value for hosts with their own certificate; nil: none.
+    public var strictTransportSecurity: String?
 
     public init(
         httpPort: Int = 80, bindAddress: String? = nil, listenIPv6: Bool = false, resolvers: [String] = ["127.0.0.1"],
         logs: Logs = .prefixFiles, workerUser: String? = nil, workerProcesses: String = "auto",
-        workerConnections: Int = 4096, statusPort: Int? = nil, generation: Int = 0
+        workerConnections: Int = 4096, statusPort: Int? = nil, generation: Int = 0, httpsPort: Int? = nil,
+        defaultCertificate: String = "tls/default.pem", sessionTicketKey: String? = nil,
+        strictTransportSecurity: String? = "max-age=31536000; includeSubDomains"
     ) {
+        self.httpsPort = httpsPort
+        self.defaultCertificate = defaultCertificate
+        self.sessionTicketKey = sessionTicketKey
+        self.strictTransportSecurity = strictTransportSecurity
         self.httpPort = httpPort
         self.bindAddress = bindAddress
         self.listenIPv6 = listenIPv6
@@ -45,8 +60,13 @@ public struct RenderOptions: Sendable, Equatable {
 
     /// The `listen` arguments (without `default_server`): the bind address or every IPv4 address,
     /// and `[::]` too when IPv6 is on.
-    public var listenAddresses: [String] {
-        let port = "\(httpPort)"
+    public var listenAddresses: [String] { addresses(port: httpPort) }
+
+    /// The same for the HTTPS port; empty without one.
+    public var httpsListenAddresses: [String] { httpsPort.map(addresses(port:)) ?? [] }
+
+    private func addresses(port number: Int) -> [String] {
+        let port = "\(number)"
         if let bindAddress { return [bindAddress.contains(":") ? "[\(bindAddress)]:\(port)" : "\(bindAddress):\(port)"] }
         return listenIPv6 ? [port, "[::]:\(port)"] : [port]
     }
@@ -59,7 +79,10 @@ public struct RenderOptions: Sendable, Equatable {
         if let bindAddress, !Address.isIP(bindAddress) {
             throw RenderOptionsError(option: "bind-address", message: "\"\(bindAddress)\" is not an IPv4 or IPv6 address")
         }
-        if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort {
+        if let httpsPort, !(1...65535).contains(httpsPort) || httpsPort == httpPort {
+            throw RenderOptionsError(option: "https-port", message: "\(httpsPort) is not a port number (1-65535, not the HTTP port)")
+        }
+        if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort || statusPort == httpsPort {
             throw RenderOptionsError(option: "status-port", message: "\(statusPort) is not a free port number (1-65535, not the HTTP port)")
         }
         guard !resolvers.isEmpty else {
@@ -75,6 +98,13 @@ public struct RenderOptions: Sendable, Equatable {
         }
         guard workerProcesses == "auto" || (Int(workerProcesses).map { (1...1024).contains($0) } ?? false) else {
             throw RenderOptionsError(option: "worker-processes", message: "must be auto or 1-1024")
+        }
+        for (option, path) in [("default-ssl-certificate", defaultCertificate), ("session-ticket-key", sessionTicketKey ?? "tls/x")]
+        where !Address.isFilePath(path) {
+            throw RenderOptionsError(option: option, message: "\"\(path)\" is not a plain relative file path")
+        }
+        if let value = strictTransportSecurity, !Address.isHeaderValue(value) {
+            throw RenderOptionsError(option: "hsts", message: "\"\(value)\" is not a Strict-Transport-Security value")
         }
         guard (16...1_048_576).contains(workerConnections) else {
             throw RenderOptionsError(option: "worker-connections", message: "must be 16-1048576")
@@ -137,6 +167,17 @@ enum Address {
                 !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
                     && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
             }
+    }
+
+    /// A path nginx reads relative to its prefix: letters, digits, `-`, `_`, `.` and `/`, no `..`.
+    static func isFilePath(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 200 && !s.hasPrefix("/") && !s.split(separator: "/").contains("..")
+            && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }
+    }
+
+    /// `max-age=N` with `; includeSubDomains` and `; preload`: what Portico composes from its flags.
+    static func isHeaderValue(_ s: String) -> Bool {
+        s.count <= 100 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "=; -".contains($0)) }
     }
 
     static func isUserName(_ s: String) -> Bool {

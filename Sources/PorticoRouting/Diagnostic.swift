@@ -22,7 +22,9 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case emptyRule = "empty-rule"
         /// The Ingress belongs to another controller's class: not served (info, not a problem).
         case otherClass = "other-class"
-        /// `spec.tls` asks for HTTPS, which Portico does not serve yet.
+        /// A certificate served anyway: expired, not yet valid, or not naming the host.
+        case certificateWarning = "certificate-warning"
+        /// `spec.tls` asks for HTTPS, and this Portico does not listen for it.
         case tlsNotServed = "tls-not-served"
         /// An access-control annotation Portico cannot honour: the Ingress is left out (fails closed).
         case accessControlNotHonoured = "access-control-not-honoured"

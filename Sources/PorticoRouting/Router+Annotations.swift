@@ -27,6 +27,10 @@ extension RoutingRun {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
         }
+        // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
+        if self.options.servesHTTPS {
+            for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
+        }
         var access = SourceAccess()
         for setting in ["denylist-source-range", "allowlist-source-range"] {
             let names = setting == "allowlist-source-range" ? [setting, "whitelist-source-range"] : [setting]
@@ -96,7 +100,7 @@ extension RoutingRun {
 
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
-        + "allowlist-source-range, whitelist-source-range, denylist-source-range"
+        + "allowlist-source-range, whitelist-source-range, denylist-source-range, ssl-redirect and force-ssl-redirect (with HTTPS)"
 
     static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
 

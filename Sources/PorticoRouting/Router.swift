@@ -8,13 +8,19 @@ import PorticoModel
 /// Anything invalid is left out with a `Diagnostic`; nothing here throws.
 public struct Router: Sendable {
     public var options: RoutingOptions
+    /// Validated certificates, kept between passes by whoever routes again and again.
+    public var certificates: CertificateCache
+    /// When certificates are judged expired or not yet valid.
+    public var now: Date
 
-    public init(options: RoutingOptions = RoutingOptions()) {
+    public init(options: RoutingOptions = RoutingOptions(), certificates: CertificateCache = CertificateCache(), now: Date = Date()) {
         self.options = options
+        self.certificates = certificates
+        self.now = now
     }
 
     public func route(_ state: ClusterState) -> RoutingTable {
-        var run = RoutingRun(options: options, state: state)
+        var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
         for ingress in run.ingressesInPriorityOrder() {
             run.add(ingress)
         }
@@ -41,6 +47,12 @@ struct RoutingRun {
     var pathFields: [[String]] = []
     var catchAllFallbackOwner: ObjectReference?
     var otherClasses: [String: Int] = [:]
+    let certificates: CertificateCache
+    let now: Date
+    /// Secrets by namespace and name, made when the first `spec.tls` needs one.
+    lazy var secrets: [ServiceKey: Secret] = Self.unique(state.secrets, kind: "Secret", outcome: "used") { $0.metadata }.byKey
+    var tlsClaims: [Host: TLSClaim] = [:]
+    var redirectPolicies: [ObjectReference: RedirectPolicy] = [:]
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -60,9 +72,11 @@ struct RoutingRun {
         var fallback: Backend?
     }
 
-    init(options: RoutingOptions, state: ClusterState) {
+    init(options: RoutingOptions, state: ClusterState, certificates: CertificateCache = CertificateCache(), now: Date = Date()) {
         self.options = options
         self.state = state
+        self.certificates = certificates
+        self.now = now
         // The same Service given twice with different specs: keep the same one whatever the
         // input order (found by the fuzzer: the first one given used to win).
         (services, diagnostics) = Self.unique(state.services, kind: "Service", outcome: "used") { $0.metadata }
@@ -151,7 +165,13 @@ struct RoutingRun {
         }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         served.insert(ref)
-        validateTLS(ingress.spec.tls, ref: ref)
+        if options.servesHTTPS {
+            let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
+            if policy != RedirectPolicy() { redirectPolicies[ref] = policy }
+            addTLS(ingress.spec.tls, ingress: ingress, ref: ref)
+        } else {
+            reportTLSNotServed(ingress.spec.tls, ref: ref)
+        }
 
         var defaultBackend: Backend?
         if ingress.spec.defaultBackend != nil, proxyOptions.access != nil {
@@ -242,15 +262,16 @@ struct RoutingRun {
         return pathFields[i][j]
     }
 
-    /// Portico serves no TLS yet (said once per Ingress), but a Secret name is a file name to whoever serves it: one that
-    /// is not a plain object name (`../../etc/passwd`) is reported, as is a host that is not a host.
-    mutating func validateTLS(_ entries: [IngressTLS], ref: ObjectReference) {
+    /// Without an HTTPS listener (said once per Ingress); a Secret name is a file name to whoever
+    /// serves it: one that is not a plain object name (`../../etc/passwd`) is reported, as is a host
+    /// that is not a host.
+    mutating func reportTLSNotServed(_ entries: [IngressTLS], ref: ObjectReference) {
         if !entries.isEmpty {
             let hosts = Set(entries.flatMap { $0.hosts ?? [] }.compactMap { Host($0)?.name }).sorted()
             let named = hosts.isEmpty ? "its hosts" : hosts.prefix(5).joined(separator: ", ") + (hosts.count > 5 ? ", ..." : "")
             diagnose(
                 .tlsNotServed, ref, "spec.tls",
-                "HTTPS is not implemented by Portico yet: \(named) answer over plain HTTP only, and no certificate "
+                "this Portico does not listen for HTTPS: \(named) answer over plain HTTP only, and no certificate "
                     + "is loaded")
         }
         for (i, entry) in entries.enumerated() {
@@ -317,7 +338,8 @@ struct RoutingRun {
         var catchAllLocations = catchAll.locations
         catchAll.locations = []
         catchAllLocations.sort(by: byPath)
-        let catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
+        var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
+        let certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {
@@ -332,7 +354,7 @@ struct RoutingRun {
 
         return RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
-            diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses)
+            diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles)
     }
 }
 

@@ -12,11 +12,15 @@ public struct RoutingOptions: Sendable, Equatable {
     /// At most this many paths per Ingress; more is refused as a whole (a guard against objects made
     /// to exhaust memory or nginx's hash tables).
     public var maxPathsPerIngress: Int
+    /// Whether nginx listens for HTTPS: `spec.tls` then picks certificates and redirects plain
+    /// HTTP; without it `spec.tls` is reported as not served.
+    public var servesHTTPS: Bool
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,
-        clusterDomain: String = "cluster.local", maxPathsPerIngress: Int = 1000
+        clusterDomain: String = "cluster.local", maxPathsPerIngress: Int = 1000, servesHTTPS: Bool = false
     ) {
+        self.servesHTTPS = servesHTTPS
         self.ingressClass = ingressClass
         self.serveIngressesWithoutClass = serveIngressesWithoutClass
         self.clusterDomain = clusterDomain

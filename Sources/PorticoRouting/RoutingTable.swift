@@ -14,12 +14,16 @@ public struct RoutingTable: Sendable, Equatable {
     public var servedIngresses: Set<ObjectReference>
     /// Ingresses left to other controllers, by the class they name ("" for none).
     public var otherClasses: [String: Int]
+    /// The certificate files the virtual hosts name, sorted by path.
+    public var certificates: [CertificateFile]
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
-        diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = [], otherClasses: [String: Int] = [:]
+        diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = [], otherClasses: [String: Int] = [:],
+        certificates: [CertificateFile] = []
     ) {
         self.otherClasses = otherClasses
+        self.certificates = certificates
         self.virtualHosts = virtualHosts
         self.catchAll = catchAll
         self.upstreams = upstreams
@@ -30,6 +34,7 @@ public struct RoutingTable: Sendable, Equatable {
     /// Whether both tables route every request the same way; diagnostics and served set aside.
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
+            && certificates == other.certificates
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -44,6 +49,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(virtualHosts)
             hasher.combine(catchAll)
             hasher.combine(upstreams)
+            hasher.combine(certificates)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))
@@ -81,11 +87,20 @@ public struct VirtualHost: Sendable, Hashable {
     /// Serves paths that match no location: the default backend of the oldest Ingress that has rules
     /// for this host and one. Nil: 404.
     public var fallback: Backend?
+    /// Set when an Ingress lists this host in `spec.tls`.
+    public var tls: HostTLS?
+    /// Plain-HTTP requests that match no location are redirected to HTTPS (the host has `spec.tls`
+    /// or an Ingress of the host forces it).
+    public var redirectsFallback: Bool
 
-    public init(host: Host, locations: [Location] = [], fallback: Backend? = nil) {
+    public init(
+        host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false
+    ) {
         self.host = host
         self.locations = locations
         self.fallback = fallback
+        self.tls = tls
+        self.redirectsFallback = redirectsFallback
     }
 }
 
@@ -164,16 +179,24 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var maxBodySize: String?
     /// Source ranges; nil: every client.
     public var access: SourceAccess?
+    /// Plain-HTTP requests are answered `308` to the same target over HTTPS (`spec.tls`, unless
+    /// `ssl-redirect: "false"`; or `force-ssl-redirect: "true"`). Never for ACME challenges.
+    public var redirectsToHTTPS: Bool
+    /// HTTPS responses carry Strict-Transport-Security (the host has its own certificate).
+    public var strictTransportSecurity: Bool
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
-        maxBodySize: String? = nil, access: SourceAccess? = nil
+        maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
+        strictTransportSecurity: Bool = false
     ) {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.sendTimeoutSeconds = sendTimeoutSeconds
         self.maxBodySize = maxBodySize
         self.access = access
+        self.redirectsToHTTPS = redirectsToHTTPS
+        self.strictTransportSecurity = strictTransportSecurity
     }
 
     public var isDefault: Bool { self == ProxyOptions() }

@@ -172,7 +172,7 @@ import Testing
         (.invalidAnnotation, "InvalidAnnotation"), (.unsupportedAnnotation, "UnsupportedAnnotation"),
         (.serviceNotFound, "ServiceNotFound"), (.portNotFound, "PortNotFound"), (.invalidService, "InvalidService"),
         (.conflict, "RouteConflict"), (.duplicateObject, "DuplicateObject"), (.tooManyPaths, "TooManyPaths"),
-        (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"), (.otherClass, "OtherClass"), (.tlsNotServed, "TLSNotServed"),
+        (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"), (.otherClass, "OtherClass"), (.tlsNotServed, "TLSNotServed"), (.certificateWarning, "CertificateWarning"),
         (.accessControlNotHonoured, "AccessControlNotHonoured"), (.canaryNotServed, "CanaryNotServed"),
     ])
     func reasonsAreStableCamelCase(code: Diagnostic.Code, reason: String) {

@@ -1,0 +1,244 @@
+import Crypto
+import Foundation
+import PorticoModel
+import PorticoTLS
+
+/// `spec.tls`: which hosts are served over HTTPS with which certificate, and which plain-HTTP
+/// requests are redirected. The oldest Ingress naming a host in `spec.tls` decides its
+/// certificate; a Secret that is missing or invalid leaves the host on the default certificate,
+/// with a diagnostic, and never stops the config from loading.
+extension RoutingRun {
+    /// What one Ingress asks of HTTPS through annotations.
+    struct RedirectPolicy: Equatable {
+        /// `ssl-redirect`: plain HTTP to hosts with `spec.tls` is redirected (default true).
+        var sslRedirect = true
+        /// `force-ssl-redirect`: redirected even without `spec.tls` (TLS ends at a load balancer).
+        var forced = false
+    }
+
+    /// The first claim on a host's certificate.
+    struct TLSClaim {
+        var source: ObjectReference
+        var field: String
+        /// Nil: no usable Secret named (missing name, invalid name): the default certificate.
+        var secret: ServiceKey?
+        var secretField: String
+    }
+
+    static let acmeChallengePrefix = "/.well-known/acme-challenge/"
+
+    static func redirectPolicy(_ annotations: [String: String]) -> RedirectPolicy {
+        var policy = RedirectPolicy()
+        if let (_, value) = lookup("ssl-redirect", in: annotations) { policy.sslRedirect = !isFalse(value) }
+        if let (_, value) = lookup("force-ssl-redirect", in: annotations) { policy.forced = isTrue(value) }
+        return policy
+    }
+
+    /// Go's `strconv.ParseBool` false values.
+    static func isFalse(_ value: String) -> Bool { ["0", "f", "F", "FALSE", "false", "False"].contains(value) }
+
+    /// Records the Ingress's `spec.tls` claims; hosts are checked against the rules once every
+    /// Ingress is in (`finishTLS`).
+    mutating func addTLS(_ entries: [IngressTLS], ingress: Ingress, ref: ObjectReference) {
+        let namespace = ingress.metadata.effectiveNamespace
+        for (i, entry) in entries.enumerated() {
+            let field = "spec.tls[\(i)]"
+            var secret: ServiceKey?
+            let secretField = "\(field).secretName"
+            switch entry.secretName {
+            case let name? where Validation.isSubdomain(name):
+                secret = ServiceKey(namespace: namespace, name: name)
+            case let name? where !name.isEmpty:
+                diagnose(
+                    .invalidTLS, ref, secretField,
+                    "\(quoted(name)) is not a valid Secret name; its hosts are served with the default certificate")
+            default:
+                diagnose(
+                    .invalidTLS, ref, secretField,
+                    "no secretName; its hosts are served with the default certificate")
+            }
+            var hosts: [Host] = []
+            if let listed = entry.hosts, !listed.isEmpty {
+                for (j, raw) in listed.enumerated() {
+                    guard let host = Host(raw) else {
+                        diagnose(
+                            .invalidTLS, ref, "\(field).hosts[\(j)]",
+                            "\(quoted(raw)) is not a valid host (a DNS name, optionally with a leading \"*.\"); ignored")
+                        continue
+                    }
+                    hosts.append(host)
+                }
+            } else {
+                // No hosts: the entry covers the Ingress's own hosts.
+                hosts = ingress.spec.rules.compactMap { $0.host.flatMap(Host.init) }
+            }
+            for host in hosts {
+                let claim = TLSClaim(source: ref, field: field, secret: secret, secretField: secretField)
+                guard let first = tlsClaims[host] else {
+                    tlsClaims[host] = claim
+                    continue
+                }
+                if first.secret != secret {
+                    diagnose(
+                        .conflict, ref, field,
+                        "host \(host) already takes its certificate from \(first.source) \(first.field) (older, or "
+                            + "first by namespace/name); this entry is ignored for it")
+                }
+            }
+        }
+    }
+
+    /// Sets each virtual host's TLS and each location's redirect and HSTS, and collects the
+    /// certificate files.
+    mutating func finishTLS(_ virtualHosts: inout [VirtualHost], catchAll: inout CatchAll) -> [CertificateFile] {
+        var files: [String: CertificateFile] = [:]
+        var checked: [ServiceKey: CertificateBundle?] = [:]
+        let known = Set(virtualHosts.map(\.host))
+        for host in tlsClaims.keys.sorted() where !known.contains(host) {
+            guard let claim = tlsClaims[host] else { continue }
+            diagnose(
+                .invalidTLS, claim.source, claim.field,
+                "host \(host) has no rules in any Ingress; nothing to serve over HTTPS for it")
+        }
+        for i in virtualHosts.indices {
+            let host = virtualHosts[i].host
+            var ownCertificate = false
+            if let claim = tlsClaims[host] {
+                var path: String?
+                if let key = claim.secret {
+                    if checked[key] == nil { checked[key] = certificate(key, claim: claim) }
+                    if let bundle = checked[key] ?? nil {
+                        let file = certificateFile(bundle, secret: key)
+                        files[file.path, default: file].hosts.append(host.name)
+                        path = file.path
+                        ownCertificate = true
+                        for warning in CertificateValidation.warnings(for: bundle.leaf, host: host.name, now: now) {
+                            diagnose(
+                                .certificateWarning, claim.source, claim.secretField,
+                                "secret \(key.namespace)/\(key.name) for host \(host): \(warning.message); served anyway")
+                        }
+                    }
+                }
+                virtualHosts[i].tls = HostTLS(certificate: path, source: claim.source, field: claim.field)
+            }
+            let hasTLS = virtualHosts[i].tls != nil
+            var forced = false
+            for j in virtualHosts[i].locations.indices {
+                let location = virtualHosts[i].locations[j]
+                let policy = redirectPolicies[location.source] ?? RedirectPolicy()
+                forced = forced || policy.forced
+                virtualHosts[i].locations[j].options.redirectsToHTTPS =
+                    ((hasTLS && policy.sslRedirect) || policy.forced) && !Self.isACMEChallenge(location.path)
+                virtualHosts[i].locations[j].options.strictTransportSecurity = ownCertificate
+            }
+            let tlsPolicy = virtualHosts[i].tls.flatMap { redirectPolicies[$0.source] } ?? RedirectPolicy()
+            virtualHosts[i].redirectsFallback = (hasTLS && tlsPolicy.sslRedirect) || forced
+        }
+        for j in catchAll.locations.indices {
+            let location = catchAll.locations[j]
+            let policy = redirectPolicies[location.source] ?? RedirectPolicy()
+            catchAll.locations[j].options.redirectsToHTTPS = policy.forced && !Self.isACMEChallenge(location.path)
+        }
+        for path in files.keys { files[path]?.hosts.sort() }
+        return files.values.sorted { $0.path < $1.path }
+    }
+
+    /// cert-manager's HTTP-01 solver answers here over plain HTTP: never redirected.
+    static func isACMEChallenge(_ path: String) -> Bool {
+        path.hasPrefix(acmeChallengePrefix) || path + "/" == acmeChallengePrefix
+    }
+
+    /// The Secret's certificate and key, validated; nil (with a diagnostic) when the host must fall
+    /// back to the default certificate.
+    mutating func certificate(_ key: ServiceKey, claim: TLSClaim) -> CertificateBundle? {
+        let name = "secret \(key.namespace)/\(key.name)"
+        let fallback = "; served with the default certificate"
+        guard let secret = secrets[key] else {
+            diagnose(.invalidTLS, claim.source, claim.secretField, "\(name) not found\(fallback)")
+            return nil
+        }
+        func field(_ k: String) -> [UInt8]?? {
+            if let text = secret.stringData?[k] { return Array(text.utf8) }
+            guard let encoded = secret.data?[k] else { return .some(nil) }
+            // Refused before decoding: base64 is 4/3 the size of what it carries.
+            let limit = k == "tls.key" ? CertificateValidation.maxKeyBytes : CertificateValidation.maxCertificateBytes
+            if encoded.utf8.count > limit / 3 * 4 + 8 { return nil }
+            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else { return .some(nil) }
+            return .some([UInt8](data))
+        }
+        let certificate = field("tls.crt"), privateKey = field("tls.key")
+        for (k, value) in [("tls.crt", certificate), ("tls.key", privateKey)] {
+            switch value {
+            case nil:
+                diagnose(.invalidTLS, claim.source, claim.secretField, "\(name): \(k) is larger than Portico accepts\(fallback)")
+                return nil
+            case .some(nil):
+                diagnose(
+                    .invalidTLS, claim.source, claim.secretField,
+                    "\(name) has no \(k) (a kubernetes.io/tls Secret holds tls.crt and tls.key)\(fallback)")
+                return nil
+            default: break
+            }
+        }
+        guard let crt = certificate ?? nil, let keyBytes = privateKey ?? nil else { return nil }
+        switch certificates.validate(certificate: crt, key: keyBytes) {
+        case .success(let bundle): return bundle
+        case .failure(let problem):
+            diagnose(.invalidTLS, claim.source, claim.secretField, "\(name): \(problem.message)\(fallback)")
+            return nil
+        }
+    }
+
+    /// The file for a bundle: named by the SHA-256 of its content, so that equal content is one file
+    /// and a renewal is a new name.
+    func certificateFile(_ bundle: CertificateBundle, secret: ServiceKey) -> CertificateFile {
+        let pem = bundle.pem
+        let digest = SHA256.hash(data: Data(pem.utf8)).map { String(format: "%02x", $0) }.joined()
+        return CertificateFile(
+            path: "tls/\(digest.prefix(32)).pem", pem: pem,
+            secret: ObjectReference(kind: "Secret", namespace: secret.namespace, name: secret.name), hosts: [],
+            notAfter: bundle.leaf.notAfter)
+    }
+}
+
+/// Remembers what validating a Secret's data gave, so that routing again (every change, at
+/// thousands of certificates) parses only new or changed certificates. Holds the results of the
+/// last `keep` distinct inputs.
+public final class CertificateCache: @unchecked Sendable {
+    private struct Input: Hashable {
+        let certificate: [UInt8]
+        let key: [UInt8]
+    }
+
+    private let lock = NSLock()
+    private var results: [Input: Result<CertificateBundle, CertificateProblem>] = [:]
+    private var used: Set<Input> = []
+
+    public init() {}
+
+    func validate(certificate: [UInt8], key: [UInt8]) -> Result<CertificateBundle, CertificateProblem> {
+        let input = Input(certificate: certificate, key: key)
+        if let known = lock.withLock({ () -> Result<CertificateBundle, CertificateProblem>? in
+            used.insert(input)
+            return results[input]
+        }) {
+            return known
+        }
+        let result: Result<CertificateBundle, CertificateProblem>
+        do {
+            result = .success(try CertificateValidation.validate(certificate: certificate, key: key))
+        } catch {
+            result = .failure(error)
+        }
+        lock.withLock { results[input] = result }
+        return result
+    }
+
+    /// Forgets what no routing pass since the last call used (Secrets deleted or replaced).
+    public func forgetUnused() {
+        lock.withLock {
+            results = results.filter { used.contains($0.key) }
+            used = []
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+import PorticoTLS
+import TestSupport
+import Testing
+
+/// The HTTPS shape on real nginx with real TLS clients (curl, `openssl s_client`): the certificate
+/// each SNI name gets, the default certificate for the rest, redirects, HSTS, HTTP/2 and what the
+/// backend is told. Rendered from a routing table, with the certificate files written where the
+/// config names them, as `portico run` does.
+@Suite("End to end: HTTPS")
+struct HTTPSEndToEndTests {
+    static let now = Date()
+
+    static func secret(_ name: String, _ bundle: CertificateBundle) -> Secret {
+        Secret(
+            metadata: ObjectMeta(name: name, namespace: "default"), type: "kubernetes.io/tls",
+            data: [
+                "tls.crt": Data(bundle.chainPEM.utf8).base64EncodedString(),
+                "tls.key": Data(bundle.keyPEM.utf8).base64EncodedString(),
+            ])
+    }
+
+    /// The SHA-256 fingerprint of the certificate nginx presents for `serverName` (nil: no SNI),
+    /// as `openssl x509` prints it, lowercased and without colons.
+    static func presented(port: Int, serverName: String?) throws -> String {
+        let hello = try runCommand(
+            "openssl", ["s_client", "-connect", "127.0.0.1:\(port)"] + (serverName.map { ["-servername", $0] } ?? ["-noservername"]),
+            input: Data(), timeout: 20)
+        let print = try runCommand("openssl", ["x509", "-noout", "-fingerprint", "-sha256"], input: Data(hello.stdout.utf8), timeout: 20)
+        return String(print.stdout.split(separator: "=").last ?? "").replacingOccurrences(of: ":", with: "")
+            .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    static func curl(_ arguments: [String]) throws -> String {
+        try runCommand("curl", ["-sS", "-k", "--max-time", "10"] + arguments, timeout: 20).stdout
+    }
+
+    @Test func certificatesBySNIRedirectsHSTSAndHTTP2() throws {
+        let backendPort = try Ports.free(), httpPort = try Ports.free(), httpsPort = try Ports.free()
+        let backend = try EchoBackend(name: "web", address: "127.0.0.2", port: backendPort)
+        defer { backend.stop() }
+        let dns = try DNSServer(["web.default.svc.cluster.local": backend.address])
+        defer { dns.stop() }
+
+        let own = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
+        let fallback = try SelfSignedCertificate.generate(commonName: "portico-default", now: Self.now)
+        var ingress = Ingress(
+            metadata: ObjectMeta(name: "web", namespace: "default"),
+            spec: IngressSpec(rules: ["a.test", "b.test"].map { host in
+                IngressRule(host: host, paths: [HTTPIngressPath(path: "/", pathType: "Prefix", backend: .service("web", port: .init(number: backendPort)))])
+            }))
+        ingress.spec.tls = [IngressTLS(hosts: ["a.test"], secretName: "a-tls"), IngressTLS(hosts: ["b.test"], secretName: "missing")]
+        let state = ClusterState(
+            ingresses: [ingress],
+            services: [Service(metadata: ObjectMeta(name: "web", namespace: "default"), spec: ServiceSpec(ports: [ServicePort(port: backendPort)]))],
+            secrets: [Self.secret("a-tls", own)])
+        let table = Router(options: RoutingOptions(servesHTTPS: true), now: Self.now).route(state)
+        #expect(table.diagnostics.map(\.code) == [.invalidTLS], "\(table.diagnostics)")
+        var options = RenderOptions(httpPort: httpPort, bindAddress: "127.0.0.1", resolvers: [dns.resolverAddress], httpsPort: httpsPort)
+        options.workerProcesses = "2"
+        let config = try ConfigRenderer().render(table, options: options)
+        #expect(!config.contains("PRIVATE KEY"))
+
+        let nginx = try Nginx(config: config)
+        defer { nginx.stop() }
+        let tls = nginx.directory.file("tls")
+        try FileManager.default.createDirectory(at: tls, withIntermediateDirectories: true)
+        for file in table.certificates {
+            try Data(file.pem.utf8).write(to: nginx.directory.file(file.path))
+        }
+        try Data(fallback.pem.utf8).write(to: nginx.directory.file(options.defaultCertificate))
+        try nginx.test()
+        try nginx.start(waitingFor: [httpPort, httpsPort])
+
+        // The certificate per SNI name; the default one for names without their own and no SNI.
+        #expect(try Self.presented(port: httpsPort, serverName: "a.test") == own.leaf.sha256Fingerprint)
+        #expect(try Self.presented(port: httpsPort, serverName: "A.TEST") == own.leaf.sha256Fingerprint)
+        for name in ["b.test", "unknown.example", nil] as [String?] {
+            #expect(try Self.presented(port: httpsPort, serverName: name) == fallback.leaf.sha256Fingerprint, "\(name ?? "no SNI")")
+        }
+
+        // HTTPS reaches the backend, which is told so; HSTS only for the host with its own certificate.
+        let resolve = ["--resolve", "a.test:\(httpsPort):127.0.0.1", "--resolve", "b.test:\(httpsPort):127.0.0.1"]
+        let a = try Self.curl(resolve + ["-i", "https://a.test:\(httpsPort)/x?q=1"])
+        #expect(a.hasPrefix("HTTP/2 200") || a.hasPrefix("HTTP/1.1 200"), "\(a)\n\(nginx.errorLog)")
+        #expect(a.lowercased().contains("strict-transport-security: max-age=31536000; includesubdomains"))
+        #expect(a.contains("\"x-forwarded-proto\":\"https\"") || a.contains("\"x-forwarded-proto\": \"https\""), "\(a)")
+        let b = try Self.curl(resolve + ["-i", "https://b.test:\(httpsPort)/"])
+        #expect(b.contains(" 200"), "\(b)")
+        #expect(!b.lowercased().contains("strict-transport-security"))
+        #expect(try Self.curl(resolve + ["--http2", "-o", "/dev/null", "-w", "%{http_version}", "https://a.test:\(httpsPort)/"]) == "2")
+
+        // Plain HTTP: 308 to the same target over HTTPS, the port given; never for ACME challenges.
+        let redirect = try HTTPProbe.request(port: httpPort, host: "a.test", method: "POST", target: "/p/q?x=1&y=2", headers: [], body: Data("k".utf8))
+        #expect(redirect.status == 308)
+        #expect(redirect.header("Location") == "https://a.test:\(httpsPort)/p/q?x=1&y=2")
+        #expect(redirect.header("Strict-Transport-Security") == nil)
+        let acme = try HTTPProbe.request(port: httpPort, host: "a.test", method: "GET", target: "/.well-known/acme-challenge/tok", headers: [], body: nil)
+        #expect(acme.status == 200 && acme.backend == "web", "\(acme.status)")
+    }
+}
