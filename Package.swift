@@ -69,7 +69,7 @@ let package = Package(
             name: "PorticoCLI",
             dependencies: [
                 "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoKube", "PorticoNginx", "PorticoController",
-                "PorticoHealth", "PorticoVersion", "CMallocShims", "PorticoConfigCheck",
+                "PorticoHealth", "PorticoVersion", "CMallocShims", "PorticoConfigCheck", "PorticoTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

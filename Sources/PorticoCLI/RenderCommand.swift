@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import PorticoKube
 import PorticoModel
+import PorticoNginx
 import PorticoRender
 import PorticoRouting
+import PorticoTLS
 
 /// What `portico render` produced: the config for stdout, lines for stderr, the exit status.
 public struct RenderOutcome: Sendable {
@@ -69,6 +71,13 @@ struct RenderCommand: ParsableCommand {
     @Flag(help: "Exit 1 if there was any warning: an object left out, degraded or answering 503, or an input with no objects.")
     var strict = false
 
+    @Option(help: ArgumentHelp(
+        "Write DIR/nginx.conf and, with --https-port, every certificate file it names (mode 0600), a default "
+            + "certificate and a session ticket key, instead of printing the config: `nginx -p DIR/ -c DIR/nginx.conf` "
+            + "then serves the manifests.",
+        valueName: "dir"))
+    var outputDir: String?
+
     func run() throws {
         try execute(standardInput: { try ManifestFiles.readAll(0, name: "<stdin>") }).emit()
     }
@@ -93,7 +102,35 @@ struct RenderCommand: ParsableCommand {
         let warned = !lines.isEmpty || table.diagnostics.contains { $0.severity == .warning }
         lines += table.diagnostics.map(\.description)
         lines.append(table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count))
-        return RenderOutcome(config: rendered.config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
+        var config = rendered.config
+        if let outputDir {
+            do {
+                lines.append(try write(rendered, to: outputDir))
+            } catch {
+                return failure("--output-dir: \(error)")
+            }
+            config = ""
+        } else if render.httpsPort != nil {
+            lines.append("info: certificate files were not written (the config names them); --output-dir DIR writes them")
+        }
+        return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
+    }
+
+    /// DIR/nginx.conf and the TLS files it names; what was written, for stderr.
+    func write(_ rendered: RenderedInput, to directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try ConfigFile.writeAtomically(rendered.config, to: "\(directory)/nginx.conf")
+        guard render.httpsPort != nil else { return "info: wrote \(directory)/nginx.conf" }
+        let files = TLSFiles(prefix: directory, workerUser: nil)
+        for certificate in rendered.table.certificates {
+            try files.write(certificate.path, Array(certificate.pem.utf8))
+        }
+        try files.write(
+            RenderOptions().defaultCertificate,
+            Array(try SelfSignedCertificate.generate(commonName: "portico-default", now: Date()).pem.utf8))
+        try files.ensureTicketKey(RenderFlags.ticketKeyPath)
+        return "info: wrote \(directory)/nginx.conf, \(rendered.table.certificates.count) certificate files, "
+            + "a self-signed default certificate and a session ticket key under \(directory)/tls"
     }
 }
 

@@ -34,6 +34,24 @@ struct RenderFlags: ParsableArguments {
         valueName: "file"))
     var template: String?
 
+    @Option(help: ArgumentHelp(
+        "The port nginx listens on for HTTPS: hosts in an Ingress's spec.tls get their Secret's certificate (by SNI) "
+            + "and plain HTTP is redirected to it. Off unless given.",
+        valueName: "port"))
+    var httpsPort: Int?
+
+    @Option(help: "Strict-Transport-Security max-age in seconds, on HTTPS responses of hosts with their own certificate.")
+    var hstsMaxAge: Int = 31_536_000
+
+    @Flag(inversion: .prefixedNo, help: "Add includeSubDomains to Strict-Transport-Security.")
+    var hstsIncludeSubdomains = true
+
+    @Flag(help: "Add preload to Strict-Transport-Security.")
+    var hstsPreload = false
+
+    @Flag(name: .customLong("no-hsts"), help: "Send no Strict-Transport-Security header.")
+    var noHSTS = false
+
     struct Invalid: Error, CustomStringConvertible {
         var description: String
     }
@@ -51,8 +69,16 @@ struct RenderFlags: ParsableArguments {
         if resolvers.isEmpty { resolvers = SystemResolvers.read() }
         if resolvers.isEmpty { resolvers = ["127.0.0.1"] }
         let ipv6 = !disableIPv6 && bindAddress == nil && IPv6Support.available()
+        guard (0...999_999_999).contains(hstsMaxAge) else {
+            throw Invalid(description: "--hsts-max-age: \(hstsMaxAge) is not a number of seconds (0-999999999)")
+        }
+        var hsts = "max-age=\(hstsMaxAge)"
+        if hstsIncludeSubdomains { hsts += "; includeSubDomains" }
+        if hstsPreload { hsts += "; preload" }
         let render = RenderOptions(
-            httpPort: httpPort, bindAddress: bindAddress, listenIPv6: ipv6, resolvers: resolvers, logs: logs)
+            httpPort: httpPort, bindAddress: bindAddress, listenIPv6: ipv6, resolvers: resolvers, logs: logs,
+            httpsPort: httpsPort, sessionTicketKey: httpsPort == nil ? nil : Self.ticketKeyPath,
+            strictTransportSecurity: noHSTS ? nil : hsts)
         try render.validate()
         var renderer = ConfigRenderer()
         if let template {
@@ -65,9 +91,14 @@ struct RenderFlags: ParsableArguments {
         }
         let routing = RoutingOptions(
             ingressClass: ingressClass, serveIngressesWithoutClass: !ignoreIngressesWithoutClass,
-            clusterDomain: clusterDomain)
+            clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil)
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
+}
+
+extension RenderFlags {
+    /// Where nginx finds the key that encrypts TLS session tickets, relative to its prefix.
+    static let ticketKeyPath = "tls/ticket.key"
 }
 
 struct RenderSettings {

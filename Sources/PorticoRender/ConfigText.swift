@@ -23,6 +23,9 @@ public struct ConfigText: Sendable {
         try renderer.render(table, options: options, to: &out)
     }
 
+    /// The certificate files the config names: to be on disk before nginx loads it.
+    public var certificates: [CertificateFile] { table.certificates }
+
     /// The whole text, for tests and small configs.
     public func string() throws(TemplateError) -> String {
         var out = ""

@@ -1,4 +1,5 @@
 import Foundation
+import PorticoCLI
 import PorticoModel
 import PorticoRender
 import PorticoRouting
@@ -100,5 +101,62 @@ struct HTTPSEndToEndTests {
         #expect(redirect.header("Strict-Transport-Security") == nil)
         let acme = try HTTPProbe.request(port: httpPort, host: "a.test", method: "GET", target: "/.well-known/acme-challenge/tok", headers: [], body: nil)
         #expect(acme.status == 200 && acme.backend == "web", "\(acme.status)")
+    }
+
+    /// `portico render --https-port --output-dir DIR`: a directory nginx serves HTTPS from as it is,
+    /// keys readable by their owner only, none of them printed.
+    @Test func renderWritesADirectoryThatServesHTTPS() throws {
+        let httpPort = try Ports.free(), httpsPort = try Ports.free()
+        let own = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
+        let work = try TemporaryDirectory("portico-render-tls")
+        let manifests = try work.write(
+            "m.yaml",
+            """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: a-tls, namespace: default}
+            type: kubernetes.io/tls
+            data:
+              tls.crt: \(Data(own.chainPEM.utf8).base64EncodedString())
+              tls.key: \(Data(own.keyPEM.utf8).base64EncodedString())
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec: {ports: [{port: 80}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: web, namespace: default}
+            spec:
+              tls: [{hosts: [a.test], secretName: a-tls}]
+              rules: [{host: a.test, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+            """)
+        let directory = work.file("out").path
+        let arguments = [
+            "-f", manifests.path, "--http-port", "\(httpPort)", "--https-port", "\(httpsPort)", "--bind-address", "127.0.0.1",
+            "--resolver", "127.0.0.1",
+        ]
+        let printed = renderCommand(arguments: arguments)
+        #expect(printed.exitCode == 0, "\(printed.diagnostics)")
+        #expect(printed.config.contains("ssl_certificate $portico_cert;") && !printed.config.contains("PRIVATE KEY"))
+        #expect(printed.diagnostics.contains { $0.contains("certificate files were not written") })
+
+        let written = renderCommand(arguments: arguments + ["--output-dir", directory])
+        #expect(written.exitCode == 0, "\(written.diagnostics)")
+        #expect(written.config.isEmpty)
+        #expect(!written.diagnostics.joined().contains("PRIVATE KEY"))
+        let tls = try FileManager.default.contentsOfDirectory(atPath: directory + "/tls").sorted()
+        #expect(tls.count == 3, "\(tls)")  // the Secret's certificate, the default one, the ticket key
+        for name in tls {
+            let mode = try FileManager.default.attributesOfItem(atPath: "\(directory)/tls/\(name)")[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+        let nginx = try ChildProcess(
+            "nginx", ["-p", directory + "/", "-c", directory + "/nginx.conf", "-g", "daemon off;"], logDirectory: work.url)
+        defer { nginx.stop() }
+        try Ports.waitUntilListening(httpsPort, process: nginx)
+        #expect(try Self.presented(port: httpsPort, serverName: "a.test") == own.leaf.sha256Fingerprint)
+        #expect(try Self.presented(port: httpsPort, serverName: "other.test") != own.leaf.sha256Fingerprint)
     }
 }

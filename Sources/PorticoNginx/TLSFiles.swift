@@ -1,0 +1,87 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The files nginx reads for TLS, under its prefix: certificates (chain and key in one PEM, named by
+/// their content), the default certificate and the session ticket key. Each is written whole or not
+/// at all (a temporary file, fsync, rename), mode 0600. nginx's workers read certificates at each
+/// handshake, so when Portico runs as root the files belong to the workers' user; nobody else can
+/// read them.
+public struct TLSFiles: Sendable {
+    /// nginx's prefix directory; paths are relative to it (`tls/ab12....pem`).
+    public let prefix: String
+    /// Owner for the files when running as root: nginx's worker user (nginx's default: nobody).
+    public let owner: (uid: uid_t, gid: gid_t)?
+
+    public init(prefix: String, workerUser: String?) {
+        self.prefix = prefix
+        if geteuid() == 0, let entry = getpwnam(workerUser ?? "nobody") {
+            owner = (entry.pointee.pw_uid, entry.pointee.pw_gid)
+        } else {
+            owner = nil
+        }
+    }
+
+    /// Writes `contents` to `path` unless the file already holds exactly that.
+    public func write(_ path: String, _ contents: [UInt8]) throws(NginxError) {
+        let full = "\(prefix)/\(path)"
+        if let existing = FileManager.default.contents(atPath: full), [UInt8](existing) == contents { return }
+        let directory = (full as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw NginxError(.writeFailed, "cannot create \(directory): \(error.localizedDescription)")
+        }
+        let temporary = "\(directory)/.\((full as NSString).lastPathComponent).\(getpid()).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure("cannot create \(temporary)", errno) }
+        var failed: Int32?
+        contents.withUnsafeBufferPointer { bytes in
+            var offset = 0
+            while offset < bytes.count, let base = bytes.baseAddress {
+                let n = Glibc.write(fd, base + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failed = errno
+                    return
+                }
+                offset += n
+            }
+        }
+        if failed == nil, let owner, fchown(fd, owner.uid, owner.gid) != 0 { failed = errno }
+        if failed == nil, fsync(fd) != 0 { failed = errno }
+        close(fd)
+        if let failed {
+            unlink(temporary)
+            throw Self.failure("cannot write \(temporary)", failed)
+        }
+        guard rename(temporary, full) == 0 else {
+            let error = errno
+            unlink(temporary)
+            throw Self.failure("cannot rename \(temporary) to \(full)", error)
+        }
+    }
+
+    /// Removes the certificate files under `tls/` that no live config names (`keeping`).
+    public func removeUnused(keeping: Set<String>) {
+        let directory = "\(prefix)/tls"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasSuffix(".pem") && !keeping.contains("tls/\(name)") {
+            unlink("\(directory)/\(name)")
+        }
+    }
+
+    /// 80 random bytes for `ssl_session_ticket_key`, written once: a key kept across reloads lets
+    /// returning clients resume their sessions.
+    public func ensureTicketKey(_ path: String) throws(NginxError) {
+        guard !FileManager.default.fileExists(atPath: "\(prefix)/\(path)") else { return }
+        var generator = SystemRandomNumberGenerator()
+        try write(path, (0..<80).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    private static func failure(_ what: String, _ code: Int32) -> NginxError {
+        NginxError(.writeFailed, "\(what): \(String(cString: strerror(code)))")
+    }
+}
