@@ -30,17 +30,32 @@ struct WatcherSource: ClusterSource {
 struct NginxSink: ConfigSink {
     let applier: NginxApplier
     let supervisor: NginxSupervisor
+    /// With HTTPS: where each config's certificate files go, before the config that names them.
+    var tlsFiles: TLSFiles? = nil
+    /// Certificate files no config names but that stay (the default certificate).
+    var keptFiles: Set<String> = []
     let queue = DispatchQueue(label: "portico.nginx")
 
     func start(config: ConfigText, generation: Int) async throws {
-        try await onQueue { try applier.writeFirstConfig { file in try config.write(to: &file) } }
+        try await onQueue {
+            try writeCertificates(config)
+            try applier.writeFirstConfig { file in try config.write(to: &file) }
+        }
         try await supervisor.start { try await onQueue { try applier.startWritten(generation: generation) } }
     }
 
     func apply(config: ConfigText, generation: Int) async throws {
         try await onQueue {
+            try writeCertificates(config)
             try applier.apply(generation: generation) { file in try config.write(to: &file) }
+            // The new config serves: what only older configs named can go.
+            tlsFiles?.removeUnused(keeping: keptFiles.union(config.certificates.map(\.path)))
         }
+    }
+
+    private func writeCertificates(_ config: ConfigText) throws {
+        guard let tlsFiles else { return }
+        for file in config.certificates { try tlsFiles.write(file.path, Array(file.pem.utf8)) }
     }
 
     private func onQueue(_ work: @escaping @Sendable () throws -> Void) async throws {

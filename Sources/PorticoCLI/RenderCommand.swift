@@ -172,15 +172,15 @@ struct ManifestInput: ParsableArguments {
     /// Reads the objects, routes them and renders nginx.conf as `flags` say.
     func render(with flags: RenderFlags, standardInput: () throws -> Data) throws -> RenderedInput {
         let settings = try flags.settings()
-        let (state, warnings) = try read(standardInput: standardInput)
+        let (state, warnings) = try read(standardInput: standardInput, secrets: flags.httpsPort != nil)
         let table = Router(options: settings.routing).route(state)
         let config = try settings.renderer.render(table, options: settings.render)
         return RenderedInput(state: state, warnings: warnings, table: table, config: config)
     }
 
     /// The objects, and warnings about the files they came from.
-    func read(standardInput: () throws -> Data) throws -> (ClusterState, [String]) {
-        if fromCluster { return (try readCluster(), []) }
+    func read(standardInput: () throws -> Data, secrets: Bool = false) throws -> (ClusterState, [String]) {
+        if fromCluster { return (try readCluster(secrets: secrets), []) }
         let contents = try ManifestFiles.read(files, standardInput: standardInput)
         return (ClusterState(contents.objects), contents.warnings)
     }
@@ -189,14 +189,15 @@ struct ManifestInput: ParsableArguments {
 extension ManifestInput {
     /// One consistent list of each kind. `render` is synchronous (the executable and tests call it
     /// from plain code), so it waits here for the async client on a semaphore.
-    func readCluster() throws -> ClusterState {
+    func readCluster(secrets: Bool = false) throws -> ClusterState {
         let configuration = try cluster.configuration()
         let result = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
         let namespace = self.namespace
         Task.detached {
             do {
-                result.value = .success(try await loadClusterSnapshot(configuration: configuration, namespace: namespace))
+                result.value = .success(
+                    try await loadClusterSnapshot(configuration: configuration, namespace: namespace, secrets: secrets))
             } catch {
                 result.value = .failure(error)
             }

@@ -8,6 +8,7 @@ import PorticoKube
 import PorticoNginx
 import PorticoRender
 import PorticoRouting
+import PorticoTLS
 
 #if canImport(Glibc)
     import Glibc
@@ -142,14 +143,31 @@ struct RunCommand: AsyncParsableCommand {
             "watch.namespace": "\(watchNamespace ?? "(all)")", "nginx.runtime": "\(runtimeDir)",
         ])
         let client = KubeClient(configuration: configuration)
-        let watcher = ClusterWatcher(client: client, scope: .init(namespace: watchNamespace), logger: logger)
+        let https = renderOptions.httpsPort != nil
+        let watcher = ClusterWatcher(
+            client: client, scope: .init(namespace: watchNamespace, secrets: https), logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
+        // HTTPS: the default certificate (self-signed, made now) and the session ticket key, before
+        // the first config names them; each config's certificates are written as it is applied.
+        let tlsFiles = https ? TLSFiles(prefix: runtimeDir, workerUser: nginxUser) : nil
+        if let tlsFiles {
+            let fallback = try SelfSignedCertificate.generate(commonName: "portico-default", now: Date())
+            try tlsFiles.write(renderOptions.defaultCertificate, Array(fallback.pem.utf8))
+            if let key = renderOptions.sessionTicketKey { try tlsFiles.ensureTicketKey(key) }
+            logger.info("default certificate", metadata: [
+                "tls.source": "self-signed at start", "tls.sha256": "\(fallback.leaf.sha256Fingerprint)",
+                "tls.not_after": "\(fallback.leaf.notAfter)",
+            ])
+        }
         let supervisor = NginxSupervisor(nginx: process, logger: logger)
         let metrics = ControllerMetrics()
         let reporting = try makeReporting(client: client, configuration: configuration, metrics: metrics, logger: logger)
         let controller = Controller(
-            source: WatcherSource(watcher: watcher), sink: NginxSink(applier: applier, supervisor: supervisor),
+            source: WatcherSource(watcher: watcher),
+            sink: NginxSink(
+                applier: applier, supervisor: supervisor, tlsFiles: tlsFiles,
+                keptFiles: [renderOptions.defaultCertificate]),
             renderer: ConfigRenderer(template: settings.renderer.template, reusingText: true),
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,

@@ -1,3 +1,4 @@
+import Foundation
 import PorticoModel
 import PorticoRouting
 
@@ -42,6 +43,8 @@ struct IncrementalRouter {
     /// One string per field path (`spec.rules[0].http.paths[1]`) for every location, as one `Router`
     /// run shares them.
     private var fieldNames: [String: String] = [:]
+    /// Validated certificates, kept between passes: a change parses only new or changed Secrets.
+    private let certificates = CertificateCache()
 
     init(options: RoutingOptions) {
         self.options = options
@@ -91,6 +94,7 @@ struct IncrementalRouter {
         let digest: Digest
         /// How many groups this pass routed (the others were kept); 1 for a pass that routed whole.
         let routedGroups: Int
+        var certificates: [CertificateFile] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -98,11 +102,14 @@ struct IncrementalRouter {
         func table() -> RoutingTable {
             RoutingTable(
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
-                servedIngresses: servedIngresses, otherClasses: otherClasses)
+                servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates)
         }
     }
 
     mutating func route(_ state: ClusterState) -> Pass {
+        // With HTTPS a host's certificate may come from any Ingress and any Secret: routed whole
+        // (groups by host and Secret are for later), with validated certificates kept.
+        if options.servesHTTPS { return routeWhole(state) }
         guard primed, state.ingressClasses == classes else { return regroup(state) }
         guard let changes = Changes(from: (ingresses, services, serviceIndex), to: state) else { return routeWhole(state) }
         if changes.isEmpty {
@@ -193,11 +200,12 @@ struct IncrementalRouter {
         (ingresses, services, classes, serviceIndex) = ([], [], [], [:])
         (groups, groupAt, hostOwner, catchAllGroup, totals) = ([:], [], [:], nil, Totals())
         primed = false
-        let table = Router(options: options).route(state)
+        let table = Router(options: options, certificates: certificates, now: Date()).route(state)
+        certificates.forgetUnused()
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
-            digest: .of(table), routedGroups: 1)
+            digest: .of(table), routedGroups: 1, certificates: table.certificates)
     }
 
     private mutating func add(_ group: Group, incrementally: Bool) {

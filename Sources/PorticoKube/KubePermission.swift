@@ -73,9 +73,10 @@ public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConver
 /// compares them, and checks every request the watcher really sends against it). A new kind of
 /// request needs a new entry here, and then a new rule in rc.yaml, or the tests fail.
 public enum PorticoPermissions {
-    /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists).
+    /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists); Secrets
+    /// for the certificates of `spec.tls` (with `--https-port`).
     public static let watchedKinds: [KubeResourceType] = [
-        Ingress.resourceType, Service.resourceType, IngressClass.resourceType,
+        Ingress.resourceType, Service.resourceType, IngressClass.resourceType, Secret.resourceType,
     ]
 
     /// Listing and watching the routing inputs.

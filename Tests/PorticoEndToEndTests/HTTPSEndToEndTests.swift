@@ -159,4 +159,55 @@ struct HTTPSEndToEndTests {
         #expect(try Self.presented(port: httpsPort, serverName: "a.test") == own.leaf.sha256Fingerprint)
         #expect(try Self.presented(port: httpsPort, serverName: "other.test") != own.leaf.sha256Fingerprint)
     }
+
+    /// `portico run --https-port` against the test API server: a Secret and an Ingress, and HTTPS
+    /// presents the Secret's certificate; the Secret replaced (a renewal), the new one; the Secret
+    /// deleted, the default certificate, with the reason in the log. Old files go.
+    @Test func runServesRotatesAndLosesASecret() async throws {
+        let httpsPort = try Ports.free()
+        let rig = try RunEndToEndTests.Rig(extraArguments: ["--https-port", "\(httpsPort)"])
+        try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
+        let secrets = TestAPIServer.path("v1", "secrets", namespace: "default")
+        func secret(_ bundle: CertificateBundle) -> [String: Any] {
+            [
+                "metadata": ["name": "a-tls"], "type": "kubernetes.io/tls",
+                "data": [
+                    "tls.crt": Data(bundle.chainPEM.utf8).base64EncodedString(),
+                    "tls.key": Data(bundle.keyPEM.utf8).base64EncodedString(),
+                ],
+            ]
+        }
+        let first = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
+        let renewed = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
+        try await rig.server.create(RunEndToEndTests.services, rig.service("web"))
+        try await rig.server.create(secrets, secret(first))
+        var ingress = rig.ingress("site", host: "a.test", path: "/", service: "web")
+        var spec = ingress["spec"] as? [String: Any] ?? [:]
+        spec["tls"] = [["hosts": ["a.test"], "secretName": "a-tls"]]
+        ingress["spec"] = spec
+        try await rig.server.create(RunEndToEndTests.ingresses, ingress)
+        func presented() -> String { (try? Self.presented(port: httpsPort, serverName: "a.test")) ?? "" }
+        try await eventually("the Secret's certificate is never served: \(rig.log)") { presented() == first.leaf.sha256Fingerprint }
+        #expect(rig.who("a.test", "/") == "308")
+
+        try await rig.server.update(secrets + "/a-tls", secret(renewed))
+        try await eventually("the renewed certificate is never served: \(rig.log)") { presented() == renewed.leaf.sha256Fingerprint }
+
+        _ = try await rig.server.delete(secrets + "/a-tls")
+        try await eventually("the default certificate never comes back: \(rig.log)") {
+            let now = presented()
+            return !now.isEmpty && now != first.leaf.sha256Fingerprint && now != renewed.leaf.sha256Fingerprint
+        }
+        #expect(rig.log.contains("secret default/a-tls not found"))
+        let tls = rig.runtime.file("nginx/tls").path
+        try await eventually("files of certificates no config names are removed") {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: tls)) ?? []
+            return names.filter { $0.hasSuffix(".pem") }.sorted() == ["default.pem"]
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: tls) {
+            let mode = try FileManager.default.attributesOfItem(atPath: "\(tls)/\(name)")[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+        #expect(!rig.log.contains("PRIVATE KEY"))
+    }
 }

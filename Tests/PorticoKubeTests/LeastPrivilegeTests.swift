@@ -79,8 +79,9 @@ import Yams
         let server = try TestAPIServer()
         defer { server.stop() }
         let client = try APIServerClients.client(for: server)
-        _ = try await loadClusterSnapshot(configuration: try APIServerClients.configuration(server))
-        let watcher = ClusterWatcher(client: client, settings: APIServerClients.quickSettings)
+        _ = try await loadClusterSnapshot(configuration: try APIServerClients.configuration(server), secrets: true)
+        // As `portico run --https-port` watches: Secrets too.
+        let watcher = ClusterWatcher(client: client, scope: .init(secrets: true), settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()
