@@ -90,7 +90,9 @@ public actor Controller {
         let started = ContinuousClock.now
         let state = try await source.snapshot()
         let pass = route(state)
-        try await sink.start(config: configText(pass.table(), generation: 1), generation: 1)
+        let table = pass.table()
+        try await sink.start(config: configText(table, generation: 1), generation: 1)
+        metrics.recordCertificates(table.certificates)
         live = (pass.digest, pass.servedIngresses, 1)
         _isReady = true
         metrics.markReady()
@@ -162,6 +164,7 @@ public actor Controller {
             live = (routes, pass.servedIngresses, generation)
             failed = nil
             metrics.recordReload(success: true, generation: generation)
+            metrics.recordCertificates(table.certificates)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
             steps["config.generation"] = "\(generation)"
             steps["routing.hosts"] = "\(table.virtualHosts.count)"

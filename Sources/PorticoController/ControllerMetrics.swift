@@ -1,4 +1,5 @@
 import Foundation
+import PorticoRouting
 
 /// The controller's counters, rendered in Prometheus' text format for `/metrics`.
 public final class ControllerMetrics: @unchecked Sendable {
@@ -18,6 +19,8 @@ public final class ControllerMetrics: @unchecked Sendable {
     private var statusWrites: [String: Int] = ["success": 0, "failure": 0]
     private var leader = false
     private var heapInUseBytes: UInt64 = 0
+    /// Served certificates: namespace, Secret, host, and when it expires (seconds since 1970).
+    private var certificateExpiry: [(namespace: String, secret: String, host: String, notAfter: Double)] = []
 
     public init() {}
 
@@ -59,6 +62,14 @@ public final class ControllerMetrics: @unchecked Sendable {
     }
 
     func recordSkipped() { lock.withLock { skipped += 1 } }
+
+    /// The certificates of the config that now serves.
+    func recordCertificates(_ files: [CertificateFile]) {
+        let rows = files.flatMap { file in
+            file.hosts.map { (file.secret.namespace, file.secret.name, $0, file.notAfter.timeIntervalSince1970) }
+        }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
+        lock.withLock { certificateExpiry = rows.map { (namespace: $0.0, secret: $0.1, host: $0.2, notAfter: $0.3) } }
+    }
 
     /// What the allocator holds for live objects, read after each reconcile has released its own.
     public func recordHeapInUse(bytes: UInt64) { lock.withLock { heapInUseBytes = bytes } }
@@ -133,6 +144,13 @@ public final class ControllerMetrics: @unchecked Sendable {
                 "Memory held for live objects after the last reconcile (the watch caches and what the controller keeps "
                     + "between changes); the rest of the resident memory is code, libraries and free pages.",
                 "\(heapInUseBytes)")
+            header(
+                "portico_ssl_certificate_expiry_timestamp_seconds", "gauge",
+                "When each served certificate expires, by the Secret it comes from and the host it serves.")
+            for c in certificateExpiry {
+                out += "portico_ssl_certificate_expiry_timestamp_seconds{namespace=\"\(c.namespace)\",secret=\"\(c.secret)\","
+                    + "host=\"\(c.host)\"} \(Int(c.notAfter))\n"
+            }
             reconcileSeconds.render(
                 "portico_reconcile_duration_seconds", help: "Snapshot, routing, rendering and apply.", into: &out)
             changeToLiveSeconds.render(

@@ -189,6 +189,11 @@ struct HTTPSEndToEndTests {
         func presented() -> String { (try? Self.presented(port: httpsPort, serverName: "a.test")) ?? "" }
         try await eventually("the Secret's certificate is never served: \(rig.log)") { presented() == first.leaf.sha256Fingerprint }
         #expect(rig.who("a.test", "/") == "308")
+        let metrics = (try? HTTPProbe.get("/metrics", host: "localhost", port: rig.healthPort, timeout: 2).text) ?? ""
+        #expect(
+            metrics.contains(
+                "portico_ssl_certificate_expiry_timestamp_seconds{namespace=\"default\",secret=\"a-tls\",host=\"a.test\"} "
+                    + "\(Int(first.leaf.notAfter.timeIntervalSince1970))"), "\(metrics)")
 
         try await rig.server.update(secrets + "/a-tls", secret(renewed))
         try await eventually("the renewed certificate is never served: \(rig.log)") { presented() == renewed.leaf.sha256Fingerprint }
