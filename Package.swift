@@ -79,6 +79,10 @@ let package = Package(
         .executableTarget(
             name: "portico-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender"],
             path: "Benchmarks/RenderBench"),
+        // HTTPS routing at scale: certificates validated, routed and rendered (release build).
+        .executableTarget(
+            name: "portico-tls-route-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoTLS"],
+            path: "Benchmarks/TLSRouteBench"),
 
         // PCRE, the regex engine nginx itself uses (libpcre3-dev).
         .systemLibrary(name: "CPCRE", pkgConfig: "libpcre", providers: [.apt(["libpcre3-dev"])]),

@@ -92,7 +92,7 @@ extension RoutingRun {
     /// certificate files.
     mutating func finishTLS(_ virtualHosts: inout [VirtualHost], catchAll: inout CatchAll) -> [CertificateFile] {
         var files: [String: CertificateFile] = [:]
-        var checked: [ServiceKey: CertificateBundle?] = [:]
+        var checked: [ServiceKey: ValidatedCertificate?] = [:]
         let known = Set(virtualHosts.map(\.host))
         for host in tlsClaims.keys.sorted() where !known.contains(host) {
             guard let claim = tlsClaims[host] else { continue }
@@ -107,12 +107,12 @@ extension RoutingRun {
                 var path: String?
                 if let key = claim.secret {
                     if checked[key] == nil { checked[key] = certificate(key, claim: claim) }
-                    if let bundle = checked[key] ?? nil {
-                        let file = certificateFile(bundle, secret: key)
+                    if let valid = checked[key] ?? nil {
+                        let file = certificateFile(valid, secret: key)
                         files[file.path, default: file].hosts.append(host.name)
                         path = file.path
                         ownCertificate = true
-                        for warning in CertificateValidation.warnings(for: bundle.leaf, host: host.name, now: now) {
+                        for warning in CertificateValidation.warnings(for: valid.bundle.leaf, host: host.name, now: now) {
                             diagnose(
                                 .certificateWarning, claim.source, claim.secretField,
                                 "secret \(key.namespace)/\(key.name) for host \(host): \(warning.message); served anyway")
@@ -150,13 +150,18 @@ extension RoutingRun {
 
     /// The Secret's certificate and key, validated; nil (with a diagnostic) when the host must fall
     /// back to the default certificate.
-    mutating func certificate(_ key: ServiceKey, claim: TLSClaim) -> CertificateBundle? {
+    mutating func certificate(_ key: ServiceKey, claim: TLSClaim) -> ValidatedCertificate? {
         let name = "secret \(key.namespace)/\(key.name)"
         let fallback = "; served with the default certificate"
         guard let secret = secrets[key] else {
             diagnose(.invalidTLS, claim.source, claim.secretField, "\(name) not found\(fallback)")
             return nil
         }
+        // Validated before, with the same data: no decoding, parsing or hashing again.
+        let raw = CertificateCache.Input(
+            certificate: secret.stringData?["tls.crt"] ?? secret.data?["tls.crt"] ?? "",
+            key: secret.stringData?["tls.key"] ?? secret.data?["tls.key"] ?? "", encoded: secret.stringData == nil)
+        if let known = certificates.known(raw) { return report(known, name: name, fallback: fallback, claim: claim) }
         func field(_ k: String) -> [UInt8]?? {
             if let text = secret.stringData?[k] { return Array(text.utf8) }
             guard let encoded = secret.data?[k] else { return .some(nil) }
@@ -181,57 +186,85 @@ extension RoutingRun {
             }
         }
         guard let crt = certificate ?? nil, let keyBytes = privateKey ?? nil else { return nil }
-        switch certificates.validate(certificate: crt, key: keyBytes) {
-        case .success(let bundle): return bundle
+        let result: Result<ValidatedCertificate, CertificateProblem>
+        do {
+            let bundle = try CertificateValidation.validate(certificate: crt, key: keyBytes)
+            result = .success(ValidatedCertificate(bundle: bundle, path: Self.certificatePath(bundle.pem)))
+        } catch {
+            result = .failure(error)
+        }
+        certificates.remember(raw, result)
+        return report(result, name: name, fallback: fallback, claim: claim)
+    }
+
+    private mutating func report(
+        _ result: Result<ValidatedCertificate, CertificateProblem>, name: String, fallback: String, claim: TLSClaim
+    ) -> ValidatedCertificate? {
+        switch result {
+        case .success(let valid): return valid
         case .failure(let problem):
             diagnose(.invalidTLS, claim.source, claim.secretField, "\(name): \(problem.message)\(fallback)")
             return nil
         }
     }
 
-    /// The file for a bundle: named by the SHA-256 of its content, so that equal content is one file
-    /// and a renewal is a new name.
-    func certificateFile(_ bundle: CertificateBundle, secret: ServiceKey) -> CertificateFile {
-        let pem = bundle.pem
-        let digest = SHA256.hash(data: Data(pem.utf8)).map { String(format: "%02x", $0) }.joined()
-        return CertificateFile(
-            path: "tls/\(digest.prefix(32)).pem", pem: pem,
+    /// `tls/` and the first 128 bits of the SHA-256 of the file's content, in hex: equal content is
+    /// one file and a renewal is a new name.
+    static func certificatePath(_ pem: String) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var name = [UInt8]()
+        name.reserveCapacity(32)
+        for byte in SHA256.hash(data: Data(pem.utf8)).prefix(16) {
+            name.append(digits[Int(byte >> 4)])
+            name.append(digits[Int(byte & 0x0f)])
+        }
+        return "tls/" + String(decoding: name, as: UTF8.self) + ".pem"
+    }
+
+    func certificateFile(_ valid: ValidatedCertificate, secret: ServiceKey) -> CertificateFile {
+        CertificateFile(
+            path: valid.path, pem: valid.bundle.pem,
             secret: ObjectReference(kind: "Secret", namespace: secret.namespace, name: secret.name), hosts: [],
-            notAfter: bundle.leaf.notAfter)
+            notAfter: valid.bundle.leaf.notAfter)
     }
 }
 
-/// Remembers what validating a Secret's data gave, so that routing again (every change, at
-/// thousands of certificates) parses only new or changed certificates. Holds the results of the
-/// last `keep` distinct inputs.
+/// A Secret's certificate once validated, with the file name its content gives.
+struct ValidatedCertificate: Sendable {
+    let bundle: CertificateBundle
+    let path: String
+}
+
+/// Remembers what validating a Secret's data gave, keyed by the data as the Secret holds it, so
+/// that routing again (every change, at thousands of certificates) decodes, parses and hashes only
+/// new or changed certificates. `forgetUnused` drops what no pass used since the last call.
 public final class CertificateCache: @unchecked Sendable {
-    private struct Input: Hashable {
-        let certificate: [UInt8]
-        let key: [UInt8]
+    struct Input: Hashable {
+        let certificate: String
+        let key: String
+        /// `data` (base64) or `stringData` (text).
+        let encoded: Bool
     }
 
     private let lock = NSLock()
-    private var results: [Input: Result<CertificateBundle, CertificateProblem>] = [:]
+    private var results: [Input: Result<ValidatedCertificate, CertificateProblem>] = [:]
     private var used: Set<Input> = []
 
     public init() {}
 
-    func validate(certificate: [UInt8], key: [UInt8]) -> Result<CertificateBundle, CertificateProblem> {
-        let input = Input(certificate: certificate, key: key)
-        if let known = lock.withLock({ () -> Result<CertificateBundle, CertificateProblem>? in
+    func known(_ input: Input) -> Result<ValidatedCertificate, CertificateProblem>? {
+        lock.withLock {
+            guard let result = results[input] else { return nil }
             used.insert(input)
-            return results[input]
-        }) {
-            return known
+            return result
         }
-        let result: Result<CertificateBundle, CertificateProblem>
-        do {
-            result = .success(try CertificateValidation.validate(certificate: certificate, key: key))
-        } catch {
-            result = .failure(error)
+    }
+
+    func remember(_ input: Input, _ result: Result<ValidatedCertificate, CertificateProblem>) {
+        lock.withLock {
+            results[input] = result
+            used.insert(input)
         }
-        lock.withLock { results[input] = result }
-        return result
     }
 
     /// Forgets what no routing pass since the last call used (Secrets deleted or replaced).
