@@ -142,6 +142,13 @@ let package = Package(
 
         // `portico run` end to end: start-up, change-to-live latency, reloads under load.
         .executableTarget(name: "portico-run-bench", dependencies: ["TestSupport"], path: "Benchmarks/RunBench"),
+        // `swift build -c release --product portico-tls-bench`: tls.crt/tls.key validations per second.
+        .executableTarget(
+            name: "portico-tls-bench",
+            dependencies: [
+                "PorticoTLS", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ], path: "Benchmarks/TLSBench"),
         // `swift run -c release portico-kube-bench`: list and watch latency against the test API server.
         .executableTarget(
             name: "portico-kube-bench", dependencies: ["PorticoKube", "TestSupport", "CMallocShims"], path: "Benchmarks/KubeBench"),

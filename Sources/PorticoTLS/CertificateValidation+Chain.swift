@@ -10,7 +10,8 @@ extension CertificateValidation {
 
     /// The CERTIFICATE blocks of tls.crt, counted but not decoded.
     static func certificateBlocks(_ bytes: [UInt8]) throws(CertificateProblem) -> [PEMBlock] {
-        let blocks = try pemBlocks(bytes, field: "tls.crt", converting: "openssl x509 -inform der")
+        let blocks = try pemBlocks(
+            bytes, field: "tls.crt", maxBlocks: maxChainLength + 4, converting: "openssl x509 -inform der")
         let certificates = blocks.filter { $0.label == certificateLabel }
         guard !certificates.isEmpty else {
             let hint =
@@ -48,7 +49,7 @@ extension CertificateValidation {
             } catch let error as CryptoKitError where error == .incorrectParameterSize {
                 throw CertificateProblem(
                     .malformed,
-                    "tls.crt: \(which) has a public key swift-certificates refuses (an RSA key under \(KeyKind.minimumRSABits) bits?): replace it with one issued with a larger key"
+                    "tls.crt: \(which) has a key Portico cannot read, most likely an RSA key under \(KeyKind.minimumRSABits) bits, which browsers refuse too: replace it with one issued with a larger key"
                 )
             } catch {
                 throw CertificateProblem(
@@ -60,16 +61,18 @@ extension CertificateValidation {
         return chain
     }
 
-    /// PEM blocks of a Secret field, or a problem naming the field. `converting` is the OpenSSL
-    /// command that turns binary DER into PEM, for the message.
-    static func pemBlocks(_ bytes: [UInt8], field: String, converting: String) throws(CertificateProblem) -> [PEMBlock] {
+    /// PEM blocks of a Secret field, or a problem naming the field. `maxBlocks` bounds the work a
+    /// hostile field can cause; `converting` is the OpenSSL command that turns binary DER into PEM.
+    static func pemBlocks(_ bytes: [UInt8], field: String, maxBlocks: Int, converting: String) throws(CertificateProblem)
+        -> [PEMBlock]
+    {
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw CertificateProblem(
                 .malformed,
                 "\(field) is binary, not PEM text: if it is DER, convert it (\(converting) -outform pem)")
         }
         do {
-            return try PEMBlock.split(text)
+            return try PEMBlock.split(text, maxBlocks: maxBlocks)
         } catch {
             switch error {
             case .unterminated(let index, let label):
@@ -82,6 +85,14 @@ extension CertificateValidation {
                     .malformed,
                     "\(field): PEM block \(index) begins as \(MessageText.quoted(label, limit: 40)) but ends as \(MessageText.quoted(end, limit: 40)): store each block whole"
                 )
+            case .tooManyBlocks where field == "tls.crt":
+                throw CertificateProblem(
+                    .tooManyCertificates,
+                    "tls.crt holds more than \(maxBlocks) PEM blocks, and a chain needs at most \(maxChainLength) certificates: store the leaf and its intermediates only, not a CA bundle"
+                )
+            case .tooManyBlocks:
+                throw CertificateProblem(
+                    .malformed, "\(field) holds more than \(maxBlocks) PEM blocks: store only the certificate's private key in it")
             }
         }
     }

@@ -12,7 +12,8 @@ extension CertificateValidation {
         guard bytes.contains(where: { !$0.isASCIIBlank }) else {
             throw CertificateProblem(.noKey, "tls.key is empty: store the certificate's PEM private key in it")
         }
-        let blocks = try pemBlocks(bytes, field: "tls.key", converting: "openssl pkey -inform der")
+        // Room for the key, an EC PARAMETERS block before it and a stray certificate.
+        let blocks = try pemBlocks(bytes, field: "tls.key", maxBlocks: 4, converting: "openssl pkey -inform der")
         let keys = blocks.filter { $0.label.hasSuffix("PRIVATE KEY") }
         guard let block = keys.first else {
             let hint =

@@ -36,11 +36,13 @@ extension PEMBlock {
         case unterminated(index: Int, label: String)
         /// Block `index` ends with `-----END other-----`.
         case mismatchedEnd(index: Int, label: String, end: String)
+        /// More than `maxBlocks` blocks: splitting stopped there.
+        case tooManyBlocks
     }
 
     /// The blocks of `text` in order; text outside blocks is ignored, as OpenSSL does. Cheap: a
-    /// pass over the lines, nothing decoded.
-    static func split(_ text: String) throws(SplitError) -> [PEMBlock] {
+    /// pass over the lines, nothing decoded, stopping at block `maxBlocks + 1`.
+    static func split(_ text: String, maxBlocks: Int) throws(SplitError) -> [PEMBlock] {
         var blocks: [PEMBlock] = []
         var open: (label: String, headers: [Substring], base64: String, inHeaders: Bool)?
         // By bytes: a megabyte of text is split in a few milliseconds.
@@ -65,6 +67,7 @@ extension PEMBlock {
                     open = block
                 }
             } else if let label = boundaryLabel(line, "-----BEGIN ") {
+                guard blocks.count < maxBlocks else { throw .tooManyBlocks }
                 open = (String(label), [], "", true)
             }
         }

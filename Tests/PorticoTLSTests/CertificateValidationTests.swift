@@ -43,9 +43,11 @@ import X509
         let intermediate = try TestPKI.issue(
             subject: "Portico Test Intermediate", sans: nil, key: TestKeys.intermediate.get(), issuer: ca, isCA: true)
         let leaf = try TestPKI.issue(subject: "www.example.com", sans: ["www.example.com"], key: TestKeys.p256a.get(), issuer: intermediate)
-        // As `openssl x509 -text` and PKCS#12 exports leave it: text between and around the blocks, CRLF lines.
+        // As `openssl x509 -text` and PKCS#12 exports leave it: text between and around the blocks,
+        // CRLF lines, and the key pasted in too (it stays out of chainPEM).
         let text = "Bag Attributes\n    friendlyName: web\nsubject=CN = www.example.com\n" + leaf.pem
-            + "\r\nsome comment\r\n" + intermediate.pem.replacingOccurrences(of: "\n", with: "\r\n") + "trailing"
+            + "\r\nsome comment\r\n" + intermediate.pem.replacingOccurrences(of: "\n", with: "\r\n") + leaf.key.pkcs8PEM
+            + "trailing"
 
         let bundle = try CertificateValidation.validate(certificate: text, key: leaf.key.pkcs8PEM)
         #expect(bundle.chainPEM == leaf.pem + intermediate.pem)

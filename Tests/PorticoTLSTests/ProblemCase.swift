@@ -71,7 +71,7 @@ struct ProblemCase: Sendable, CustomTestStringConvertible {
                 .tooLarge, mentions: ["tls.crt is 10485760 bytes", "1048576"]),
             ProblemCase(
                 "10,000 PEM blocks", certificate: String(repeating: tinyBlock, count: 10_000), key: key,
-                .tooManyCertificates, mentions: ["tls.crt holds 10000 certificates", "16"]),
+                .tooManyCertificates, mentions: ["tls.crt holds more than 20 PEM blocks", "at most 16 certificates"]),
             ProblemCase(
                 "a CA bundle of 17", certificate: String(repeating: certificate, count: 17), key: key,
                 .tooManyCertificates, mentions: ["tls.crt holds 17 certificates"]),
@@ -124,6 +124,9 @@ struct ProblemCase: Sendable, CustomTestStringConvertible {
                 "legacy encrypted key", certificate: rsaLeaf.pem,
                 key: "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\n\(keyBody)\n-----END RSA PRIVATE KEY-----\n",
                 .encryptedKey, mentions: ["tls.key is an encrypted private key (Proc-Type: 4,ENCRYPTED)", "passphrase"]),
+            ProblemCase(
+                "tls.key of many blocks", certificate: certificate, key: key + String(repeating: certificate, count: 4), .malformed,
+                mentions: ["tls.key holds more than 4 PEM blocks"]),
             ProblemCase(
                 "two keys", certificate: certificate, key: key + "\n" + (try TestKeys.p256b.get().pkcs8PEM), .malformed,
                 mentions: ["tls.key holds 2 private keys"]),
