@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "PorticoSecurityTests",
-            dependencies: ["PorticoConfigCheck", "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE"]),
+            dependencies: ["PorticoConfigCheck", "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", "PorticoTLS"]),
         .testTarget(
             name: "PorticoNginxTests",
             dependencies: [
