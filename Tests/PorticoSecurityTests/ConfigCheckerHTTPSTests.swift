@@ -88,6 +88,19 @@ import Testing
         #expect(plain.contains(#"default "https://$host$request_uri";"#) && plain.contains("listen [::]:443 ssl http2 default_server;"))
     }
 
+    /// A `Prefix /` that is not redirected (`ssl-redirect: "false"`, default settings otherwise) on a
+    /// host whose unmatched requests are: it serves every request of the host, so none is redirected.
+    @Test func aRootRouteKeepsItsOwnRedirect() throws {
+        let table = try Self.route([
+            Self.ingress("tls", host: "r.test", paths: [("/api", "Prefix")], tls: "missing"),
+            Self.ingress("root", host: "r.test", paths: [("/", "Prefix")], annotations: ["nginx.ingress.kubernetes.io/ssl-redirect": "false"]),
+        ])
+        let vhost = try #require(table.virtualHosts.first)
+        #expect(vhost.redirectsFallback && vhost.locations.map(\.options.redirectsToHTTPS) == [false, true])
+        let config = try ConfigRenderer().render(table, options: Self.options)
+        #expect(Self.problems(config, table) == [])
+    }
+
     /// (what is changed, from, to), `OWN` and `WILD` standing for the two certificate files: each
     /// must be caught.
     static let mutations: [(String, String, String)] = [
