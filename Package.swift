@@ -89,7 +89,8 @@ let package = Package(
         .target(
             name: "PorticoConfigCheck",
             dependencies: [
-                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", .product(name: "Yams", package: "Yams"),
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", "PorticoTLS",
+                .product(name: "Yams", package: "Yams"),
             ]),
         // `swift run -c release portico-fuzz --seconds 600`: random and mutated manifests through the pipeline.
         .executableTarget(name: "portico-fuzz", dependencies: ["PorticoConfigCheck"], path: "Benchmarks/Fuzz"),
