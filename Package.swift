@@ -93,7 +93,8 @@ let package = Package(
         .target(
             name: "PorticoConfigCheck",
             dependencies: [
-                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", .product(name: "Yams", package: "Yams"),
+                "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", "PorticoTLS",
+                .product(name: "Yams", package: "Yams"),
             ]),
         // `swift run -c release portico-fuzz --seconds 600`: random and mutated manifests through the pipeline.
         .executableTarget(name: "portico-fuzz", dependencies: ["PorticoConfigCheck"], path: "Benchmarks/Fuzz"),
@@ -127,7 +128,7 @@ let package = Package(
         .testTarget(name: "PorticoKubeTests", dependencies: ["PorticoKube", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(
             name: "PorticoSecurityTests",
-            dependencies: ["PorticoConfigCheck", "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE"]),
+            dependencies: ["PorticoConfigCheck", "PorticoModel", "PorticoRouting", "PorticoRender", "PorticoPCRE", "PorticoTLS"]),
         .testTarget(
             name: "PorticoNginxTests",
             dependencies: [

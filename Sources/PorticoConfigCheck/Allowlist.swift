@@ -44,6 +44,30 @@ enum Allowlist {
         "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
         "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
     ]
+    /// With an HTTPS listener: the maps that redirect, add HSTS and pick a handshake's certificate.
+    static let httpsMapNames = [
+        "$scheme:$request_uri $portico_to_https", "$host $portico_https_url", "$scheme $portico_hsts",
+        "$ssl_server_name $portico_cert_exact", "$ssl_server_name $portico_sni_parent",
+        "$portico_sni_parent $portico_cert_wildcard", "$portico_cert_exact $portico_cert",
+    ]
+    static let httpsBlocks = httpsMapNames.map { name in
+        // The one source with a colon is quoted, as the template writes it.
+        let quoted = name.hasPrefix("$scheme:") ? "\"" + name.replacingOccurrences(" ", "\" ") : name
+        return pattern("^map " + quoted.replacingOccurrences("$", #"\$"#) + "$")
+    }
+    /// The HTTPS maps whose lines never change. ACME challenges are never redirected.
+    static let httpsFixedMaps: [String: [String]] = [
+        "$scheme:$request_uri $portico_to_https": ["default 0", #""~^http:/\.well-known/acme-challenge/" 0"#, #""~^http:" 1"#],
+        "$ssl_server_name $portico_sni_parent": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
+        "$portico_cert_exact $portico_cert": [#""" $portico_cert_wildcard"#, "default $portico_cert_exact"],
+    ]
+    /// The certificate files Portico writes from Secrets: `tls/` and 32 hex digits of their SHA-256.
+    static let certificateFile = pattern(#"^tls/[0-9a-f]{32}\.pem$"#)
+    static let httpsListen = pattern(#"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} ssl http2 default_server$"#)
+    static let hstsHeader = "add_header Strict-Transport-Security $portico_hsts always"
+    /// The redirect of plain HTTP, the first thing a location that redirects does, and all its `if` does.
+    static let redirectCondition = "if ($portico_to_https)"
+    static let redirect = "return 308 $portico_https_url"
     static let hostName = patterns(["^NAME$"])[0]
     /// `/HOST/PATH` in the route map, HOST exact, a wildcard, or the catch-all `_`.
     static let routeKey = patterns([#"^/(_|(\*\.)?NAME)PATH$"#])[0]

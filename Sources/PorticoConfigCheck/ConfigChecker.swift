@@ -14,7 +14,10 @@ package struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
 /// the allowlist of its context; the maps send each host to its own key; the one server rewrites
 /// every request under that key; each host's locations, tried in nginx's order, route exactly the
 /// table's Exact and Prefix paths to the table's backends with the table's settings; and every
-/// proxy target is one of the table's upstreams.
+/// proxy target is one of the table's upstreams. With an HTTPS port, the TLS settings are the
+/// template's, each host with its own certificate gets that file by SNI (and only those hosts do),
+/// HSTS is added exactly where the host has its own certificate, and plain HTTP is redirected
+/// exactly on the routes the table redirects, before anything else; without one, nothing of HTTPS.
 package struct ConfigChecker: Sendable {
     package init() {}
 
@@ -45,12 +48,15 @@ private struct CheckRun {
     }
 
     /// Each directive of a context must match one of the patterns (`name args`, args quoted as
-    /// written), and must be a block exactly when the pattern says so.
-    mutating func allow(_ directives: [ConfigDirective], _ context: String, simple: [PCRE], blocks: [PCRE]) {
+    /// written) or be one of the literal lines, and must be a block exactly when they say so.
+    mutating func allow(
+        _ directives: [ConfigDirective], _ context: String, simple: [PCRE], blocks: [PCRE], literals: [String] = [],
+        literalBlocks: [String] = []
+    ) {
         for d in directives {
             let text = d.description
             let patterns = d.block == nil ? simple : blocks
-            if !patterns.contains(where: { $0.matches(text) }) {
+            if !(d.block == nil ? literals : literalBlocks).contains(text), !patterns.contains(where: { $0.matches(text) }) {
                 fail(d, "\(d.block == nil ? "directive" : "block") \(ConfigTree.quote(text)) is not allowed in \(context)")
             }
         }
@@ -79,8 +85,20 @@ private struct CheckRun {
 
     func args(_ d: ConfigDirective) -> [String] { d.arguments.map(\.value) }
 
+    /// The `ssl_*` directives of a context: exactly the expected ones, each once, none without HTTPS.
+    mutating func expectTLSSettings(_ context: ConfigDirective, _ expected: [String]) {
+        let settings = context.children.filter { $0.name.hasPrefix("ssl_") }.map(\.description)
+        if settings.sorted() != expected.sorted() {
+            fail(context, "TLS settings in \(context.name) are \(settings), expected \(expected)")
+        }
+    }
+
     mutating func checkHTTP(_ http: ConfigDirective) {
-        allow(http.children, "http", simple: Allowlist.http, blocks: Allowlist.httpBlocks)
+        allow(
+            http.children, "http", simple: Allowlist.http,
+            blocks: Allowlist.httpBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
+            literals: prediction.https?.httpSettings ?? [])
+        expectTLSSettings(http, prediction.https?.httpSettings ?? [])
         let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
         if resolvers != [prediction.resolvers] { fail(http, "resolver \(resolvers), expected \(prediction.resolvers)") }
         var maps: [String: ConfigDirective] = [:]
@@ -89,9 +107,11 @@ private struct CheckRun {
             if maps[key] != nil { fail(map, "map \(key) twice") }
             maps[key] = map
         }
-        for key in Allowlist.mapNames where maps[key] == nil && key != "$portico_route $portico_route_upstream" { fail(http, "no map \(key)") }
+        let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
+        for key in mapNames where maps[key] == nil && key != "$portico_route $portico_route_upstream" { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
         checkHostMaps(maps)
+        if let https = prediction.https { checkCertificateMaps(maps, https) }
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
 
         var main: [ConfigDirective] = []
@@ -116,7 +136,9 @@ private struct CheckRun {
     /// Maps whose every line is fixed: the Host header, the Upgrade header, the parent of a host and
     /// the choice between the exact and the wildcard key.
     mutating func checkFixedMaps(_ maps: [String: ConfigDirective]) {
-        for (name, lines) in Allowlist.fixedMaps {
+        var fixed = Allowlist.fixedMaps
+        if let https = prediction.https { fixed.merge(Allowlist.httpsFixedMaps.merging(https.fixedMaps) { a, _ in a }) { a, _ in a } }
+        for (name, lines) in fixed {
             guard let map = maps[name] else { continue }
             if map.children.map(\.description) != lines || map.children.contains(where: { $0.block != nil }) {
                 fail(map, "map \(name) is not \(lines)")
@@ -151,6 +173,34 @@ private struct CheckRun {
             }
             if wildcard != prediction.wildcardHosts {
                 fail(map, "wildcard hosts differ: \(wildcard.values.sorted()) vs \(prediction.wildcardHosts.values.sorted())")
+            }
+        }
+    }
+
+    /// Each host with its own certificate, exact or wildcard, gets that file, and only those hosts
+    /// do; every file is one the table writes.
+    mutating func checkCertificateMaps(_ maps: [String: ConfigDirective], _ https: PredictedHTTPS) {
+        for (name, defaultValue, expected) in [
+            ("$ssl_server_name $portico_cert_exact", "\"\"", https.exactCertificates),
+            ("$portico_sni_parent $portico_cert_wildcard", https.defaultCertificate, https.wildcardCertificates),
+        ] {
+            guard let map = maps[name] else { continue }
+            var certificates: [String: String] = [:]
+            for entry in mapEntries(map, default: defaultValue) {
+                let a = args(entry)
+                guard a.count == 2, Allowlist.hostName.matches(a[0]), !entry.arguments.contains(where: \.quoted) else {
+                    fail(entry, "certificate entry \(ConfigTree.quote(entry.description)) is not NAME FILE")
+                    continue
+                }
+                guard Allowlist.certificateFile.matches(a[1]), https.certificateFiles.contains(a[1]) else {
+                    fail(entry, "certificate entry for \(a[0]) names \(ConfigTree.quote(a[1])), which is not a certificate file of the table")
+                    continue
+                }
+                if certificates.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "\(a[0]) twice in map \(name)") }
+            }
+            if certificates != expected {
+                let wrong = Set(certificates.keys).union(expected.keys).filter { certificates[$0] != expected[$0] }.sorted()
+                fail(map, "map \(name): the certificates of \(wrong) differ from the hosts' own certificates")
             }
         }
     }
@@ -204,7 +254,10 @@ private struct CheckRun {
     }
 
     mutating func checkServer(_ server: ConfigDirective) {
-        allow(server.children, "server", simple: Allowlist.server, blocks: Allowlist.serverBlocks)
+        allow(
+            server.children, "server", simple: Allowlist.server + (prediction.https == nil ? [] : [Allowlist.httpsListen]),
+            blocks: Allowlist.serverBlocks, literals: prediction.https?.serverSettings ?? [])
+        expectTLSSettings(server, prediction.https?.serverSettings ?? [])
         let listens = server.children.filter { $0.name == "listen" }.map(args)
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }
         if server.children.filter({ $0.name == "server_name" }).map(args) != [["_"]] { fail(server, "server_name must be _ alone") }
@@ -247,7 +300,7 @@ private struct CheckRun {
 
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
-        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [])
+        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader)
         var options = ProxyOptions()
         var seen = Set<String>(), access: [(String, String)] = []
         for d in location.children {
@@ -262,6 +315,7 @@ private struct CheckRun {
             case "proxy_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "client_max_body_size": options.maxBodySize = a.first
+            case "add_header": options.strictTransportSecurity = hstsHeader.contains(d.description)
             default: break  // proxy_pass, or what the allowlist has reported
             }
         }
@@ -302,11 +356,13 @@ private struct CheckRun {
     /// One host's location: what each nested location routes, in the order nginx tries them, must
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
-        allow(host.children, "a host's location", simple: Allowlist.action, blocks: Allowlist.hostBlocks)
+        allow(
+            host.children, "a host's location", simple: Allowlist.action, blocks: Allowlist.hostBlocks, literals: hstsHeader,
+            literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
         var order: [String] = []  // Prefix paths in the order nginx tries them
         var rootRoute: RouteBody?
-        for location in host.children where location.block != nil {
+        for location in host.children where location.block != nil && location.name == "location" {
             let a = args(location)
             if location.arguments.contains(where: \.quoted) { fail(location, "quoted location arguments") }
             guard let body = action(location, key: key, grouped: a.first == "~" && a.count == 2 && a[1].hasPrefix("^(?<")) else { continue }
@@ -354,11 +410,13 @@ private struct CheckRun {
         }
         let outer = action(host, key: key, grouped: false)
         if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
-        if let outer, outer.routeBody.options != ProxyOptions() {
+        if let outer, outer.routeBody.options != ProxyOptions(redirectsToHTTPS: outer.routeBody.options.redirectsToHTTPS) {
             fail(host, "host \(key): settings in its own location would apply to every route")
         }
         let otherwise = rootRoute ?? outer?.routeBody
-        let actual = PredictedHost(exact: exact, prefix: prefix, otherwise: otherwise ?? RouteBody(backend: .unavailable(status: 0), options: ProxyOptions()))
+        let actual = PredictedHost(
+            exact: exact, prefix: prefix, otherwise: otherwise ?? RouteBody(backend: .unavailable(status: 0), options: ProxyOptions()),
+            hsts: host.children.contains { $0.description == Allowlist.hstsHeader })
         if actual != expected {
             var differences: [String] = []
             for (p, b) in expected.exact where actual.exact[p] != b { differences.append("Exact \(p): \(actual.exact[p]?.description ?? "missing"), expected \(b)") }
@@ -366,6 +424,7 @@ private struct CheckRun {
             for (p, b) in expected.prefix where actual.prefix[p] != b { differences.append("Prefix \(p): \(actual.prefix[p]?.description ?? "missing"), expected \(b)") }
             for (p, b) in actual.prefix where expected.prefix[p] == nil { differences.append("Prefix \(p): \(b), not in the table") }
             if actual.otherwise != expected.otherwise { differences.append("other requests: \(actual.otherwise), expected \(expected.otherwise)") }
+            if actual.hsts != expected.hsts { differences.append("Strict-Transport-Security \(actual.hsts ? "added" : "missing")") }
             fail(host, "host \(key): routes differ from the routing table: \(differences.sorted())")
         }
     }
@@ -383,8 +442,9 @@ private struct CheckRun {
     mutating func action(_ location: ConfigDirective, key: String, grouped: Bool) -> Action? {
         let own = location.children.filter { $0.block == nil }
         if location.name == "location" && args(location).first != "/" + key + "/" {
-            allow(location.children, "a route's location", simple: Allowlist.action, blocks: [])
+            allow(location.children, "a route's location", simple: Allowlist.action, blocks: [], literalBlocks: redirectBlock)
         }
+        let redirects = checkRedirect(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?
         var seen = Set<String>()
         for d in own {
@@ -399,13 +459,14 @@ private struct CheckRun {
             }
         }
         if let upstream {
-            guard status == 418, let proxy, let options = proxies[proxy] else {
+            guard status == 418, let proxy, var options = proxies[proxy] else {
                 fail(location, "sets an upstream but does not hand over to a named location with return 418")
                 return nil
             }
             if bodySize != options.maxBodySize {
                 fail(location, "client_max_body_size \(bodySize ?? "unset") differs from \(proxy)'s \(options.maxBodySize ?? "unset")")
             }
+            options.redirectsToHTTPS = redirects
             if upstream == "$portico_route_upstream" {
                 guard grouped else {
                     fail(location, "uses the route map without capturing portico_route")
@@ -424,7 +485,30 @@ private struct CheckRun {
             fail(location, "neither proxies nor answers a status")
             return nil
         }
-        return Action(routeBody: RouteBody(backend: .unavailable(status: status), options: ProxyOptions()), fromMap: false)
+        return Action(
+            routeBody: RouteBody(backend: .unavailable(status: status), options: ProxyOptions(redirectsToHTTPS: redirects)), fromMap: false)
+    }
+
+    /// The lines only HTTPS allows; none without it.
+    var hstsHeader: [String] { prediction.https == nil ? [] : [Allowlist.hstsHeader] }
+    var redirectBlock: [String] { prediction.https == nil ? [] : [Allowlist.redirectCondition] }
+
+    /// Whether a location redirects plain HTTP: its `if` must be its first rewrite directive (nginx
+    /// runs them in order) and must do nothing but the redirect.
+    mutating func checkRedirect(_ location: ConfigDirective) -> Bool {
+        let ifs = location.children.filter { $0.name == "if" }
+        guard let first = ifs.first else { return false }
+        if ifs.count > 1 { fail(location, "\(ifs.count) if blocks in one location") }
+        for block in ifs where block.description != Allowlist.redirectCondition || block.children.map(\.description) != [Allowlist.redirect]
+            || block.children.contains(where: { $0.block != nil })
+        {
+            fail(block, "\(ConfigTree.quote(block.description)) does more than \(Allowlist.redirect)")
+        }
+        let ordered = location.children.filter { $0.name != "location" && $0.description != Allowlist.hstsHeader }
+        if ordered.first != first {
+            fail(first, "the redirect to HTTPS is not the first thing the location does")
+        }
+        return true
     }
 
     static func upstream(_ address: String) -> Upstream? {

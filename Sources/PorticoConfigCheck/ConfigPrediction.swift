@@ -17,22 +17,31 @@ package struct ConfigPrediction: Sendable, Equatable {
     /// `resolver` arguments and the workers' `user` (nil: no `user` directive).
     package var resolvers: [String]
     package var user: String?
+    /// Nil: no HTTPS listener, and nothing of HTTPS in the config.
+    package var https: PredictedHTTPS?
 
     package static let catchAllKey = "_"
 
     package init(table: RoutingTable, options: RenderOptions) {
-        let port = "\(options.httpPort)"
-        let addresses: [String]
-        if let bind = options.bindAddress {
-            addresses = [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"]
-        } else {
-            addresses = options.listenIPv6 ? [port, "[::]:\(port)"] : [port]
+        func addresses(_ number: Int) -> [String] {
+            let port = "\(number)"
+            if let bind = options.bindAddress { return [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"] }
+            return options.listenIPv6 ? [port, "[::]:\(port)"] : [port]
         }
-        listen = addresses.map { [$0, "default_server"] }
-        var hosts = [Self.catchAllKey: PredictedHost(table.catchAll.locations, fallback: table.catchAll.fallback)]
+        listen = addresses(options.httpPort).map { [$0, "default_server"] }
+        if let httpsPort = options.httpsPort {
+            listen += addresses(httpsPort).map { [$0, "ssl", "http2", "default_server"] }
+            https = PredictedHTTPS(table: table, options: options, port: httpsPort)
+        }
+        let servesHTTPS = https != nil
+        var hosts = [
+            Self.catchAllKey: PredictedHost(table.catchAll.locations, fallback: table.catchAll.fallback, https: servesHTTPS)
+        ]
         var exact = Set<String>(), wildcard: [String: String] = [:]
         for vhost in table.virtualHosts {
-            hosts[vhost.host.name] = PredictedHost(vhost.locations, fallback: vhost.fallback)
+            hosts[vhost.host.name] = PredictedHost(
+                vhost.locations, fallback: vhost.fallback, https: servesHTTPS, hsts: vhost.tls?.certificate != nil,
+                redirectsFallback: vhost.redirectsFallback)
             if vhost.host.isWildcard { wildcard[vhost.host.suffix] = vhost.host.name } else { exact.insert(vhost.host.name) }
         }
         self.hosts = hosts
@@ -46,6 +55,48 @@ package struct ConfigPrediction: Sendable, Equatable {
     }
 }
 
+/// What the HTTPS part of a config must say: the fixed TLS settings, the options' values and each
+/// host's certificate.
+package struct PredictedHTTPS: Sendable, Equatable {
+    /// The `ssl_*` directives of the http context and of the server, as `name args`.
+    package var httpSettings: [String]
+    package var serverSettings = ["ssl_certificate $portico_cert", "ssl_certificate_key $portico_cert"]
+    /// The lines of the HTTPS maps that depend on nothing but the options, by `source result`.
+    package var fixedMaps: [String: [String]]
+    package var defaultCertificate: String
+    /// Exact host → its certificate file, for the hosts with their own certificate.
+    package var exactCertificates: [String: String] = [:]
+    /// Wildcard suffix (`apps.example.com`) → its certificate file.
+    package var wildcardCertificates: [String: String] = [:]
+    /// The files the table writes: the only ones a host's certificate may be.
+    package var certificateFiles: Set<String>
+
+    init(table: RoutingTable, options: RenderOptions, port: Int) {
+        httpSettings = [
+            "ssl_protocols TLSv1.2 TLSv1.3", "ssl_ciphers " + Self.ciphers, "ssl_prefer_server_ciphers off",
+            "ssl_session_cache shared:PorticoTLS:10m", "ssl_session_timeout 1d",
+        ]
+        if let key = options.sessionTicketKey { httpSettings.append("ssl_session_ticket_key " + key) }
+        let url = "https://$host" + (port == 443 ? "" : ":\(port)") + "$request_uri"
+        fixedMaps = [
+            "$host $portico_https_url": ["default \"\(url)\""],
+            "$scheme $portico_hsts": [#"default """#] + (options.strictTransportSecurity.map { ["https \"\($0)\""] } ?? []),
+        ]
+        defaultCertificate = options.defaultCertificate
+        for vhost in table.virtualHosts {
+            guard let file = vhost.tls?.certificate else { continue }
+            if vhost.host.isWildcard { wildcardCertificates[vhost.host.suffix] = file } else { exactCertificates[vhost.host.name] = file }
+        }
+        certificateFiles = Set(table.certificates.map(\.path))
+    }
+
+    /// ECDHE with AES-GCM or ChaCha20-Poly1305 only: forward secrecy and AEAD for TLS 1.2.
+    static let ciphers = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+}
+
 /// One virtual host's routes as the Ingress specification reads them.
 package struct PredictedHost: Sendable, Equatable {
     package var exact: [String: RouteBody] = [:]
@@ -53,17 +104,28 @@ package struct PredictedHost: Sendable, Equatable {
     package var prefix: [String: RouteBody] = [:]
     /// What serves a request no route above matches: `Prefix /`, else the default backend, else 404.
     package var otherwise: RouteBody
+    /// Strict-Transport-Security on what the host's own location answers (its own certificate).
+    package var hsts: Bool
 
-    package init(exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:], otherwise: RouteBody) {
+    package init(exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:], otherwise: RouteBody, hsts: Bool = false) {
         self.exact = exact
         self.prefix = prefix
         self.otherwise = otherwise
+        self.hsts = hsts
     }
 
-    init(_ rules: [Location], fallback: Backend?) {
-        var otherwise = RouteBody(backend: fallback ?? .unavailable(status: 404), options: ProxyOptions())
+    /// Without HTTPS nothing redirects and no header names HTTPS: the settings for it are dropped.
+    init(_ rules: [Location], fallback: Backend?, https: Bool, hsts: Bool = false, redirectsFallback: Bool = false) {
+        var otherwise = RouteBody(
+            backend: fallback ?? .unavailable(status: 404), options: ProxyOptions(redirectsToHTTPS: https && redirectsFallback))
+        self.hsts = https && hsts
         for rule in rules {
-            let body = RouteBody(backend: rule.backend, options: rule.options)
+            var options = rule.options
+            if !https {
+                options.redirectsToHTTPS = false
+                options.strictTransportSecurity = false
+            }
+            let body = RouteBody(backend: rule.backend, options: options)
             switch rule.match {
             case .exact: exact[rule.path] = body
             case .prefix where rule.path == "/": otherwise = body
@@ -75,20 +137,27 @@ package struct PredictedHost: Sendable, Equatable {
 }
 
 /// Where a route sends a request, with which settings. A route that answers a status has no
-/// settings: nginx answers before any of them would apply.
+/// settings but the redirect to HTTPS: nginx answers before any other would apply.
 package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
     package var backend: Backend
     package var options: ProxyOptions
 
     package init(backend: Backend, options: ProxyOptions) {
         self.backend = backend
-        if case .unavailable = backend { self.options = ProxyOptions() } else { self.options = options }
+        if case .unavailable = backend {
+            self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
+        } else {
+            self.options = options
+        }
     }
 
     package var description: String {
+        let redirect = options.redirectsToHTTPS ? "plain HTTP redirected, else " : ""
+        var settings = options
+        settings.redirectsToHTTPS = false
         switch backend {
-        case .upstream(let u): "proxy to \(u.address)\(options.isDefault ? "" : " with \(options)")"
-        case .unavailable(let status): "return \(status)"
+        case .upstream(let u): return redirect + "proxy to \(u.address)\(settings.isDefault ? "" : " with \(settings)")"
+        case .unavailable(let status): return redirect + "return \(status)"
         }
     }
 }

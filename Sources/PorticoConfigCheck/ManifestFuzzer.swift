@@ -1,4 +1,5 @@
 import Foundation
+import PorticoTLS
 import Yams
 
 /// SplitMix64: small, fast and the same on every platform, so a seed reproduces an input.
@@ -134,12 +135,13 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/configuration-snippet", "kubernetes.io/ingress.class", "example.com/x",
             "nginx.ingress.kubernetes.io/whitelist-source-range", "nginx.ingress.kubernetes.io/denylist-source-range",
             "portico.io/allowlist-source-range", "nginx.ingress.kubernetes.io/canary", "nginx.ingress.kubernetes.io/proxy-read-timeout",
-            "nginx.ingress.kubernetes.io/rewrite-target",
+            "nginx.ingress.kubernetes.io/rewrite-target", "nginx.ingress.kubernetes.io/ssl-redirect",
+            "portico.io/force-ssl-redirect",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
-                "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true",
+                "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
             ])
         }
         return a
@@ -176,7 +178,12 @@ private struct Maker {
             rules.append(rule)
         }
         spec["rules"] = rules
-        if chance(0.1) { spec["tls"] = [["hosts": [host() ?? "a.test"], "secretName": pick(["tls", "../x", text()])]] }
+        if chance(0.3) {
+            // Without hosts, an entry covers the Ingress's own.
+            var entry: [String: Any] = ["secretName": pick(["tls", "w-tls", "tls", "w-tls", "../x", text()])]
+            if chance(0.5) { entry["hosts"] = [host() ?? "a.test"] }
+            spec["tls"] = [entry]
+        }
         return [
             "apiVersion": legacy ? pick(["extensions/v1beta1", "networking.k8s.io/v1beta1"]) : "networking.k8s.io/v1",
             "kind": "Ingress", "metadata": metadata, "spec": spec,
@@ -204,8 +211,28 @@ private struct Maker {
         ]
     }
 
+    /// Valid certificates and keys (base64, as a Secret's data holds them) for `a.test` and
+    /// `*.w.test`, made once per process: the Secrets `tls` and `w-tls` that `spec.tls` names.
+    static let certificates: [(secret: String, crt: String, key: String)] = [("tls", "a.test"), ("w-tls", "*.w.test")].compactMap {
+        secret, name in
+        guard let bundle = try? SelfSignedCertificate.generate(commonName: name, now: Date()) else { return nil }
+        return (secret, Data(bundle.chainPEM.utf8).base64EncodedString(), Data(bundle.keyPEM.utf8).base64EncodedString())
+    }
+
+    mutating func secret() -> [String: Any] {
+        let certificate = pick(Self.certificates)
+        var data = ["tls.crt": certificate.crt, "tls.key": certificate.key]
+        if chance(0.1) { data["tls.key"] = pick(Self.certificates).key }  // a key of another certificate
+        if chance(0.05) { data["tls.crt"] = text() }
+        return [
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": ["name": certificate.secret, "namespace": chance(0.5) ? "default" : name(Self.namespaces)], "data": data,
+        ]
+    }
+
     mutating func objects() -> [[String: Any]] {
         var objects = (0..<int(0..<5)).map { _ in service() }
+        if !Self.certificates.isEmpty { objects += (0..<int(0..<4)).map { _ in secret() } }
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses
         if chance(0.15), let dup = ingresses.first { objects.append(dup) }

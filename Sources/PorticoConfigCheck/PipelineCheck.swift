@@ -29,8 +29,11 @@ package struct PipelineCheck: Sendable {
         return run(objects, options: options)
     }
 
+    /// With `options.httpsPort` the objects are routed for an HTTPS listener too: `spec.tls`,
+    /// certificates and redirects.
     package func run(_ objects: [KubeObject], options: RenderOptions) -> Outcome {
-        let table = Router().route(ClusterState(objects))
+        let router = Router(options: RoutingOptions(servesHTTPS: options.httpsPort != nil))
+        let table = router.route(ClusterState(objects))
         let config: String
         do {
             config = try renderer.render(table, options: options)
@@ -38,7 +41,7 @@ package struct PipelineCheck: Sendable {
             return .failed(["the default template failed to render: \(error)"])
         }
         var failures = checker.check(config, table: table, options: options).map(\.description)
-        let reversed = Router().route(ClusterState(objects.reversed()))
+        let reversed = router.route(ClusterState(objects.reversed()))
         let other = (try? renderer.render(reversed, options: options)) ?? ""
         if other != config {
             let a = config.split(separator: "\n", omittingEmptySubsequences: false)
@@ -54,14 +57,24 @@ package struct PipelineCheck: Sendable {
         return failures.isEmpty ? .checked(diagnostics: table.diagnostics.count) : .failed(failures)
     }
 
-    /// Random but valid operator settings: ports, bind address, status server.
+    /// Random but valid operator settings: ports, bind address, status server, and half the time
+    /// an HTTPS listener (443 or another port, with or without HSTS and a session ticket key).
     package static func options(_ g: inout SeededGenerator) -> RenderOptions {
         let http = Int.random(in: 1...65535, using: &g)
         let status = Bool.random(using: &g) ? nil : (http % 65535) + 1
-        return RenderOptions(
+        var options = RenderOptions(
             httpPort: http, bindAddress: [nil, "127.0.0.1", "::1", "10.0.0.7"].randomElement(using: &g) ?? nil,
             resolvers: ["10.96.0.10"], workerUser: Bool.random(using: &g) ? "www-data" : nil,
             statusPort: status, generation: Int.random(in: 0...1_000_000, using: &g))
+        if Bool.random(using: &g) {
+            // Neither the HTTP nor the status port.
+            let https = [443, (http + 1) % 65535 + 1].randomElement(using: &g) ?? 443
+            options.httpsPort = https == http || https == status ? (http + 2) % 65535 + 1 : https
+            options.sessionTicketKey = Bool.random(using: &g) ? "tls/ticket.key" : nil
+            options.strictTransportSecurity = Bool.random(using: &g) ? "max-age=31536000; includeSubDomains" : nil
+            options.listenIPv6 = options.bindAddress == nil && Bool.random(using: &g)
+        }
+        return options
     }
 }
 

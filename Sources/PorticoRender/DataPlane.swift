@@ -164,6 +164,7 @@ enum DataPlane {
         // `Prefix /` serves what no other rule takes; else the default backend, else 404.
         var fallbackAction = Action.status(404)
         var fallbackComment = "no rule matched: 404"
+        var fallbackRedirects = redirectsFallback
         if let root {
             let a = action(root.backend, root.options)
             if case .proxy = a, !root.options.isDefault {
@@ -173,6 +174,8 @@ enum DataPlane {
             } else {
                 fallbackAction = a
                 fallbackComment = comment(root)
+                // It takes every request the routes above do not: its own redirect, not the host's.
+                fallbackRedirects = root.options.redirectsToHTTPS
             }
         } else if let fallback {
             fallbackAction = action(fallback, ProxyOptions())
@@ -189,7 +192,7 @@ enum DataPlane {
         }
         return HostBlock(
             key: key, comment: comment, routes: exact.map(\.route) + routes, mapEntries: entries, fallback: fallbackAction,
-            fallbackComment: fallbackComment, hsts: hsts, redirectsFallback: redirectsFallback)
+            fallbackComment: fallbackComment, hsts: hsts, redirectsFallback: fallbackRedirects)
     }
 
     /// `spec.rules[0]` of `spec.rules[0].http.paths[1]`.

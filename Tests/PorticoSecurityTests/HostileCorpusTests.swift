@@ -71,6 +71,16 @@ import Testing
         for fragment in ["alias", "root ", "pwned", "load_module", "169.254", "/etc"] {
             #expect(!config.contains(fragment), "\(hostile): \(fragment) in the config")
         }
+
+        // The same with an HTTPS listener: spec.tls is served, and nothing of it escapes either.
+        let https = RenderOptions(httpPort: 8080, resolvers: ["10.96.0.10"], statusPort: 18081, generation: 3, httpsPort: 8443)
+        let tlsTable = Router(options: RoutingOptions(servesHTTPS: true)).route(ClusterState(objects))
+        let tlsConfig = try ConfigRenderer().render(tlsTable, options: https)
+        let tlsProblems = ConfigChecker().check(tlsConfig, table: tlsTable, options: https)
+        #expect(tlsProblems.isEmpty, "\(hostile) with HTTPS: \(tlsProblems)")
+        for fragment in ["alias", "root ", "pwned", "load_module", "169.254", "/etc"] {
+            #expect(!tlsConfig.contains(fragment), "\(hostile) with HTTPS: \(fragment) in the config")
+        }
     }
 }
 
