@@ -13,7 +13,9 @@ public struct RoutingOptions: Sendable, Equatable {
     /// to exhaust memory or nginx's hash tables).
     public var maxPathsPerIngress: Int
     /// Whether nginx listens for HTTPS: `spec.tls` then picks certificates and redirects plain
-    /// HTTP; without it `spec.tls` is reported as not served.
+    /// HTTP; without it `spec.tls` is reported as not served. Render such a table with
+    /// `RenderOptions.httpsPort` set (the CLI sets both from `--https-port`): its redirects and
+    /// HSTS use variables that only the HTTPS part of the template defines.
     public var servesHTTPS: Bool
 
     public init(
