@@ -14,7 +14,8 @@ import PorticoModel
 ///     `$KUBECONFIG`, `~/.kube/config`, else in-cluster), `fromKubeconfig` or `inCluster`.
 ///   - namespace: namespaced kinds are read from this namespace only; nil reads all namespaces.
 ///   - labelSelector: restricts Ingresses, Services and Secrets.
-///   - secrets: list Secrets too (nothing routes from them yet, so `render` does not ask).
+///   - secrets: list Secrets too (for `spec.tls`, with `--https-port`), kept as the watch cache keeps
+///     them: only their certificates.
 /// - Returns: the objects, each kind sorted by namespace and name.
 /// - Throws: `KubeAPIError` (e.g. 403 with the missing RBAC permission), `KubeTransportError`
 ///   (unreachable server, TLS), `KubeConfigError` (credentials), `KubeDecodingError`.
@@ -26,7 +27,7 @@ public func loadClusterSnapshot(
     async let services = client.list(Service.self, namespace: namespace, labelSelector: labelSelector)
     async let classes = client.list(IngressClass.self)
     async let secretList =
-        secrets ? client.list(Secret.self, namespace: namespace, labelSelector: labelSelector).items : []
+        secrets ? client.list(Secret.self, namespace: namespace, labelSelector: labelSelector).items.compactMap(Secret.cached) : []
     func sorted<R: KubeResource>(_ items: [R]) -> [R] { items.sorted { $0.cacheKey < $1.cacheKey } }
     return ClusterState(
         ingresses: sorted(try await ingresses.items), services: sorted(try await services.items),

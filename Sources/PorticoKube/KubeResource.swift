@@ -35,6 +35,12 @@ public protocol KubeResource: Codable, Sendable, Equatable {
     var apiVersion: String? { get set }
     var kind: String? { get set }
     var metadata: ObjectMeta { get set }
+    /// What the watch cache keeps of an object: all of it, or less (nil: nothing).
+    static func cached(_ object: Self) -> Self?
+}
+
+extension KubeResource {
+    public static func cached(_ object: Self) -> Self? { object }
 }
 
 extension KubeResource {
@@ -63,6 +69,23 @@ extension IngressClass: KubeResource {
 extension Secret: KubeResource {
     public static let resourceType = KubeResourceType(
         group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)
+
+    /// Only what a certificate needs: a Secret's `tls.crt` and `tls.key`, whatever its type; a
+    /// Secret with neither (Helm releases, tokens, passwords) is not kept at all, so that watching
+    /// Secrets costs memory for certificates only.
+    public static let certificateKeys: Set<String> = ["tls.crt", "tls.key"]
+
+    public static func cached(_ object: Secret) -> Secret? {
+        let data = object.data?.filter { certificateKeys.contains($0.key) } ?? [:]
+        let text = object.stringData?.filter { certificateKeys.contains($0.key) } ?? [:]
+        guard !data.isEmpty || !text.isEmpty else { return nil }
+        var kept = object
+        kept.data = data.isEmpty ? nil : data
+        kept.stringData = text.isEmpty ? nil : text
+        kept.metadata.annotations = nil
+        kept.metadata.labels = nil
+        return kept
+    }
 }
 
 extension Event: KubeResource {

@@ -182,7 +182,7 @@ final class Reflector<R: KubeResource>: Sendable {
                 token = nil
                 continue
             }
-            for item in page.items { items[item.cacheKey] = item }
+            for item in page.items { if let kept = R.cached(item) { items[kept.cacheKey] = kept } }
             token = page.continueToken
             resourceVersion = page.resourceVersion
         } while token != nil
@@ -254,8 +254,10 @@ final class Reflector<R: KubeResource>: Sendable {
     fileprivate func apply(_ event: WatchEvent<R>) {
         switch event {
         case .added(let object), .modified(let object):
+            let kept = R.cached(object)
             state.withLock { state in
-                state.put(object)
+                // An object that is no longer kept (a Secret that lost its certificate) goes.
+                if let kept { state.put(kept) } else { state.items.removeValue(forKey: object.cacheKey) }
                 state.statistics.events += 1
             }
             notifier.bump()

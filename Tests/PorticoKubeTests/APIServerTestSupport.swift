@@ -79,9 +79,10 @@ struct StoreSummary: Equatable, CustomStringConvertible {
         func sorted<R: KubeResource>(_ items: [R]?) -> [R] {
             (items ?? []).sorted { $0.cacheKey < $1.cacheKey }
         }
+        // Secrets as the watch cache keeps them: those with a certificate, only its keys.
         let cluster = ClusterState(
             ingresses: sorted(state.ingresses), services: sorted(state.services),
-            ingressClasses: sorted(state.ingressClasses), secrets: sorted(state.secrets))
+            ingressClasses: sorted(state.ingressClasses), secrets: sorted(state.secrets?.compactMap(Secret.cached)))
         return (StoreSummary(cluster), cluster)
     }
 
@@ -168,8 +169,13 @@ struct ClusterChurn {
             let _: Service = try await admin.mergePatch(
                 Service.self, namespace: namespace, name: name, json: labelPatch)
         case ("secret", false, _):
-            _ = try await admin.create(
-                Secret(metadata: meta, type: "Opaque", data: ["k": Data("v\(i)".utf8).base64EncodedString()]))
+            // Half carry a certificate (the watch cache keeps those, without their other keys).
+            var data = ["k": Data("v\(i)".utf8).base64EncodedString()]
+            if i % 2 == 0 {
+                data["tls.crt"] = Data("crt \(i)".utf8).base64EncodedString()
+                data["tls.key"] = Data("key \(i)".utf8).base64EncodedString()
+            }
+            _ = try await admin.create(Secret(metadata: meta, type: i % 2 == 0 ? "kubernetes.io/tls" : "Opaque", data: data))
         case ("secret", true, _):
             let patch = #"{"data":{"k":"\#(Data("w\(i)".utf8).base64EncodedString())"}}"#
             let _: Secret = try await admin.mergePatch(

@@ -1,0 +1,31 @@
+import Foundation
+import PorticoModel
+import Testing
+
+@testable import PorticoKube
+
+/// Watching Secrets costs memory for certificates only: a Secret without `tls.crt` or `tls.key`
+/// (a Helm release, a token) is not kept, and of one with them only those two keys are.
+@Suite struct SecretCacheTests {
+    @Test func onlyCertificatesAreKept() throws {
+        let release = Secret(
+            metadata: ObjectMeta(name: "sh.helm.release.v1.app.v1", namespace: "default"), type: "helm.sh/release.v1",
+            data: ["release": String(repeating: "A", count: 100_000)])
+        #expect(Secret.cached(release) == nil)
+
+        var tls = Secret(
+            metadata: ObjectMeta(
+                name: "site", namespace: "default", labels: ["a": "b"],
+                annotations: ["kubectl.kubernetes.io/last-applied-configuration": String(repeating: "x", count: 10_000)]),
+            type: "Opaque", data: ["tls.crt": "Y3J0", "tls.key": "a2V5", "password": "c2VjcmV0"])
+        tls.stringData = ["notes": "text"]
+        let kept = try #require(Secret.cached(tls))
+        #expect(kept.data == ["tls.crt": "Y3J0", "tls.key": "a2V5"])
+        #expect(kept.stringData == nil && kept.metadata.annotations == nil && kept.metadata.labels == nil)
+        #expect(kept.metadata.name == "site" && kept.type == "Opaque")
+
+        // Other kinds are kept whole.
+        let service = Service(metadata: ObjectMeta(name: "web", namespace: "default", labels: ["a": "b"]), spec: ServiceSpec(ports: []))
+        #expect(Service.cached(service) == service)
+    }
+}
