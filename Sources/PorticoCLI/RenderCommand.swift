@@ -5,7 +5,6 @@ import PorticoModel
 import PorticoNginx
 import PorticoRender
 import PorticoRouting
-import PorticoTLS
 
 /// What `portico render` produced: the config for stdout, lines for stderr, the exit status.
 public struct RenderOutcome: Sendable {
@@ -121,14 +120,11 @@ struct RenderCommand: ParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try ConfigFile.writeAtomically(rendered.config, to: "\(directory)/nginx.conf")
         guard render.httpsPort != nil else { return "info: wrote \(directory)/nginx.conf" }
-        let files = TLSFiles(prefix: directory, workerUser: nil)
+        let files = TLSFiles(prefix: directory, workerUser: rendered.options.workerUser)
         for certificate in rendered.table.certificates {
             try files.write(certificate.path, Array(certificate.pem.utf8))
         }
-        try files.write(
-            RenderOptions().defaultCertificate,
-            Array(try SelfSignedCertificate.generate(commonName: "portico-default", now: Date()).pem.utf8))
-        try files.ensureTicketKey(RenderFlags.ticketKeyPath)
+        _ = try files.writeDefaults(for: rendered.options)
         return "info: wrote \(directory)/nginx.conf, \(rendered.table.certificates.count) certificate files, "
             + "a self-signed default certificate and a session ticket key under \(directory)/tls"
     }
@@ -141,6 +137,8 @@ struct RenderedInput {
     var warnings: [String]
     var table: RoutingTable
     var config: String
+    /// What the config was rendered with (the files it names).
+    var options: RenderOptions
 }
 
 /// Where the objects come from: files, standard input or a live cluster. Shared by the commands
@@ -175,7 +173,7 @@ struct ManifestInput: ParsableArguments {
         let (state, warnings) = try read(standardInput: standardInput, secrets: flags.httpsPort != nil)
         let table = Router(options: settings.routing).route(state)
         let config = try settings.renderer.render(table, options: settings.render)
-        return RenderedInput(state: state, warnings: warnings, table: table, config: config)
+        return RenderedInput(state: state, warnings: warnings, table: table, config: config, options: settings.render)
     }
 
     /// The objects, and warnings about the files they came from.

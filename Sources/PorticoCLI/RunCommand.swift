@@ -152,9 +152,7 @@ struct RunCommand: AsyncParsableCommand {
         // the first config names them; each config's certificates are written as it is applied.
         let tlsFiles = https ? TLSFiles(prefix: runtimeDir, workerUser: nginxUser) : nil
         if let tlsFiles {
-            let fallback = try SelfSignedCertificate.generate(commonName: "portico-default", now: Date())
-            try tlsFiles.write(renderOptions.defaultCertificate, Array(fallback.pem.utf8))
-            if let key = renderOptions.sessionTicketKey { try tlsFiles.ensureTicketKey(key) }
+            let fallback = try tlsFiles.writeDefaults(for: renderOptions)
             logger.info("default certificate", metadata: [
                 "tls.source": "self-signed at start", "tls.sha256": "\(fallback.leaf.sha256Fingerprint)",
                 "tls.not_after": "\(fallback.leaf.notAfter)",

@@ -17,13 +17,25 @@ public final class ConfigFileWriter: TextOutputStream {
     private var writeError: Int32?
     private static let bufferSize = 1 << 16
 
-    public init(path: String) throws(NginxError) {
+    /// `mode` and `owner` are the file's from the start (0600 and nginx's worker user for a key,
+    /// so that it is never readable by anyone else, not even for a moment).
+    public init(path: String, mode: mode_t = 0o644, owner: (uid: uid_t, gid: gid_t)? = nil) throws(NginxError) {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         temporaryPath = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Self.failure("cannot create \(temporaryPath)", errno) }
+        if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
+            let error = errno
+            discard()
+            throw Self.failure("cannot give \(temporaryPath) to uid \(owner.uid)", error)
+        }
         buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    /// Raw bytes (a key file), buffered like text.
+    public func write(bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
     }
 
     deinit { discard() }

@@ -6,7 +6,7 @@ import Foundation
 
 /// The files nginx reads for TLS, under its prefix: certificates (chain and key in one PEM, named by
 /// their content), the default certificate and the session ticket key. Each is written whole or not
-/// at all (a temporary file, fsync, rename), mode 0600. nginx's workers read certificates at each
+/// at all (`ConfigFileWriter`), mode 0600. nginx's workers read certificates at each
 /// handshake, so when Portico runs as root the files belong to the workers' user; nobody else can
 /// read them.
 public struct TLSFiles: Sendable {
@@ -34,34 +34,9 @@ public struct TLSFiles: Sendable {
         } catch {
             throw NginxError(.writeFailed, "cannot create \(directory): \(error.localizedDescription)")
         }
-        let temporary = "\(directory)/.\((full as NSString).lastPathComponent).\(getpid()).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.failure("cannot create \(temporary)", errno) }
-        var failed: Int32?
-        contents.withUnsafeBufferPointer { bytes in
-            var offset = 0
-            while offset < bytes.count, let base = bytes.baseAddress {
-                let n = Glibc.write(fd, base + offset, bytes.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failed = errno
-                    return
-                }
-                offset += n
-            }
-        }
-        if failed == nil, let owner, fchown(fd, owner.uid, owner.gid) != 0 { failed = errno }
-        if failed == nil, fsync(fd) != 0 { failed = errno }
-        close(fd)
-        if let failed {
-            unlink(temporary)
-            throw Self.failure("cannot write \(temporary)", failed)
-        }
-        guard rename(temporary, full) == 0 else {
-            let error = errno
-            unlink(temporary)
-            throw Self.failure("cannot rename \(temporary) to \(full)", error)
-        }
+        let file = try ConfigFileWriter(path: full, mode: 0o600, owner: owner)
+        file.write(bytes: contents)
+        try file.commit()
     }
 
     /// Removes the certificate files under `tls/` that no live config names (`keeping`).
@@ -79,9 +54,5 @@ public struct TLSFiles: Sendable {
         guard !FileManager.default.fileExists(atPath: "\(prefix)/\(path)") else { return }
         var generator = SystemRandomNumberGenerator()
         try write(path, (0..<80).map { _ in UInt8.random(in: 0...255, using: &generator) })
-    }
-
-    private static func failure(_ what: String, _ code: Int32) -> NginxError {
-        NginxError(.writeFailed, "\(what): \(String(cString: strerror(code)))")
     }
 }
