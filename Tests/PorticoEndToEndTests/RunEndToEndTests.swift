@@ -94,6 +94,14 @@ struct RunEndToEndTests {
     @Test func followsTheClusterChangeByChange() async throws {
         let rig = try Rig()
         try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
+        // nginx's workers that take new connections: as many as the first config's once no reload
+        // is retiring older ones.
+        let acceptingWorkers = {
+            ProcessTable.children(of: rig.portico.pid, named: "nginx").flatMap(ProcessTable.children(of:))
+                .filter(NginxProcess.isAcceptingWorker).count
+        }
+        try await eventually("nginx's workers started: \(rig.log)") { acceptingWorkers() > 0 }
+        let steadyWorkers = acceptingWorkers()
         #expect(rig.health("/healthz") == 200)
 
         try await rig.server.create(Self.services, rig.service("web"))
@@ -124,9 +132,12 @@ struct RunEndToEndTests {
         let metric = { (name: String) in
             metrics().split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.dropFirst(name.count + 1)) }
         }
-        // nginx serves a new config a moment before the controller has confirmed and counted it.
+        // nginx serves a new config a moment before the controller has confirmed and counted it,
+        // and until its old workers retire they may answer the status probe with the generation
+        // before: so the generations must agree once only the current workers accept.
         try await eventually("the controller counts the generation nginx serves: \(metrics())") {
-            StatusProbe.generation(port: rig.statusPort).map { $0 == metric("portico_config_generation") } ?? false
+            acceptingWorkers() == steadyWorkers
+                && StatusProbe.generation(port: rig.statusPort).map { $0 == metric("portico_config_generation") } ?? false
         }
         let generation = metric("portico_config_generation")
         let skipped = metric("portico_reconciles_skipped_total") ?? 0
