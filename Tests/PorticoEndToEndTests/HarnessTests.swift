@@ -145,4 +145,25 @@ struct HarnessTests {
         let error = #expect(throws: NginxTestError.self) { try nginx.test() }
         #expect(error?.output.contains("bogus_directive") == true)
     }
+
+    @Test func portsAreHandedOutOnceAndAServerIsUpOnlyOnItsOwnSocket() throws {
+        let ports = try (0..<200).map { _ in try Ports.free() }
+        #expect(Set(ports).count == ports.count)
+
+        // Something else listens on the port: a process that never binds it is not "up" there.
+        // (A server that accepts: a bare listen socket's backlog fills and connect() then blocks.)
+        let port = try Ports.free()
+        let squatter = try EchoBackend(name: "squatter", port: port)
+        defer { squatter.stop() }
+        let directory = try TemporaryDirectory("portico-harness")
+        let idle = try ChildProcess("/bin/sleep", ["30"], name: "sleep", logDirectory: directory.url)
+        defer { idle.stop() }
+        #expect(throws: (any Error).self) { try Ports.waitUntilListening(port, timeout: 0.5, process: idle) }
+
+        // The process that owns the listening socket is.
+        let own = try Ports.free()
+        let backend = try EchoBackend(name: "own", port: own)
+        defer { backend.stop() }
+        try Ports.waitUntilListening(own, timeout: 5, process: backend.process)
+    }
 }

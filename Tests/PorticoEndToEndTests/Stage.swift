@@ -95,8 +95,16 @@ final class Stage: @unchecked Sendable {
         _ target: String, host: String?, method: String = "GET", headers: [(String, String)] = [],
         body: Data? = nil
     ) throws -> HTTPResponse {
-        try HTTPProbe.request(
-            port: httpPort, host: host, method: method, target: target, headers: headers, body: body)
+        do {
+            return try HTTPProbe.request(
+                port: httpPort, host: host, method: method, target: target, headers: headers, body: body)
+        } catch {
+            // A request that gets no answer says what nginx, dnsmasq and the backends saw.
+            let backendLogs = backends.map { "\($0.name): \($0.log.suffix(1000))" }.joined(separator: "\n")
+            throw TestSupportError(
+                "\(method) \(target) (Host \(host ?? "none")): \(error)\nerror.log:\n\(nginx.errorLog.suffix(2000))\n"
+                    + "dnsmasq:\n\(dns.log.suffix(1000))\nbackends:\n\(backendLogs)")
+        }
     }
 
     /// Who answered `GET target` for `host`: the echo backend's name, or the status nginx answered
