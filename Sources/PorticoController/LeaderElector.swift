@@ -128,20 +128,35 @@ public final class LeaderElector: @unchecked Sendable {
     public func release() async {
         guard isLeader else { return }
         setLeading(false, holder: nil)
-        guard let observed = lock.withLock({ observed }), observed.lease.record.holderIdentity == options.identity
+        guard var lease = lock.withLock({ observed?.lease }), lease.record.holderIdentity == options.identity
         else { return }
-        var record = observed.lease.record
-        record.holderIdentity = ""
-        record.leaseDurationSeconds = 1
-        record.renewTime = LeaderElection.microTime(wallClock())
-        do {
-            _ = try await store.update(record, resourceVersion: observed.lease.resourceVersion)
-            logger.info("leader lease released", metadata: ["lease": "\(options.leaseName)"])
-        } catch {
-            logger.warning("leader lease not released; a successor takes over when it expires", metadata: [
-                "lease": "\(options.leaseName)", "error": "\(error)",
-            ])
+        // A renewal cancelled in flight may still have been written: the Lease then has a newer
+        // resourceVersion than the one observed. On a conflict, read it again and release what is
+        // still ours.
+        for attempt in 1...3 {
+            var record = lease.record
+            record.holderIdentity = ""
+            record.leaseDurationSeconds = 1
+            record.renewTime = LeaderElection.microTime(wallClock())
+            do {
+                _ = try await store.update(record, resourceVersion: lease.resourceVersion)
+                logger.info("leader lease released", metadata: ["lease": "\(options.leaseName)"])
+                return
+            } catch let conflict as LeaseConflict where attempt < 3 {
+                logger.debug("lease changed before release; reading it again", metadata: ["error": "\(conflict)"])
+                guard let current = try? await store.get() else { break }
+                guard current.record.holderIdentity == options.identity else { return }  // no longer ours
+                lease = current
+            } catch {
+                logger.warning("leader lease not released; a successor takes over when it expires", metadata: [
+                    "lease": "\(options.leaseName)", "error": "\(error)",
+                ])
+                return
+            }
         }
+        logger.warning("leader lease not released; a successor takes over when it expires", metadata: [
+            "lease": "\(options.leaseName)"
+        ])
     }
 
     private func failed(_ error: any Error, at time: ContinuousClock.Instant) {

@@ -108,6 +108,27 @@ import Testing
         #expect(store.lease?.record.leaseTransitions == 1)
     }
 
+    /// A renewal cancelled in flight (shutdown) may have been written all the same: the release
+    /// then conflicts, reads the Lease again and frees it; a Lease someone else holds by then is
+    /// left alone.
+    @Test func releaseFreesALeaseRenewedBehindItsBack() async {
+        let store = MemoryLeaseStore()
+        let a = elector("a", store)
+        await a.tick()
+        store.rewrite()
+        await a.release()
+        #expect(store.lease?.record.holderIdentity == "")
+
+        let other = MemoryLeaseStore()
+        let c = elector("c", other)
+        await c.tick()
+        var taken = other.lease!.record
+        taken.holderIdentity = "d"
+        other.rewrite(taken)
+        await c.release()
+        #expect(other.lease?.record.holderIdentity == "d")
+    }
+
     @Test func aLeaderThatCannotRenewStepsDownAtTheRenewDeadline() async {
         let store = MemoryLeaseStore()
         let logs = InMemoryLogHandler()

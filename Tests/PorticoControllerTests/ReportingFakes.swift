@@ -113,6 +113,16 @@ final class MemoryLeaseStore: LeaseStore, @unchecked Sendable {
         }
     }
 
+    /// Writes the stored record again under a new resourceVersion, as a renewal the elector sent
+    /// and then stopped waiting for (cancelled) would have; or writes `record` instead.
+    func rewrite(_ record: LeaseRecord? = nil) {
+        lock.withLock {
+            guard let current = stored else { return }
+            version += 1
+            stored = StoredLease(record: record ?? current.record, resourceVersion: "\(version)")
+        }
+    }
+
     func update(_ record: LeaseRecord, resourceVersion: String) async throws -> StoredLease {
         try lock.withLock {
             if unreachable { throw Unreachable() }
