@@ -50,7 +50,7 @@ def manifests(n, path):
 def portico_config(n, port, work):
     path = os.path.join(work, f"m{n}.json")
     manifests(n, path)
-    out = subprocess.run([PORTICO, "render", "-f", path, "--http-port", str(port), "--bind-address", "127.0.0.1"],
+    out = subprocess.run([PORTICO, "render", "-f", path, "--http-port", str(port), "--bind-address", "127.0.0.1", "--no-https"],
                          check=True, capture_output=True, text=True)
     return out.stdout
 

@@ -156,7 +156,7 @@ def render(n, port, dns_port, work):
     path = os.path.join(work, f"m{n}.json")
     floor.manifests(n, path)
     out = subprocess.run([floor.PORTICO, "render", "-f", path, "--http-port", str(port), "--bind-address", "127.0.0.1",
-                          "--resolver", f"127.0.0.1:{dns_port}"], check=True, capture_output=True, text=True, timeout=300)
+                          "--resolver", f"127.0.0.1:{dns_port}", "--no-https"], check=True, capture_output=True, text=True, timeout=300)
     return out.stdout
 
 

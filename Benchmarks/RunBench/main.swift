@@ -153,7 +153,7 @@ do {
     let process = try ChildProcess(
         wrapper.first.map { try ChildProcess.resolve($0) } ?? binary,
         Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [binary]) + [
-            "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
+            "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1", "--no-https",
             "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
             "--status-port", "\(statusPort)", "--runtime-dir", work.file("nginx").path, "--sync-window-ms", "20",
         ], name: "portico", logDirectory: work.url)

@@ -71,7 +71,7 @@ struct RenderCommand: ParsableCommand {
     var strict = false
 
     @Option(help: ArgumentHelp(
-        "Write DIR/nginx.conf and, with --https-port, every certificate file it names (mode 0600), a default "
+        "Write DIR/nginx.conf and (unless --no-https) every certificate file it names (mode 0600), a default "
             + "certificate and a session ticket key, instead of printing the config: `nginx -p DIR/ -c DIR/nginx.conf` "
             + "then serves the manifests.",
         valueName: "dir"))
@@ -100,7 +100,6 @@ struct RenderCommand: ParsableCommand {
         var lines = rendered.warnings
         let warned = !lines.isEmpty || table.diagnostics.contains { $0.severity == .warning }
         lines += table.diagnostics.map(\.description)
-        lines.append(table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count))
         var config = rendered.config
         if let outputDir {
             do {
@@ -112,6 +111,8 @@ struct RenderCommand: ParsableCommand {
         } else if render.httpsPort != nil {
             lines.append("info: certificate files were not written (the config names them); --output-dir DIR writes them")
         }
+        // The summary comes last.
+        lines.append(table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count))
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 

@@ -34,11 +34,17 @@ struct RenderFlags: ParsableArguments {
         valueName: "file"))
     var template: String?
 
-    @Option(help: ArgumentHelp(
-        "The port nginx listens on for HTTPS: hosts in an Ingress's spec.tls get their Secret's certificate (by SNI) "
-            + "and plain HTTP is redirected to it. Off unless given.",
+    @Option(name: .customLong("https-port"), help: ArgumentHelp(
+        "The port nginx listens on for HTTPS: hosts in an Ingress's spec.tls get their Secret's certificate (by SNI), "
+            + "every other name the default certificate, and plain HTTP to a spec.tls host is redirected here.",
         valueName: "port"))
-    var httpsPort: Int?
+    var httpsListenPort: Int = 443
+
+    @Flag(name: .customLong("no-https"), help: "Serve plain HTTP only: no HTTPS listener, no redirects, no Secrets read (spec.tls is reported as not served).")
+    var noHTTPS = false
+
+    /// The HTTPS port, nil with --no-https.
+    var httpsPort: Int? { noHTTPS ? nil : httpsListenPort }
 
     @Option(help: "Strict-Transport-Security max-age in seconds, on HTTPS responses of hosts with their own certificate.")
     var hstsMaxAge: Int = 31_536_000

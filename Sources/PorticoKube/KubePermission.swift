@@ -74,7 +74,7 @@ public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConver
 /// request needs a new entry here, and then a new rule in rc.yaml, or the tests fail.
 public enum PorticoPermissions {
     /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists); Secrets
-    /// for the certificates of `spec.tls` (with `--https-port`).
+    /// for the certificates of `spec.tls` (unless `--no-https`).
     public static let watchedKinds: [KubeResourceType] = [
         Ingress.resourceType, Service.resourceType, IngressClass.resourceType, Secret.resourceType,
     ]

@@ -79,8 +79,12 @@ public struct RenderOptions: Sendable, Equatable {
         if let bindAddress, !Address.isIP(bindAddress) {
             throw RenderOptionsError(option: "bind-address", message: "\"\(bindAddress)\" is not an IPv4 or IPv6 address")
         }
-        if let httpsPort, !(1...65535).contains(httpsPort) || httpsPort == httpPort {
-            throw RenderOptionsError(option: "https-port", message: "\(httpsPort) is not a port number (1-65535, not the HTTP port)")
+        if let httpsPort, !(1...65535).contains(httpsPort) {
+            throw RenderOptionsError(option: "https-port", message: "\(httpsPort) is not a port number (1-65535)")
+        }
+        if let httpsPort, httpsPort == httpPort {
+            throw RenderOptionsError(
+                option: "https-port", message: "\(httpsPort) is the HTTP port too (give another, or --no-https for HTTP only)")
         }
         if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort || statusPort == httpsPort {
             throw RenderOptionsError(option: "status-port", message: "\(statusPort) is not a free port number (1-65535, not the HTTP port)")

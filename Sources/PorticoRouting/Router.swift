@@ -271,7 +271,7 @@ struct RoutingRun {
             let named = hosts.isEmpty ? "its hosts" : hosts.prefix(5).joined(separator: ", ") + (hosts.count > 5 ? ", ..." : "")
             diagnose(
                 .tlsNotServed, ref, "spec.tls",
-                "this Portico does not listen for HTTPS: \(named) answer over plain HTTP only, and no certificate "
+                "this Portico does not listen for HTTPS (--no-https): \(named) answer over plain HTTP only, and no certificate "
                     + "is loaded")
         }
         for (i, entry) in entries.enumerated() {

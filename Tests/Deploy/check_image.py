@@ -264,7 +264,8 @@ def nginx_run(binary, examples, capabilities, nginx_user, allowed):
         prefix = tempfile.mkdtemp(prefix="portico-image-")
         try:
             rendered = run([binary, "render", "-f", examples + "/echomap-v1", "-f", examples + "/echomap/service.yaml",
-                            "--http-port", str(port), "--bind-address", "127.0.0.1", "--resolver", "127.0.0.1"])
+                            "--http-port", str(port), "--bind-address", "127.0.0.1", "--resolver", "127.0.0.1",
+                            "--no-https"])
             if rendered.returncode != 0:
                 report("FAIL", "portico render", rendered.stderr.strip()[:300])
                 return

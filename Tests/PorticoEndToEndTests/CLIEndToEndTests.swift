@@ -31,7 +31,7 @@ struct CLIEndToEndTests {
         let httpPort = try Ports.free()
         let result = try Self.portico([
             "render", "-f", Self.packageRoot.appendingPathComponent("examples/echomap").path + "/",
-            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1",
+            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--bind-address", "127.0.0.1", "--no-https",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr == "info: 1 Ingress served\n", "\(result.stderr)")
@@ -54,12 +54,20 @@ struct CLIEndToEndTests {
         ]
         let result = try Self.portico(arguments)
         #expect(result.status == 0, "\(result.stderr)")
-        try Nginx(config: result.stdout).test()
         // examples/features/missing-service.yaml is there to produce a diagnostic.
         #expect(result.stderr.contains("warning: ingress demo/reports:"), "\(result.stderr)")
         let strict = try Self.portico(arguments + ["--strict"])
         #expect(strict.status == 1)
         #expect(strict.stdout == result.stdout)
+
+        // HTTPS is on by default: the config names certificate files, which --output-dir writes.
+        #expect(result.stdout.contains("listen 443 ssl"), "\(result.stdout.prefix(2000))")
+        let output = try TemporaryDirectory("portico-cli")
+        let written = try Self.portico(arguments + ["--output-dir", output.url.path])
+        #expect(written.status == 0, "\(written.stderr)")
+        #expect(try String(contentsOf: output.file("nginx.conf"), encoding: .utf8) == result.stdout)
+        try Nginx(renderedIn: output.url).test()
+        try Nginx(config: try Self.portico(arguments + ["--no-https"]).stdout).test()
     }
 
     static let missingService = """
@@ -78,7 +86,7 @@ struct CLIEndToEndTests {
     @Test func exitCodes() throws {
         let directory = try TemporaryDirectory("portico-cli")
         let manifest = try directory.write("web.yaml", Self.missingService)
-        let common = ["--http-port", "8080", "--resolver", "127.0.0.1:53"]
+        let common = ["--http-port", "8080", "--resolver", "127.0.0.1:53", "--no-https"]
 
         // A diagnostic: still a config, exit 0; 1 with --strict.
         let lenient = try Self.portico(["render", "-f", manifest.path] + common)
@@ -119,7 +127,7 @@ struct CLIEndToEndTests {
         let httpPort = try Ports.free()
         let result = try Self.portico([
             "render", "-f", Self.packageRoot.appendingPathComponent("examples/echomap").path,
-            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress,
+            "--http-port", "\(httpPort)", "--resolver", dns.resolverAddress, "--no-https",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("listen [::]:\(httpPort) default_server;"), "\(result.stdout.prefix(2000))")

@@ -22,6 +22,8 @@ struct RunEndToEndTests {
         let runtime: TemporaryDirectory
         let portico: ChildProcess
         let httpPort: Int, healthPort: Int, statusPort: Int, backendPort: Int
+        /// HTTPS is on, as by default, on a free port (unless `extraArguments` names one).
+        let httpsPort: Int
 
         /// `launcher` runs portico through another command (`launcher + [portico] + arguments`),
         /// e.g. `unshare -m` for a private runtime directory.
@@ -37,6 +39,9 @@ struct RunEndToEndTests {
             httpPort = try Ports.free()
             healthPort = try Ports.free()
             statusPort = try Ports.free()
+            httpsPort = try Ports.free()
+            let https = extraArguments.contains("--https-port") || extraArguments.contains("--no-https")
+                ? [] : ["--https-port", "\(httpsPort)"]
             guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
             portico = try ChildProcess(
                 launcher.first ?? binary,
@@ -45,7 +50,7 @@ struct RunEndToEndTests {
                     "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
                     "--status-port", "\(statusPort)", "--runtime-dir", runtime.file("nginx").path,
                     "--sync-window-ms", "20", "--shutdown-grace", "10",
-                ] + extraArguments, name: "portico", logDirectory: runtime.url)
+                ] + https + extraArguments, name: "portico", logDirectory: runtime.url)
         }
 
         deinit {

@@ -120,7 +120,7 @@ struct RunReportingEndToEndTests {
                 "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpB)", "--bind-address", "127.0.0.1",
                 "--resolver", rig.dns.resolverAddress, "--health-port", "\(healthB)", "--health-address", "127.0.0.1",
                 "--status-port", "\(statusB)", "--runtime-dir", rig.runtime.file("nginx-b").path,
-                "--sync-window-ms", "20", "--shutdown-grace", "5",
+                "--sync-window-ms", "20", "--shutdown-grace", "5", "--https-port", "\(try Ports.free())",
                 "--publish-status-address", "127.0.0.9", "--election-identity", "replica-b",
             ], name: "portico-b", logDirectory: logsB)
         defer { b.stop(grace: 10) }

@@ -63,7 +63,7 @@ final class Stage: @unchecked Sendable {
         let outcome = renderCommand(
             arguments: [
                 "-f", file.path, "--http-port", "\(httpPort)", "--resolver", resolver, "--bind-address", "127.0.0.1",
-            ] + extraArguments)
+            ] + (extraArguments.contains("--https-port") ? [] : ["--no-https"]) + extraArguments)
         guard outcome.exitCode == 0 else {
             throw TestSupportError("portico render exited \(outcome.exitCode): \(outcome.diagnostics)")
         }

@@ -42,7 +42,7 @@ struct WorkerUserEndToEndTests {
                 "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
                 "--resolver", "127.0.0.1", "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
                 "--status-port", "\(statusPort)", "--runtime-dir", runtime.file("nginx").path, "--nginx-user", "www-data",
-                "--shutdown-grace", "5",
+                "--shutdown-grace", "5", "--https-port", "\(try Ports.free())",
             ], name: "portico", logDirectory: runtime.url)
         defer { portico.stop(grace: 10) }
 

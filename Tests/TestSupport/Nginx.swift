@@ -29,6 +29,17 @@ public final class Nginx: @unchecked Sendable {
         try write(config)
     }
 
+    /// What `portico render --output-dir DIR` wrote: DIR/nginx.conf and the certificate files under
+    /// DIR/tls, copied into a prefix of its own.
+    public convenience init(renderedIn output: URL, executable: String = "nginx") throws {
+        try self.init(
+            config: String(contentsOf: output.appendingPathComponent("nginx.conf"), encoding: .utf8), executable: executable)
+        let tls = output.appendingPathComponent("tls")
+        if FileManager.default.fileExists(atPath: tls.path) {
+            try FileManager.default.copyItem(at: tls, to: directory.file("tls"))
+        }
+    }
+
     /// Tests `config`, starts nginx and returns once every port in `ports` accepts connections on
     /// `address`.
     public static func start(
