@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PorticoModel
 import PorticoRender
 import PorticoRouting
 
@@ -42,6 +43,12 @@ struct RenderFlags: ParsableArguments {
 
     @Flag(name: .customLong("no-https"), help: "Serve plain HTTP only: no HTTPS listener, no redirects, no Secrets read (spec.tls is reported as not served).")
     var noHTTPS = false
+
+    @Option(name: .customLong("default-ssl-certificate"), help: ArgumentHelp(
+        "The Secret (tls.crt and tls.key) served for names without a certificate of their own and to clients that "
+            + "send no SNI. Default, or while it is missing or invalid: a self-signed certificate made at start.",
+        valueName: "namespace/name"))
+    var defaultSSLCertificate: String?
 
     /// The HTTPS port, nil with --no-https.
     var httpsPort: Int? { noHTTPS ? nil : httpsListenPort }
@@ -97,12 +104,28 @@ struct RenderFlags: ParsableArguments {
         }
         let routing = RoutingOptions(
             ingressClass: ingressClass, serveIngressesWithoutClass: !ignoreIngressesWithoutClass,
-            clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil)
+            clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil, defaultCertificate: try defaultCertificate())
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }
 
 extension RenderFlags {
+    /// `--default-ssl-certificate NAMESPACE/NAME` as the Secret it names.
+    func defaultCertificate() throws -> ObjectReference? {
+        guard let value = defaultSSLCertificate else { return nil }
+        let parts = value.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, PorticoRouting.Validation.isLabel(parts[0]), PorticoRouting.Validation.isSubdomain(parts[1])
+        else {
+            throw Invalid(
+                description: "--default-ssl-certificate: \(MessageText.quoted(value)) is not NAMESPACE/NAME of a Secret "
+                    + "(e.g. ingress/wildcard-tls)")
+        }
+        guard httpsPort != nil else {
+            throw Invalid(description: "--default-ssl-certificate: HTTPS is off (--no-https); drop one of the two")
+        }
+        return ObjectReference(kind: "Secret", namespace: parts[0], name: parts[1])
+    }
+
     /// Where nginx finds the key that encrypts TLS session tickets, relative to its prefix.
     static let ticketKeyPath = "tls/ticket.key"
 }

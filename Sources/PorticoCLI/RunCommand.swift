@@ -153,10 +153,18 @@ struct RunCommand: AsyncParsableCommand {
         let tlsFiles = https ? TLSFiles(prefix: runtimeDir, workerUser: nginxUser) : nil
         if let tlsFiles {
             let fallback = try tlsFiles.writeDefaults(for: renderOptions)
-            logger.info("default certificate", metadata: [
-                "tls.source": "self-signed at start", "tls.sha256": "\(fallback.leaf.sha256Fingerprint)",
-                "tls.not_after": "\(fallback.leaf.notAfter)",
-            ])
+            if let secret = settings.routing.defaultCertificate {
+                logger.info("default certificate", metadata: [
+                    "tls.source": "secret \(secret.namespace)/\(secret.name) (--default-ssl-certificate)",
+                    "tls.fallback": "self-signed at start, while that Secret is missing or invalid",
+                    "tls.fallback_sha256": "\(fallback.leaf.sha256Fingerprint)",
+                ])
+            } else {
+                logger.info("default certificate", metadata: [
+                    "tls.source": "self-signed at start", "tls.sha256": "\(fallback.leaf.sha256Fingerprint)",
+                    "tls.not_after": "\(fallback.leaf.notAfter)",
+                ])
+            }
         }
         let supervisor = NginxSupervisor(nginx: process, logger: logger)
         let metrics = ControllerMetrics()

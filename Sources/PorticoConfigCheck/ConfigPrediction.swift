@@ -82,7 +82,7 @@ package struct PredictedHTTPS: Sendable, Equatable {
             "$host $portico_https_url": ["default \"\(url)\""],
             "$scheme $portico_hsts": [#"default """#] + (options.strictTransportSecurity.map { ["https \"\($0)\""] } ?? []),
         ]
-        defaultCertificate = options.defaultCertificate
+        defaultCertificate = table.defaultCertificate ?? options.defaultCertificate
         for vhost in table.virtualHosts {
             guard let file = vhost.tls?.certificate else { continue }
             if vhost.host.isWildcard { wildcardCertificates[vhost.host.suffix] = file } else { exactCertificates[vhost.host.name] = file }

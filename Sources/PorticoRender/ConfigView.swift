@@ -102,7 +102,7 @@ struct ConfigView: TemplateContext {
         case "https_port_suffix": return .string(options.httpsPort.map { $0 == 443 ? "" : ":\($0)" } ?? "")
         case "hsts": return options.strictTransportSecurity.map(TemplateValue.string) ?? .bool(false)
         case "ticket_key": return options.sessionTicketKey.map(TemplateValue.string) ?? .bool(false)
-        case "default_certificate": return .string(options.defaultCertificate)
+        case "default_certificate": return .string(table.defaultCertificate ?? options.defaultCertificate)
         case "certificates_exact", "certificates_wildcard":
             let wildcard = key == "certificates_wildcard"
             let hosts = table.virtualHosts.filter { $0.host.isWildcard == wildcard && $0.tls?.certificate != nil }

@@ -143,6 +143,30 @@ extension RoutingRun {
         return files.values.sorted { $0.path < $1.path }
     }
 
+    /// The operator's default certificate (`--default-ssl-certificate`), validated like a host's:
+    /// its file joins `files` and its path is returned. Missing or invalid: nil, with a diagnostic
+    /// on the Secret, and the self-signed certificate stays the default.
+    mutating func addDefaultCertificate(to files: inout [CertificateFile]) -> String? {
+        guard let secret = options.defaultCertificate else { return nil }
+        let key = ServiceKey(namespace: secret.namespace, name: secret.name)
+        let claim = TLSClaim(source: secret, field: "", secret: key, secretField: "--default-ssl-certificate")
+        guard let valid = certificate(key, claim: claim, fallback: "; the self-signed default certificate is served")
+        else { return nil }
+        // No host to cover: it is served for every name without a certificate of its own.
+        for warning in CertificateValidation.warnings(for: valid.bundle.leaf, host: "", now: now) {
+            diagnose(.certificateWarning, secret, claim.secretField, "secret \(key.namespace)/\(key.name): \(warning.message)")
+        }
+        if let i = files.firstIndex(where: { $0.path == valid.path }) {
+            files[i].hosts = (files[i].hosts + ["*"]).sorted()
+        } else {
+            var file = certificateFile(valid, secret: key)
+            file.hosts = ["*"]
+            files.append(file)
+            files.sort { $0.path < $1.path }
+        }
+        return valid.path
+    }
+
     /// cert-manager's HTTP-01 solver answers here over plain HTTP: never redirected.
     static func isACMEChallenge(_ path: String) -> Bool {
         path.hasPrefix(acmeChallengePrefix) || path + "/" == acmeChallengePrefix
@@ -150,9 +174,10 @@ extension RoutingRun {
 
     /// The Secret's certificate and key, validated; nil (with a diagnostic) when the host must fall
     /// back to the default certificate.
-    mutating func certificate(_ key: ServiceKey, claim: TLSClaim) -> ValidatedCertificate? {
+    mutating func certificate(
+        _ key: ServiceKey, claim: TLSClaim, fallback: String = "; served with the default certificate"
+    ) -> ValidatedCertificate? {
         let name = "secret \(key.namespace)/\(key.name)"
-        let fallback = "; served with the default certificate"
         guard let secret = secrets[key] else {
             diagnose(.invalidTLS, claim.source, claim.secretField, "\(name) not found\(fallback)")
             return nil

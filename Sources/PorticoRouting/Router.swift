@@ -339,7 +339,8 @@ struct RoutingRun {
         catchAll.locations = []
         catchAllLocations.sort(by: byPath)
         var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
-        let certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
+        var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
+        let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {
@@ -354,7 +355,8 @@ struct RoutingRun {
 
         return RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
-            diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles)
+            diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles,
+            defaultCertificate: defaultCertificate)
     }
 }
 

@@ -17,12 +17,18 @@ public struct RoutingOptions: Sendable, Equatable {
     /// `RenderOptions.httpsPort` set (the CLI sets both from `--https-port`): its redirects and
     /// HSTS use variables that only the HTTPS part of the template defines.
     public var servesHTTPS: Bool
+    /// The Secret (kind Secret, namespace, name) whose certificate is the default one
+    /// (`--default-ssl-certificate`): served for names without a certificate of their own and
+    /// clients without SNI. Nil, or missing or invalid (with a diagnostic): the self-signed one.
+    public var defaultCertificate: ObjectReference?
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,
-        clusterDomain: String = "cluster.local", maxPathsPerIngress: Int = 1000, servesHTTPS: Bool = false
+        clusterDomain: String = "cluster.local", maxPathsPerIngress: Int = 1000, servesHTTPS: Bool = false,
+        defaultCertificate: ObjectReference? = nil
     ) {
         self.servesHTTPS = servesHTTPS
+        self.defaultCertificate = defaultCertificate
         self.ingressClass = ingressClass
         self.serveIngressesWithoutClass = serveIngressesWithoutClass
         self.clusterDomain = clusterDomain

@@ -14,16 +14,20 @@ public struct RoutingTable: Sendable, Equatable {
     public var servedIngresses: Set<ObjectReference>
     /// Ingresses left to other controllers, by the class they name ("" for none).
     public var otherClasses: [String: Int]
-    /// The certificate files the virtual hosts name, sorted by path.
+    /// The certificate files the virtual hosts and the default certificate name, sorted by path.
     public var certificates: [CertificateFile]
+    /// The file of the operator's default certificate (`RoutingOptions.defaultCertificate`), one of
+    /// `certificates`; nil: the self-signed one that `RenderOptions.defaultCertificate` names.
+    public var defaultCertificate: String?
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
         diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = [], otherClasses: [String: Int] = [:],
-        certificates: [CertificateFile] = []
+        certificates: [CertificateFile] = [], defaultCertificate: String? = nil
     ) {
         self.otherClasses = otherClasses
         self.certificates = certificates
+        self.defaultCertificate = defaultCertificate
         self.virtualHosts = virtualHosts
         self.catchAll = catchAll
         self.upstreams = upstreams
@@ -34,7 +38,7 @@ public struct RoutingTable: Sendable, Equatable {
     /// Whether both tables route every request the same way; diagnostics and served set aside.
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
-            && certificates == other.certificates
+            && certificates == other.certificates && defaultCertificate == other.defaultCertificate
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -50,6 +54,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(catchAll)
             hasher.combine(upstreams)
             hasher.combine(certificates)
+            hasher.combine(defaultCertificate)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))

@@ -158,6 +158,40 @@ struct HTTPSEndToEndTests {
         try Ports.waitUntilListening(httpsPort, process: nginx)
         #expect(try Self.presented(port: httpsPort, serverName: "a.test") == own.leaf.sha256Fingerprint)
         #expect(try Self.presented(port: httpsPort, serverName: "other.test") != own.leaf.sha256Fingerprint)
+        nginx.stop()
+
+        // --default-ssl-certificate: that Secret's certificate for unknown names and no SNI.
+        let fallback = try SelfSignedCertificate.generate(commonName: "fallback.test", now: Self.now)
+        try work.write("default.yaml", """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: fallback, namespace: ingress}
+            data:
+              tls.crt: \(Data(fallback.chainPEM.utf8).base64EncodedString())
+              tls.key: \(Data(fallback.keyPEM.utf8).base64EncodedString())
+            """)
+        let withDefault = work.file("with-default").path
+        let second = renderCommand(
+            arguments: arguments + [
+                "-f", work.file("default.yaml").path, "--default-ssl-certificate", "ingress/fallback", "--output-dir", withDefault,
+            ])
+        #expect(second.exitCode == 0 && !second.diagnostics.contains { $0.hasPrefix("warning") }, "\(second.diagnostics)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: withDefault + "/tls").count == 4)  // and the Secret's
+        let served = try ChildProcess(
+            "nginx", ["-p", withDefault + "/", "-c", withDefault + "/nginx.conf", "-g", "daemon off;"], logDirectory: work.url)
+        defer { served.stop() }
+        try Ports.waitUntilListening(httpsPort, process: served)
+        #expect(try Self.presented(port: httpsPort, serverName: "a.test") == own.leaf.sha256Fingerprint)
+        #expect(try Self.presented(port: httpsPort, serverName: "other.test") == fallback.leaf.sha256Fingerprint)
+        #expect(try Self.presented(port: httpsPort, serverName: nil) == fallback.leaf.sha256Fingerprint)
+
+        // Named but not there: the self-signed default, and the reason.
+        let absent = renderCommand(arguments: arguments + ["--default-ssl-certificate", "ingress/nope"])
+        #expect(absent.exitCode == 0)
+        #expect(absent.diagnostics.contains(
+            "warning: secret ingress/nope: --default-ssl-certificate: secret ingress/nope not found; the self-signed default certificate is served"),
+            "\(absent.diagnostics)")
+        #expect(absent.config.contains("default tls/default.pem;"))
     }
 
     /// `portico run --https-port` against the test API server: a Secret and an Ingress, and HTTPS

@@ -139,6 +139,61 @@ import Testing
         #expect(table.vhost("a.test")?.tls?.certificate == nil)
     }
 
+    /// `--default-ssl-certificate`: the Secret's certificate becomes a file of the table and the
+    /// default; a host's own certificate with the same content is one file for both. Missing or
+    /// broken: the self-signed default, with the reason on the Secret.
+    @Test func anOperatorsDefaultCertificateIsValidatedAndBecomesTheDefault() throws {
+        let wildcard = try Self.bundle("*.example.com")
+        let own = try Self.bundle("a.test")
+        var options = Self.https
+        options.defaultCertificate = ObjectReference(kind: "Secret", namespace: "ingress", name: "default-tls")
+        let ingress = Self.tlsIngress("web", host: "a.test", secret: "a-tls")
+
+        let table = Self.route(
+            [ingress], secrets: [Self.secret("a-tls", own), Self.secret("default-tls", wildcard, ns: "ingress")], options: options)
+        let file = try #require(table.certificates.first { $0.hosts == ["*"] })
+        #expect(table.defaultCertificate == file.path)
+        #expect(file.pem == wildcard.pem)
+        #expect(file.secret == ObjectReference(kind: "Secret", namespace: "ingress", name: "default-tls"))
+        #expect(table.certificates.count == 2)
+        #expect(table.vhost("a.test")?.tls?.certificate != file.path)
+        #expect(table.diagnostics.isEmpty, "\(table.diagnostics)")
+
+        // The same Secret as a host's and as the default: one file.
+        let shared = Self.route([Self.tlsIngress("web", host: "a.test", secret: "a-tls")], secrets: [
+            Self.secret("a-tls", own), Self.secret("default-tls", own, ns: "ingress"),
+        ], options: options)
+        #expect(shared.certificates.count == 1)
+        #expect(shared.certificates.first?.hosts == ["*", "a.test"])
+        #expect(shared.defaultCertificate == shared.certificates.first?.path)
+
+        // Missing, then without its key: the self-signed default, with the reason on the Secret.
+        let missing = Self.route([ingress], secrets: [Self.secret("a-tls", own)], options: options)
+        #expect(missing.defaultCertificate == nil)
+        #expect(missing.certificates.count == 1)
+        #expect(missing.diagnostics.map(\.description) == [
+            "warning: secret ingress/default-tls: --default-ssl-certificate: secret ingress/default-tls not found; "
+                + "the self-signed default certificate is served"
+        ])
+        var keyless = Self.secret("default-tls", wildcard, ns: "ingress")
+        keyless.data?["tls.key"] = nil
+        let broken = Self.route([ingress], secrets: [Self.secret("a-tls", own), keyless], options: options)
+        #expect(broken.defaultCertificate == nil)
+        #expect(broken.diagnostics.count == 1)
+        #expect(broken.diagnostics.first?.description.contains("has no tls.key") == true, "\(broken.diagnostics)")
+        #expect(!broken.diagnostics.description.contains("PRIVATE KEY"))
+
+        // An expired default is still the default, with a warning.
+        let old = try SelfSignedCertificate.generate(commonName: "old.example.com", now: Self.now.addingTimeInterval(-400 * 86_400))
+        let expired = Self.route([ingress], secrets: [Self.secret("a-tls", own), Self.secret("default-tls", old, ns: "ingress")], options: options)
+        #expect(expired.defaultCertificate != nil)
+        #expect(expired.diagnostics.map(\.code) == [.certificateWarning], "\(expired.diagnostics)")
+
+        // Without HTTPS the option is not looked at.
+        options.servesHTTPS = false
+        #expect(Self.route([ingress], secrets: [], options: options).defaultCertificate == nil)
+    }
+
     @Test func withoutHTTPSTheTableIsAsBefore() throws {
         let table = Self.route(
             [Self.tlsIngress("web", host: "a.test", secret: "a-tls")], secrets: [Self.secret("a-tls", try Self.bundle("a.test"))],
