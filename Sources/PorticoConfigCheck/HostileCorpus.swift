@@ -17,6 +17,8 @@ package struct HostileCase: Sendable, CustomStringConvertible {
     package var served: [String]
     /// Requests (host, target) that must reach no file, no made-up answer and no injected directive.
     package var probes: [(host: String, target: String)]
+    /// Diagnostics expected only when Portico serves HTTPS (it reads Secrets only then).
+    package var httpsDiagnostics: [ExpectedDiagnostic] = []
 
     package var description: String { "\(cve) \(name)" }
 }
@@ -88,6 +90,19 @@ package enum HostileCorpus {
         if !tls.isEmpty { spec["tls"] = tls }
         if let defaultBackend { spec["defaultBackend"] = defaultBackend }
         return ["apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": spec]
+    }
+
+    static func secret(_ name: String, namespace: String = "default", crt: String, key: String) -> [String: Any] {
+        [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": namespace],
+            "type": "kubernetes.io/tls",
+            "data": ["tls.crt": Data(crt.utf8).base64EncodedString(), "tls.key": Data(key.utf8).base64EncodedString()],
+        ]
+    }
+
+    /// PEM armour around `body`, which is not base64.
+    static func pem(_ label: String, _ body: String) -> String {
+        "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----\n"
     }
 
     /// A case with one Ingress `name` for host `name.test`: a good path `/ok` beside the hostile ones.
@@ -233,6 +248,51 @@ package enum HostileCorpus {
             ],
             served: ["tls-secret.test prefix /"],
             probes: [("tls-secret.test", "/"), ("tls-secret.test", "/etc/passwd")]),
+        // Secrets whose data is meant to break out of the certificate file or the config: PEM
+        // armour around directives, text that is not base64, stringData with line breaks. None is
+        // a certificate; each host stays on the default certificate and nothing of it is written.
+        HostileCase(
+            cve: "CVE-2025-24513", name: "tls-secret-payload",
+            manifest: json([
+                secret("payload-pem", crt: pem("CERTIFICATE", "}\nssl_certificate /etc/shadow;\nlocation /x { alias /etc/; }"),
+                       key: pem("PRIVATE KEY", "root /etc;\nreturn 200 pwned;")),
+                ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "payload-text", "namespace": "default"],
+                 "type": "kubernetes.io/tls",
+                 "stringData": ["tls.crt": "a;\n}\ninclude /etc/passwd;\n", "tls.key": "b;\r\nload_module /tmp/evil.so;"]],
+                ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "payload-raw", "namespace": "default"],
+                 "type": "kubernetes.io/tls",
+                 "data": ["tls.crt": "%%%;}include /etc/passwd;{", "tls.key": "';return 200 pwned;#"]],
+                ingress(
+                    "tls-payload",
+                    rules: [("tls-payload.test", [path("/")]), ("tls-payload2.test", [path("/")]), ("tls-payload3.test", [path("/")])],
+                    tls: [["hosts": ["tls-payload.test"], "secretName": "payload-pem"],
+                          ["hosts": ["tls-payload2.test"], "secretName": "payload-text"],
+                          ["hosts": ["tls-payload3.test"], "secretName": "payload-raw"]]),
+            ]),
+            diagnostics: [],
+            served: ["tls-payload.test prefix /", "tls-payload2.test prefix /", "tls-payload3.test prefix /"],
+            probes: [("tls-payload.test", "/etc/shadow"), ("tls-payload2.test", "/x"), ("tls-payload3.test", "/")],
+            httpsDiagnostics: (0..<3).map {
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-payload", "spec.tls[\($0)].secretName")
+            }),
+        // spec.tls naming hosts that no rule serves, and a Secret in another namespace by name.
+        HostileCase(
+            cve: "portico", name: "tls-hosts-without-rules",
+            manifest: json([
+                secret("elsewhere-tls", namespace: "kube-system", crt: pem("CERTIFICATE", "x"), key: pem("PRIVATE KEY", "y")),
+                ingress(
+                    "tls-ghost", rules: [("tls-ghost.test", [path("/")])],
+                    tls: [["hosts": ["ghost.test", "*.ghost.test"], "secretName": "ghost-tls"],
+                          ["hosts": ["tls-ghost.test"], "secretName": "elsewhere-tls"]]),
+            ]),
+            diagnostics: [],
+            served: ["tls-ghost.test prefix /"],
+            probes: [("ghost.test", "/"), ("tls-ghost.test", "/")],
+            httpsDiagnostics: [
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-ghost", "spec.tls[0]"),
+                // Looked up in the Ingress's own namespace only: not found there.
+                ExpectedDiagnostic(.invalidTLS, "ingress default/tls-ghost", "spec.tls[1].secretName"),
+            ]),
         // The same payloads in hosts, service names, ports, path types and default backends.
         HostileCase(
             cve: "CVE-2021-25745", name: "host-injection",

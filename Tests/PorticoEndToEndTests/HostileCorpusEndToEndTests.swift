@@ -26,12 +26,14 @@ struct HostileCorpusEndToEndTests {
     }
 
     @Test func wholeCorpusLoadsIntoOneNginxAndInjectsNothing() throws {
-        let stage = try Stage(manifests: Self.manifests(), services: ["app", "dup"], json: true)
+        // With HTTPS, as Portico runs by default: hostile Secrets and spec.tls are read too.
+        let stage = try Stage(manifests: Self.manifests(), services: ["app", "dup"], json: true, https: true)
         defer { stage.stop() }
+        let httpsPort = try #require(stage.httpsPort)
 
         // Reported: each expected diagnostic names its object and field on one line.
         for hostile in HostileCorpus.cases {
-            for expected in hostile.diagnostics {
+            for expected in hostile.diagnostics + hostile.httpsDiagnostics {
                 let prefix = "warning: \(expected.object): " + (expected.field.isEmpty ? "" : "\(expected.field): ")
                 #expect(
                     stage.diagnostics.contains { $0.hasPrefix(prefix) },
@@ -45,9 +47,11 @@ struct HostileCorpusEndToEndTests {
         // The config nginx loaded is exactly what routing the same objects predicts.
         let text = Self.manifests().replacingOccurrences(of: "PORT", with: "\(stage.backendPort)")
         let objects = try ManifestDecoder.decode(Data(text.utf8), source: "corpus")
-        let table = Router().route(ClusterState(objects))
+        let table = Router(options: RoutingOptions(servesHTTPS: true)).route(ClusterState(objects))
+        #expect(table.certificates.isEmpty, "a hostile Secret became a certificate: \(table.certificates)")
         let options = RenderOptions(
-            httpPort: stage.httpPort, bindAddress: "127.0.0.1", resolvers: [stage.dns.resolverAddress])
+            httpPort: stage.httpPort, bindAddress: "127.0.0.1", resolvers: [stage.dns.resolverAddress],
+            httpsPort: httpsPort, sessionTicketKey: "tls/ticket.key")
         let loaded = stage.config.replacingOccurrences(of: "worker_processes 2;", with: "worker_processes auto;")
         let problems = ConfigChecker().check(loaded, table: table, options: options)
         #expect(problems.isEmpty, "\(problems.prefix(10))")
@@ -63,7 +67,26 @@ struct HostileCorpusEndToEndTests {
             // A backend echoes the path it was asked for; nginx itself must never say "pwned".
             #expect(response.backend != nil || !response.text.contains("pwned"), "\(where_): \(response.text.prefix(300))")
             #expect(response.status != 200 || response.backend != nil, "\(where_): \(response.status) \(response.text.prefix(300))")
-            #expect([200, 400, 403, 404, 503].contains(response.status), "\(where_): unexpected \(response.status)")
+            if response.status == 308 {
+                // A spec.tls host (its Secret hostile: the default certificate) redirects to itself over HTTPS.
+                #expect(response.header("Location")?.hasPrefix("https://\(probe.host):\(httpsPort)/") == true, "\(where_)")
+            } else {
+                #expect([200, 400, 403, 404, 503].contains(response.status), "\(where_): unexpected \(response.status)")
+            }
+        }
+
+        /// Who answers over HTTPS (curl, SNI = host): the echo backend's name, else the status.
+        func whoOverHTTPS(_ host: String, _ target: String) throws -> String {
+            let out = try runCommand(
+                "curl", [
+                    "-sS", "-k", "--max-time", "10", "--resolve", "\(host):\(httpsPort):127.0.0.1", "-o", "/dev/null", "-D", "-",
+                    "https://\(host):\(httpsPort)\(target)",
+                ], timeout: 20)
+            let lines = out.stdout.split(separator: "\r\n")
+            if let backend = lines.first(where: { $0.lowercased().hasPrefix("x-echo-backend:") }) {
+                return backend.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+            }
+            return lines.first.map { String($0.split(separator: " ").dropFirst().first ?? "") } ?? "none: \(out.stderr)"
         }
 
         // What may still be served is served, by the right backend.
@@ -74,9 +97,18 @@ struct HostileCorpusEndToEndTests {
                 let target = parts[2] == "/" ? "/" : parts[2] + "/x"
                 // A source range that is not one admits nobody: nginx answers 403 itself.
                 let expected = hostile.name == "duplicate-service" ? "dup" : hostile.name == "source-range" ? "403" : "app"
-                #expect(try stage.who(parts[0], target) == expected, "\(hostile): \(served)")
+                var who = try stage.who(parts[0], target)
+                if who == "308" { who = try whoOverHTTPS(parts[0], target) }
+                #expect(who == expected, "\(hostile): \(served)")
             }
         }
+        // Over HTTPS too, for the hosts whose Secrets were hostile: the default certificate, and
+        // the same answers.
+        for host in ["tls-payload.test", "tls-payload2.test", "tls-payload3.test", "tls-ghost.test", "benign.test"] {
+            #expect(try whoOverHTTPS(host, "/etc/passwd") == "app", "\(host): \(stage.nginx.errorLog.suffix(600))")
+        }
+        let leaked = try FileManager.default.contentsOfDirectory(atPath: stage.nginx.directory.file("tls").path)
+        #expect(Set(leaked) == ["default.pem", "ticket.key"], "\(leaked)")
         #expect(!stage.nginx.errorLog.contains("[emerg]"), "\(stage.nginx.errorLog.suffix(2000))")
     }
 }

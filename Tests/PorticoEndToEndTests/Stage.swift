@@ -10,6 +10,8 @@ import Testing
 final class Stage: @unchecked Sendable {
     let backendPort: Int
     let httpPort: Int
+    /// With `https: true`: nginx's HTTPS port, its files written by `render --output-dir`.
+    let httpsPort: Int?
     let manifests: TemporaryDirectory
     private(set) var outcome: RenderOutcome
     let backends: [EchoBackend]
@@ -23,12 +25,14 @@ final class Stage: @unchecked Sendable {
     /// - services: "name" or "namespace/name" for each backend to start.
     /// - extraNames: DNS names (e.g. an ExternalName's target) → the backend that answers them.
     /// - json: the manifest text is JSON (for hostile strings) rather than YAML.
+    /// - https: also serve HTTPS (Secrets in the manifests, the default certificate) on `httpsPort`.
     init(
         manifests text: String, services: [String], extraNames: [String: String] = [:], json: Bool = false,
-        extraArguments: [String] = []
+        extraArguments: [String] = [], https: Bool = false
     ) throws {
         backendPort = try Ports.free()
         httpPort = try Ports.free()
+        httpsPort = https ? try Ports.free() : nil
         manifests = try TemporaryDirectory("portico-manifests")
         let file = try manifests.write(
             json ? "manifests.json" : "manifests.yaml", text.replacingOccurrences(of: "PORT", with: "\(backendPort)"))
@@ -51,21 +55,37 @@ final class Stage: @unchecked Sendable {
         dns = try DNSServer(records)
         self.extraArguments = extraArguments
         outcome = try Self.render(
-            file, httpPort: httpPort, resolver: dns.resolverAddress, extraArguments: extraArguments)
-        nginx = try Nginx.start(config: Self.lighter(outcome.config), waitingFor: [httpPort])
+            file, httpPort: httpPort, httpsPort: httpsPort, output: manifests.file("out"), resolver: dns.resolverAddress,
+            extraArguments: extraArguments)
+        if httpsPort != nil {
+            let nginx = try Nginx(renderedIn: manifests.file("out"))
+            try nginx.install(config: Self.lighter(outcome.config))
+            try nginx.test()
+            try nginx.start(waitingFor: [httpPort] + (httpsPort.map { [$0] } ?? []))
+            self.nginx = nginx
+        } else {
+            nginx = try Nginx.start(config: Self.lighter(outcome.config), waitingFor: [httpPort])
+        }
     }
 
     private let extraArguments: [String]
 
+    /// `portico render`; with an HTTPS port, into `output` (config and certificate files), whose
+    /// config is then the outcome's.
     private static func render(
-        _ file: URL, httpPort: Int, resolver: String, extraArguments: [String]
+        _ file: URL, httpPort: Int, httpsPort: Int?, output: URL, resolver: String, extraArguments: [String]
     ) throws -> RenderOutcome {
-        let outcome = renderCommand(
+        let https = httpsPort.map { ["--https-port", "\($0)", "--output-dir", output.path] }
+            ?? (extraArguments.contains("--https-port") ? [] : ["--no-https"])
+        var outcome = renderCommand(
             arguments: [
                 "-f", file.path, "--http-port", "\(httpPort)", "--resolver", resolver, "--bind-address", "127.0.0.1",
-            ] + (extraArguments.contains("--https-port") ? [] : ["--no-https"]) + extraArguments)
+            ] + https + extraArguments)
         guard outcome.exitCode == 0 else {
             throw TestSupportError("portico render exited \(outcome.exitCode): \(outcome.diagnostics)")
+        }
+        if httpsPort != nil {
+            outcome.config = try String(contentsOf: output.appendingPathComponent("nginx.conf"), encoding: .utf8)
         }
         return outcome
     }
@@ -79,7 +99,11 @@ final class Stage: @unchecked Sendable {
     /// the controller will when objects change.
     func rerender(_ text: String) throws {
         let file = try manifests.write("manifests.yaml", text.replacingOccurrences(of: "PORT", with: "\(backendPort)"))
-        outcome = try Self.render(file, httpPort: httpPort, resolver: dns.resolverAddress, extraArguments: extraArguments)
+        let output = manifests.file("out-\(UUID().uuidString.prefix(8))")
+        outcome = try Self.render(
+            file, httpPort: httpPort, httpsPort: httpsPort, output: output, resolver: dns.resolverAddress,
+            extraArguments: extraArguments)
+        if httpsPort != nil { try nginx.addFiles(renderedIn: output) }
         try nginx.reload(with: Self.lighter(outcome.config))
     }
 

@@ -78,6 +78,17 @@ import Testing
         let tlsConfig = try ConfigRenderer().render(tlsTable, options: https)
         let tlsProblems = ConfigChecker().check(tlsConfig, table: tlsTable, options: https)
         #expect(tlsProblems.isEmpty, "\(hostile) with HTTPS: \(tlsProblems)")
+        for expected in hostile.diagnostics + hostile.httpsDiagnostics {
+            #expect(
+                tlsTable.diagnostics.contains(where: expected.matches),
+                "\(hostile) with HTTPS: no diagnostic \(expected); got:\n\(tlsTable.diagnostics.map { "\($0.code.rawValue) \($0)" }.joined(separator: "\n"))")
+        }
+        for d in tlsTable.diagnostics {
+            #expect(!d.description.contains { $0.isNewline }, "\(hostile) with HTTPS: diagnostic spans lines: \(d)")
+        }
+        #expect(Self.served(tlsTable, by: names) == Set(hostile.served), "\(hostile) with HTTPS")
+        // No hostile Secret is a certificate: nothing of it is written.
+        #expect(tlsTable.certificates.isEmpty, "\(hostile): \(tlsTable.certificates)")
         for fragment in ["alias", "root ", "pwned", "load_module", "169.254", "/etc"] {
             #expect(!tlsConfig.contains(fragment), "\(hostile) with HTTPS: \(fragment) in the config")
         }

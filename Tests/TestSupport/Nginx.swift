@@ -34,9 +34,33 @@ public final class Nginx: @unchecked Sendable {
     public convenience init(renderedIn output: URL, executable: String = "nginx") throws {
         try self.init(
             config: String(contentsOf: output.appendingPathComponent("nginx.conf"), encoding: .utf8), executable: executable)
-        let tls = output.appendingPathComponent("tls")
-        if FileManager.default.fileExists(atPath: tls.path) {
-            try FileManager.default.copyItem(at: tls, to: directory.file("tls"))
+        if FileManager.default.fileExists(atPath: output.appendingPathComponent("tls").path) {
+            try addFiles(renderedIn: output)
+        }
+    }
+
+    /// Replaces the config before nginx starts (e.g. with fewer workers).
+    public func install(config newConfig: String) throws {
+        precondition(process == nil, "nginx already started: use reload(with:)")
+        config = newConfig
+        try write(newConfig)
+    }
+
+    /// Copies the certificate files a later `render --output-dir` wrote (before a reload that names them).
+    public func addFiles(renderedIn output: URL) throws {
+        let source = output.appendingPathComponent("tls")
+        let target = directory.file("tls")
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
+            let from = source.appendingPathComponent(name)
+            let destination = target.appendingPathComponent(name)
+            try? FileManager.default.removeItem(at: destination)
+            try FileManager.default.copyItem(at: from, to: destination)
+            // Owner and mode as written (0600, nginx's worker user): a copy would be root's.
+            let attributes = try FileManager.default.attributesOfItem(atPath: from.path)
+            try FileManager.default.setAttributes(
+                attributes.filter { [.ownerAccountID, .groupOwnerAccountID, .posixPermissions].contains($0.key) },
+                ofItemAtPath: destination.path)
         }
     }
 
