@@ -116,8 +116,12 @@ package struct PredictedHost: Sendable, Equatable {
 
     /// Without HTTPS nothing redirects and no header names HTTPS: the settings for it are dropped.
     init(_ rules: [Location], fallback: Backend?, https: Bool, hsts: Bool = false, redirectsFallback: Bool = false) {
+        // A default backend is proxied with HSTS on a host with its own certificate.
+        var proxied = false
+        if case .upstream? = fallback { proxied = true }
         var otherwise = RouteBody(
-            backend: fallback ?? .unavailable(status: 404), options: ProxyOptions(redirectsToHTTPS: https && redirectsFallback))
+            backend: fallback ?? .unavailable(status: 404),
+            options: ProxyOptions(redirectsToHTTPS: https && redirectsFallback, strictTransportSecurity: https && hsts && proxied))
         self.hsts = https && hsts
         for rule in rules {
             var options = rule.options

@@ -30,9 +30,15 @@ package struct PipelineCheck: Sendable {
     }
 
     /// With `options.httpsPort` the objects are routed for an HTTPS listener too: `spec.tls`,
-    /// certificates and redirects.
+    /// certificates and redirects; for a third of the generations, with the fuzzer's wildcard
+    /// Secret (when there is one) as the operator's default certificate.
     package func run(_ objects: [KubeObject], options: RenderOptions) -> Outcome {
-        let router = Router(options: RoutingOptions(servesHTTPS: options.httpsPort != nil))
+        let https = options.httpsPort != nil
+        let router = Router(
+            options: RoutingOptions(
+                servesHTTPS: https,
+                defaultCertificate: https && options.generation % 3 == 0
+                    ? ObjectReference(kind: "Secret", namespace: "default", name: "w-tls") : nil))
         let table = router.route(ClusterState(objects))
         let config: String
         do {

@@ -71,17 +71,19 @@ enum DataPlane {
         var combinations: Set<ProxyOptions> = []
         let standard = ProxyOptions()
         var usesStandard = false
-        func add(_ locations: [Location], _ fallback: Backend?) {
+        func add(_ locations: [Location], _ fallback: Backend?, hsts: Bool = false) {
             for l in locations {
                 guard case .upstream = l.backend else { continue }
                 // Most routes have the default settings: compared, not hashed.
                 let options = l.options.proxied
                 if options == standard { usesStandard = true } else { combinations.insert(options) }
             }
-            if case .upstream = fallback { usesStandard = true }
+            if case .upstream = fallback {
+                if hsts { combinations.insert(fallbackOptions(hsts: true).proxied) } else { usesStandard = true }
+            }
         }
         add(table.catchAll.locations, table.catchAll.fallback)
-        for vhost in table.virtualHosts { add(vhost.locations, vhost.fallback) }
+        for vhost in table.virtualHosts { add(vhost.locations, vhost.fallback, hsts: vhost.tls?.certificate != nil) }
         if usesStandard { combinations.insert(standard) }
         var byName: [String: ProxyOptions] = [:]
         for options in combinations.sorted(by: { $0.canonical < $1.canonical }) {
@@ -96,6 +98,12 @@ enum DataPlane {
         return byName.map { Proxy(name: $0.key, options: $0.value) }.sorted { a, b in
             (a.options.isDefault ? 0 : 1, a.name) < (b.options.isDefault ? 0 : 1, b.name)
         }
+    }
+
+    /// The settings a host's default backend is proxied with: none, but Strict-Transport-Security
+    /// on a host with its own certificate (its answers are that host's, over HTTPS).
+    static func fallbackOptions(hsts: Bool) -> ProxyOptions {
+        ProxyOptions(strictTransportSecurity: hsts)
     }
 
     static func proxyName(_ options: ProxyOptions) -> String {
@@ -178,7 +186,7 @@ enum DataPlane {
                 fallbackRedirects = root.options.redirectsToHTTPS
             }
         } else if let fallback {
-            fallbackAction = action(fallback, ProxyOptions())
+            fallbackAction = action(fallback, fallbackOptions(hsts: hsts))
             fallbackComment = "no rule matched: default backend"
         }
         exact.sort { nginxPrecedes($0.path, $1.path) }

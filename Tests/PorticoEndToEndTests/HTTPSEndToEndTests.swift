@@ -103,6 +103,63 @@ struct HTTPSEndToEndTests {
         #expect(acme.status == 200 && acme.backend == "web", "\(acme.status)")
     }
 
+    /// A host with its own certificate sends HSTS on everything it answers over HTTPS, its
+    /// Ingress's default backend included; a host on the default certificate never does.
+    @Test func hstsOnTheDefaultBackendOfAHostWithItsOwnCertificate() throws {
+        let own = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
+        let stage = try Stage(
+            manifests: """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: a-tls, namespace: default}
+                type: kubernetes.io/tls
+                data:
+                  tls.crt: \(Data(own.chainPEM.utf8).base64EncodedString())
+                  tls.key: \(Data(own.keyPEM.utf8).base64EncodedString())
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: default}
+                spec: {ports: [{port: PORT}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: fallback, namespace: default}
+                spec: {ports: [{port: PORT}]}
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: a, namespace: default}
+                spec:
+                  tls: [{hosts: [a.test], secretName: a-tls}]
+                  defaultBackend: {service: {name: fallback, port: {number: PORT}}}
+                  rules: [{host: a.test, http: {paths: [{path: /api, pathType: Prefix, backend: {service: {name: web, port: {number: PORT}}}}]}}]
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: b, namespace: default}
+                spec:
+                  defaultBackend: {service: {name: fallback, port: {number: PORT}}}
+                  rules: [{host: b.test, http: {paths: [{path: /api, pathType: Prefix, backend: {service: {name: web, port: {number: PORT}}}}]}}]
+
+                """, services: ["web", "fallback"], https: true)
+        defer { stage.stop() }
+        let port = try #require(stage.httpsPort)
+        func head(_ host: String, _ path: String) throws -> String {
+            try Self.curl(["--resolve", "\(host):\(port):127.0.0.1", "-o", "/dev/null", "-D", "-", "https://\(host):\(port)\(path)"])
+                .lowercased()
+        }
+        let hsts = "strict-transport-security: max-age=31536000; includesubdomains"
+        for (host, path, backend, sends) in [
+            ("a.test", "/api/x", "web", true), ("a.test", "/other", "fallback", true),
+            ("b.test", "/api/x", "web", false), ("b.test", "/other", "fallback", false),
+        ] {
+            let headers = try head(host, path)
+            #expect(headers.contains("x-echo-backend: \(backend)"), "\(host)\(path): \(headers)")
+            #expect(headers.contains(hsts) == sends, "\(host)\(path): \(headers)\n\(stage.config)")
+        }
+    }
+
     /// `portico render --https-port --output-dir DIR`: a directory nginx serves HTTPS from as it is,
     /// keys readable by their owner only, none of them printed.
     @Test func renderWritesADirectoryThatServesHTTPS() throws {
