@@ -94,6 +94,9 @@ extension RoutingRun {
         var files: [String: CertificateFile] = [:]
         var checked: [ServiceKey: ValidatedCertificate?] = [:]
         let known = Set(virtualHosts.map(\.host))
+        var named = Set(tlsClaims.compactMap { known.contains($0.key) ? $0.value.secret : nil })
+        if let secret = options.defaultCertificate { named.insert(ServiceKey(namespace: secret.namespace, name: secret.name)) }
+        validateInParallel(named)
         for host in tlsClaims.keys.sorted() where !known.contains(host) {
             guard let claim = tlsClaims[host] else { continue }
             diagnose(
@@ -172,6 +175,53 @@ extension RoutingRun {
         path.hasPrefix(acmeChallengePrefix) || path + "/" == acmeChallengePrefix
     }
 
+    /// The certificate data of a Secret as the cache knows it.
+    static func cacheInput(_ secret: Secret) -> CertificateCache.Input {
+        CertificateCache.Input(
+            certificate: secret.stringData?["tls.crt"] ?? secret.data?["tls.crt"] ?? "",
+            key: secret.stringData?["tls.key"] ?? secret.data?["tls.key"] ?? "", encoded: secret.stringData == nil)
+    }
+
+    /// Validates, on every core, the named Secrets' certificates that the cache does not know yet
+    /// (a first config at thousands of certificates: parsing keys and chains is most of its work),
+    /// and leaves the results in the cache. Only Secrets with both keys of a plausible size: the
+    /// others are reported by `certificate(_:claim:)`, in order, as before.
+    mutating func validateInParallel(_ keys: Set<ServiceKey>) {
+        let work = keys.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }.compactMap { key -> (CertificateCache.Input, [UInt8], [UInt8])? in
+            guard let secret = secrets[key] else { return nil }
+            let raw = Self.cacheInput(secret)
+            guard certificates.peek(raw) == nil, let crt = Self.decoded(secret, "tls.crt") ?? nil,
+                let key = Self.decoded(secret, "tls.key") ?? nil
+            else { return nil }
+            return (raw, crt, key)
+        }
+        guard work.count >= 16 else { return }  // not worth the threads
+        let cache = certificates
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            let (raw, crt, key) = work[i]
+            let result: Result<ValidatedCertificate, CertificateProblem>
+            do throws(CertificateProblem) {
+                let bundle = try CertificateValidation.validate(certificate: crt, key: key)
+                result = .success(ValidatedCertificate(bundle: bundle, path: Self.certificatePath(bundle.pem)))
+            } catch {
+                result = .failure(error)
+            }
+            cache.remember(raw, result, used: false)
+        }
+    }
+
+    /// A Secret's `stringData` or base64 `data` value: nil when larger than Portico accepts (refused
+    /// before decoding: base64 is 4/3 the size of what it carries), `.some(nil)` when absent or
+    /// not base64.
+    static func decoded(_ secret: Secret, _ k: String) -> [UInt8]?? {
+        if let text = secret.stringData?[k] { return Array(text.utf8) }
+        guard let encoded = secret.data?[k] else { return .some(nil) }
+        let limit = k == "tls.key" ? CertificateValidation.maxKeyBytes : CertificateValidation.maxCertificateBytes
+        if encoded.utf8.count > limit / 3 * 4 + 8 { return nil }
+        guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else { return .some(nil) }
+        return .some([UInt8](data))
+    }
+
     /// The Secret's certificate and key, validated; nil (with a diagnostic) when the host must fall
     /// back to the default certificate.
     mutating func certificate(
@@ -183,20 +233,9 @@ extension RoutingRun {
             return nil
         }
         // Validated before, with the same data: no decoding, parsing or hashing again.
-        let raw = CertificateCache.Input(
-            certificate: secret.stringData?["tls.crt"] ?? secret.data?["tls.crt"] ?? "",
-            key: secret.stringData?["tls.key"] ?? secret.data?["tls.key"] ?? "", encoded: secret.stringData == nil)
+        let raw = Self.cacheInput(secret)
         if let known = certificates.known(raw) { return report(known, name: name, fallback: fallback, claim: claim) }
-        func field(_ k: String) -> [UInt8]?? {
-            if let text = secret.stringData?[k] { return Array(text.utf8) }
-            guard let encoded = secret.data?[k] else { return .some(nil) }
-            // Refused before decoding: base64 is 4/3 the size of what it carries.
-            let limit = k == "tls.key" ? CertificateValidation.maxKeyBytes : CertificateValidation.maxCertificateBytes
-            if encoded.utf8.count > limit / 3 * 4 + 8 { return nil }
-            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else { return .some(nil) }
-            return .some([UInt8](data))
-        }
-        let certificate = field("tls.crt"), privateKey = field("tls.key")
+        let certificate = Self.decoded(secret, "tls.crt"), privateKey = Self.decoded(secret, "tls.key")
         for (k, value) in [("tls.crt", certificate), ("tls.key", privateKey)] {
             switch value {
             case nil:
@@ -285,10 +324,15 @@ public final class CertificateCache: @unchecked Sendable {
         }
     }
 
-    func remember(_ input: Input, _ result: Result<ValidatedCertificate, CertificateProblem>) {
+    /// The result without marking it used.
+    func peek(_ input: Input) -> Result<ValidatedCertificate, CertificateProblem>? {
+        lock.withLock { results[input] }
+    }
+
+    func remember(_ input: Input, _ result: Result<ValidatedCertificate, CertificateProblem>, used isUsed: Bool = true) {
         lock.withLock {
             results[input] = result
-            used.insert(input)
+            if isUsed { used.insert(input) }
         }
     }
 

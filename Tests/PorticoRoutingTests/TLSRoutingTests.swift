@@ -194,6 +194,30 @@ import Testing
         #expect(Self.route([ingress], secrets: [], options: options).defaultCertificate == nil)
     }
 
+    /// Many Secrets at once are validated on every core: the table and its diagnostics are the
+    /// same, in the same order, whatever the threads did, and broken Secrets are reported as alone.
+    @Test func manySecretsValidatedInParallelRouteAsOne() throws {
+        var ingresses: [Ingress] = []
+        var secrets: [Secret] = []
+        for i in 0..<40 {
+            ingresses.append(Self.tlsIngress("web-\(i)", host: "h\(i).test", secret: "tls-\(i)"))
+            var secret = Self.secret("tls-\(i)", try Self.bundle("h\(i).test"))
+            if i % 9 == 4 { secret.data?["tls.key"] = Data("not a key".utf8).base64EncodedString() }
+            secrets.append(secret)
+        }
+        let table = Self.route(ingresses, secrets: secrets)
+        let again = Self.route(ingresses.reversed(), secrets: secrets.reversed())
+        #expect(table.routesLike(again))
+        #expect(Set(table.diagnostics.map(\.description)) == Set(again.diagnostics.map(\.description)))
+        #expect(table.certificates.count == 36)
+        #expect(Set(table.diagnostics.map(\.object.name)) == ["web-4", "web-13", "web-22", "web-31"])
+        #expect(table.diagnostics.allSatisfy { $0.code == .invalidTLS && $0.field == "spec.tls[0].secretName" })
+        for vhost in table.virtualHosts {
+            let broken = ["h4.test", "h13.test", "h22.test", "h31.test"].contains(vhost.host.name)
+            #expect((vhost.tls?.certificate == nil) == broken, "\(vhost.host)")
+        }
+    }
+
     @Test func withoutHTTPSTheTableIsAsBefore() throws {
         let table = Self.route(
             [Self.tlsIngress("web", host: "a.test", secret: "a-tls")], secrets: [Self.secret("a-tls", try Self.bundle("a.test"))],
