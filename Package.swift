@@ -142,7 +142,7 @@ let package = Package(
         ),
 
         // `portico run` end to end: start-up, change-to-live latency, reloads under load.
-        .executableTarget(name: "portico-run-bench", dependencies: ["TestSupport"], path: "Benchmarks/RunBench"),
+        .executableTarget(name: "portico-run-bench", dependencies: ["TestSupport", "PorticoTLS"], path: "Benchmarks/RunBench"),
         // `swift build -c release --product portico-tls-bench`: tls.crt/tls.key validations per second.
         .executableTarget(
             name: "portico-tls-bench",

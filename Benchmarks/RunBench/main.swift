@@ -9,8 +9,16 @@
 //      render into the file (target at 10,000 Ingresses: 100 ms in all before nginx is signalled)
 //   3. reloads under load: wrk through nginx at full speed while 50 changes are applied (target:
 //      zero failed requests)
-// Usage: swift build -c release && .build/release/portico-run-bench [INGRESSES] [CHANGES]
+// With --tls, HTTPS as by default: each Ingress has spec.tls with its own Secret (ECDSA P-256,
+// with ssl-redirect "false" so that the plain-HTTP probes above still reach the routes), and
+//   4. a certificate rotation live (a Secret's data replaced until curl, trusting only the new
+//      certificate, completes a request with that host's SNI): p50 within 1.5x of a route change
+//   5. rotations under HTTPS load: Benchmarks/tls-handshake-load.py (full handshakes with the
+//      rotated host's SNI) while the certificate is replaced CHANGES/5 times (target: none failed)
+//   with memory targets of 60 MB at 1,000 Secrets and 120 MB at 10,000.
+// Usage: swift build -c release && .build/release/portico-run-bench [INGRESSES] [CHANGES] [--tls]
 import Foundation
+import PorticoTLS
 import TestSupport
 
 #if canImport(Glibc)
@@ -20,6 +28,8 @@ import TestSupport
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let ingressCount = arguments.first ?? 1000
 let changeCount = arguments.dropFirst().first ?? 50
+let tls = CommandLine.arguments.contains("--tls")
+let memoryTarget = !tls ? "80 MB" : ingressCount <= 1000 ? "60 MB" : "120 MB"
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
@@ -121,16 +131,32 @@ var portico: ChildProcess?
 }
 
 func ingress(_ i: Int, path: String) -> [String: Any] {
-    [
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": ["name": "app-\(i)", "namespace": "default"],
-        "spec": ["rules": [["host": "app-\(i).bench", "http": ["paths": (0..<5).map { p in
-            [
-                "path": p == 0 ? path : "/extra\(p)", "pathType": "Prefix",
-                "backend": ["service": ["name": "svc-\(i)", "port": ["number": backendPort]]],
-            ] as [String: Any]
-        }]]]],
+    var spec: [String: Any] = ["rules": [["host": "app-\(i).bench", "http": ["paths": (0..<5).map { p in
+        [
+            "path": p == 0 ? path : "/extra\(p)", "pathType": "Prefix",
+            "backend": ["service": ["name": "svc-\(i)", "port": ["number": backendPort]]],
+        ] as [String: Any]
+    }]]]]
+    var metadata: [String: Any] = ["name": "app-\(i)", "namespace": "default"]
+    if tls {
+        spec["tls"] = [["hosts": ["app-\(i).bench"], "secretName": "tls-\(i)"]]
+        metadata["annotations"] = ["nginx.ingress.kubernetes.io/ssl-redirect": "false"]
+    }
+    return ["apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": metadata, "spec": spec]
+}
+
+/// Host i's Secret with a new certificate (self-signed: it is its own trust anchor for curl).
+func secret(_ i: Int) throws -> (object: [String: Any], certificatePEM: String) {
+    let bundle = try SelfSignedCertificate.generate(commonName: "app-\(i).bench", now: Date())
+    let object: [String: Any] = [
+        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+        "metadata": ["name": "tls-\(i)", "namespace": "default"],
+        "data": [
+            "tls.crt": Data(bundle.chainPEM.utf8).base64EncodedString(),
+            "tls.key": Data(bundle.keyPEM.utf8).base64EncodedString(),
+        ],
     ]
+    return (object, bundle.chainPEM)
 }
 
 do {
@@ -141,19 +167,21 @@ do {
             ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "svc-\(i)", "namespace": "default"],
              "spec": ["ports": [["port": backendPort]]]]
         })
+        if tls { try await server.bulkCreate(try range.map { try secret($0).object }) }
         try await server.bulkCreate(range.map { ingress($0, path: "/initial") })
     }
-    say("portico-run-bench: \(ingressCount) Ingresses (5 paths each) and Services created in \(fmt(ms(ContinuousClock.now - setup))) ms")
+    say("portico-run-bench: \(ingressCount) Ingresses (5 paths each)\(tls ? ", each with spec.tls and its own Secret," : "") and Services created in \(fmt(ms(ContinuousClock.now - setup))) ms")
 
     let kubeconfig = try server.writeKubeconfig(to: work.file("kubeconfig"))
-    let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
+    let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free(), httpsPort = try Ports.free()
     let started = ContinuousClock.now
     // PORTICO_BENCH_WRAP="heaptrack -o /tmp/portico" (or valgrind ...) runs portico under a profiler.
     let wrapper = ProcessInfo.processInfo.environment["PORTICO_BENCH_WRAP"].map { $0.split(separator: " ").map(String.init) } ?? []
     let process = try ChildProcess(
         wrapper.first.map { try ChildProcess.resolve($0) } ?? binary,
         Array(wrapper.dropFirst()) + (wrapper.isEmpty ? [] : [binary]) + [
-            "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1", "--no-https",
+            "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--bind-address", "127.0.0.1",
+        ] + (tls ? ["--https-port", "\(httpsPort)"] : ["--no-https"]) + [
             "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
             "--status-port", "\(statusPort)", "--runtime-dir", work.file("nginx").path, "--sync-window-ms", "20",
         ], name: "portico", logDirectory: work.url)
@@ -165,7 +193,7 @@ do {
         try await Task.sleep(for: .milliseconds(20))
     }
     say("  start to first config live: \(fmt(ms(ContinuousClock.now - started))) ms (target at 10,000 Ingresses: 5000 ms)")
-    say("  controller resident memory after start: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
+    say("  controller resident memory after start: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target \(memoryTarget))")
 
     // Change to live, one change at a time. Isolated: each write comes once portico has put the one
     // before fully live (logged it: nginx's old workers no longer accept). Back to back: each write
@@ -200,7 +228,64 @@ do {
     say(porticoStepsLine(process.stderr))
     say("  controller resident memory as the last change goes live (its reconcile still confirming): \(residentMemory(pid: process.pid))")
     try await waitUntilIdle(healthPort: healthPort)
-    say("  controller resident memory after the changes, idle: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target 80 MB)")
+    say("  controller resident memory after the changes, idle: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target \(memoryTarget))")
+
+    if tls {
+        let secrets = TestAPIServer.path("v1", "secrets", namespace: "default")
+        let curl = try ChildProcess.resolve("curl")
+        /// Whether a request to host i over HTTPS completes when curl trusts only `anchor`.
+        func servesNew(_ i: Int, anchor: URL) -> Bool {
+            let arguments = [
+                "-sS", "-o", "/dev/null", "--max-time", "2", "--cacert", anchor.path,
+                "--resolve", "app-\(i).bench:\(httpsPort):127.0.0.1", "https://app-\(i).bench:\(httpsPort)/extra1/x",
+            ]
+            return (try? runCommand(curl, arguments, timeout: 5).status) == 0
+        }
+        /// Replaces host i's certificate and waits until it is served; the time that took.
+        func rotate(_ i: Int, _ k: Int) async throws -> Double {
+            let (object, pem) = try secret(i)
+            let anchor = work.file("anchor-\(k).pem")
+            try Data(pem.utf8).write(to: anchor)
+            let t0 = ContinuousClock.now
+            try await server.update(secrets + "/tls-\(i)", object)
+            while !servesNew(i, anchor: anchor) {
+                guard ContinuousClock.now - t0 < .seconds(30) else { throw TestSupportError("rotation \(k) not live in 30 s") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return ms(ContinuousClock.now - t0)
+        }
+        var rotations: [Double] = []
+        for k in 2 * changeCount..<3 * changeCount {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while liveChanges() < k, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            rotations.append(try await rotate(1 + k * 7919 % max(ingressCount - 1, 1), k))
+        }
+        rotations.sort()
+        let ratio = percentile(rotations, 50) / percentile(isolated, 50)
+        say("  certificate rotation to live over \(changeCount) isolated rotations: p50 \(fmt(percentile(rotations, 50))) ms, p99 \(fmt(percentile(rotations, 99))) ms, max \(fmt(rotations.last ?? .nan)) ms; "
+            + String(format: "%.2f", ratio) + "x the isolated route change's p50 (target: at most 1.5x; each probe here is a curl process)")
+
+        // Rotations under HTTPS load: full handshakes with the rotated host's SNI throughout.
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("tls-handshake-load.py")
+        let count = max(changeCount / 5, 3)
+        let duration = 4 + count
+        let load = try ChildProcess(
+            "/usr/bin/python3", [script.path, "app-0.bench", "\(httpsPort)", "\(duration)", "4", "/extra1/x"],
+            name: "tls-load", logDirectory: work.url)
+        try await Task.sleep(for: .seconds(1))
+        var done = 0
+        for k in 0..<count {
+            _ = try await rotate(0, 3 * changeCount + k)
+            done += 1
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        _ = load.wait(timeout: TimeInterval(duration + 40))
+        say("  rotations under HTTPS load: \(done) rotations of app-0.bench's certificate while 4 clients made full handshakes to it: "
+            + load.stdout.trimmingCharacters(in: .whitespacesAndNewlines) + " (target: none failed)")
+        try await waitUntilIdle(healthPort: healthPort)
+        say("  controller resident memory after the rotations, idle: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target \(memoryTarget))")
+    }
 
     // Reloads under load.
     if let wrk = try? ChildProcess.resolve("wrk") {
