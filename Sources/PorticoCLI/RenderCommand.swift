@@ -112,7 +112,10 @@ struct RenderCommand: ParsableCommand {
             lines.append("info: certificate files were not written (the config names them); --output-dir DIR writes them")
         }
         // The summary comes last.
-        lines.append(table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count))
+        var controllers: [String: String] = [:]
+        for c in rendered.state.ingressClasses { if let controller = c.spec.controller { controllers[c.metadata.name] = controller } }
+        lines.append(
+            table.summary(ingresses: Set(rendered.state.ingresses.map(ObjectReference.init)).count, controllers: controllers))
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 

@@ -24,6 +24,13 @@ struct RenderFlags: ParsableArguments {
     @Option(help: "The IngressClass name this Portico serves.")
     var ingressClass: String = "portico"
 
+    @Option(name: .customLong("controller-class"), help: ArgumentHelp(
+        "Serve the IngressClasses whose spec.controller is this (repeatable; default portico.io/ingress-controller). "
+            + "k8s.io/ingress-nginx takes over ingress-nginx's class: ingressClassName nginx, the kubernetes.io/ingress.class "
+            + "annotation naming it, and Ingresses without a class when it is the default IngressClass.",
+        valueName: "controller"))
+    var controllerClass: [String] = []
+
     @Flag(help: "Ignore Ingresses that name no class (by default they are served unless an IngressClass is marked default).")
     var ignoreIngressesWithoutClass = false
 
@@ -75,6 +82,11 @@ struct RenderFlags: ParsableArguments {
                 description: "--ingress-class: \"\(ingressClass.prefix(80))\" is not an IngressClass name "
                     + "(lowercase letters, digits, '-' and '.')")
         }
+        for controller in controllerClass where !Validation.isControllerName(controller) {
+            throw Invalid(
+                description: "--controller-class: \(MessageText.quoted(controller)) is not an IngressClass controller "
+                    + "(a domain-prefixed path such as k8s.io/ingress-nginx)")
+        }
         guard Validation.isClusterDomain(clusterDomain) else {
             throw Invalid(description: "--cluster-domain: \"\(clusterDomain)\" is not a DNS domain")
         }
@@ -104,7 +116,8 @@ struct RenderFlags: ParsableArguments {
         }
         let routing = RoutingOptions(
             ingressClass: ingressClass, serveIngressesWithoutClass: !ignoreIngressesWithoutClass,
-            clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil, defaultCertificate: try defaultCertificate())
+            clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil, defaultCertificate: try defaultCertificate(),
+            controllerClasses: controllerClass.isEmpty ? [RoutingOptions.controllerName] : controllerClass)
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }
@@ -137,6 +150,18 @@ struct RenderSettings {
 }
 
 enum Validation {
+    /// An IngressClass `spec.controller`: a DNS subdomain, then a path of name characters
+    /// (`example.com/name`, `k8s.io/ingress-nginx`), at most 250 bytes.
+    static func isControllerName(_ s: String) -> Bool {
+        guard s.utf8.count <= 250, let slash = s.firstIndex(of: "/") else { return false }
+        let domain = String(s[..<slash]), path = s[s.index(after: slash)...]
+        return PorticoRouting.Validation.isSubdomain(domain) && !path.isEmpty
+            && path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy { segment in
+                !segment.isEmpty
+                    && segment.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._".contains($0)) }
+            }
+    }
+
     static func isClusterDomain(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 253
             && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in

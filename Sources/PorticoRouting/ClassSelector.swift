@@ -19,7 +19,8 @@ struct ClassSelector {
     init(options: RoutingOptions, classes: [IngressClass]) {
         self.options = options
         var ours: Set<String> = [options.ingressClass]
-        for c in classes where c.spec.controller == RoutingOptions.controllerName {
+        let served = Set(options.controllerClasses)
+        for c in classes where c.spec.controller.map(served.contains) == true {
             ours.insert(c.metadata.name)
         }
         self.ours = ours
@@ -68,11 +69,12 @@ struct ClassSelector {
 
     private func foreign(_ name: String) -> String {
         let printed = quoted(name)
+        let served = options.controllerClasses.map { quoted($0) }.joined(separator: " or ")
         if let controller = controllers[name] {
             return "class \(printed) belongs to another controller (its IngressClass names controller "
-                + "\(quoted(controller))); not served"
+                + "\(quoted(controller)), Portico serves \(served): see --controller-class); not served"
         }
         return "class \(printed) is not Portico's (Portico serves class \(quoted(options.ingressClass)) and IngressClasses "
-            + "whose controller is \(RoutingOptions.controllerName)); not served"
+            + "whose controller is \(served)); not served"
     }
 }

@@ -5,6 +5,9 @@ public struct RoutingOptions: Sendable, Equatable {
 
     /// The class this Portico serves (`--ingress-class`).
     public var ingressClass: String
+    /// The `spec.controller` values of the IngressClasses this Portico serves (`--controller-class`):
+    /// its own, or another controller's to take over its Ingresses (`k8s.io/ingress-nginx`).
+    public var controllerClasses: [String]
     /// Serve Ingresses that name no class when no IngressClass is marked default.
     public var serveIngressesWithoutClass: Bool
     /// The cluster's DNS domain (`--cluster-domain`).
@@ -25,8 +28,9 @@ public struct RoutingOptions: Sendable, Equatable {
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,
         clusterDomain: String = "cluster.local", maxPathsPerIngress: Int = 1000, servesHTTPS: Bool = false,
-        defaultCertificate: ObjectReference? = nil
+        defaultCertificate: ObjectReference? = nil, controllerClasses: [String] = [RoutingOptions.controllerName]
     ) {
+        self.controllerClasses = controllerClasses
         self.servesHTTPS = servesHTTPS
         self.defaultCertificate = defaultCertificate
         self.ingressClass = ingressClass

@@ -1,8 +1,9 @@
 extension RoutingTable {
     /// One line for the end of `portico render`: how many Ingresses are served, how many were left
     /// to other controllers and how to serve them, how many were left out.
-    /// `ingresses` is how many distinct Ingresses the input held.
-    public func summary(ingresses: Int) -> String {
+    /// `ingresses` is how many distinct Ingresses the input held; `controllers`, each IngressClass's
+    /// `spec.controller`, to say which `--controller-class` would serve a class.
+    public func summary(ingresses: Int, controllers: [String: String] = [:]) -> String {
         func count(_ n: Int) -> String { n == 1 ? "1 Ingress" : "\(n) Ingresses" }
         var line = "\(count(servedIngresses.count)) served"
         let others = otherClasses.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
@@ -13,7 +14,11 @@ extension RoutingTable {
             }
             let listed = parts.count == 1 ? parts[0] : parts.dropLast().joined(separator: ", ") + " and " + (parts.last ?? "")
             line += ", \(listed) left to \(others.count == 1 ? "another controller" : "other controllers")"
-            if let (name, _) = others.first(where: { !$0.key.isEmpty }), Validation.isSubdomain(name) {
+            if let (name, _) = others.first(where: { !$0.key.isEmpty }), let controller = controllers[name],
+                controller.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-._/".contains($0)) })
+            {
+                line += ": use --controller-class \(controller) to serve \(others.count == 1 ? "them" : "that class")"
+            } else if let (name, _) = others.first(where: { !$0.key.isEmpty }), Validation.isSubdomain(name) {
                 line += ": use --ingress-class \(name) to serve \(others.count == 1 ? "them" : "that class")"
             } else if others.contains(where: { $0.key.isEmpty }) {
                 line += ": see --ignore-ingresses-without-class and the default IngressClass"

@@ -91,6 +91,8 @@ import TestSupport
         (["-f", "-", "--http-port", "eighty"], 2, "The value 'eighty' is invalid for '--http-port <http-port>'"),
         (["-f", "-", "--https-port", "80"], 2, "--https-port: 80 is the HTTP port too (give another, or --no-https for HTTP only)"),
         (["-f", "-", "--https-port", "70000"], 2, "--https-port: 70000 is not a port number (1-65535)"),
+        (["-f", "-", "--controller-class", "nginx; include x"], 2, "--controller-class: \"nginx; include x\" is not an IngressClass controller"),
+        (["-f", "-", "--controller-class", "ingress-nginx"], 2, "--controller-class: \"ingress-nginx\" is not an IngressClass controller"),
         (["-f", "-", "--default-ssl-certificate", "wildcard-tls"], 2, "--default-ssl-certificate: \"wildcard-tls\" is not NAMESPACE/NAME of a Secret"),
         (["-f", "-", "--default-ssl-certificate", "a/../b"], 2, "--default-ssl-certificate: \"a/../b\" is not NAMESPACE/NAME"),
         (["-f", "-", "--default-ssl-certificate", "a/b", "--no-https"], 2, "--default-ssl-certificate: HTTPS is off (--no-https)"),

@@ -241,6 +241,39 @@ import Testing
         #expect((table.vhost("x.com") != nil) == served)
     }
 
+    /// `--controller-class k8s.io/ingress-nginx`: ingress-nginx's class is Portico's, by
+    /// `ingressClassName`, by the legacy annotation and as the default class; Portico's own
+    /// controller name then serves nothing unless listed too.
+    @Test func takingOverAnotherControllersClass() {
+        let classes = [
+            IngressClass(
+                metadata: ObjectMeta(name: "nginx", annotations: [IngressClass.defaultClassAnnotation: "true"]),
+                spec: IngressClassSpec(controller: "k8s.io/ingress-nginx")),
+            IngressClass(metadata: ObjectMeta(name: "edge"), spec: IngressClassSpec(controller: RoutingOptions.controllerName)),
+            IngressClass(metadata: ObjectMeta(name: "traefik"), spec: IngressClassSpec(controller: "traefik.io/ingress-controller")),
+        ]
+        let state = ClusterState(
+            ingresses: [
+                F.ingress("by-name", className: "nginx", rules: [F.rule("a.com", F.path("/"))]),
+                F.ingress("by-annotation", annotations: ["kubernetes.io/ingress.class": "nginx"], rules: [F.rule("b.com", F.path("/"))]),
+                F.ingress("classless", rules: [F.rule("c.com", F.path("/"))]),
+                F.ingress("edge", className: "edge", rules: [F.rule("d.com", F.path("/"))]),
+                F.ingress("traefik", className: "traefik", rules: [F.rule("e.com", F.path("/"))]),
+            ], services: [F.service("web")], ingressClasses: classes)
+        func served(_ controllers: [String]) -> [String] {
+            Router(options: RoutingOptions(controllerClasses: controllers)).route(state).virtualHosts.map(\.host.name)
+        }
+        #expect(served([RoutingOptions.controllerName]) == ["d.com"])
+        #expect(served(["k8s.io/ingress-nginx"]) == ["a.com", "b.com", "c.com"])
+        #expect(served(["k8s.io/ingress-nginx", RoutingOptions.controllerName]) == ["a.com", "b.com", "c.com", "d.com"])
+        let table = Router(options: RoutingOptions(controllerClasses: ["k8s.io/ingress-nginx"])).route(state)
+        let traefik = table.diagnostics.first { $0.object.name == "traefik" }
+        #expect(traefik?.message.contains("its IngressClass names controller \"traefik.io/ingress-controller\"") == true, "\(table.diagnostics)")
+        #expect(traefik?.message.contains("Portico serves \"k8s.io/ingress-nginx\": see --controller-class") == true)
+        #expect(table.summary(ingresses: 5, controllers: ["edge": RoutingOptions.controllerName, "traefik": "traefik.io/ingress-controller"])
+            == "info: 3 Ingresses served, 1 of class edge and 1 of class traefik left to other controllers: use --controller-class portico.io/ingress-controller to serve that class")
+    }
+
     @Test(arguments: [true, false])
     func ingressesWithoutClassAreServedWhenPorticosClassIsTheDefault(serveClassless: Bool) {
         let classes = [
