@@ -154,6 +154,34 @@ struct RunEndToEndTests {
         #expect((heap?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1_000_000, "\(heap ?? "no gauge")")
     }
 
+    /// `--controller-class k8s.io/ingress-nginx`: ingress-nginx's IngressClass `nginx`, left as it
+    /// was, is Portico's: by name, by the legacy annotation and, as the default class, for
+    /// Ingresses without one; an Ingress of another class still is not.
+    @Test func takesOverIngressNginxsClass() async throws {
+        let rig = try Rig(extraArguments: ["--controller-class", "k8s.io/ingress-nginx"])
+        try await eventually("never ready: \(rig.log)") { rig.health("/readyz") == 200 }
+        try await rig.server.create(
+            TestAPIServer.path("networking.k8s.io/v1", "ingressclasses"),
+            [
+                "metadata": ["name": "nginx", "annotations": ["ingressclass.kubernetes.io/is-default-class": "true"]],
+                "spec": ["controller": "k8s.io/ingress-nginx"],
+            ])
+        try await rig.server.create(Self.services, rig.service("web"))
+        var byName = rig.ingress("by-name", host: "a.test", path: "/", service: "web")
+        byName["spec"] = (byName["spec"] as? [String: Any] ?? [:]).merging(["ingressClassName": "nginx"]) { $1 }
+        var byAnnotation = rig.ingress("by-annotation", host: "b.test", path: "/", service: "web")
+        byAnnotation["metadata"] = ["name": "by-annotation", "annotations": ["kubernetes.io/ingress.class": "nginx"]]
+        var portico = rig.ingress("portico", host: "d.test", path: "/", service: "web")
+        portico["spec"] = (portico["spec"] as? [String: Any] ?? [:]).merging(["ingressClassName": "traefik"]) { $1 }
+        for object in [byName, byAnnotation, rig.ingress("classless", host: "c.test", path: "/", service: "web"), portico] {
+            try await rig.server.create(Self.ingresses, object)
+        }
+        try await eventually("ingress-nginx's Ingresses served: \(rig.log)") {
+            rig.who("a.test", "/") == "web" && rig.who("b.test", "/") == "web" && rig.who("c.test", "/") == "web"
+        }
+        #expect(rig.who("d.test", "/") == "404")
+    }
+
     @Test func keepsServingThroughAnAPIOutageAndCatchesUpAfter() async throws {
         let rig = try Rig()
         try await rig.serveSite()
