@@ -81,7 +81,8 @@ let package = Package(
             path: "Benchmarks/RenderBench"),
         // HTTPS routing at scale: certificates validated, routed and rendered (release build).
         .executableTarget(
-            name: "portico-tls-route-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoTLS"],
+            name: "portico-tls-route-bench",
+            dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoTLS", "CMallocShims"],
             path: "Benchmarks/TLSRouteBench"),
 
         // PCRE, the regex engine nginx itself uses (libpcre3-dev).

@@ -3,6 +3,7 @@
 // for a first pass (every certificate validated; target at 1,000 hosts: 300 ms) and for a pass
 // after one Secret was renewed (the others come from the certificate cache, as in `portico run`).
 // Usage: swift build -c release --product portico-tls-route-bench && .build/release/portico-tls-route-bench [N]
+import CMallocShims
 import Foundation
 import PorticoModel
 import PorticoRender
@@ -24,6 +25,8 @@ func secret(_ i: Int, _ bundle: CertificateBundle) -> Secret {
         data: ["tls.crt": Data(bundle.chainPEM.utf8).base64EncodedString(), "tls.key": Data(bundle.keyPEM.utf8).base64EncodedString()])
 }
 
+func heapMB() -> Double { Double(portico_malloc_in_use()) / 1_048_576 }
+let heapAtStart = heapMB()
 var state = ClusterState(services: [Service(metadata: ObjectMeta(name: "web", namespace: "default"), spec: ServiceSpec(ports: [ServicePort(port: 80)]))])
 for i in 0..<count {
     let host = "app-\(i).example.com"
@@ -36,6 +39,7 @@ for i in 0..<count {
                 rules: [IngressRule(host: host, paths: (0..<5).map { HTTPIngressPath(path: "/p\($0)", pathType: "Prefix", backend: .service("web", port: .init(number: 80))) })],
                 tls: [IngressTLS(hosts: [host], secretName: "tls-\(i)")])))
 }
+let heapWithObjects = heapMB()
 let options = RenderOptions(httpPort: 80, resolvers: ["10.96.0.10"], httpsPort: 443, sessionTicketKey: "tls/ticket.key")
 let routing = RoutingOptions(servesHTTPS: true)
 let cache = CertificateCache()
@@ -45,6 +49,8 @@ let first = try seconds {
     _ = try ConfigRenderer().render(table, options: options)
 }
 let served = table.virtualHosts.filter { $0.tls?.certificate != nil }.count
+table = RoutingTable()
+let heapWithCache = heapMB()
 state.secrets[count / 2] = secret(count / 2, try SelfSignedCertificate.generate(commonName: "app-\(count / 2).example.com", now: now))
 let renewal = try seconds {
     table = Router(options: routing, certificates: cache, now: now).route(state)
@@ -53,3 +59,6 @@ let renewal = try seconds {
 print("portico-tls-route-bench: \(count) hosts, each with its own Ingress, spec.tls and Secret (ECDSA P-256); \(served) served with their certificate")
 print(String(format: "  first pass, every certificate validated: validation + routing + rendering %.0f ms (target at 1,000 hosts: 300 ms)", first * 1000))
 print(String(format: "  after one Secret was renewed (the rest from the certificate cache): %.0f ms", renewal * 1000))
+print(String(format: "  heap: the Ingresses, Services and Secrets %.1f MB (%.2f KB per host); the certificate cache %.1f MB (%.2f KB per certificate)",
+    heapWithObjects - heapAtStart, (heapWithObjects - heapAtStart) * 1024 / Double(count), heapWithCache - heapWithObjects,
+    (heapWithCache - heapWithObjects) * 1024 / Double(count)))
