@@ -9,7 +9,7 @@ public struct Portico: AsyncParsableCommand {
         commandName: "portico",
         abstract: "A Kubernetes ingress controller: Ingresses and Services in, nginx.conf out.",
         version: PorticoVersion.description,
-        subcommands: [RunCommand.self, RenderCommand.self, ExplainCommand.self, DefaultTemplateCommand.self])
+        subcommands: [RunCommand.self, RenderCommand.self, ExplainCommand.self, CheckCommand.self, DefaultTemplateCommand.self])
 
     public init() {}
 

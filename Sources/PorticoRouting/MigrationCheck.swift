@@ -1,0 +1,159 @@
+import PorticoModel
+
+/// What `portico check` says about each Ingress before a team moves from ingress-nginx: for every
+/// annotation an ingress controller reads, and for the path quirks ingress-nginx had, whether
+/// Portico does the same. Pure: the objects and the routing options in, the report out. The
+/// statuses follow what `Router` does with the same objects (the same annotation tables), so the
+/// report cannot promise what routing does not do.
+public enum MigrationCheck {
+    public enum Status: String, Sendable, Codable, Comparable, CaseIterable {
+        /// Portico does what ingress-nginx did.
+        case honoured
+        /// Portico serves it, but not exactly as ingress-nginx did (the detail says how).
+        case honouredDifferently = "honoured-differently"
+        /// Portico does not implement it (the detail says what happens instead).
+        case unsupported
+        /// Portico refuses it on purpose (the detail says why); the Ingress may be left out.
+        case refused
+
+        public static func < (a: Status, b: Status) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
+    /// One annotation, or one quirk of a path: where it is, its status and why.
+    public struct Finding: Sendable, Equatable, Codable {
+        /// The annotation's key, or the field of a path (`spec.rules[0].http.paths[1].path`).
+        public var subject: String
+        public var status: Status
+        public var detail: String
+    }
+
+    public struct IngressReport: Sendable, Equatable, Codable {
+        public var namespace: String
+        public var name: String
+        /// Whether this Portico serves the Ingress's class; if not, `elsewhere` says whose it is.
+        public var served: Bool
+        public var elsewhere: String?
+        public var findings: [Finding]
+
+        /// The worst status among the findings (`honoured` when there are none); an Ingress that is
+        /// not Portico's counts as unsupported.
+        public var status: Status {
+            guard served else { return .unsupported }
+            return findings.map(\.status).max() ?? .honoured
+        }
+    }
+
+    /// Every Ingress, sorted by namespace and name.
+    public static func check(_ state: ClusterState, options: RoutingOptions) -> [IngressReport] {
+        let classes = ClassSelector(options: options, classes: state.ingressClasses)
+        return state.ingresses.map { ingress in
+            let ref = ObjectReference(ingress)
+            if let elsewhere = classes.elsewhere(ingress) {
+                return IngressReport(
+                    namespace: ref.namespace, name: ref.name, served: false, elsewhere: elsewhere.reason, findings: [])
+            }
+            let findings = annotations(ingress.metadata.annotations ?? [:], options: options) + paths(ingress)
+            return IngressReport(namespace: ref.namespace, name: ref.name, served: true, elsewhere: nil, findings: findings)
+        }
+        .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+    }
+
+    /// The annotations an ingress controller reads (`portico.io/`, `nginx.ingress.kubernetes.io/`,
+    /// the legacy class annotation), in key order; others (cert-manager's, kubectl's) are not
+    /// Portico's business and are left out.
+    static func annotations(_ annotations: [String: String], options: RoutingOptions) -> [Finding] {
+        let portico = RoutingRun.annotationPrefix, nginx = RoutingRun.ingressNginxPrefix
+        var findings: [Finding] = []
+        let canary = RoutingRun.lookup("canary", in: annotations).map { RoutingRun.isTrue($0.value) } ?? false
+        for key in annotations.keys.sorted() {
+            let value = annotations[key] ?? ""
+            if key == ClassSelector.legacyAnnotation {
+                findings.append(Finding(subject: key, status: .honoured, detail: "selects the class, as ingress-nginx read it"))
+                continue
+            }
+            guard let prefix = [portico, nginx].first(where: key.hasPrefix) else { continue }
+            let name = String(key.dropFirst(prefix.count))
+            // portico.io/NAME wins over nginx.ingress.kubernetes.io/NAME.
+            if prefix == nginx, annotations[portico + name] != nil {
+                findings.append(Finding(subject: key, status: .honoured, detail: "\(portico)\(name) is set too and wins"))
+                continue
+            }
+            findings.append(Finding(subject: key, status: .honoured, detail: "")
+                .classified(name: name, value: value, canary: canary, options: options, portico: prefix == portico))
+        }
+        return findings
+    }
+
+    /// ingress-nginx answered a request for `/x` to a Prefix path `/x/` with a redirect to `/x/`
+    /// (nginx does for a location ending in a slash); Portico matches Prefix paths element by
+    /// element, as the Ingress specification says, so `/x` reaches the backend.
+    static func paths(_ ingress: Ingress) -> [Finding] {
+        var findings: [Finding] = []
+        for (i, rule) in ingress.spec.rules.enumerated() {
+            for (j, path) in (rule.http?.paths ?? []).enumerated() {
+                guard let p = path.path, p.count > 1, p.hasSuffix("/"), (path.pathType ?? "Prefix") == "Prefix" else { continue }
+                findings.append(
+                    Finding(
+                        subject: "spec.rules[\(i)].http.paths[\(j)].path", status: .honouredDifferently,
+                        detail: "Prefix \(quoted(p)): a request for \(quoted(String(p.dropLast()))) reaches the backend (the "
+                            + "Ingress specification); ingress-nginx answered it with a 301 to \(quoted(p))"))
+            }
+        }
+        return findings
+    }
+}
+
+extension MigrationCheck.Finding {
+    /// Sets the status and detail for annotation `name` (after its prefix), as `Router` treats it.
+    func classified(name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool) -> Self {
+        func with(_ status: MigrationCheck.Status, _ detail: String) -> Self {
+            Self(subject: subject, status: status, detail: detail)
+        }
+        if name.lowercased().contains("snippet") {
+            return with(.refused, "Portico never copies configuration text from objects into nginx.conf; ignored")
+        }
+        if name == "canary" {
+            return canary
+                ? with(.unsupported, "canary Ingresses are not implemented yet: this Ingress is left out, the main one keeps all traffic")
+                : with(.honoured, "not a canary")
+        }
+        if name.hasPrefix("canary-") {
+            return canary
+                ? with(.unsupported, "part of a canary, which is not implemented yet: this Ingress is left out")
+                : with(.honoured, "without canary: \"true\" ingress-nginx ignores it too")
+        }
+        if RoutingRun.proxySettings.contains(name) {
+            var options = ProxyOptions()
+            if let problem = RoutingRun.apply(name, value, to: &options) {
+                return with(.honoured, "\(quoted(value)) \(problem): the default applies, as in ingress-nginx")
+            }
+            return with(.honoured, "")
+        }
+        if ["allowlist-source-range", "whitelist-source-range", "denylist-source-range"].contains(name) {
+            if case .failure(let problem) = SourceRange.parseList(value) {
+                return with(
+                    .honouredDifferently,
+                    "not a list of addresses or ranges (\(problem.reason)): every request to this Ingress's paths is refused (403)")
+            }
+            return with(.honoured, "")
+        }
+        if name == "ssl-redirect" || name == "force-ssl-redirect" {
+            if options.servesHTTPS { return with(.honoured, "") }
+            return RoutingRun.isTrue(value) || (name == "ssl-redirect" && !RoutingRun.isFalse(value))
+                ? with(.unsupported, "HTTPS is off (--no-https): plain HTTP is served, no redirect")
+                : with(.honoured, "")
+        }
+        if RoutingRun.restrictsAccess(name) {
+            return with(
+                .refused,
+                "access control Portico does not implement yet: the Ingress is left out, so that nothing it protects is served unprotected")
+        }
+        if portico { return with(.unsupported, "unknown Portico annotation; ignored") }
+        guard let instead = RoutingRun.notImplemented(name, value: value) else {
+            return with(.honoured, "asks for what Portico does anyway")
+        }
+        return with(.unsupported, instead)
+    }
+}

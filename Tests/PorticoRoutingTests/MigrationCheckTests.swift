@@ -1,0 +1,59 @@
+import Foundation
+import PorticoModel
+import Testing
+
+@testable import PorticoRouting
+
+/// `MigrationCheck` says what `Router` does: an Ingress the check calls honoured routes without a
+/// word about its annotations, and one it says is left out is left out.
+@Suite struct MigrationCheckTests {
+    static let cases: [[String: String]] = [
+        [:],
+        ["nginx.ingress.kubernetes.io/proxy-body-size": "8m", "nginx.ingress.kubernetes.io/proxy-read-timeout": "120"],
+        ["nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8"],
+        ["nginx.ingress.kubernetes.io/whitelist-source-range": "not a range"],
+        ["nginx.ingress.kubernetes.io/rewrite-target": "/$1"],
+        ["nginx.ingress.kubernetes.io/auth-type": "basic"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "10"],
+        ["nginx.ingress.kubernetes.io/canary": "false", "nginx.ingress.kubernetes.io/canary-weight": "10"],
+        ["nginx.ingress.kubernetes.io/server-snippet": "return 200;"],
+        ["nginx.ingress.kubernetes.io/ssl-redirect": "false", "nginx.ingress.kubernetes.io/service-upstream": "true"],
+        ["nginx.ingress.kubernetes.io/ssl-redirect": "true"],
+        ["portico.io/proxy-send-timeout": "5", "nginx.ingress.kubernetes.io/proxy-send-timeout": "50k"],
+        ["portico.io/made-up": "x"],
+        ["cert-manager.io/cluster-issuer": "letsencrypt", "kubernetes.io/ingress.class": "portico"],
+    ]
+
+    @Test(arguments: cases, [false, true])
+    func theCheckAgreesWithRouting(_ annotations: [String: String], https: Bool) throws {
+        let options = RoutingOptions(servesHTTPS: https)
+        let ingress = F.ingress("web", annotations: annotations, rules: [F.rule("a.test", F.path("/"))])
+        let state = ClusterState(ingresses: [ingress], services: [F.service("web")])
+        let table = Router(options: options).route(state)
+        let report = try #require(MigrationCheck.check(state, options: options).first)
+        #expect(report.served)
+        let leftOut = table.vhost("a.test") == nil
+        let codes = Set(table.diagnostics.map(\.code))
+        let notHonoured: Set<Diagnostic.Code> = [.unsupportedAnnotation, .accessControlNotHonoured, .canaryNotServed]
+        switch report.status {
+        case .honoured:
+            #expect(!leftOut && codes.isDisjoint(with: notHonoured), "\(annotations): \(table.diagnostics)")
+        case .honouredDifferently:
+            #expect(!leftOut, "\(annotations)")
+        case .unsupported, .refused:
+            #expect(!codes.isDisjoint(with: notHonoured), "\(annotations): \(report.findings) but \(table.diagnostics)")
+        }
+        let leavesOut = report.findings.contains { $0.detail.contains("left out") }
+        #expect(leavesOut == leftOut, "\(annotations): \(report.findings), served: \(!leftOut)")
+        // Every annotation an ingress controller reads is in the report; the others are not.
+        let read = annotations.keys.filter { $0.hasPrefix("nginx.ingress.kubernetes.io/") || $0.hasPrefix("portico.io/") || $0 == "kubernetes.io/ingress.class" }
+        #expect(Set(report.findings.map(\.subject)) == Set(read))
+    }
+
+    @Test func prefixPathsEndingInASlashAreSaidToDiffer() throws {
+        let ingress = F.ingress("web", rules: [F.rule("a.test", F.path("/api/"), F.path("/"), F.path("/x", "Exact"))])
+        let report = try #require(MigrationCheck.check(ClusterState(ingresses: [ingress], services: [F.service("web")]), options: RoutingOptions()).first)
+        #expect(report.findings.map(\.subject) == ["spec.rules[0].http.paths[0].path"])
+        #expect(report.status == .honouredDifferently)
+    }
+}
