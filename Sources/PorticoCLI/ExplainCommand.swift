@@ -69,6 +69,7 @@ struct ExplainCommand: ParsableCommand {
         switch e.backend {
         case .upstream(let u): rulesSay = u.address
         case .unavailable(let status): rulesSay = "\(status)"
+        case .redirect(let status, let url): rulesSay = "\(status) to \(url)"
         }
         out += "  backend:  \(rulesSay)\(rulesSay == "503" ? ": the rule's Service or port does not exist" : "")\n"
         out += "  settings: \(Self.describe(e.options))\n"
@@ -80,7 +81,7 @@ struct ExplainCommand: ParsableCommand {
         let lines = config.split(separator: "\n", omittingEmptySubsequences: false)
         out += "nginx.conf:\n"
         for n in trace.lines where n >= 1 && n <= lines.count { out += String(format: "  %5d  ", n) + lines[n - 1] + "\n" }
-        let nginxSays = trace.upstream ?? "\(trace.status ?? 0)"
+        let nginxSays = trace.upstream ?? "\(trace.status ?? 0)" + (trace.redirectURL.map { " to \($0)" } ?? "")
         guard nginxSays == rulesSay else {
             return RenderOutcome(
                 config: out, diagnostics: ["error: nginx.conf sends this request to \(nginxSays), the rules to \(rulesSay); please report it"],

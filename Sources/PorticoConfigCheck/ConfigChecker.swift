@@ -445,7 +445,7 @@ private struct CheckRun {
             allow(location.children, "a route's location", simple: Allowlist.action, blocks: [], literalBlocks: redirectBlock)
         }
         let redirects = checkRedirect(location)
-        var upstream: String?, status: Int?, proxy: String?, bodySize: String?
+        var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
         var seen = Set<String>()
         for d in own {
             let a = args(d)
@@ -453,6 +453,7 @@ private struct CheckRun {
             switch d.name {
             case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
             case "return" where a.count == 1: status = Int(a[0])
+            case "return" where a.count == 2: redirect = Int(a[0]).map { ($0, a[1]) }
             case "error_page" where a.count == 3 && a[0] == "418" && a[1] == "=": proxy = a[2]
             case "client_max_body_size": bodySize = a.first
             default: break  // the allowlist has reported it
@@ -480,6 +481,16 @@ private struct CheckRun {
                 return nil
             }
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
+        }
+        if let redirect {
+            guard status == nil, proxy == nil, bodySize == nil else {
+                fail(location, "redirects and also proxies or answers a status")
+                return nil
+            }
+            return Action(
+                routeBody: RouteBody(
+                    backend: .redirect(status: redirect.status, url: redirect.url), options: ProxyOptions(redirectsToHTTPS: redirects)),
+                fromMap: false)
         }
         guard let status, status != 418, proxy == nil, bodySize == nil else {
             fail(location, "neither proxies nor answers a status")

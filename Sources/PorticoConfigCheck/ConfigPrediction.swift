@@ -148,10 +148,10 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
 
     package init(backend: Backend, options: ProxyOptions) {
         self.backend = backend
-        if case .unavailable = backend {
-            self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
-        } else {
+        if case .upstream = backend {
             self.options = options
+        } else {
+            self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
         }
     }
 
@@ -162,6 +162,7 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
         switch backend {
         case .upstream(let u): return redirect + "proxy to \(u.address)\(settings.isDefault ? "" : " with \(settings)")"
         case .unavailable(let status): return redirect + "return \(status)"
+        case .redirect(let status, let url): return redirect + "return \(status) \(ConfigTree.quote(url))"
         }
     }
 }

@@ -9,6 +9,8 @@ package struct ConfigTrace: Sendable, Equatable {
     /// The address `$portico_upstream` ends as, or nil when nginx answers a status itself.
     package var upstream: String?
     package var status: Int?
+    /// With `status`, the URL of a `return STATUS URL` (a redirect).
+    package var redirectURL: String?
     /// The named location the request is handed to.
     package var proxy: String?
 
@@ -74,6 +76,9 @@ package struct ConfigTrace: Sendable, Equatable {
             case "error_page" where a.count == 3: trace.proxy = a[2]
             case "return" where a.count == 1:
                 if a[0] == "418", trace.proxy != nil { handsOver = true } else { trace.status = Int(a[0]) }
+            case "return" where a.count == 2:
+                trace.status = Int(a[0])
+                trace.redirectURL = a[1]
             default: break
             }
         }

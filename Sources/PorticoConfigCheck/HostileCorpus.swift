@@ -227,10 +227,47 @@ package enum HostileCorpus {
             ["portico.io/configuration-snippet": "alias /etc/;", "nginx.ingress.kubernetes.io/stream-snippet": "server { listen 9999; }"],
             code: .unsupportedAnnotation),
         // Redirect or URL values carrying `;`.
-        annotationCase(
-            "CVE-2023-5044", "permanent-redirect",
-            ["portico.io/permanent-redirect": "https://example.com;\nreturn 200 pwned;", "portico.io/rewrite-target": "/;alias /etc/"],
-            code: .unsupportedAnnotation),
+        HostileCase(
+            cve: "CVE-2023-5044", name: "permanent-redirect",
+            manifest: json([
+                ingress(
+                    "permanent-redirect",
+                    annotations: [
+                        "portico.io/permanent-redirect": "https://example.com;\nreturn 200 pwned;", "portico.io/rewrite-target": "/;alias /etc/",
+                    ], rules: [("permanent-redirect.test", [path("/")])]),
+                ingress(
+                    "redirect-variable",
+                    annotations: [
+                        "nginx.ingress.kubernetes.io/temporal-redirect": "https://$host/pwned",
+                        "nginx.ingress.kubernetes.io/permanent-redirect": "https://ok.example/",
+                    ], rules: [("redirect-variable.test", [path("/")])]),
+                ingress(
+                    "redirect-quote",
+                    annotations: [
+                        "nginx.ingress.kubernetes.io/permanent-redirect": "https://a.example/\"; return 200 \"pwned",
+                        "nginx.ingress.kubernetes.io/permanent-redirect-code": "200; root /etc",
+                    ], rules: [("redirect-quote.test", [path("/")])]),
+                ingress(
+                    "redirect-code",
+                    annotations: [
+                        "nginx.ingress.kubernetes.io/permanent-redirect": "https://good.example/x?y=1",
+                        "nginx.ingress.kubernetes.io/permanent-redirect-code": "308 pwned",
+                    ], rules: [("redirect-code.test", [path("/")])]),
+            ]),
+            diagnostics: [
+                ExpectedDiagnostic(.invalidAnnotation, "ingress default/permanent-redirect", "metadata.annotations[\"portico.io/permanent-redirect\"]"),
+                ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/permanent-redirect", "metadata.annotations[\"portico.io/rewrite-target\"]"),
+                ExpectedDiagnostic(
+                    .invalidAnnotation, "ingress default/redirect-variable", "metadata.annotations[\"nginx.ingress.kubernetes.io/temporal-redirect\"]"),
+                ExpectedDiagnostic(
+                    .invalidAnnotation, "ingress default/redirect-quote", "metadata.annotations[\"nginx.ingress.kubernetes.io/permanent-redirect\"]"),
+                ExpectedDiagnostic(
+                    .invalidAnnotation, "ingress default/redirect-code",
+                    "metadata.annotations[\"nginx.ingress.kubernetes.io/permanent-redirect-code\"]"),
+            ],
+            // Invalid redirects are ignored (the Service answers); the last one redirects, with 301.
+            served: ["permanent-redirect.test prefix /", "redirect-variable.test prefix /", "redirect-quote.test prefix /", "redirect-code.test prefix /"],
+            probes: [("permanent-redirect.test", "/"), ("redirect-variable.test", "/"), ("redirect-quote.test", "/x")]),
         pathCase("CVE-2023-5044", "path-semicolon", paths: ["/a;return 200 pwned", "/a;", "/a}"]),
         // A TLS Secret name used as a file name.
         HostileCase(

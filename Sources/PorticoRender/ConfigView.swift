@@ -250,6 +250,12 @@ struct RouteView: TemplateContext {
         case "status":
             if case .status(let status) = action { return .string("\(status)") }
             return .bool(false)
+        case "redirect_status":
+            if case .redirect(let status, _) = action { return .string("\(status)") }
+            return .bool(false)
+        case "redirect_url":
+            if case .redirect(_, let url) = action { return .string(url) }
+            return .bool(false)
         default: return nil
         }
     }

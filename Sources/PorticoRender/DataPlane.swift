@@ -26,6 +26,8 @@ enum DataPlane {
         /// hands the request to the named location `proxy`.
         case proxy(upstream: String, proxy: String, bodySize: String?)
         case status(Int)
+        /// `return STATUS "URL";`: a validated http or https URL.
+        case redirect(status: Int, url: String)
     }
 
     struct Route {
@@ -127,6 +129,7 @@ enum DataPlane {
         func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
             switch backend {
             case .unavailable(let status): return .status(status)
+            case .redirect(let status, let url): return .redirect(status: status, url: url)
             case .upstream(let u):
                 let proxied = options.proxied
                 let proxy = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"

@@ -226,6 +226,9 @@ public enum DefaultTemplate {
         {{#status}}
                         return {{status}};
         {{/status}}
+        {{#redirect_url}}
+                        return {{redirect_status}} "{{redirect_url}}";
+        {{/redirect_url}}
                     }
         {{/routes}}
         {{#fallback}}
@@ -243,6 +246,9 @@ public enum DefaultTemplate {
         {{#status}}
                     return {{status}};
         {{/status}}
+        {{#redirect_url}}
+                    return {{redirect_status}} "{{redirect_url}}";
+        {{/redirect_url}}
         {{/fallback}}
                 }
         {{/hosts}}

@@ -131,6 +131,12 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if RoutingRun.redirectSettings.contains(name) {
+            if name.hasSuffix("-code") { return with(.honoured, "") }
+            return RoutingRun.isRedirectURL(value)
+                ? with(.honoured, "")
+                : with(.honoured, "not an http or https URL Portico can send: no redirect, as in ingress-nginx")
+        }
         if ["allowlist-source-range", "whitelist-source-range", "denylist-source-range"].contains(name) {
             if case .failure(let problem) = SourceRange.parseList(value) {
                 return with(

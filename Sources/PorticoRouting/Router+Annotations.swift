@@ -27,6 +27,8 @@ extension RoutingRun {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
         }
+        // Read by `fixedRedirect`.
+        for setting in Self.redirectSettings { handled.formUnion(Self.keys(setting)) }
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
             for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
@@ -100,7 +102,62 @@ extension RoutingRun {
 
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
-        + "allowlist-source-range, whitelist-source-range, denylist-source-range, ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
+        + "temporal-redirect(-code), ssl-redirect and force-ssl-redirect (with HTTPS)"
+
+    static let redirectSettings = ["permanent-redirect", "permanent-redirect-code", "temporal-redirect", "temporal-redirect-code"]
+
+    /// `temporal-redirect` (status `temporal-redirect-code`, 300-307, else 302), else
+    /// `permanent-redirect` (`permanent-redirect-code`, 300-308, else 301), as ingress-nginx reads
+    /// them: the Ingress's paths answer that redirect instead of reaching their Service. A URL that
+    /// is not one Portico can put in a `Location` header is ignored, with a diagnostic (ingress-nginx
+    /// ignored the redirect annotations then too).
+    mutating func fixedRedirect(_ annotations: [String: String], ref: ObjectReference) -> Backend? {
+        for (name, range, fallback) in [("temporal-redirect", 300...307, 302), ("permanent-redirect", 300...308, 301)] {
+            guard let (key, url) = Self.lookup(name, in: annotations), !url.isEmpty else { continue }
+            guard Self.isRedirectURL(url) else {
+                diagnose(
+                    .invalidAnnotation, ref, Self.field(key),
+                    "\(quoted(url)) is not an http or https URL of letters, digits and - . _ ~ : / ? # [ ] @ ! & ' ( ) * + , = %; "
+                        + "no redirect, the paths reach their Service")
+                return nil
+            }
+            var status = fallback
+            if let (codeKey, code) = Self.lookup(name + "-code", in: annotations) {
+                if let n = Int(code), range.contains(n) {
+                    status = n
+                } else {
+                    diagnose(
+                        .invalidAnnotation, ref, Self.field(codeKey),
+                        "\(quoted(code)) is not a status from \(range.lowerBound) to \(range.upperBound); \(fallback) applies")
+                }
+            }
+            return .redirect(status: status, url: url)
+        }
+        return nil
+    }
+
+    /// `http://` or `https://`, a host (a DNS name, an IPv4 address or `[IPv6]`) with an optional
+    /// port, then URL characters that mean nothing to nginx's parser: no `$` (a variable), quote,
+    /// backslash, `;`, brace or space. At most 2048 bytes.
+    static func isRedirectURL(_ url: String) -> Bool {
+        guard url.utf8.count <= 2048 else { return false }
+        let rest: Substring
+        if url.hasPrefix("https://") { rest = url.dropFirst(8) } else if url.hasPrefix("http://") { rest = url.dropFirst(7) } else { return false }
+        let end = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        let authority = rest[..<end]
+        var host = authority
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            let port = authority[authority.index(after: colon)...]
+            guard let n = Int(port), port.allSatisfy(\.isASCII), (1...65535).contains(n) else { return false }
+            host = authority[..<colon]
+        }
+        let isIPv6 = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
+            && host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        guard isIPv6 || Validation.isSubdomain(host.lowercased()) else { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!&'()*+,=%")
+        return rest[end...].allSatisfy { allowed.contains($0) }
+    }
 
     static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
 
@@ -141,9 +198,7 @@ extension RoutingRun {
         case "use-regex": return "paths are matched as written (Prefix or Exact), not as regular expressions"
         case "app-root": return "requests for / are not redirected"
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
-        case "permanent-redirect", "permanent-redirect-code", "temporal-redirect", "temporal-redirect-code",
-            "from-to-www-redirect":
-            return "there is no redirect; requests reach the backend"
+        case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
         case "backend-protocol": return "the backend is reached over plain HTTP/1.1"
         case _ where name.hasPrefix("cors-") || name == "enable-cors": return "no CORS headers are added"
         case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"

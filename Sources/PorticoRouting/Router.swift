@@ -164,6 +164,7 @@ struct RoutingRun {
             return
         }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
+        let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -231,9 +232,10 @@ struct RoutingRun {
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
                 guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }
+                // A redirect answers instead of the Service, which is then neither looked up nor needed.
                 guard
-                    let backend = resolve(
-                        path.backend, namespace: namespace, ref: ref, field: field, backendField: "\(field).backend")
+                    let backend = redirect
+                        ?? resolve(path.backend, namespace: namespace, ref: ref, field: field, backendField: "\(field).backend")
                 else { continue }
                 let key = ClaimKey(host: host, path: normalized, match: match)
                 if let index = claims[key] {

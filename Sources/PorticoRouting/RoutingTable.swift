@@ -157,6 +157,9 @@ public enum Backend: Sendable, Equatable, Hashable {
     case upstream(Upstream)
     /// The backend does not exist (yet): nginx answers this status, 503.
     case unavailable(status: Int)
+    /// `permanent-redirect` / `temporal-redirect`: nginx answers `status` (300-308) with `Location: url`
+    /// (a validated http or https URL) instead of proxying.
+    case redirect(status: Int, url: String)
 }
 
 /// `<service>.<namespace>.svc.<cluster domain>:<port>`, or an ExternalName Service's name and port.

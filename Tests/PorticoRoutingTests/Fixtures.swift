@@ -50,6 +50,7 @@ extension RoutingTable {
             switch l.backend {
             case .upstream(let u): target = u.address
             case .unavailable(let s): target = "\(s)"
+            case .redirect(let s, let url): target = "\(s) \(url)"
             }
             return "\(l.match == .exact ? "=" : "^") \(l.path) -> \(target)"
         }

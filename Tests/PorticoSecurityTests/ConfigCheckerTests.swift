@@ -39,6 +39,13 @@ import Testing
                         Location(path: "/two", match: .prefix, backend: web, source: ref, field: "f"),
                         Location(path: "/two/three", match: .prefix, backend: api, source: ref, field: "f"),
                     ]),
+                VirtualHost(
+                    host: Host("moved.test")!,
+                    locations: [
+                        Location(
+                            path: "/old", match: .exact, backend: .redirect(status: 301, url: "https://new.example/x?a=1"),
+                            source: ref, field: "f")
+                    ]),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
@@ -125,6 +132,12 @@ import Testing
         ("a status server answer", #"return 200 "7";"#, #"return 200 "pwned";"#),
         ("a changed resolver", "resolver 10.96.0.10 valid=10s;", "resolver 10.96.0.10 8.8.8.8 valid=10s;"),
         ("a worker user", "worker_processes", "user root;\nworker_processes"),
+        ("a changed redirect URL", #""https://new.example/x?a=1""#, #""https://evil.example/x?a=1""#),
+        ("a changed redirect status", #"return 301 "https://new.example"#, #"return 302 "https://new.example"#),
+        ("a variable in a redirect", #""https://new.example/x?a=1""#, #""https://$host/x?a=1""#),
+        ("a redirect turned proxy", #"return 301 "https://new.example/x?a=1";"#,
+         "set $portico_upstream web.default.svc.cluster.local:80;\n                error_page 418 = @portico_proxy;\n                return 418;"),
+        ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 
     @Test(arguments: mutations.indices)
