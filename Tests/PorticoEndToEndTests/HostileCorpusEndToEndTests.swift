@@ -96,7 +96,9 @@ struct HostileCorpusEndToEndTests {
                 let parts = served.split(separator: " ").map(String.init)
                 let target = parts[2] == "/" ? "/" : parts[2] + "/x"
                 // A source range that is not one admits nobody: nginx answers 403 itself.
-                let expected = hostile.name == "duplicate-service" ? "dup" : hostile.name == "source-range" ? "403" : "app"
+                // A valid redirect with a hostile code redirects with the default code.
+                let expected = hostile.name == "duplicate-service" ? "dup" : hostile.name == "source-range" ? "403"
+                    : parts[0] == "redirect-code.test" ? "301" : "app"
                 var who = try stage.who(parts[0], target)
                 if who == "308" { who = try whoOverHTTPS(parts[0], target) }
                 #expect(who == expected, "\(hostile): \(served)")
