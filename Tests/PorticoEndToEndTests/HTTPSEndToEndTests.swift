@@ -35,6 +35,19 @@ struct HTTPSEndToEndTests {
             .trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
     }
 
+    /// A kubernetes.io/tls Secret as a YAML document (no trailing newline), for manifests.
+    static func secretYAML(_ name: String, _ bundle: CertificateBundle, namespace: String = "default") -> String {
+        """
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: \(name), namespace: \(namespace)}
+        type: kubernetes.io/tls
+        data:
+          tls.crt: \(Data(bundle.chainPEM.utf8).base64EncodedString())
+          tls.key: \(Data(bundle.keyPEM.utf8).base64EncodedString())
+        """
+    }
+
     static func curl(_ arguments: [String]) throws -> String {
         try runCommand("curl", ["-sS", "-k", "--max-time", "10"] + arguments, timeout: 20).stdout
     }
@@ -109,13 +122,7 @@ struct HTTPSEndToEndTests {
         let own = try SelfSignedCertificate.generate(commonName: "a.test", now: Self.now)
         let stage = try Stage(
             manifests: """
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: a-tls, namespace: default}
-                type: kubernetes.io/tls
-                data:
-                  tls.crt: \(Data(own.chainPEM.utf8).base64EncodedString())
-                  tls.key: \(Data(own.keyPEM.utf8).base64EncodedString())
+                \(Self.secretYAML("a-tls", own))
                 ---
                 apiVersion: v1
                 kind: Service
@@ -169,13 +176,7 @@ struct HTTPSEndToEndTests {
         let manifests = try work.write(
             "m.yaml",
             """
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: a-tls, namespace: default}
-            type: kubernetes.io/tls
-            data:
-              tls.crt: \(Data(own.chainPEM.utf8).base64EncodedString())
-              tls.key: \(Data(own.keyPEM.utf8).base64EncodedString())
+            \(Self.secretYAML("a-tls", own))
             ---
             apiVersion: v1
             kind: Service
@@ -219,14 +220,7 @@ struct HTTPSEndToEndTests {
 
         // --default-ssl-certificate: that Secret's certificate for unknown names and no SNI.
         let fallback = try SelfSignedCertificate.generate(commonName: "fallback.test", now: Self.now)
-        try work.write("default.yaml", """
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: fallback, namespace: ingress}
-            data:
-              tls.crt: \(Data(fallback.chainPEM.utf8).base64EncodedString())
-              tls.key: \(Data(fallback.keyPEM.utf8).base64EncodedString())
-            """)
+        try work.write("default.yaml", Self.secretYAML("fallback", fallback, namespace: "ingress"))
         let withDefault = work.file("with-default").path
         let second = renderCommand(
             arguments: arguments + [
