@@ -92,6 +92,8 @@ enum Allowlist {
         #"^set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)$"#, #"^return (404|418|503)$"#,
         // permanent-redirect / temporal-redirect: the URL as Router validates it.
         #"^return 30[0-8] "https?://[A-Za-z0-9\-._~:/?#\[\]@!&'()*+,=%]{1,2040}"$"#,
+        // app-root: the same scheme and host, a validated path.
+        #"^return 302 "\$scheme://\$http_host/[A-Za-z0-9/._~!*+,:@=&-]{1,1024}"$"#,
         #"^error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
     ])
     /// A host's routes: Exact paths, and regexes the checker reads back.

@@ -269,6 +269,10 @@ package enum HostileCorpus {
             served: ["permanent-redirect.test prefix /", "redirect-variable.test prefix /", "redirect-quote.test prefix /", "redirect-code.test prefix /"],
             probes: [("permanent-redirect.test", "/"), ("redirect-variable.test", "/"), ("redirect-quote.test", "/x")]),
         pathCase("CVE-2023-5044", "path-semicolon", paths: ["/a;return 200 pwned", "/a;", "/a}"]),
+        // app-root goes into a return's URL: quotes, variables and directives must not.
+        annotationCase(
+            "CVE-2021-25745", "app-root-payload", ["nginx.ingress.kubernetes.io/app-root": "/app\";\nreturn 200 pwned;#$host"],
+            code: .invalidAnnotation),
         // A TLS Secret name used as a file name.
         HostileCase(
             cve: "CVE-2025-24513", name: "tls-secret-traversal",

@@ -138,13 +138,14 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/rewrite-target", "nginx.ingress.kubernetes.io/ssl-redirect",
             "portico.io/force-ssl-redirect", "nginx.ingress.kubernetes.io/permanent-redirect",
             "nginx.ingress.kubernetes.io/permanent-redirect-code", "portico.io/temporal-redirect",
-            "nginx.ingress.kubernetes.io/temporal-redirect-code",
+            "nginx.ingress.kubernetes.io/temporal-redirect-code", "nginx.ingress.kubernetes.io/app-root",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
                 "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
+                "/app", "/", "/app" + pick(Self.payloads),
             ])
         }
         return a

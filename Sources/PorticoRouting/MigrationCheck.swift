@@ -131,6 +131,11 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if name == "app-root" {
+            return value != "/" && value.hasPrefix("/") && Validation.pathProblem(value) == nil
+                ? with(.honoured, "")
+                : with(.honoured, "not a path Portico accepts: no redirect, as ingress-nginx refuses such a value")
+        }
         if RoutingRun.redirectSettings.contains(name) {
             if name.hasSuffix("-code") { return with(.honoured, "") }
             return RoutingRun.isRedirectURL(value)

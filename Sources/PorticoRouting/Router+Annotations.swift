@@ -27,8 +27,8 @@ extension RoutingRun {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
         }
-        // Read by `fixedRedirect`.
-        for setting in Self.redirectSettings { handled.formUnion(Self.keys(setting)) }
+        // Read by `fixedRedirect` and `appRoot`.
+        for setting in Self.redirectSettings + ["app-root"] { handled.formUnion(Self.keys(setting)) }
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
             for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
@@ -103,7 +103,49 @@ extension RoutingRun {
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "temporal-redirect(-code), app-root, ssl-redirect and force-ssl-redirect (with HTTPS)"
+
+    /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
+    /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
+    mutating func appRoot(_ annotations: [String: String], ref: ObjectReference) -> (path: String, field: String)? {
+        guard let (key, value) = Self.lookup("app-root", in: annotations) else { return nil }
+        if value == "/" || !value.hasPrefix("/") || Validation.pathProblem(value) != nil {
+            let why = value == "/" ? "would send / to itself" : (Validation.pathProblem(value) ?? "is not a path")
+            diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(why); no app-root redirect")
+            return nil
+        }
+        return (value, Self.field(key))
+    }
+
+    /// A request for `/` of `host` answers 302 to the app root on the same scheme and host: an Exact
+    /// `/` that takes the place of any Exact `/` path (ingress-nginx redirected before any
+    /// location matched). The first Ingress to set one for the host decides it.
+    mutating func addAppRoot(_ root: (path: String, field: String), host: Host?, to routes: inout HostRoutes, ref: ObjectReference) {
+        if let first = appRoots[host] {
+            if first.path != root.path {
+                diagnose(
+                    .conflict, ref, root.field,
+                    "\(first.source) is older and already sets app-root \(quoted(first.path)) for \(host.map { "host \($0)" } ?? "rules without host"); ignored")
+            }
+            return
+        }
+        appRoots[host] = (root.path, ref)
+        let location = Location(
+            path: "/", match: .exact, backend: .redirect(status: 302, url: "$scheme://$http_host" + root.path), source: ref,
+            field: root.field)
+        let key = ClaimKey(host: host, path: "/", match: .exact)
+        if let index = claims[key] {
+            let replaced = routes.locations[index]
+            diagnose(
+                .conflict, ref, root.field,
+                "a request for / is sent to app-root \(quoted(root.path)) instead of \(replaced.source) \(replaced.field) (Exact /), "
+                    + "as ingress-nginx does")
+            routes.locations[index] = location
+        } else {
+            claims[key] = routes.locations.count
+            routes.locations.append(location)
+        }
+    }
 
     static let redirectSettings = ["permanent-redirect", "permanent-redirect-code", "temporal-redirect", "temporal-redirect-code"]
 
@@ -196,7 +238,6 @@ extension RoutingRun {
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
         case "rewrite-target": return "requests reach the backend with their original path (no rewrite)"
         case "use-regex": return "paths are matched as written (Prefix or Exact), not as regular expressions"
-        case "app-root": return "requests for / are not redirected"
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
         case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
         case "backend-protocol": return "the backend is reached over plain HTTP/1.1"

@@ -53,6 +53,8 @@ struct RoutingRun {
     lazy var secrets: [ServiceKey: Secret] = Self.unique(state.secrets, kind: "Secret", outcome: "used") { $0.metadata }.byKey
     var tlsClaims: [Host: TLSClaim] = [:]
     var redirectPolicies: [ObjectReference: RedirectPolicy] = [:]
+    /// Each host's `app-root` (nil key: rules without a host): the first Ingress's, as it was set.
+    var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -165,6 +167,7 @@ struct RoutingRun {
         }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
+        let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -229,6 +232,7 @@ struct RoutingRun {
             if host != nil, routes.fallback == nil, let defaultBackend {
                 routes.fallback = defaultBackend
             }
+            if let appRoot { addAppRoot(appRoot, host: host, to: &routes, ref: ref) }
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
                 guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }

@@ -34,6 +34,7 @@ enum ConfigStructure {
             #"^            proxy_pass http://\$portico_upstream\$request_uri;$"#,
             #"^            (set \$portico_upstream NAME:\d{1,5}|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             #"^            location (= /(_|(\*\.)?NAME)PATH|~ \^[-A-Za-z0-9/._~!*+,:@=&\\|()?<>$^]+) \{$"#,
+            #"^ {12}( {4})?return 302 "\$scheme://\$http_host/[A-Za-z0-9/._~!*+,:@=&-]+";$"#,
             #"^ {12}( {4})?return 30[0-8] "https?://[A-Za-z0-9\-._~:/?#\[\]@!&'()*+,=%]+";$"#,
             #"^                (client_max_body_size \d+[kmg]?|set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             // HTTPS (on by default): TLS settings, the certificate maps, redirects and HSTS.

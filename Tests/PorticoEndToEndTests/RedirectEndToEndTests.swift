@@ -50,6 +50,20 @@ final class RedirectEndToEndTests {
                 apiVersion: networking.k8s.io/v1
                 kind: Ingress
                 metadata:
+                  name: rooted
+                  namespace: default
+                  annotations:
+                    nginx.ingress.kubernetes.io/app-root: /app1
+                spec:
+                  rules:
+                  - host: root.test
+                    http:
+                      paths:
+                      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata:
                   name: broken
                   namespace: default
                   annotations:
@@ -85,5 +99,17 @@ final class RedirectEndToEndTests {
         #expect(stage.diagnostics.contains { $0.hasPrefix("warning: ingress default/broken: metadata.annotations[\"nginx.ingress.kubernetes.io/permanent-redirect\"]") },
             "\(stage.diagnostics)")
         #expect(!stage.config.contains("$host/pwned"))
+    }
+
+    /// `app-root`: `/` (with or without a query) answers 302 to the app root on the client's own
+    /// scheme and Host; every other path reaches the Service.
+    @Test func appRootSendsSlashToTheApplication() throws {
+        for target in ["/", "/?a=1"] {
+            let response = try stage.request(target, host: "root.test:\(stage.httpPort)")
+            #expect(response.status == 302, "\(target): \(response.status)\n\(stage.context)")
+            #expect(response.header("Location") == "http://root.test:\(stage.httpPort)/app1")
+        }
+        #expect(try stage.who("root.test", "/app1") == "app")
+        #expect(try stage.who("root.test", "/other/x") == "app")
     }
 }

@@ -45,4 +45,27 @@ import Testing
         #expect(table.diagnostics.isEmpty, "\(table.diagnostics)")
         #expect(table.upstreams.isEmpty)
     }
+
+    /// `app-root`: a request for `/` of the Ingress's hosts gets 302 to the app root on the same
+    /// scheme and host, instead of any Exact `/` (the first Ingress's app-root decides).
+    @Test func appRootAnswersSlashWithARedirect() {
+        let old = F.ingress("old", created: "2024-01-01T00:00:00Z", rules: [F.rule("a.test", F.path("/", "Exact"), F.path("/keep"))])
+        let app = F.ingress(
+            "app", created: "2025-01-01T00:00:00Z", annotations: ["nginx.ingress.kubernetes.io/app-root": "/app1"],
+            rules: [F.rule("a.test", F.path("/app1")), F.rule("b.test", F.path("/x"))])
+        let later = F.ingress(
+            "later", created: "2026-01-01T00:00:00Z", annotations: ["portico.io/app-root": "/other"], rules: [F.rule("b.test", F.path("/y"))])
+        let table = Router().route(ClusterState(ingresses: [later, app, old], services: [F.service("web")]))
+        let redirect = Backend.redirect(status: 302, url: "$scheme://$http_host/app1")
+        #expect(table.summary("a.test") == ["= / -> 302 $scheme://$http_host/app1", "^ /app1 -> web.default.svc.cluster.local:80", "^ /keep -> web.default.svc.cluster.local:80"])
+        #expect(table.vhost("b.test")?.locations.first { $0.match == .exact }?.backend == redirect)
+        #expect(table.diagnostics.map { "\($0.code.rawValue) \($0.object.name)" } == ["conflict app", "conflict later"], "\(table.diagnostics)")
+        for bad in ["/", "app", "/a b", "/$x", "/a;return 200 x", "https://evil.example/"] {
+            let t = Router().route(ClusterState(
+                ingresses: [F.ingress("w", annotations: ["nginx.ingress.kubernetes.io/app-root": bad], rules: [F.rule("c.test", F.path("/"))])],
+                services: [F.service("web")]))
+            #expect(t.vhost("c.test")?.locations.count == 1, "\(bad)")
+            #expect(t.diagnostics.map(\.code) == [.invalidAnnotation], "\(bad): \(t.diagnostics)")
+        }
+    }
 }
