@@ -199,14 +199,17 @@ extension RoutingRun {
         let cache = certificates
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             let (raw, crt, key) = work[i]
-            let result: Result<ValidatedCertificate, CertificateProblem>
-            do throws(CertificateProblem) {
-                let bundle = try CertificateValidation.validate(certificate: crt, key: key)
-                result = .success(ValidatedCertificate(bundle: bundle, path: Self.certificatePath(bundle.pem)))
-            } catch {
-                result = .failure(error)
-            }
-            cache.remember(raw, result, used: false)
+            cache.remember(raw, Self.validate(certificate: crt, key: key), used: false)
+        }
+    }
+
+    /// The chain and key validated, with the file name their content gives.
+    static func validate(certificate: [UInt8], key: [UInt8]) -> Result<ValidatedCertificate, CertificateProblem> {
+        do throws(CertificateProblem) {
+            let bundle = try CertificateValidation.validate(certificate: certificate, key: key)
+            return .success(ValidatedCertificate(bundle: bundle, path: certificatePath(bundle.pem)))
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -250,13 +253,7 @@ extension RoutingRun {
             }
         }
         guard let crt = certificate ?? nil, let keyBytes = privateKey ?? nil else { return nil }
-        let result: Result<ValidatedCertificate, CertificateProblem>
-        do {
-            let bundle = try CertificateValidation.validate(certificate: crt, key: keyBytes)
-            result = .success(ValidatedCertificate(bundle: bundle, path: Self.certificatePath(bundle.pem)))
-        } catch {
-            result = .failure(error)
-        }
+        let result = Self.validate(certificate: crt, key: keyBytes)
         certificates.remember(raw, result)
         return report(result, name: name, fallback: fallback, claim: claim)
     }
