@@ -76,15 +76,36 @@ extension Secret: KubeResource {
     public static let certificateKeys: Set<String> = ["tls.crt", "tls.key"]
 
     public static func cached(_ object: Secret) -> Secret? {
-        let data = object.data?.filter { certificateKeys.contains($0.key) } ?? [:]
-        let text = object.stringData?.filter { certificateKeys.contains($0.key) } ?? [:]
+        var data = object.data?.filter { certificateKeys.contains($0.key) } ?? [:]
+        var text = object.stringData?.filter { certificateKeys.contains($0.key) } ?? [:]
         guard !data.isEmpty || !text.isEmpty else { return nil }
+        // PEM kept as the text it is, a quarter smaller than its base64: both keys or neither (the
+        // routing reads a Secret's stringData or its data, never a mix), and only values a
+        // certificate could be (larger ones stay as they came, for routing to refuse).
+        if text.isEmpty, let decoded = decodedText(data) {
+            text = decoded
+            data = [:]
+        }
         var kept = object
         kept.data = data.isEmpty ? nil : data
         kept.stringData = text.isEmpty ? nil : text
         kept.metadata.annotations = nil
         kept.metadata.labels = nil
         return kept
+    }
+
+    /// Each base64 value as UTF-8 text, decoded as routing decodes it; nil when any value is not
+    /// base64 of UTF-8 text or is larger than a PEM chain (1 MiB) could be.
+    static func decodedText(_ data: [String: String]) -> [String: String]? {
+        var text: [String: String] = [:]
+        for (key, encoded) in data {
+            guard encoded.utf8.count <= (1 << 20) / 3 * 4 + 8,
+                let bytes = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters),
+                let decoded = String(data: bytes, encoding: .utf8), !decoded.utf8.contains(0)
+            else { return nil }
+            text[key] = decoded
+        }
+        return text
     }
 }
 
