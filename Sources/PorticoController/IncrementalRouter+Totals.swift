@@ -99,11 +99,11 @@ extension IncrementalRouter {
             flattened = nil
         }
 
-        /// After adding groups all at once.
+        /// After adding groups all at once; the arrays, grown by appends, kept at their size.
         mutating func sort() {
-            virtualHosts.sort { $0.host < $1.host }
-            upstreams.sort()
-            blocks.sort { $0.order < $1.order }
+            virtualHosts = virtualHosts.sorted { $0.host < $1.host }.compacted()
+            upstreams = upstreams.sorted().compacted()
+            blocks = blocks.sorted { $0.order < $1.order }.compacted()
             flattened = nil
         }
 

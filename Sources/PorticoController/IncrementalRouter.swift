@@ -256,7 +256,10 @@ struct IncrementalRouter {
             digest: .of(virtualHosts: virtualHosts))
     }
 
+    /// Kept until the group changes: in storage of their own size (`Router` appends them), with
+    /// one string per field path.
     private mutating func share(_ locations: inout [Location]) {
+        locations = locations.compacted()
         for j in locations.indices {
             let field = locations[j].field
             if let shared = fieldNames[field] { locations[j].field = shared } else { fieldNames[field] = field }

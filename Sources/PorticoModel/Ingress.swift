@@ -55,8 +55,8 @@ public struct IngressSpec: Codable, Sendable, Equatable {
         defaultBackend =
             try c.decodeIfPresent(IngressBackend.self, forKey: .defaultBackend)
             ?? c.decodeIfPresent(IngressBackend.self, forKey: .legacyBackend)
-        rules = try c.decodeIfPresent([IngressRule].self, forKey: .rules) ?? []
-        tls = try c.decodeIfPresent([IngressTLS].self, forKey: .tls) ?? []
+        rules = try c.decodeIfPresent([IngressRule].self, forKey: .rules)?.compacted() ?? []
+        tls = try c.decodeIfPresent([IngressTLS].self, forKey: .tls)?.compacted() ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -92,7 +92,8 @@ public struct HTTPIngressRuleValue: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        paths = try c.decodeIfPresent([HTTPIngressPath].self, forKey: .paths) ?? []
+        // Decoding appends: five paths would stay in room for eight in the watch cache.
+        paths = try c.decodeIfPresent([HTTPIngressPath].self, forKey: .paths)?.compacted() ?? []
     }
 }
 
