@@ -114,7 +114,21 @@ public struct HTTPIngressPath: Codable, Sendable, Equatable {
 /// `backend` of a path or the Ingress's default backend.
 public struct IngressBackend: Codable, Sendable, Equatable {
     public var service: IngressServiceBackend?
-    public var resource: TypedLocalObjectReference?
+    public var resource: TypedLocalObjectReference? {
+        get { resourceBox?.reference }
+        set { resourceBox = newValue.map(ResourceBox.init) }
+    }
+    /// A resource backend is rare and Portico only reports it: boxed, it costs a pointer instead of
+    /// 48 bytes in every path of every Ingress in the watch cache.
+    private var resourceBox: ResourceBox?
+
+    private final class ResourceBox: Sendable, Equatable {
+        let reference: TypedLocalObjectReference
+
+        init(_ reference: TypedLocalObjectReference) { self.reference = reference }
+
+        static func == (a: ResourceBox, b: ResourceBox) -> Bool { a === b || a.reference == b.reference }
+    }
 
     public init(service: IngressServiceBackend?, resource: TypedLocalObjectReference? = nil) {
         self.service = service
