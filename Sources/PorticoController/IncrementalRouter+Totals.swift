@@ -39,8 +39,8 @@ extension IncrementalRouter {
         }
 
         /// Adds a group's parts; `incrementally`: each in its place (else `sort()` once at the end).
-        mutating func add(_ group: Group, id: Int, incrementally: Bool) {
-            for vhost in group.virtualHosts {
+        mutating func add(_ group: Group, virtualHosts added: [VirtualHost], id: Int, incrementally: Bool) {
+            for vhost in added {
                 if incrementally {
                     virtualHosts.insert(vhost, at: Self.firstIndex(in: virtualHosts) { $0.host >= vhost.host })
                 } else {
@@ -73,9 +73,9 @@ extension IncrementalRouter {
 
         /// Takes a group's parts out, but for its diagnostics (`removeBlocks`, once for all groups).
         mutating func remove(_ group: Group) {
-            for vhost in group.virtualHosts {
-                let i = Self.firstIndex(in: virtualHosts) { $0.host >= vhost.host }
-                if i < virtualHosts.count, virtualHosts[i].host == vhost.host { virtualHosts.remove(at: i) }
+            for host in group.hosts {
+                let i = Self.firstIndex(in: virtualHosts) { $0.host >= host }
+                if i < virtualHosts.count, virtualHosts[i].host == host { virtualHosts.remove(at: i) }
             }
             if Self.routes(group.catchAll) { catchAll = CatchAll() }
             for upstream in group.upstreams {
