@@ -28,7 +28,7 @@ public final class ConfigFileWriter: TextOutputStream {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         temporaryPath = "\(directory)/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        fd = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Self.failure("cannot create \(temporaryPath)", errno) }
         if let owner, fchown(fd, owner.uid, owner.gid) != 0 {
             let error = errno
@@ -97,9 +97,11 @@ public final class ConfigFileWriter: TextOutputStream {
             discard()
             throw Self.failure("cannot write \(temporaryPath)", error)
         }
-        let reader = dup(fd)
         close(fd)
         fd = -1
+        // Read-only: a descriptor open for writing would keep the file system from being made
+        // read-only (`mount -o remount,ro`: busy).
+        let reader = open(temporaryPath, O_RDONLY | O_CLOEXEC)
         if reader >= 0 { committedFile = CommittedFile(descriptor: reader, count: size) }
         guard rename(temporaryPath, path) == 0 else {
             committedFile = nil
