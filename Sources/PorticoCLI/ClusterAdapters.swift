@@ -47,7 +47,13 @@ struct NginxSink: ConfigSink {
     func start(config: ConfigText, generation: Int) async throws {
         try await onQueue {
             try writeCertificates(config)
-            try applier.writeFirstConfig { file in try config.write(to: &file) }
+            var written: ConfigFileWriter?
+            try applier.writeFirstConfig { file in
+                written = file
+                var out = FileOutput(file: file)
+                try config.write(to: &out)
+            }
+            handOver(config, written)
         }
         try await supervisor.start { try await onQueue { try applier.startWritten(generation: generation) } }
     }
@@ -55,12 +61,25 @@ struct NginxSink: ConfigSink {
     func apply(config: ConfigText, generation: Int) async throws {
         try await onQueue {
             try writeCertificates(config)
-            try applier.apply(generation: generation) { file in try config.write(to: &file) }
+            var written: ConfigFileWriter?
+            try applier.apply(generation: generation) { file in
+                written = file
+                var out = FileOutput(file: file)
+                try config.write(to: &out)
+            }
+            handOver(config, written)
             // The new config serves: what only older configs named can go.
             let keeping = keptFiles.union(config.certificates.map(\.path))
             tlsFiles?.removeUnused(keeping: keeping)
             written.paths.formIntersection(keeping)
         }
+    }
+
+    /// The renderer reads the text of unchanged hosts back from the file nginx loaded, rather than
+    /// keeping a copy of it.
+    private func handOver(_ config: ConfigText, _ writer: ConfigFileWriter?) {
+        guard let file = writer?.committedFile else { return }
+        config.wrote(into: WrittenConfig(file: file))
     }
 
     private func writeCertificates(_ config: ConfigText) throws {
@@ -83,4 +102,19 @@ struct NginxSink: ConfigSink {
             }
         }
     }
+}
+
+/// A config file as written, for the render cache.
+struct WrittenConfig: RenderedOutput {
+    let file: CommittedFile
+    var count: Int { file.count }
+    func bytes() -> [UInt8]? { file.bytes() }
+}
+
+/// The config file as the renderer's output: text a render cache reuses goes in as bytes.
+final class FileOutput: UTF8OutputStream {
+    let file: ConfigFileWriter
+    init(file: ConfigFileWriter) { self.file = file }
+    func write(_ string: String) { file.write(string) }
+    func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
 }

@@ -39,8 +39,8 @@ extension IncrementalRouter {
         }
 
         /// Adds a group's parts; `incrementally`: each in its place (else `sort()` once at the end).
-        mutating func add(_ group: Group, id: Int, incrementally: Bool) {
-            for vhost in group.virtualHosts {
+        mutating func add(_ group: Group, virtualHosts added: [VirtualHost], id: Int, incrementally: Bool) {
+            for vhost in added {
                 if incrementally {
                     virtualHosts.insert(vhost, at: Self.firstIndex(in: virtualHosts) { $0.host >= vhost.host })
                 } else {
@@ -73,9 +73,9 @@ extension IncrementalRouter {
 
         /// Takes a group's parts out, but for its diagnostics (`removeBlocks`, once for all groups).
         mutating func remove(_ group: Group) {
-            for vhost in group.virtualHosts {
-                let i = Self.firstIndex(in: virtualHosts) { $0.host >= vhost.host }
-                if i < virtualHosts.count, virtualHosts[i].host == vhost.host { virtualHosts.remove(at: i) }
+            for host in group.hosts {
+                let i = Self.firstIndex(in: virtualHosts) { $0.host >= host }
+                if i < virtualHosts.count, virtualHosts[i].host == host { virtualHosts.remove(at: i) }
             }
             if Self.routes(group.catchAll) { catchAll = CatchAll() }
             for upstream in group.upstreams {
@@ -99,11 +99,11 @@ extension IncrementalRouter {
             flattened = nil
         }
 
-        /// After adding groups all at once.
+        /// After adding groups all at once; the arrays, grown by appends, kept at their size.
         mutating func sort() {
-            virtualHosts.sort { $0.host < $1.host }
-            upstreams.sort()
-            blocks.sort { $0.order < $1.order }
+            virtualHosts = virtualHosts.sorted { $0.host < $1.host }.compacted()
+            upstreams = upstreams.sorted().compacted()
+            blocks = blocks.sorted { $0.order < $1.order }.compacted()
             flattened = nil
         }
 

@@ -72,7 +72,8 @@ struct IncrementalRouter {
     struct Group {
         /// Indices of its Ingresses in the snapshot.
         var positions: [Int]
-        var virtualHosts: [VirtualHost]
+        /// Its virtual hosts' names: the hosts themselves are kept once, in the totals.
+        var hosts: [PorticoRouting.Host]
         var catchAll: CatchAll
         var upstreams: [Upstream]
         /// Each Ingress's diagnostics with its place in `Router`'s order (oldest first).
@@ -208,7 +209,8 @@ struct IncrementalRouter {
             digest: .of(table), routedGroups: 1, certificates: table.certificates)
     }
 
-    private mutating func add(_ group: Group, incrementally: Bool) {
+    private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {
+        let group = routed.group
         let id = nextGroupID
         nextGroupID += 1
         for p in group.positions {
@@ -218,7 +220,7 @@ struct IncrementalRouter {
             if keys.catchAll { catchAllGroup = id }
         }
         groups[id] = group
-        totals.add(group, id: id, incrementally: incrementally)
+        totals.add(group, virtualHosts: routed.virtualHosts, id: id, incrementally: incrementally)
     }
 
     private mutating func pass(routed: Int) -> Pass {
@@ -229,7 +231,7 @@ struct IncrementalRouter {
     }
 
     /// Routes the Ingresses at `positions` with the Services they name and every IngressClass.
-    private mutating func route(_ positions: [Int]) -> Group {
+    private mutating func route(_ positions: [Int]) -> (group: Group, virtualHosts: [VirtualHost]) {
         let members = positions.map { ingresses[$0] }
         var table = Router(options: options).route(
             ClusterState(ingresses: members, services: servicesNamed(by: members), ingressClasses: classes))
@@ -250,13 +252,17 @@ struct IncrementalRouter {
         for i in virtualHosts.indices { share(&virtualHosts[i].locations) }
         var catchAll = table.catchAll
         share(&catchAll.locations)
-        return Group(
-            positions: positions, virtualHosts: virtualHosts, catchAll: catchAll, upstreams: table.upstreams,
+        let group = Group(
+            positions: positions, hosts: virtualHosts.map(\.host), catchAll: catchAll, upstreams: table.upstreams,
             blocks: blocks, served: Array(table.servedIngresses), otherClasses: table.otherClasses,
             digest: .of(virtualHosts: virtualHosts))
+        return (group, virtualHosts)
     }
 
+    /// Kept until the group changes: in storage of their own size (`Router` appends them), with
+    /// one string per field path.
     private mutating func share(_ locations: inout [Location]) {
+        locations = locations.compacted()
         for j in locations.indices {
             let field = locations[j].field
             if let shared = fieldNames[field] { locations[j].field = shared } else { fieldNames[field] = field }

@@ -50,7 +50,7 @@ public struct ServiceSpec: Codable, Sendable, Equatable {
         type = try c.decodeIfPresent(String.self, forKey: .type)
         clusterIP = try c.decodeIfPresent(String.self, forKey: .clusterIP)
         externalName = try c.decodeIfPresent(String.self, forKey: .externalName)
-        ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports) ?? []
+        ports = try c.decodeIfPresent([ServicePort].self, forKey: .ports)?.compacted() ?? []
         selector = try c.decodeIfPresent([String: String].self, forKey: .selector)
     }
 

@@ -13,6 +13,11 @@ public final class ConfigFileWriter: TextOutputStream {
     let temporaryPath: String
     private var fd: Int32
     private var buffer: [UInt8] = []
+    /// Bytes written so far.
+    private var size = 0
+    /// After `commit()`: the file as written, readable for as long as it is kept, whatever it is
+    /// renamed to.
+    public private(set) var committedFile: CommittedFile?
     /// The first write error (errno); later writes are dropped and `commit()` reports it.
     private var writeError: Int32?
     private static let bufferSize = 1 << 16
@@ -38,6 +43,9 @@ public final class ConfigFileWriter: TextOutputStream {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
+    /// UTF-8 text as it is.
+    public func write(utf8: UnsafeBufferPointer<UInt8>) { append(utf8) }
+
     deinit { discard() }
 
     public func write(_ string: String) {
@@ -47,6 +55,7 @@ public final class ConfigFileWriter: TextOutputStream {
 
     private func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard writeError == nil else { return }
+        size += bytes.count
         if buffer.count + bytes.count > Self.bufferSize { flush() }
         if bytes.count >= Self.bufferSize {
             writeAll(bytes)
@@ -90,7 +99,12 @@ public final class ConfigFileWriter: TextOutputStream {
         }
         close(fd)
         fd = -1
+        // Read-only: a descriptor open for writing would keep the file system from being made
+        // read-only (`mount -o remount,ro`: busy).
+        let reader = open(temporaryPath, O_RDONLY | O_CLOEXEC)
+        if reader >= 0 { committedFile = CommittedFile(descriptor: reader, count: size) }
         guard rename(temporaryPath, path) == 0 else {
+            committedFile = nil
             let e = Self.failure("cannot rename \(temporaryPath) to \(path)", errno)
             unlink(temporaryPath)
             throw e
@@ -113,6 +127,38 @@ public final class ConfigFileWriter: TextOutputStream {
 
     private static func failure(_ what: String, _ error: Int32) -> NginxError {
         NginxError(.writeFailed, "\(what): \(String(cString: strerror(error)))")
+    }
+}
+
+/// A file as a `ConfigFileWriter` committed it, through a descriptor of its own: the same bytes
+/// whatever the file is renamed to (nginx.conf, nginx.conf.refused) or replaced by.
+public final class CommittedFile: Sendable {
+    private let descriptor: Int32
+    /// Its length as written.
+    public let count: Int
+
+    init(descriptor: Int32, count: Int) {
+        self.descriptor = descriptor
+        self.count = count
+    }
+
+    deinit { close(descriptor) }
+
+    /// All of it; nil when it cannot be read whole (it was truncated, or a read failed).
+    public func bytes() -> [UInt8]? {
+        var complete = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var offset = 0
+            while offset < count, let base = buffer.baseAddress {
+                let n = pread(descriptor, base + offset, count - offset, off_t(offset))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { break }
+                offset += n
+            }
+            complete = offset == count
+            initialized = complete ? count : 0
+        }
+        return complete ? bytes : nil
     }
 }
 

@@ -31,7 +31,7 @@ public struct ConfigRenderer: Sendable {
     public func render(
         _ table: RoutingTable, options: RenderOptions, to out: inout some TextOutputStream
     ) throws(TemplateError) {
-        try template.render(ConfigView(table: table, options: options), cache: cache, to: &out)
+        try template.render(ConfigView(table: table, options: options, keyed: cache != nil), cache: cache, to: &out)
     }
 
     /// The config for `table`, rendered later by whoever writes it.

@@ -21,6 +21,14 @@ public struct ConfigText: Sendable {
         let started = ContinuousClock.now
         defer { clock.add(started.duration(to: .now)) }
         try renderer.render(table, options: options, to: &out)
+        if let cache = renderer.cache { clock.render = cache.lastRenderNumber }
+    }
+
+    /// Hands over what `write(to:)` wrote, as written (the config file), so that a renderer that
+    /// reuses text reads it back from there instead of keeping a copy (`RenderCache.adopt`).
+    public func wrote(into output: some RenderedOutput) {
+        guard let cache = renderer.cache, let render = clock.render else { return }
+        cache.adopt(output, render: render)
     }
 
     /// The certificate files the config names: to be on disk before nginx loads it.
@@ -38,11 +46,17 @@ public struct ConfigText: Sendable {
 }
 
 /// Shared by the copies of one `ConfigText`, so that the controller sees the time its sink spent
-/// rendering.
+/// rendering, and the sink can hand over the file it wrote.
 private final class RenderClock: @unchecked Sendable {
     private let lock = NSLock()
     private var _total: Duration = .zero
+    private var _render: Int?
 
     func add(_ d: Duration) { lock.withLock { _total += d } }
     var total: Duration { lock.withLock { _total } }
+    /// The render cache's number for the last `write(to:)`.
+    var render: Int? {
+        get { lock.withLock { _render } }
+        set { lock.withLock { _render = newValue } }
+    }
 }

@@ -14,8 +14,12 @@ struct ConfigView: TemplateContext {
     /// shared by all hosts of a render, quick to compare.
     let proxyIdentity: [String]
     let mapHash: (maxSize: Int, bucketSize: Int)
+    /// Each host's identity (the catch-all's first), made once for the two lists keyed by host:
+    /// a render cache keeps them with the text, one per host rather than one per list and host.
+    let identities: [TemplateItemIdentity]
 
-    init(table: RoutingTable, options: RenderOptions) {
+    /// `keyed`: for a render with a cache (which reads each host's identity).
+    init(table: RoutingTable, options: RenderOptions, keyed: Bool = false) {
         self.table = table
         self.options = options
         let addresses = options.listenAddresses
@@ -27,13 +31,14 @@ struct ConfigView: TemplateContext {
         proxyNames = names
         proxyIdentity = proxies.map { $0.name + " " + $0.options.canonical }
         mapHash = Self.mapHashSizes(table)
+        identities = keyed ? (0...table.virtualHosts.count).map { [proxyIdentity] in Self.identity($0, table, proxies: proxyIdentity) } : []
     }
 
     /// The catch-all, then one per virtual host in host order. Each host's routes are built only
     /// when the template reaches it, so rendering holds one host's views at a time.
     var hosts: TemplateList {
-        let table = table, names = proxyNames, proxyIdentity = proxyIdentity
-        return TemplateList(count: 1 + table.virtualHosts.count, identity: { identity($0, proxies: proxyIdentity) }) { index in
+        let table = table, names = proxyNames
+        return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
             let block: DataPlane.HostBlock
             if index == 0 {
                 block = DataPlane.hostBlock(
@@ -49,6 +54,13 @@ struct ConfigView: TemplateContext {
         }
     }
 
+    /// The lists keyed by host read the identities made for the render (none without a cache).
+    private var identity: (@Sendable (Int) -> TemplateItemIdentity)? {
+        guard !identities.isEmpty else { return nil }
+        let identities = identities
+        return { identities[$0] }
+    }
+
     /// What a host's text (its block, its route map entries) is made of: the catch-all's or a
     /// virtual host's routing, and the names of the proxies its routes hand requests to.
     struct HostIdentity: Equatable, Sendable {
@@ -59,7 +71,7 @@ struct ConfigView: TemplateContext {
         let proxies: [String]
     }
 
-    private func identity(_ index: Int, proxies: [String]) -> TemplateItemIdentity {
+    private static func identity(_ index: Int, _ table: RoutingTable, proxies: [String]) -> TemplateItemIdentity {
         if index == 0 {
             return TemplateItemIdentity(
                 key: DataPlane.catchAllKey,
@@ -129,8 +141,8 @@ struct ConfigView: TemplateContext {
 
     /// The route map's entries, host by host, without building the hosts' locations.
     var routeMapHosts: TemplateList {
-        let table = table, proxyIdentity = proxyIdentity
-        return TemplateList(count: 1 + table.virtualHosts.count, identity: { identity($0, proxies: proxyIdentity) }) { index in
+        let table = table
+        return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
             let entries =
                 index == 0
                 ? DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations)

@@ -135,7 +135,14 @@ public struct Location: Sendable, Hashable {
     public var path: String
     public var match: PathMatch
     public var backend: Backend
-    public var options: ProxyOptions
+    public var options: ProxyOptions {
+        get { customOptions?.options ?? ProxyOptions() }
+        set { customOptions = newValue.isDefault ? nil : ProxyOptionsBox(newValue) }
+    }
+    /// Nil for nginx.conf's defaults, as nearly every location has them; else in a box the copies
+    /// share. Every location stays in memory between changes: inline, the options were 88 of its
+    /// 208 bytes (10,000 Ingresses of five paths: 4 MB).
+    private var customOptions: ProxyOptionsBox?
     /// Which Ingress rule this came from (`ingress default/web spec.rules[0].http.paths[1]`).
     public var source: ObjectReference
     public var field: String
@@ -147,10 +154,20 @@ public struct Location: Sendable, Hashable {
         self.path = path
         self.match = match
         self.backend = backend
-        self.options = options
         self.source = source
         self.field = field
+        self.options = options
     }
+}
+
+/// A location's proxy settings when they are not the defaults; equal and hashed by value.
+final class ProxyOptionsBox: Sendable, Hashable {
+    let options: ProxyOptions
+
+    init(_ options: ProxyOptions) { self.options = options }
+
+    static func == (a: ProxyOptionsBox, b: ProxyOptionsBox) -> Bool { a === b || a.options == b.options }
+    func hash(into hasher: inout Hasher) { hasher.combine(options) }
 }
 
 public enum Backend: Sendable, Equatable, Hashable {

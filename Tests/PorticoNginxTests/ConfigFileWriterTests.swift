@@ -25,6 +25,24 @@ struct ConfigFileWriterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["nginx.conf"])
     }
 
+    /// The committed file reads back as written, whatever it is renamed to or replaced by (the
+    /// render cache reads unchanged hosts' text back from the config nginx loaded).
+    @Test func theCommittedFileReadsBackAsWrittenAfterARename() throws {
+        let dir = try TemporaryDirectory("portico-stream")
+        let path = dir.file("nginx.conf").path
+        var written: ConfigFileWriter?
+        let text = String(repeating: "server é;\n", count: 30_000)
+        try ConfigFile.writeAtomically(to: path) { file in
+            written = file
+            file.write(text)
+        }
+        let committed = try #require(written?.committedFile)
+        #expect(committed.count == text.utf8.count)
+        #expect(rename(path, path + ".refused") == 0)
+        try ConfigFile.writeAtomically("other\n", to: path)
+        #expect(committed.bytes() == Array(text.utf8))
+    }
+
     @Test func anErrorWhileWritingKeepsTheOldFile() throws {
         let dir = try TemporaryDirectory("portico-stream")
         let path = dir.file("nginx.conf").path

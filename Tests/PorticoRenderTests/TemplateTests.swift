@@ -54,6 +54,47 @@ struct Ctx: TemplateContext {
         #expect(cache.lastCounts == (0, 1))
     }
 
+    /// An output as its consumer wrote it, for `RenderCache.adopt`.
+    struct Written: RenderedOutput {
+        var text: String
+        var readable = true
+        var count: Int { text.utf8.count }
+        func bytes() -> [UInt8]? { readable ? Array(text.utf8) : nil }
+    }
+
+    /// Once the output is adopted, the cache keeps only where each text is in it and reads the
+    /// texts back from there; an output it cannot read back, or one another render came after, only
+    /// costs a render of every item.
+    @Test func aCacheReadsTextBackFromTheAdoptedOutput() throws {
+        let template = try Template("head {{#items}}<{{n}}>{{/items}} tail", source: "t")
+        let cache = RenderCache()
+        func render(_ names: [String]) throws -> String {
+            let list = TemplateList(
+                count: names.count, identity: { TemplateItemIdentity(key: "\($0)", value: names[$0]) },
+                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
+            var out = ""
+            try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+            return out
+        }
+        let first = try render(["a", "bé", "c"])
+        cache.adopt(Written(text: first), render: cache.lastRenderNumber)
+        #expect(cache.entries.values.allSatisfy { $0.text == nil })
+        #expect(try render(["a", "bé", "d"]) == "head <a><bé><d> tail")
+        #expect(cache.lastCounts == (2, 1))
+        // Not adopted: the next render reads the kept texts.
+        #expect(try render(["x", "bé", "d"]) == "head <x><bé><d> tail")
+        #expect(cache.lastCounts == (2, 1))
+        let third = try render(["x", "bé", "d"])
+        #expect(cache.lastCounts == (3, 0))
+        // Too short, or for an older render: ignored.
+        cache.adopt(Written(text: String(third.dropLast())), render: cache.lastRenderNumber)
+        cache.adopt(Written(text: third), render: cache.lastRenderNumber - 1)
+        #expect(cache.entries.values.allSatisfy { $0.text != nil })
+        cache.adopt(Written(text: third, readable: false), render: cache.lastRenderNumber)
+        #expect(try render(["x", "bé", "d"]) == third)
+        #expect(cache.lastCounts == (0, 3))
+    }
+
     @Test func standaloneTagLinesDisappear() throws {
         let text = "a\n  {{#x}}\n  b\n  {{/x}}\n{{! comment }}\nc\n"
         #expect(try render(text, ["x": .bool(true)]) == "a\n  b\nc\n")
