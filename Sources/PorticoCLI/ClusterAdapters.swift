@@ -38,7 +38,7 @@ struct NginxSink: ConfigSink {
     /// The certificate files written (and not removed since): a file is named by its content, so
     /// one written once need not be read back and compared at every reload (10,000 reads at
     /// 10,000 certificates). Used on `queue` only.
-    private let written = WrittenFiles()
+    private let certificatesWritten = WrittenFiles()
 
     final class WrittenFiles: @unchecked Sendable {
         var paths: Set<String> = []
@@ -71,7 +71,7 @@ struct NginxSink: ConfigSink {
             // The new config serves: what only older configs named can go.
             let keeping = keptFiles.union(config.certificates.map(\.path))
             tlsFiles?.removeUnused(keeping: keeping)
-            written.paths.formIntersection(keeping)
+            certificatesWritten.paths.formIntersection(keeping)
         }
     }
 
@@ -84,9 +84,9 @@ struct NginxSink: ConfigSink {
 
     private func writeCertificates(_ config: ConfigText) throws {
         guard let tlsFiles else { return }
-        for file in config.certificates where !written.paths.contains(file.path) {
+        for file in config.certificates where !certificatesWritten.paths.contains(file.path) {
             try tlsFiles.write(file.path, Array(file.pem.utf8))
-            written.paths.insert(file.path)
+            certificatesWritten.paths.insert(file.path)
         }
     }
 
