@@ -132,7 +132,7 @@ extension MigrationCheck.Finding {
             return with(.honoured, "")
         }
         if name == "app-root" {
-            return value != "/" && value.hasPrefix("/") && Validation.pathProblem(value) == nil
+            return RoutingRun.appRootProblem(value) == nil
                 ? with(.honoured, "")
                 : with(.honoured, "not a path Portico accepts: no redirect, as ingress-nginx refuses such a value")
         }

@@ -109,12 +109,16 @@ extension RoutingRun {
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
     mutating func appRoot(_ annotations: [String: String], ref: ObjectReference) -> (path: String, field: String)? {
         guard let (key, value) = Self.lookup("app-root", in: annotations) else { return nil }
-        if value == "/" || !value.hasPrefix("/") || Validation.pathProblem(value) != nil {
-            let why = value == "/" ? "would send / to itself" : (Validation.pathProblem(value) ?? "is not a path")
+        if let why = Self.appRootProblem(value) {
             diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(why); no app-root redirect")
             return nil
         }
         return (value, Self.field(key))
+    }
+
+    /// Why an `app-root` value is refused (the path rules, and not `/` itself), or nil.
+    static func appRootProblem(_ value: String) -> String? {
+        value == "/" ? "would send / to itself" : Validation.pathProblem(value)
     }
 
     /// A request for `/` of `host` answers 302 to the app root on the same scheme and host: an Exact
@@ -197,9 +201,10 @@ extension RoutingRun {
         let isIPv6 = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
             && host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
         guard isIPv6 || Validation.isSubdomain(host.lowercased()) else { return false }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!&'()*+,=%")
-        return rest[end...].allSatisfy { allowed.contains($0) }
+        return rest[end...].allSatisfy { redirectURLCharacters.contains($0) }
     }
+
+    static let redirectURLCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!&'()*+,=%")
 
     static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
 
