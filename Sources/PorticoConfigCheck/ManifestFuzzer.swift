@@ -90,7 +90,7 @@ private struct Maker {
         case 1: return ""
         case 2: return text()
         case 3: return "/" + text()
-        case 4: return pick(["/", "/a/", "/a//b", "/./a", "/a/..", "/a/b/"])
+        case 4: return pick(["/", "/a/", "/a//b", "/./a", "/a/..", "/a/b/", "/a(/|$)(.*)", "/v[0-9]+/", "/a(", "/x{2}|/y", "/(?<p>x)"])
         default: return "/" + (0..<int(0..<4)).map { _ in pick(["a", "b", "api", "v1", "x.y", "~u", "a-b", "A"]) }
             .joined(separator: "/")
         }
@@ -139,13 +139,14 @@ private struct Maker {
             "portico.io/force-ssl-redirect", "nginx.ingress.kubernetes.io/permanent-redirect",
             "nginx.ingress.kubernetes.io/permanent-redirect-code", "portico.io/temporal-redirect",
             "nginx.ingress.kubernetes.io/temporal-redirect-code", "nginx.ingress.kubernetes.io/app-root",
+            "nginx.ingress.kubernetes.io/use-regex", "portico.io/use-regex", "portico.io/rewrite-target",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
                 "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
-                "/app", "/", "/app" + pick(Self.payloads),
+                "/app", "/", "/app" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads),
             ])
         }
         return a

@@ -195,7 +195,13 @@ public enum DefaultTemplate {
         {{#hsts}}
                     add_header Strict-Transport-Security $portico_hsts always;
         {{/hsts}}
+        {{#rewritten}}
+                    # The routes rewrote the path (rewrite-target): it is sent, with the query.
+                    proxy_pass http://$portico_upstream;
+        {{/rewritten}}
+        {{^rewritten}}
                     proxy_pass http://$portico_upstream$request_uri;
+        {{/rewritten}}
                 }
         {{/proxies}}
         {{#hosts}}
@@ -215,6 +221,9 @@ public enum DefaultTemplate {
                             return 308 $portico_https_url;
                         }
         {{/redirect}}
+        {{#rewrite}}
+                        rewrite {{rewrite}};
+        {{/rewrite}}
         {{#body_size}}
                         client_max_body_size {{body_size}};
         {{/body_size}}

@@ -46,6 +46,15 @@ import Testing
                             path: "/old", match: .exact, backend: .redirect(status: 301, url: "https://new.example/x?a=1"),
                             source: ref, field: "f")
                     ]),
+                // ingress-nginx's regex matching, in its order: a rewritten route, then the root.
+                VirtualHost(
+                    host: Host("r.test")!,
+                    locations: [
+                        Location(
+                            path: "/api(/|$)(.*)", match: .regex, backend: api, options: ProxyOptions(rewriteTarget: "/$2"), source: ref,
+                            field: "f"),
+                        Location(path: "/", match: .regex, backend: web, source: ref, field: "f"),
+                    ]),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
@@ -137,6 +146,19 @@ import Testing
         ("a variable in a redirect", #""https://new.example/x?a=1""#, #""https://$host/x?a=1""#),
         ("a redirect turned proxy", #"return 301 "https://new.example/x?a=1";"#,
          "set $portico_upstream web.default.svc.cluster.local:80;\n                error_page 418 = @portico_proxy;\n                return 418;"),
+        ("a case-sensitive regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~ "^/r\\.test(?:/api"#),
+        ("an unanchored regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~* "/r\\.test(?:/api"#),
+        ("a regex that leaves its group", #"location ~* "^/r\\.test(?:/api(/|$)(.*))""#, #"location ~* "^/r\\.test(?:/api)|(.*)""#),
+        ("a regex route of another host", #"location ~* "^/r\\.test(?:/api"#, #"location ~* "^/a\\.test(?:/api"#),
+        ("regex routes in another order", #"location ~* "^/r\\.test(?:/api(/|$)(.*))""#, #"location ~* "^/r\\.test(?:/)" { return 404; }\#n            location ~* "^/r\\.test(?:/api(/|$)(.*))""#),
+        ("a changed rewrite target", "(.*))\" /$2;", "(.*))\" /$1;"),
+        ("a rewrite to a variable", "(.*))\" /$2;", "(.*))\" /$host;"),
+        ("a rewrite with a flag", "(.*))\" /$2;", "(.*))\" /$2 last;"),
+        ("a rewrite of another regex", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))""#, #"rewrite "(?i)^/r\\.test(?:/(.*))""#),
+        ("a lost rewrite", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;"#, ""),
+        ("a rewrite after the hand-over", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;\#n                set $portico_upstream api.default.svc.cluster.local:8080;"#,
+         #"set $portico_upstream api.default.svc.cluster.local:8080;\#n                rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;"#),
+        ("a rewrite handed to the original request's proxy", "error_page 418 = @portico_proxy_6961ed77;", "error_page 418 = @portico_proxy;"),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 
