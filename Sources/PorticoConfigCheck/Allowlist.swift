@@ -32,10 +32,12 @@ enum Allowlist {
     static let mapNames = [
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
-        "$portico_route $portico_route_upstream",
+        "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
     ]
     static let httpBlocks = [pattern(#"^server$"#)] + mapNames.map { name in
-        pattern("^map " + name.replacingOccurrences("$", #"\$"#) + "$")
+        // A source with a colon is quoted, as the template writes it.
+        let quoted = name.contains(":") ? "\"" + name.replacingOccurrences(" ", "\" ") : name
+        return pattern("^map " + quoted.replacingOccurrences("$", #"\$"#) + "$")
     }
     /// Maps whose lines never change, as the checker's `description` writes them.
     static let fixedMaps: [String: [String]] = [
@@ -43,6 +45,7 @@ enum Allowlist {
         "$http_upgrade $portico_connection": [#""" close"#, "default upgrade"],
         "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
         "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
+        "$request_method:$portico_cors_origin $portico_cors_preflight": ["default 0", #""~^OPTIONS:." 1"#],
     ]
     /// With an HTTPS listener: the maps that redirect, add HSTS and pick a handshake's certificate.
     static let httpsMapNames = [
@@ -65,6 +68,21 @@ enum Allowlist {
     static let certificateFile = pattern(#"^tls/[0-9a-f]{32}\.pem$"#)
     static let httpsListen = pattern(#"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} ssl http2 default_server$"#)
     static let hstsHeader = "add_header Strict-Transport-Security $portico_hsts always"
+    /// enable-cors: the headers a CORS route and its named location add, in order, their values
+    /// from the variables the route sets.
+    static let corsHeaders = [
+        ("Access-Control-Allow-Origin", "$portico_cors_origin"), ("Access-Control-Allow-Credentials", "$portico_cors_credentials"),
+        ("Access-Control-Allow-Methods", "$portico_cors_methods"), ("Access-Control-Allow-Headers", "$portico_cors_headers"),
+        ("Access-Control-Expose-Headers", "$portico_cors_expose"), ("Access-Control-Max-Age", "$portico_cors_max_age"),
+    ].map { "add_header \($0.0) \($0.1) always" }
+    /// The variables a CORS route sets after the origin, in order.
+    static let corsValueNames = [
+        "$portico_cors_credentials", "$portico_cors_methods", "$portico_cors_headers", "$portico_cors_expose", "$portico_cors_max_age",
+    ]
+    static let corsPreflight = "if ($portico_cors_preflight)"
+    /// A CORS value as Router validates them: tokens of letters, digits, `-`, `_`, `*`, commas and spaces.
+    static let corsValue = #"^set \$portico_cors_(origin "\*"|(credentials|methods|headers|expose|max_age) "[A-Za-z0-9_*, -]{0,1024}")$"#
+    static let corsOriginCondition = pattern(#"^if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \)$"#)
     /// The redirect of plain HTTP, the first thing a location that redirects does, and all its `if` does.
     static let redirectCondition = "if ($portico_to_https)"
     static let redirect = "return 308 $portico_https_url"
@@ -76,7 +94,7 @@ enum Allowlist {
     static let statusServerBlocks = patterns([#"^location = /portico/generation$"#, #"^location /$"#])
     static let server = patterns([
         #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} default_server$"#, #"^server_name _$"#,
-        #"^rewrite \^ /\$portico_vhost\$uri break$"#,
+        #"^rewrite \^ /\$portico_vhost\$uri break$"#, #"^uninitialized_variable_warn off$"#,
     ])
     static let serverBlocks = patterns([
         #"^location @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^location /(_|(\*\.)?NAME)/$"#, #"^location /$"#,
@@ -97,6 +115,7 @@ enum Allowlist {
         #"^error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
         #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
+        corsValue, #"^set \$portico_cors_origin \$http_origin$"#,
     ])
     /// A `rewrite-target` as Router validates it: a path with `$1`... groups, no variable.
     static let rewriteTarget = #"(/|\$[0-9])([A-Za-z0-9/._~:-]|\$[0-9])*$"#

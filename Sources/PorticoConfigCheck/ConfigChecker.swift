@@ -108,7 +108,8 @@ private struct CheckRun {
             maps[key] = map
         }
         let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
-        for key in mapNames where maps[key] == nil && key != "$portico_route $portico_route_upstream" { fail(http, "no map \(key)") }
+        let optional = ["$portico_route $portico_route_upstream", Self.corsMap]
+        for key in mapNames where maps[key] == nil && !optional.contains(key) { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
@@ -131,7 +132,13 @@ private struct CheckRun {
             return
         }
         checkServer(main[0])
+        // nginx refuses a map on a variable nothing sets.
+        if (maps[Self.corsMap] != nil) != proxies.values.contains(where: { $0.cors != nil }) {
+            fail(http, "map \(Self.corsMap) \(maps[Self.corsMap] == nil ? "missing" : "without a CORS route")")
+        }
     }
+
+    static let corsMap = "$request_method:$portico_cors_origin $portico_cors_preflight"
 
     /// Maps whose every line is fixed: the Host header, the Upgrade header, the parent of a host and
     /// the choice between the exact and the wildcard key.
@@ -300,7 +307,7 @@ private struct CheckRun {
 
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
-        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader)
+        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader + Allowlist.corsHeaders)
         var options = ProxyOptions()
         var seen = Set<String>(), access: [(String, String)] = []
         for d in location.children {
@@ -309,17 +316,24 @@ private struct CheckRun {
                 access.append((d.name, a[0]))
                 continue
             }
-            if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
+            let once = d.name == "set" || d.name == "add_header" ? d.name + " " + (args(d).first ?? "") : d.name
+            if !seen.insert(once).inserted { fail(d, "\(once) twice in one location") }
             switch d.name {
             case "proxy_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "proxy_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "client_max_body_size": options.maxBodySize = a.first
-            case "add_header": options.strictTransportSecurity = hstsHeader.contains(d.description)
+            case "add_header" where d.description == Allowlist.hstsHeader: options.strictTransportSecurity = true
+            case "add_header": continue  // the CORS headers: below
             // Without `$request_uri` it sends the path its routes rewrote.
             case "proxy_pass" where a == ["http://$portico_upstream"]: options.rewriteTarget = ""
             default: break  // proxy_pass, or what the allowlist has reported
             }
+        }
+        let cors = location.children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader }.map(\.description)
+        if !cors.isEmpty {
+            if cors != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
+            options.cors = CORSPolicy()
         }
         if location.children.filter({ $0.name == "proxy_pass" }).count != 1 {
             fail(location, "a named location must hold exactly one proxy_pass")
@@ -359,8 +373,8 @@ private struct CheckRun {
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
         allow(
-            host.children, "a host's location", simple: Allowlist.action, blocks: Allowlist.hostBlocks, literals: hstsHeader,
-            literalBlocks: redirectBlock)
+            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") }, blocks: Allowlist.hostBlocks,
+            literals: hstsHeader, literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
         var regexes: [PredictedRegex] = []
         var order: [String] = []  // Prefix paths in the order nginx tries them
@@ -418,7 +432,10 @@ private struct CheckRun {
         }
         let outer = action(host, key: key, grouped: false)
         if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
-        if let outer, outer.routeBody.options != ProxyOptions(redirectsToHTTPS: outer.routeBody.options.redirectsToHTTPS) {
+        // Only the redirect and, for a default backend on a host with its own certificate,
+        // Strict-Transport-Security (the prediction says which).
+        let own = outer?.routeBody.options
+        if let own, own != ProxyOptions(redirectsToHTTPS: own.redirectsToHTTPS, strictTransportSecurity: own.strictTransportSecurity) {
             fail(host, "host \(key): settings in its own location would apply to every route")
         }
         let otherwise = rootRoute ?? outer?.routeBody
@@ -454,21 +471,25 @@ private struct CheckRun {
     mutating func action(_ location: ConfigDirective, key: String, grouped: Bool) -> Action? {
         let own = location.children.filter { $0.block == nil }
         if location.name == "location" && args(location).first != "/" + key + "/" {
-            allow(location.children, "a route's location", simple: Allowlist.action, blocks: [], literalBlocks: redirectBlock)
+            allow(
+                location.children, "a route's location", simple: Allowlist.action, blocks: [Allowlist.corsOriginCondition],
+                literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
         }
         let redirects = checkRedirect(location)
+        let cors = corsPolicy(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
         var rewrite: String?
         var seen = Set<String>()
         for d in own {
             let a = args(d)
-            if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
+            let once = d.name == "set" || d.name == "add_header" ? d.name + " " + (args(d).first ?? "") : d.name
+            if !seen.insert(once).inserted { fail(d, "\(once) twice in one location") }
             switch d.name {
             case "rewrite" where a.count == 2:
                 // The route's own regex, caseless; before the hand-over (nginx runs them in order).
                 let regex = args(location).count == 2 && args(location)[0] == "~*" ? args(location)[1] : nil
                 if regex.map({ "(?i)" + $0 }) != a[0] { fail(d, "rewrite's regex is not its location's") }
-                if seen.contains("return") || seen.contains("set") { fail(d, "rewrite after the hand-over never runs") }
+                if seen.contains("return") || seen.contains("set $portico_upstream") { fail(d, "rewrite after the hand-over never runs") }
                 rewrite = a[1]
             case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
             case "return" where a.count == 1: status = Int(a[0])
@@ -492,6 +513,11 @@ private struct CheckRun {
                 fail(location, rewrite == nil ? "\(proxy) sends a rewritten path but nothing rewrites it" : "rewrites, but \(proxy) sends the original request")
             }
             options.rewriteTarget = rewrite
+            // A CORS route hands over to a proxy that adds the headers, and only one does.
+            if (options.cors != nil) != (cors != nil) {
+                fail(location, cors == nil ? "\(proxy) adds CORS headers but the route sets no values" : "sets CORS values, but \(proxy) adds no headers")
+            }
+            options.cors = cors
             if upstream == "$portico_route_upstream" {
                 guard grouped else {
                     fail(location, "uses the route map without capturing portico_route")
@@ -507,6 +533,7 @@ private struct CheckRun {
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
         if rewrite != nil { fail(location, "rewrites but does not proxy") }
+        if cors != nil { fail(location, "CORS on a route that does not proxy") }
         if let redirect {
             guard status == nil, proxy == nil, bodySize == nil else {
                 fail(location, "redirects and also proxies or answers a status")
@@ -532,7 +559,7 @@ private struct CheckRun {
     /// Whether a location redirects plain HTTP: its `if` must be its first rewrite directive (nginx
     /// runs them in order) and must do nothing but the redirect.
     mutating func checkRedirect(_ location: ConfigDirective) -> Bool {
-        let ifs = location.children.filter { $0.name == "if" }
+        let ifs = location.children.filter { $0.name == "if" && !$0.description.hasPrefix(Allowlist.corsPreflight) && !$0.description.hasPrefix("if ($http_origin") }
         guard let first = ifs.first else { return false }
         if ifs.count > 1 { fail(location, "\(ifs.count) if blocks in one location") }
         for block in ifs where block.description != Allowlist.redirectCondition || block.children.map(\.description) != [Allowlist.redirect]
@@ -540,11 +567,95 @@ private struct CheckRun {
         {
             fail(block, "\(ConfigTree.quote(block.description)) does more than \(Allowlist.redirect)")
         }
-        let ordered = location.children.filter { $0.name != "location" && $0.description != Allowlist.hstsHeader }
+        let ordered = location.children.filter { $0.name != "location" && $0.name != "add_header" }
         if ordered.first != first {
             fail(first, "the redirect to HTTPS is not the first thing the location does")
         }
         return true
+    }
+
+    /// A route's CORS policy, read back: the values it sets for any origin, or in one `if` on the
+    /// `Origin` header for the origins its regex names; then its preflight answer, after them, and
+    /// the headers. Nil when the route has none of these.
+    mutating func corsPolicy(_ location: ConfigDirective) -> CORSPolicy? {
+        let children = location.children
+        let sets = children.filter { $0.name == "set" && args($0).first?.hasPrefix("$portico_cors_") == true }
+        let origins = children.filter { $0.name == "if" && $0.description.hasPrefix("if ($http_origin") }
+        let preflights = children.filter { $0.description == Allowlist.corsPreflight }
+        let headers = children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader }.map(\.description)
+        guard !(sets.isEmpty && origins.isEmpty && preflights.isEmpty && headers.isEmpty) else { return nil }
+        if headers != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
+        guard preflights.count == 1, preflights[0].children.map(\.description) == ["return 204"] else {
+            fail(location, "a CORS route must answer a preflight with return 204, once")
+            return nil
+        }
+        // The values must be set before the preflight is answered (nginx runs these in order).
+        let preflightIndex = children.firstIndex { $0.description == Allowlist.corsPreflight } ?? 0
+        if let last = (sets + origins).compactMap({ d in children.firstIndex { $0.line == d.line } }).max(), last > preflightIndex {
+            fail(location, "CORS values are set after the preflight is answered")
+        }
+        var policy = CORSPolicy(origins: [])
+        var values: [ConfigDirective]
+        switch (sets.isEmpty, origins.count) {
+        case (false, 0):
+            guard sets.first.map(args) == ["$portico_cors_origin", "*"] else {
+                fail(location, "CORS values for any origin must start with set $portico_cors_origin \"*\"")
+                return nil
+            }
+            policy.origins = ["*"]
+            values = Array(sets.dropFirst())
+        case (true, 1):
+            let block = origins[0]
+            let a = args(block)
+            guard a.count == 4, let list = Self.corsOrigins(a[2]) else {
+                fail(block, "\(ConfigTree.quote(block.description)) is not a check of the Origin header against listed origins")
+                return nil
+            }
+            policy.origins = list
+            guard block.children.first.map(args) == ["$portico_cors_origin", "$http_origin"] else {
+                fail(block, "an allowed origin must be answered as sent")
+                return nil
+            }
+            values = Array(block.children.dropFirst())
+        case (true, 0):
+            return policy  // no origin is allowed: nothing is set
+        default:
+            fail(location, "CORS values set both for any origin and for listed ones, or two origin checks")
+            return nil
+        }
+        guard values.map({ args($0).first ?? "" }) == Allowlist.corsValueNames, values.allSatisfy({ $0.name == "set" && args($0).count == 2 }) else {
+            fail(location, "CORS values are not \(Allowlist.corsValueNames) in order")
+            return nil
+        }
+        let v = values.map { args($0)[1] }
+        guard v[0] == "true" || v[0] == "", let maxAge = Int(v[4]) else {
+            fail(location, "CORS credentials or max-age is not a value Portico sets")
+            return nil
+        }
+        policy.credentials = v[0] == "true"
+        policy.methods = v[1]
+        policy.headers = v[2]
+        policy.exposeHeaders = v[3].isEmpty ? nil : v[3]
+        policy.maxAge = maxAge
+        return policy
+    }
+
+    /// The origins of `^(?:A|B)$`, each an escaped origin with `[A-Za-z0-9-]+\.` for `*.`; nil when
+    /// the regex is anything else.
+    static func corsOrigins(_ regex: String) -> [String]? {
+        guard let body = regex.strippingPrefix("^(?:")?.strippingSuffix(")$") else { return nil }
+        var origins: [String] = []
+        for alternative in body.split(separator: "|", omittingEmptySubsequences: false) {
+            let wildcard = #"[A-Za-z0-9-]+\."#
+            let parts = alternative.split(separator: wildcard, omittingEmptySubsequences: false)
+            guard parts.count <= 2, let literals = parts.map({ unescaped(String($0), separator: nil)?.first ?? "\u{0}" }) as [String]?,
+                !literals.contains("\u{0}")
+            else { return nil }
+            let origin = literals.joined(separator: "*.")
+            guard CORSPolicy.isOrigin(origin) else { return nil }
+            origins.append(origin)
+        }
+        return origins
     }
 
     static func upstream(_ address: String) -> Upstream? {

@@ -292,6 +292,33 @@ package enum HostileCorpus {
             },
             served: ["regex-path.test regex /ok/(.*)"],
             probes: [("regex-path.test", "/etc/passwd"), ("regex-path.test", "/a"), ("regex-path.test", "/ok/x")]),
+        // CORS values go into `set` and `if` lines of every route of the Ingress: an origin list or a
+        // header list that closes its quotes, adds a header or names a variable.
+        {
+            let hostile = [
+                "nginx.ingress.kubernetes.io/cors-allow-methods": "GET\"; add_header X-Pwned 1; \"",
+                "nginx.ingress.kubernetes.io/cors-allow-headers": "X-A,$http_cookie",
+                "nginx.ingress.kubernetes.io/cors-expose-headers": "X-B\n  return 200 pwned;",
+                "nginx.ingress.kubernetes.io/cors-max-age": "1; return 200",
+                "nginx.ingress.kubernetes.io/cors-allow-origin": "https://a.example\") { return 200 pwned; } if ($x",
+                "nginx.ingress.kubernetes.io/cors-allow-credentials": "true\"",
+            ]
+            return HostileCase(
+                cve: "portico", name: "cors-payload",
+                manifest: json([
+                    ingress(
+                        "cors-payload", annotations: hostile.merging(["nginx.ingress.kubernetes.io/enable-cors": "true"]) { a, _ in a },
+                        rules: [("cors-payload.test", [path("/")])]),
+                    ingress(
+                        "cors-enable", annotations: ["portico.io/enable-cors": "true; add_header X-Pwned 1"],
+                        rules: [("cors-enable.test", [path("/")])]),
+                ]),
+                diagnostics: hostile.keys.sorted().map {
+                    ExpectedDiagnostic(.invalidAnnotation, "ingress default/cors-payload", "metadata.annotations[\"\($0)\"]")
+                } + [ExpectedDiagnostic(.invalidAnnotation, "ingress default/cors-enable", "metadata.annotations[\"portico.io/enable-cors\"]")],
+                served: ["cors-payload.test prefix /", "cors-enable.test prefix /"],
+                probes: [("cors-payload.test", "/"), ("cors-payload.test", "/pwned"), ("cors-enable.test", "/")])
+        }(),
         // rewrite-target goes into a rewrite's replacement, where nginx expands variables.
         annotationCase(
             "portico", "rewrite-target-payload",

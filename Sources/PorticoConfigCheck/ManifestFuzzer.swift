@@ -140,13 +140,17 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/permanent-redirect-code", "portico.io/temporal-redirect",
             "nginx.ingress.kubernetes.io/temporal-redirect-code", "nginx.ingress.kubernetes.io/app-root",
             "nginx.ingress.kubernetes.io/use-regex", "portico.io/use-regex", "portico.io/rewrite-target",
+            "nginx.ingress.kubernetes.io/enable-cors", "nginx.ingress.kubernetes.io/cors-allow-origin", "portico.io/cors-allow-methods",
+            "nginx.ingress.kubernetes.io/cors-allow-headers", "nginx.ingress.kubernetes.io/cors-expose-headers",
+            "nginx.ingress.kubernetes.io/cors-max-age", "nginx.ingress.kubernetes.io/cors-allow-credentials",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
                 "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
-                "/app", "/", "/app" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads),
+                "/app", "/", "/app" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads), "*", "https://a.example, https://*.b.example:8443",
+                "null", "https://a.example" + pick(Self.payloads), "GET, POST", "X-Token,Content-Type", "X-A" + pick(Self.payloads),
             ])
         }
         return a

@@ -91,6 +91,7 @@ struct ConfigView: TemplateContext {
         switch key {
         case "hosts": return .lazyList(hosts)
         case "route_map": return .bool(needsRouteMap)
+        case "cors_map": return .bool(proxies.contains { $0.options.cors != nil })
         case "route_map_hosts": return .lazyList(routeMapHosts)
         case "exact_hosts": return .lazyList(hostNames(wildcard: false))
         case "wildcard_hosts": return .lazyList(hostNames(wildcard: true))
@@ -228,7 +229,10 @@ struct HostView: TemplateContext {
         case "routes":
             .list(
                 block.routes.map {
-                    .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite))
+                    .context(
+                        RouteView(
+                            location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
+                            cors: $0.cors, corsHSTS: $0.hsts))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -248,11 +252,16 @@ struct RouteView: TemplateContext {
     let redirect: Bool
     /// `rewrite` arguments (`rewrite-target`), after the redirect and before the hand-over.
     var rewrite: String? = nil
+    var cors: CORSPolicy? = nil
+    /// With `cors`: the route adds Strict-Transport-Security itself too.
+    var corsHSTS = false
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
         case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
+        case "cors": return cors.map { .context(CORSView(policy: $0)) } ?? .bool(false)
+        case "cors_hsts": return .bool(corsHSTS)
         case "redirect": return .bool(redirect)
         case "comments": return .list(comments.map(TemplateValue.string))
         case "comment": return .string(comments.joined(separator: "; "))
@@ -275,6 +284,36 @@ struct RouteView: TemplateContext {
             if case .redirect(_, let url) = action { return .string(url) }
             return .bool(false)
         default: return nil
+        }
+    }
+}
+
+/// A route's CORS policy: the values it sets (all of them, "" for a header left out) for any origin
+/// (`any_origin`) or, in an `if`, for the origins `origin_regex` (quoted) matches.
+struct CORSView: TemplateContext {
+    let policy: CORSPolicy
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "any_origin": return .bool(policy.allowsAnyOrigin)
+        case "origin_regex":
+            guard !policy.allowsAnyOrigin, !policy.origins.isEmpty else { return .bool(false) }
+            return .string(DataPlane.quoted(DataPlane.corsOriginRegex(policy.origins)))
+        case "values": return .list(DataPlane.corsValues(policy).map { .context(CORSValueView(name: $0.name, value: $0.value)) })
+        default: return nil
+        }
+    }
+}
+
+struct CORSValueView: TemplateContext {
+    let name: String
+    let value: String
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "name": .string(name)
+        case "value": .string(value)
+        default: nil
         }
     }
 }
@@ -314,6 +353,7 @@ struct ProxyView: TemplateContext {
         case "body_size": return options.maxBodySize.map(TemplateValue.string) ?? .bool(false)
         case "hsts": return .bool(options.strictTransportSecurity)
         case "rewritten": return .bool(options.rewriteTarget != nil)
+        case "cors": return .bool(options.cors != nil)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         default: return nil
         }

@@ -40,6 +40,11 @@ enum DataPlane {
         var redirect = false
         /// `rewrite-target`: the `rewrite` arguments, the route's regex (quoted) and the target.
         var rewrite: String?
+        /// `enable-cors`: the route sets the headers' values, answers preflights and adds the headers
+        /// (then Strict-Transport-Security too, when `hsts`: a location's own `add_header` replaces
+        /// the ones it would inherit).
+        var cors: CORSPolicy?
+        var hsts = false
     }
 
     struct MapEntry {
@@ -122,6 +127,28 @@ enum DataPlane {
         return "@portico_proxy_" + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
+    /// The variables a CORS route sets and the named location's headers read, with their values
+    /// for `policy` ("" leaves a header out), in the order they are set.
+    static func corsValues(_ policy: CORSPolicy) -> [(name: String, value: String)] {
+        [
+            ("$portico_cors_credentials", policy.credentials ? "true" : ""), ("$portico_cors_methods", policy.methods),
+            ("$portico_cors_headers", policy.headers), ("$portico_cors_expose", policy.exposeHeaders ?? ""),
+            ("$portico_cors_max_age", "\(policy.maxAge)"),
+        ]
+    }
+
+    /// The origins a CORS route answers, as one caseless regex over the whole `Origin` header
+    /// (ingress-nginx's, anchored at both ends): each origin literally, `*.` standing for one label.
+    static func corsOriginRegex(_ origins: [String]) -> String {
+        let alternatives = origins.map { origin in
+            origin.hasPrefix("*.") || origin.contains("://*.")
+                ? origin.split(separator: "*.", maxSplits: 1, omittingEmptySubsequences: false).map { regex(String($0)) }
+                    .joined(separator: "[A-Za-z0-9-]+\\.")
+                : regex(origin)
+        }
+        return "^(?:" + alternatives.joined(separator: "|") + ")$"
+    }
+
     /// The host's routes as nested locations, in the order nginx must try them.
     static func hostBlock(
         key: String, locations: [Location], fallback: Backend?, proxies: [ProxyOptions: String], hsts: Bool = false,
@@ -137,6 +164,15 @@ enum DataPlane {
                 let proxy = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
                 return .proxy(upstream: upstream ?? u.address, proxy: proxy, bodySize: options.maxBodySize)
             }
+        }
+        // A route for `options` and `backend`: its action, its redirect, and CORS when it proxies.
+        func route(_ location: String, _ comments: [String], _ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Route {
+            var r = Route(location: location, comments: comments, action: action(backend, options, upstream: upstream), redirect: options.redirectsToHTTPS)
+            if case .proxy = r.action, let cors = options.cors {
+                r.cors = cors
+                r.hsts = hsts
+            }
+            return r
         }
         func comment(_ l: Location) -> String {
             switch l.match {
@@ -157,14 +193,11 @@ enum DataPlane {
             case .regex:
                 // In the table's order (ingress-nginx's): nginx takes the first that matches.
                 let pattern = "^" + regex(prefix) + "(?:" + l.path + ")"
-                var route = Route(
-                    location: "~* " + quoted(pattern), comments: [comment(l)], action: action(l.backend, l.options),
-                    redirect: l.options.redirectsToHTTPS)
-                if case .proxy = route.action, let target = l.options.rewriteTarget { route.rewrite = quoted("(?i)" + pattern) + " " + target }
-                routes.append(route)
+                var r = route("~* " + quoted(pattern), [comment(l)], l.backend, l.options)
+                if case .proxy = r.action, let target = l.options.rewriteTarget { r.rewrite = quoted("(?i)" + pattern) + " " + target }
+                routes.append(r)
             case .exact:
-                exact.append(
-                    (l.path, Route(location: "= \(prefix)\(l.path)", comments: [comment(l)], action: action(l.backend, l.options), redirect: l.options.redirectsToHTTPS)))
+                exact.append((l.path, route("= \(prefix)\(l.path)", [comment(l)], l.backend, l.options)))
             case .prefix where l.path == "/": root = l
             case .prefix: prefixes.append(l)
             }
@@ -173,17 +206,14 @@ enum DataPlane {
         for group in groups(prefix: prefix, prefixes) {
             let first = group[0]
             if group.count == 1 {
-                routes.append(
-                    Route(
-                        location: "~ ^\(regex(prefix + first.path))(?:/|$)", comments: [comment(first)], action: action(first.backend, first.options),
-                        redirect: first.options.redirectsToHTTPS))
+                routes.append(route("~ ^\(regex(prefix + first.path))(?:/|$)", [comment(first)], first.backend, first.options))
                 continue
             }
             let alternatives = group.map { regex($0.path) }.joined(separator: "|")
             routes.append(
-                Route(
-                    location: "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", comments: group.map(comment),
-                    action: action(first.backend, first.options, upstream: "$portico_route_upstream"), redirect: first.options.redirectsToHTTPS))
+                route(
+                    "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", group.map(comment), first.backend, first.options,
+                    upstream: "$portico_route_upstream"))
             entries += mapEntries(prefix: prefix, group)
         }
 
@@ -195,7 +225,7 @@ enum DataPlane {
             let a = action(root.backend, root.options)
             if case .proxy = a, !root.options.isDefault {
                 // Settings in `location /KEY/` would be inherited by every nested location.
-                routes.append(Route(location: "~ ^\(regex(prefix))/", comments: [comment(root)], action: a, redirect: root.options.redirectsToHTTPS))
+                routes.append(route("~ ^\(regex(prefix))/", [comment(root)], root.backend, root.options))
                 fallbackComment = "unreachable: Prefix / above takes every request"
             } else {
                 fallbackAction = a
@@ -335,6 +365,7 @@ extension ProxyOptions {
         options.redirectsToHTTPS = false
         // Each route rewrites to its own target; the named location only sends the rewritten path.
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
+        if options.cors != nil { options.cors = CORSPolicy() }
         return options
     }
 
@@ -347,6 +378,10 @@ extension ProxyOptions {
         if let v = maxBodySize { parts.append("body=\(v)") }
         if strictTransportSecurity { parts.append("hsts") }
         if let rewriteTarget { parts.append("rewrite=" + rewriteTarget) }
+        if let cors {
+            parts.append("cors=" + cors.origins.joined(separator: ","))
+            parts += DataPlane.corsValues(cors).map { "\($0.name)=\($0.value)" }
+        }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

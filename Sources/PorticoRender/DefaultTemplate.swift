@@ -139,6 +139,14 @@ public enum DefaultTemplate {
         {{/route_map_hosts}}
             }
         {{/route_map}}
+        {{#cors_map}}
+
+            # enable-cors: an OPTIONS request from an allowed origin is a preflight nginx answers.
+            map "$request_method:$portico_cors_origin" $portico_cors_preflight {
+                default 0;
+                "~^OPTIONS:." 1;
+            }
+        {{/cors_map}}
         {{#status_port}}
 
             # Portico's own: answers which config generation is serving, on loopback only.
@@ -171,6 +179,8 @@ public enum DefaultTemplate {
                 # Every request continues as /HOST/PATH, HOST being its virtual host (maps above);
                 # each host's locations below match that. Backends receive the original request.
                 rewrite ^ /$portico_vhost$uri break;
+                # CORS routes leave a header's variable unset when its origin is not allowed.
+                uninitialized_variable_warn off;
 
                 # Routes set $portico_upstream and hand the request to the proxy of their settings:
                 # nginx builds a TLS context for every proxy_pass that uses a variable, so there is
@@ -195,6 +205,15 @@ public enum DefaultTemplate {
         {{#hsts}}
                     add_header Strict-Transport-Security $portico_hsts always;
         {{/hsts}}
+        {{#cors}}
+                    # enable-cors: the values its routes set ("" leaves a header out).
+                    add_header Access-Control-Allow-Origin $portico_cors_origin always;
+                    add_header Access-Control-Allow-Credentials $portico_cors_credentials always;
+                    add_header Access-Control-Allow-Methods $portico_cors_methods always;
+                    add_header Access-Control-Allow-Headers $portico_cors_headers always;
+                    add_header Access-Control-Expose-Headers $portico_cors_expose always;
+                    add_header Access-Control-Max-Age $portico_cors_max_age always;
+        {{/cors}}
         {{#rewritten}}
                     # The routes rewrote the path (rewrite-target): it is sent, with the query.
                     proxy_pass http://$portico_upstream;
@@ -221,6 +240,34 @@ public enum DefaultTemplate {
                             return 308 $portico_https_url;
                         }
         {{/redirect}}
+        {{#cors}}
+        {{#any_origin}}
+                        set $portico_cors_origin "*";
+        {{#values}}
+                        set {{name}} "{{value}}";
+        {{/values}}
+        {{/any_origin}}
+        {{#origin_regex}}
+                        if ($http_origin ~* {{origin_regex}} ) {
+                            set $portico_cors_origin $http_origin;
+        {{#values}}
+                            set {{name}} "{{value}}";
+        {{/values}}
+                        }
+        {{/origin_regex}}
+                        if ($portico_cors_preflight) {
+                            return 204;
+                        }
+                        add_header Access-Control-Allow-Origin $portico_cors_origin always;
+                        add_header Access-Control-Allow-Credentials $portico_cors_credentials always;
+                        add_header Access-Control-Allow-Methods $portico_cors_methods always;
+                        add_header Access-Control-Allow-Headers $portico_cors_headers always;
+                        add_header Access-Control-Expose-Headers $portico_cors_expose always;
+                        add_header Access-Control-Max-Age $portico_cors_max_age always;
+        {{#cors_hsts}}
+                        add_header Strict-Transport-Security $portico_hsts always;
+        {{/cors_hsts}}
+        {{/cors}}
         {{#rewrite}}
                         rewrite {{rewrite}};
         {{/rewrite}}

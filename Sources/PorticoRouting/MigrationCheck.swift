@@ -147,6 +147,10 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if RoutingRun.corsSettings.contains(name) {
+            // An invalid value falls back to its default, as in ingress-nginx (routing says which).
+            return with(.honoured, "")
+        }
         if name == "use-regex" {
             return RoutingRun.parseBool(value) == nil
                 ? with(.honoured, "\(quoted(value)) is not true or false: false applies, as in ingress-nginx") : with(.honoured, "")

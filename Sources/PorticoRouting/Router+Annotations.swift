@@ -29,6 +29,8 @@ extension RoutingRun {
         }
         // Read by `fixedRedirect`, `appRoot` and `regexSettings`.
         for setting in Self.redirectSettings + ["app-root", "use-regex", "rewrite-target"] { handled.formUnion(Self.keys(setting)) }
+        for setting in Self.corsSettings { handled.formUnion(Self.keys(setting)) }
+        options.cors = corsPolicy(annotations, ref: ref)
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
             for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
@@ -103,7 +105,8 @@ extension RoutingRun {
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, ssl-redirect and "
+        + "force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
@@ -242,8 +245,10 @@ extension RoutingRun {
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
         case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
+        case _ where name.hasPrefix("affinity") || name.hasPrefix("session-cookie-"):
+            return "session affinity needs the Service's Pod endpoints, and Portico proxies to the Service's cluster DNS "
+                + "name: requests are spread as the Service spreads them, without a sticky cookie"
         case "backend-protocol": return "the backend is reached over plain HTTP/1.1"
-        case _ where name.hasPrefix("cors-") || name == "enable-cors": return "no CORS headers are added"
         case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"
         default: return "ignored; Portico's default applies"
         }

@@ -237,13 +237,17 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     /// and `$` followed by a digit); the query is kept. Empty in the settings of a named location
     /// that sends the rewritten path (each route rewrites to its own target before it hands over).
     public var rewriteTarget: String?
+    /// `enable-cors`. In the settings of a named location: `CORSPolicy()`, whatever the route's
+    /// (each route sets the headers' values before it hands over; the named location adds them).
+    public var cors: CORSPolicy?
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
-        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil
+        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil
     ) {
         self.rewriteTarget = rewriteTarget
+        self.cors = cors
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.sendTimeoutSeconds = sendTimeoutSeconds

@@ -26,7 +26,7 @@ import TestSupport
         #expect(text.config.contains("ingress shop/storefront: honoured\n"))
         #expect(text.config.contains("ingress shop/admin: refused\n"))
         #expect(text.config.hasSuffix(
-            "summary: 5 Ingresses served: 2 honoured, 0 honoured-differently, 2 unsupported, 1 refused, 0 not Portico's\n"))
+            "summary: 5 Ingresses served: 3 honoured, 0 honoured-differently, 1 unsupported, 1 refused, 0 not Portico's\n"))
 
         let json = checkCommand(arguments: Self.nginx + ["--output", "json"])
         #expect(json.exitCode == 1)

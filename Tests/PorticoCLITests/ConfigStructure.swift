@@ -28,7 +28,7 @@ enum ConfigStructure {
             #"^        location (= /portico/generation|/) \{$"#,
             #"^            return (404|200 "\d+");$"#,
             #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ default_server;$"#,
-            #"^        (server_name _|rewrite \^ /\$portico_vhost\$uri break);$"#,
+            #"^        (server_name _|rewrite \^ /\$portico_vhost\$uri break|uninitialized_variable_warn off);$"#,
             #"^        location (@portico_proxy(_[0-9a-f]{8}(_\d+)?)?|/(_|(\*\.)?NAME)/) \{$"#,
             #"^            ((allow|deny) [0-9a-f.:]+/\d{1,3}|deny all|proxy_(connect|read|send)_timeout \d{1,4}s|client_max_body_size \d+[kmg]?);$"#,
             #"^            proxy_pass http://\$portico_upstream\$request_uri;$"#,

@@ -92,7 +92,7 @@ import Testing
         ("server-alias", "b.com", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "GRPC", "plain HTTP/1.1"),
-        ("enable-cors", "true", "no CORS headers"),
+        ("affinity", "cookie", "session affinity needs the Service's Pod endpoints"),
         ("limit-rps", "5", "not rate-limited"),
         ("custom-http-errors", "404", "ignored; Portico's default applies"),
     ])

@@ -55,6 +55,18 @@ import Testing
                             field: "f"),
                         Location(path: "/", match: .regex, backend: web, source: ref, field: "f"),
                     ]),
+                // enable-cors: any origin, and a list (one label wildcard, a port).
+                VirtualHost(
+                    host: Host("cors.test")!,
+                    locations: [
+                        Location(path: "/any", match: .prefix, backend: web, options: ProxyOptions(cors: CORSPolicy()), source: ref, field: "f"),
+                        Location(
+                            path: "/list", match: .prefix, backend: api,
+                            options: ProxyOptions(
+                                cors: CORSPolicy(
+                                    origins: ["https://a.example", "https://*.b.example:8443"], exposeHeaders: "X-Total", credentials: false)),
+                            source: ref, field: "f"),
+                    ]),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
@@ -159,6 +171,20 @@ import Testing
         ("a rewrite after the hand-over", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;\#n                set $portico_upstream api.default.svc.cluster.local:8080;"#,
          #"set $portico_upstream api.default.svc.cluster.local:8080;\#n                rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;"#),
         ("a rewrite handed to the original request's proxy", "error_page 418 = @portico_proxy_6961ed77;", "error_page 418 = @portico_proxy;"),
+        ("a widened origin list", #"^(?:https://a\\.example|"#, #"^(?:.*|"#),
+        ("an origin check without its anchor", #""^(?:https://a\\.example"#, #""(?:https://a\\.example"#),
+        ("another origin", #"https://a\\.example|"#, #"https://evil\\.example|"#),
+        ("a lost CORS header", "add_header Access-Control-Allow-Origin $portico_cors_origin always;", ""),
+        ("a CORS header with another value", "add_header Access-Control-Max-Age $portico_cors_max_age always;", "add_header Access-Control-Max-Age $http_x always;"),
+        ("a CORS value from a request header", #"set $portico_cors_methods "GET, PUT, POST, DELETE, PATCH, OPTIONS";"#, "set $portico_cors_methods $http_x;"),
+        ("a changed CORS value", #"set $portico_cors_expose "X-Total";"#, #"set $portico_cors_expose "X-Secret";"#),
+        ("credentials turned on", #"set $portico_cors_credentials "";"#, #"set $portico_cors_credentials "true";"#),
+        ("an origin answered with another header", "set $portico_cors_origin $http_origin;", "set $portico_cors_origin $http_cookie;"),
+        ("a preflight answered 200", "return 204;", "return 200;"),
+        ("a lost preflight", "if ($portico_cors_preflight) {\n                    return 204;\n                }", ""),
+        ("a lost preflight map", "map \"$request_method:$portico_cors_origin\" $portico_cors_preflight {", "map \"$request_method:$portico_cors_origin\" $portico_cors_other {"),
+        ("a widened preflight map", #""~^OPTIONS:." 1;"#, #""~." 1;"#),
+        ("any origin for a listed route", #"if ($http_origin ~* "^(?:https://a\\.example"#, #"if ($http_origin ~* "^(?:.+|https://a\\.example"#),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 

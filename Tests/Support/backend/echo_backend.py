@@ -78,7 +78,14 @@ class EchoHandler(BaseHTTPRequestHandler):
             "httpVersion": self.request_version,
         }
         payload = json.dumps(reply).encode("utf-8")
-        self.send_response(200)
+        # `?echo-status=401` answers with that status (the reply is the same), for tests of what
+        # nginx adds to a backend's error responses.
+        status = 200
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if name == "echo-status" and value.isdigit() and 200 <= int(value) <= 599:
+                status = int(value)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Echo-Backend", self.server.backend_name)
