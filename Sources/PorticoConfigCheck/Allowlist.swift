@@ -49,7 +49,8 @@ enum Allowlist {
     ]
     /// With an HTTPS listener: the maps that redirect, add HSTS and pick a handshake's certificate.
     static let httpsMapNames = [
-        "$scheme:$request_uri $portico_to_https", "$host $portico_https_url", "$scheme $portico_hsts",
+        "$scheme:$request_uri $portico_to_https", "$request_uri $portico_https_path", "$host $portico_https_url",
+        "$host $portico_https_url_preserved", "$scheme $portico_hsts",
         "$ssl_server_name $portico_cert_exact", "$ssl_server_name $portico_sni_parent",
         "$portico_sni_parent $portico_cert_wildcard", "$portico_cert_exact $portico_cert",
     ]
@@ -62,6 +63,7 @@ enum Allowlist {
     static let httpsFixedMaps: [String: [String]] = [
         "$scheme:$request_uri $portico_to_https": ["default 0", #""~^http:/\.well-known/acme-challenge/" 0"#, #""~^http:" 1"#],
         "$ssl_server_name $portico_sni_parent": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
+        "$request_uri $portico_https_path": ["default $request_uri", #""~^(.*)/$" $1"#],
         "$portico_cert_exact $portico_cert": [#""" $portico_cert_wildcard"#, "default $portico_cert_exact"],
     ]
     /// The certificate files Portico writes from Secrets: `tls/` and 32 hex digits of their SHA-256.
@@ -86,6 +88,8 @@ enum Allowlist {
     /// The redirect of plain HTTP, the first thing a location that redirects does, and all its `if` does.
     static let redirectCondition = "if ($portico_to_https)"
     static let redirect = "return 308 $portico_https_url"
+    /// The same, keeping the target's trailing slash (`preserve-trailing-slash`).
+    static let redirectPreserved = "return 308 $portico_https_url_preserved"
     static let hostName = patterns(["^NAME$"])[0]
     /// `/HOST/PATH` in the route map, HOST exact, a wildcard, or the catch-all `_`.
     static let routeKey = patterns([#"^/(_|(\*\.)?NAME)PATH$"#])[0]

@@ -435,7 +435,9 @@ private struct CheckRun {
         // Only the redirect and, for a default backend on a host with its own certificate,
         // Strict-Transport-Security (the prediction says which).
         let own = outer?.routeBody.options
-        if let own, own != ProxyOptions(redirectsToHTTPS: own.redirectsToHTTPS, strictTransportSecurity: own.strictTransportSecurity) {
+        var plain = ProxyOptions(redirectsToHTTPS: own?.redirectsToHTTPS ?? false, strictTransportSecurity: own?.strictTransportSecurity ?? false)
+        plain.preservesTrailingSlash = own?.preservesTrailingSlash ?? false
+        if let own, own != plain {
             fail(host, "host \(key): settings in its own location would apply to every route")
         }
         let otherwise = rootRoute ?? outer?.routeBody
@@ -476,6 +478,10 @@ private struct CheckRun {
                 literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
         }
         let redirects = checkRedirect(location)
+        var redirectOnly = ProxyOptions(redirectsToHTTPS: redirects)
+        redirectOnly.preservesTrailingSlash = location.children.contains {
+            $0.description == Allowlist.redirectCondition && $0.children.map(\.description) == [Allowlist.redirectPreserved]
+        }
         let cors = corsPolicy(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
         var rewrite: String?
@@ -508,6 +514,7 @@ private struct CheckRun {
                 fail(location, "client_max_body_size \(bodySize ?? "unset") differs from \(proxy)'s \(options.maxBodySize ?? "unset")")
             }
             options.redirectsToHTTPS = redirects
+            options.preservesTrailingSlash = redirectOnly.preservesTrailingSlash
             // A rewritten route hands over to a proxy that sends the rewritten path, and only one does.
             if (options.rewriteTarget != nil) != (rewrite != nil) {
                 fail(location, rewrite == nil ? "\(proxy) sends a rewritten path but nothing rewrites it" : "rewrites, but \(proxy) sends the original request")
@@ -541,7 +548,7 @@ private struct CheckRun {
             }
             return Action(
                 routeBody: RouteBody(
-                    backend: .redirect(status: redirect.status, url: redirect.url), options: ProxyOptions(redirectsToHTTPS: redirects)),
+                    backend: .redirect(status: redirect.status, url: redirect.url), options: redirectOnly),
                 fromMap: false)
         }
         guard let status, status != 418, proxy == nil, bodySize == nil else {
@@ -549,7 +556,7 @@ private struct CheckRun {
             return nil
         }
         return Action(
-            routeBody: RouteBody(backend: .unavailable(status: status), options: ProxyOptions(redirectsToHTTPS: redirects)), fromMap: false)
+            routeBody: RouteBody(backend: .unavailable(status: status), options: redirectOnly), fromMap: false)
     }
 
     /// The lines only HTTPS allows; none without it.
@@ -562,7 +569,9 @@ private struct CheckRun {
         let ifs = location.children.filter { $0.name == "if" && !$0.description.hasPrefix(Allowlist.corsPreflight) && !$0.description.hasPrefix("if ($http_origin") }
         guard let first = ifs.first else { return false }
         if ifs.count > 1 { fail(location, "\(ifs.count) if blocks in one location") }
-        for block in ifs where block.description != Allowlist.redirectCondition || block.children.map(\.description) != [Allowlist.redirect]
+        for block in ifs
+        where block.description != Allowlist.redirectCondition
+            || ![[Allowlist.redirect], [Allowlist.redirectPreserved]].contains(block.children.map(\.description))
             || block.children.contains(where: { $0.block != nil })
         {
             fail(block, "\(ConfigTree.quote(block.description)) does more than \(Allowlist.redirect)")

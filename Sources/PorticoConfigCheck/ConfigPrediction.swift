@@ -77,9 +77,10 @@ package struct PredictedHTTPS: Sendable, Equatable {
             "ssl_session_cache shared:PorticoTLS:10m", "ssl_session_timeout 1d",
         ]
         if let key = options.sessionTicketKey { httpSettings.append("ssl_session_ticket_key " + key) }
-        let url = "https://$host" + (port == 443 ? "" : ":\(port)") + "$request_uri"
+        let origin = "https://$host" + (port == 443 ? "" : ":\(port)")
         fixedMaps = [
-            "$host $portico_https_url": ["default \"\(url)\""],
+            "$host $portico_https_url": ["default \"\(origin)$portico_https_path\""],
+            "$host $portico_https_url_preserved": ["default \"\(origin)$request_uri\""],
             "$scheme $portico_hsts": [#"default """#] + (options.strictTransportSecurity.map { ["https \"\($0)\""] } ?? []),
         ]
         defaultCertificate = table.defaultCertificate ?? options.defaultCertificate
@@ -168,6 +169,7 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
             self.options = options
         } else {
             self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
+            self.options.preservesTrailingSlash = options.preservesTrailingSlash
         }
     }
 

@@ -232,12 +232,14 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
             .context(
-                RouteView(location: "/\(block.key)/", comments: [block.fallbackComment], action: block.fallback, redirect: block.redirectsFallback))
+                RouteView(
+                    location: "/\(block.key)/", comments: [block.fallbackComment], action: block.fallback, redirect: block.redirectsFallback,
+                    preservesSlash: block.fallbackPreservesSlash))
         default: nil
         }
     }
@@ -255,6 +257,7 @@ struct RouteView: TemplateContext {
     var cors: CORSPolicy? = nil
     /// With `cors`: the route adds Strict-Transport-Security itself too.
     var corsHSTS = false
+    var preservesSlash = false
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -263,6 +266,7 @@ struct RouteView: TemplateContext {
         case "cors": return cors.map { .context(CORSView(policy: $0)) } ?? .bool(false)
         case "cors_hsts": return .bool(corsHSTS)
         case "redirect": return .bool(redirect)
+        case "https_url": return .string(preservesSlash ? "$portico_https_url_preserved" : "$portico_https_url")
         case "comments": return .list(comments.map(TemplateValue.string))
         case "comment": return .string(comments.joined(separator: "; "))
         case "upstream":

@@ -38,6 +38,8 @@ enum DataPlane {
         let action: Action
         /// Plain HTTP gets 308 to HTTPS first (the routes of one location share their settings).
         var redirect = false
+        /// The redirect keeps the target's trailing `/`.
+        var preservesSlash = false
         /// `rewrite-target`: the `rewrite` arguments, the route's regex (quoted) and the target.
         var rewrite: String?
         /// `enable-cors`: the route sets the headers' values, answers preflights and adds the headers
@@ -64,6 +66,7 @@ enum DataPlane {
         /// Strict-Transport-Security on the host's HTTPS responses.
         var hsts = false
         var redirectsFallback = false
+        var fallbackPreservesSlash = false
     }
 
     /// A named location that proxies with one combination of settings.
@@ -168,6 +171,7 @@ enum DataPlane {
         // A route for `options` and `backend`: its action, its redirect, and CORS when it proxies.
         func route(_ location: String, _ comments: [String], _ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Route {
             var r = Route(location: location, comments: comments, action: action(backend, options, upstream: upstream), redirect: options.redirectsToHTTPS)
+            r.preservesSlash = options.preservesTrailingSlash
             if case .proxy = r.action, let cors = options.cors {
                 r.cors = cors
                 r.hsts = hsts
@@ -221,6 +225,7 @@ enum DataPlane {
         var fallbackAction = Action.status(404)
         var fallbackComment = "no rule matched: 404"
         var fallbackRedirects = redirectsFallback
+        var fallbackPreserves = false
         if let root {
             let a = action(root.backend, root.options)
             if case .proxy = a, !root.options.isDefault {
@@ -232,6 +237,7 @@ enum DataPlane {
                 fallbackComment = comment(root)
                 // It takes every request the routes above do not: its own redirect, not the host's.
                 fallbackRedirects = root.options.redirectsToHTTPS
+                fallbackPreserves = root.options.preservesTrailingSlash
             }
         } else if let fallback {
             fallbackAction = action(fallback, fallbackOptions(hsts: hsts))
@@ -248,7 +254,8 @@ enum DataPlane {
         }
         return HostBlock(
             key: key, comment: comment, routes: exact.map(\.route) + routes, mapEntries: entries, fallback: fallbackAction,
-            fallbackComment: fallbackComment, hsts: hsts, redirectsFallback: fallbackRedirects)
+            fallbackComment: fallbackComment, hsts: hsts, redirectsFallback: fallbackRedirects,
+            fallbackPreservesSlash: fallbackPreserves)
     }
 
     /// `spec.rules[0]` of `spec.rules[0].http.paths[1]`.
@@ -363,6 +370,7 @@ extension ProxyOptions {
     var proxied: ProxyOptions {
         var options = self
         options.redirectsToHTTPS = false
+        options.preservesTrailingSlash = false
         // Each route rewrites to its own target; the named location only sends the rewritten path.
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
         if options.cors != nil { options.cors = CORSPolicy() }

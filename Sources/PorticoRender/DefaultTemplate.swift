@@ -60,7 +60,16 @@ public enum DefaultTemplate {
                 "~^http:/\.well-known/acme-challenge/" 0;
                 "~^http:" 1;
             }
+            # As ingress-nginx, the redirect drops one trailing slash (/foo/ -> /foo, / -> none),
+            # unless the route's Ingress sets preserve-trailing-slash.
+            map $request_uri $portico_https_path {
+                default $request_uri;
+                "~^(.*)/$" $1;
+            }
             map $host $portico_https_url {
+                default "https://$host{{https_port_suffix}}$portico_https_path";
+            }
+            map $host $portico_https_url_preserved {
                 default "https://$host{{https_port_suffix}}$request_uri";
             }
             # Strict-Transport-Security on HTTPS responses of hosts with their own certificate.
@@ -237,7 +246,7 @@ public enum DefaultTemplate {
                     location {{location}} {
         {{#redirect}}
                         if ($portico_to_https) {
-                            return 308 $portico_https_url;
+                            return 308 {{https_url}};
                         }
         {{/redirect}}
         {{#cors}}
@@ -291,7 +300,7 @@ public enum DefaultTemplate {
                     # {{comment}}
         {{#redirect}}
                     if ($portico_to_https) {
-                        return 308 $portico_https_url;
+                        return 308 {{https_url}};
                     }
         {{/redirect}}
         {{#upstream}}

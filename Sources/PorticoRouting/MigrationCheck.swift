@@ -182,6 +182,7 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if name == "preserve-trailing-slash" { return with(.honoured, "") }
         if name == "ssl-redirect" || name == "force-ssl-redirect" {
             if options.servesHTTPS { return with(.honoured, "") }
             return RoutingRun.isTrue(value) || (name == "ssl-redirect" && !RoutingRun.isFalse(value))

@@ -33,7 +33,7 @@ extension RoutingRun {
         options.cors = corsPolicy(annotations, ref: ref)
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
-            for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
+            for setting in ["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"] { handled.formUnion(Self.keys(setting)) }
         }
         var access = SourceAccess()
         for setting in ["denylist-source-range", "allowlist-source-range"] {
@@ -243,6 +243,7 @@ extension RoutingRun {
         case "ssl-redirect" where !isTrue(value): return nil
         case "force-ssl-redirect" where !isTrue(value): return nil
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
+        case "preserve-trailing-slash": return nil  // nothing is redirected without HTTPS
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
         case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
         case _ where name.hasPrefix("affinity") || name.hasPrefix("session-cookie-"):

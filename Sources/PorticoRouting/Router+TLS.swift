@@ -14,6 +14,8 @@ extension RoutingRun {
         var sslRedirect = true
         /// `force-ssl-redirect`: redirected even without `spec.tls` (TLS ends at a load balancer).
         var forced = false
+        /// `preserve-trailing-slash`: the redirect keeps a trailing `/` (ingress-nginx drops it).
+        var preserveTrailingSlash = false
     }
 
     /// The first claim on a host's certificate.
@@ -31,6 +33,7 @@ extension RoutingRun {
         var policy = RedirectPolicy()
         if let (_, value) = lookup("ssl-redirect", in: annotations) { policy.sslRedirect = !isFalse(value) }
         if let (_, value) = lookup("force-ssl-redirect", in: annotations) { policy.forced = isTrue(value) }
+        if let (_, value) = lookup("preserve-trailing-slash", in: annotations) { policy.preserveTrailingSlash = isTrue(value) }
         return policy
     }
 
@@ -130,8 +133,9 @@ extension RoutingRun {
                 let location = virtualHosts[i].locations[j]
                 let policy = redirectPolicies[location.source] ?? RedirectPolicy()
                 forced = forced || policy.forced
-                virtualHosts[i].locations[j].options.redirectsToHTTPS =
-                    ((hasTLS && policy.sslRedirect) || policy.forced) && !Self.isACMEChallenge(location.path)
+                let redirects = ((hasTLS && policy.sslRedirect) || policy.forced) && !Self.isACMEChallenge(location.path)
+                virtualHosts[i].locations[j].options.redirectsToHTTPS = redirects
+                virtualHosts[i].locations[j].options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
                 virtualHosts[i].locations[j].options.strictTransportSecurity = ownCertificate
             }
             let tlsPolicy = virtualHosts[i].tls.flatMap { redirectPolicies[$0.source] } ?? RedirectPolicy()
@@ -140,7 +144,9 @@ extension RoutingRun {
         for j in catchAll.locations.indices {
             let location = catchAll.locations[j]
             let policy = redirectPolicies[location.source] ?? RedirectPolicy()
-            catchAll.locations[j].options.redirectsToHTTPS = policy.forced && !Self.isACMEChallenge(location.path)
+            let redirects = policy.forced && !Self.isACMEChallenge(location.path)
+            catchAll.locations[j].options.redirectsToHTTPS = redirects
+            catchAll.locations[j].options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
         }
         for path in files.keys { files[path]?.hosts.sort() }
         return files.values.sorted { $0.path < $1.path }

@@ -230,6 +230,9 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     /// Plain-HTTP requests are answered `308` to the same target over HTTPS (`spec.tls`, unless
     /// `ssl-redirect: "false"`; or `force-ssl-redirect: "true"`). Never for ACME challenges.
     public var redirectsToHTTPS: Bool
+    /// With `redirectsToHTTPS`: the redirect keeps a trailing `/` of the target (`preserve-trailing-slash`);
+    /// otherwise it is dropped, as ingress-nginx does (`/foo/` → `https://HOST/foo`, `/` → `https://HOST`).
+    public var preservesTrailingSlash = false
     /// HTTPS responses carry Strict-Transport-Security (the host has its own certificate).
     public var strictTransportSecurity: Bool
     /// `rewrite-target` on a regex route: the path the backend receives instead of the client's,

@@ -39,14 +39,15 @@ enum ConfigStructure {
             #"^                (client_max_body_size \d+[kmg]?|set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             // HTTPS (on by default): TLS settings, the certificate maps, redirects and HSTS.
             #"^    ssl_(protocols TLSv1\.2 TLSv1\.3|ciphers [A-Z0-9:-]+|prefer_server_ciphers off|session_cache shared:PorticoTLS:10m|session_timeout 1d|session_ticket_key tls/ticket\.key);$"#,
-            #"^    map (\$ssl_server_name \$portico_(cert_exact|sni_parent)|\$portico_sni_parent \$portico_cert_wildcard|\$portico_cert_exact \$portico_cert|"\$scheme:\$request_uri" \$portico_to_https|\$host \$portico_https_url|\$scheme \$portico_hsts) \{$"#,
-            #"^        ("" \$portico_cert_wildcard|default (\$portico_cert_exact|tls/default\.pem|0|"https://\$host(:\d{1,5})?\$request_uri"));$"#,
+            #"^    map (\$ssl_server_name \$portico_(cert_exact|sni_parent)|\$portico_sni_parent \$portico_cert_wildcard|\$portico_cert_exact \$portico_cert|"\$scheme:\$request_uri" \$portico_to_https|\$host \$portico_https_url(_preserved)?|\$request_uri \$portico_https_path|\$scheme \$portico_hsts) \{$"#,
+            #"^        ("" \$portico_cert_wildcard|default (\$portico_cert_exact|tls/default\.pem|0|\$request_uri|"https://\$host(:\d{1,5})?\$(request_uri|portico_https_path)"));$"#,
+            #"^        "~\^\(\.\*\)/\$" \$1;$"#,
             #"^        (\*\.)?NAME tls/[0-9a-f]{32}\.pem;$"#,
             #"^        ("~\^http:/\\\.well-known/acme-challenge/" 0|"~\^http:" 1|https "max-age=\d+(; includeSubDomains)?(; preload)?");$"#,
             #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ ssl http2 default_server;$"#,
             #"^        ssl_certificate(_key)? \$portico_cert;$"#,
             #"^ {12}( {4})?(if \(\$portico_to_https\) \{|add_header Strict-Transport-Security \$portico_hsts always;)$"#,
-            #"^ {16}( {4})?return 308 \$portico_https_url;$"#,
+            #"^ {16}( {4})?return 308 \$portico_https_url(_preserved)?;$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

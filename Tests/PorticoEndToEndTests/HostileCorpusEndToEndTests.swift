@@ -68,8 +68,10 @@ struct HostileCorpusEndToEndTests {
             #expect(response.backend != nil || !response.text.contains("pwned"), "\(where_): \(response.text.prefix(300))")
             #expect(response.status != 200 || response.backend != nil, "\(where_): \(response.status) \(response.text.prefix(300))")
             if response.status == 308 {
-                // A spec.tls host (its Secret hostile: the default certificate) redirects to itself over HTTPS.
-                #expect(response.header("Location")?.hasPrefix("https://\(probe.host):\(httpsPort)/") == true, "\(where_)")
+                // A spec.tls host (its Secret hostile: the default certificate) redirects to itself over
+                // HTTPS (`/` loses its slash, as in ingress-nginx).
+                let base = "https://\(probe.host):\(httpsPort)", location = response.header("Location") ?? ""
+                #expect(location == base || location.hasPrefix(base + "/"), "\(where_): \(location)")
             } else {
                 #expect([200, 400, 403, 404, 503].contains(response.status), "\(where_): unexpected \(response.status)")
             }
