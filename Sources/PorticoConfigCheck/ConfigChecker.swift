@@ -302,11 +302,16 @@ private struct CheckRun {
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader)
         var options = ProxyOptions()
-        var seen = Set<String>(), access: [(String, String)] = []
+        var upstream = UpstreamOptions()
+        var seen = Set<String>(), access: [(String, String)] = [], headers: [ConfigDirective] = []
         for d in location.children {
             let a = args(d)
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
+                continue
+            }
+            if d.name == "proxy_set_header" {
+                headers.append(d)
                 continue
             }
             if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
@@ -316,9 +321,25 @@ private struct CheckRun {
             case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "client_max_body_size": options.maxBodySize = a.first
             case "add_header": options.strictTransportSecurity = hstsHeader.contains(d.description)
+            case "proxy_buffering": upstream.buffering = a.first == "on"
+            case "proxy_request_buffering": upstream.requestBuffering = a.first == "on"
+            case "proxy_http_version": upstream.httpVersion = a.first
+            case "proxy_buffer_size": upstream.buffers = ProxyBuffers(size: a.first ?? "", count: upstream.buffers?.count ?? 0)
+            case "proxy_buffers" where a.count == 2:
+                upstream.buffers = ProxyBuffers(size: upstream.buffers?.size ?? a[1], count: Int(a[0]) ?? 0)
+                if upstream.buffers?.size != a[1] { fail(d, "proxy_buffers of another size than proxy_buffer_size") }
+            case "proxy_next_upstream": upstream.nextUpstream = a
+            case "proxy_next_upstream_tries": upstream.nextUpstreamTries = a.first.flatMap { Int($0) }
+            case "proxy_next_upstream_timeout": upstream.nextUpstreamTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "access_log": upstream.accessLogOff = a == ["off"]
             default: break  // proxy_pass, or what the allowlist has reported
             }
         }
+        if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
+            fail(location, "proxy_buffer_size and proxy_buffers come together")
+        }
+        checkHeaders(headers, location, into: &upstream)
+        options.upstream = upstream.isDefault ? nil : upstream
         if location.children.filter({ $0.name == "proxy_pass" }).count != 1 {
             fail(location, "a named location must hold exactly one proxy_pass")
         }
@@ -330,6 +351,33 @@ private struct CheckRun {
             options.access = rules
         }
         return options
+    }
+
+    /// A named location's own `proxy_set_header`s: none, or every header of the http context once
+    /// (setting one drops the inherited ones), Host the client's or a validated name, and maybe
+    /// `X-Forwarded-Prefix`.
+    mutating func checkHeaders(_ headers: [ConfigDirective], _ location: ConfigDirective, into upstream: inout UpstreamOptions) {
+        guard !headers.isEmpty else { return }
+        var values: [String: ConfigDirective] = [:]
+        for d in headers {
+            guard d.arguments.count == 2 else { continue }  // the allowlist has reported it
+            // nginx compares header names without case.
+            if values.updateValue(d, forKey: d.arguments[0].value.lowercased()) != nil {
+                fail(d, "header \(d.arguments[0].value) twice in one location")
+            }
+        }
+        for (name, value) in Allowlist.forwardedHeaders where values[name.lowercased()].map(args) != [name, value] {
+            fail(location, "sets headers of its own but not \(name) \(value), which the http context sends")
+        }
+        if let host = values["host"] {
+            if host.arguments[1].quoted { upstream.host = host.arguments[1].value }
+        } else {
+            fail(location, "sets headers of its own but no Host")
+        }
+        upstream.forwardedPrefix = values["x-forwarded-prefix"]?.arguments[1].value
+        if upstream.host == nil && upstream.forwardedPrefix == nil {
+            fail(location, "repeats the http context's headers without a header of its own")
+        }
     }
 
     /// `deny R`... then, for an allowlist, `allow R`... `deny all`: the shape the template writes.

@@ -139,13 +139,20 @@ private struct Maker {
             "portico.io/force-ssl-redirect", "nginx.ingress.kubernetes.io/permanent-redirect",
             "nginx.ingress.kubernetes.io/permanent-redirect-code", "portico.io/temporal-redirect",
             "nginx.ingress.kubernetes.io/temporal-redirect-code", "nginx.ingress.kubernetes.io/app-root",
+            "nginx.ingress.kubernetes.io/proxy-buffering", "portico.io/proxy-request-buffering", "nginx.ingress.kubernetes.io/proxy-buffer-size",
+            "nginx.ingress.kubernetes.io/proxy-buffers-number", "nginx.ingress.kubernetes.io/proxy-http-version",
+            "nginx.ingress.kubernetes.io/proxy-next-upstream", "portico.io/proxy-next-upstream-tries",
+            "nginx.ingress.kubernetes.io/proxy-next-upstream-timeout", "nginx.ingress.kubernetes.io/upstream-vhost",
+            "nginx.ingress.kubernetes.io/x-forwarded-prefix", "nginx.ingress.kubernetes.io/enable-access-log",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
                 "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
-                "/app", "/", "/app" + pick(Self.payloads),
+                "/app", "/", "/app" + pick(Self.payloads), "on", "off", "1.0", "1.1", "16k", "error timeout http_502",
+                "non_idempotent off", "api.internal", "api.internal:8080", "api.internal" + pick(Self.payloads),
+                "error" + pick(Self.payloads),
             ])
         }
         return a

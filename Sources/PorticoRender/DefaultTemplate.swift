@@ -195,6 +195,44 @@ public enum DefaultTemplate {
         {{#hsts}}
                     add_header Strict-Transport-Security $portico_hsts always;
         {{/hsts}}
+        {{#access_log_off}}
+                    access_log off;
+        {{/access_log_off}}
+        {{#buffering}}
+                    proxy_buffering {{buffering}};
+        {{/buffering}}
+        {{#buffer_size}}
+                    proxy_buffer_size {{buffer_size}};
+                    proxy_buffers {{buffers_number}} {{buffer_size}};
+        {{/buffer_size}}
+        {{#request_buffering}}
+                    proxy_request_buffering {{request_buffering}};
+        {{/request_buffering}}
+        {{#http_version}}
+                    proxy_http_version {{http_version}};
+        {{/http_version}}
+        {{#next_upstream}}
+                    proxy_next_upstream {{next_upstream}};
+        {{/next_upstream}}
+        {{#next_upstream_tries}}
+                    proxy_next_upstream_tries {{next_upstream_tries}};
+        {{/next_upstream_tries}}
+        {{#next_upstream_timeout}}
+                    proxy_next_upstream_timeout {{next_upstream_timeout}}s;
+        {{/next_upstream_timeout}}
+        {{#set_headers}}
+                    # A header of this route's own: all of the http context's again (setting one drops the rest).
+                    proxy_set_header Host {{host_header}};
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_set_header X-Forwarded-Host $portico_host;
+                    proxy_set_header X-Real-IP $remote_addr;
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection $portico_connection;
+        {{#forwarded_prefix}}
+                    proxy_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
+        {{/forwarded_prefix}}
+        {{/set_headers}}
                     proxy_pass http://$portico_upstream$request_uri;
                 }
         {{/proxies}}

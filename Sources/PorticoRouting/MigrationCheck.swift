@@ -81,7 +81,9 @@ public enum MigrationCheck {
                 continue
             }
             findings.append(Finding(subject: key, status: .honoured, detail: "")
-                .classified(name: name, value: value, canary: canary, options: options, portico: prefix == portico))
+                .classified(
+                    name: name, value: value, canary: canary, options: options, portico: prefix == portico,
+                    rewriteTarget: RoutingRun.rewriteTarget(annotations)))
         }
         return findings
     }
@@ -107,7 +109,9 @@ public enum MigrationCheck {
 
 extension MigrationCheck.Finding {
     /// Sets the status and detail for annotation `name` (after its prefix), as `Router` treats it.
-    func classified(name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool) -> Self {
+    func classified(
+        name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool, rewriteTarget: String? = nil
+    ) -> Self {
         func with(_ status: MigrationCheck.Status, _ detail: String) -> Self {
             Self(subject: subject, status: status, detail: detail)
         }
@@ -129,7 +133,18 @@ extension MigrationCheck.Finding {
             if let problem = RoutingRun.apply(name, value, to: &options) {
                 return with(.honoured, "\(quoted(value)) \(problem): the default applies, as in ingress-nginx")
             }
+            if name == "x-forwarded-prefix", options.upstream?.forwardedPrefix != nil, rewriteTarget == nil {
+                return with(.honoured, "without rewrite-target no X-Forwarded-Prefix is sent, as in ingress-nginx")
+            }
             return with(.honoured, "")
+        }
+        if name == "service-upstream" {
+            return RoutingRun.isTrue(value)
+                ? with(.honoured, "how Portico always proxies: to the Service's cluster DNS name, never to its endpoints")
+                : with(
+                    .honouredDifferently,
+                    "Portico proxies to the Service's cluster DNS name (its cluster IP), never to its endpoints one by one as "
+                        + "ingress-nginx does without service-upstream: \"true\"")
         }
         if name == "app-root" {
             return RoutingRun.appRootProblem(value) == nil

@@ -27,6 +27,12 @@ extension RoutingRun {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
         }
+        if options.upstream?.forwardedPrefix != nil, Self.rewriteTarget(annotations) == nil, let (key, _) = Self.lookup("x-forwarded-prefix", in: annotations) {
+            options.updateUpstream { $0.forwardedPrefix = nil }
+            diagnose(
+                .invalidAnnotation, ref, Self.field(key),
+                "ingress-nginx sends X-Forwarded-Prefix only with rewrite-target, and so does Portico; no header")
+        }
         // Read by `fixedRedirect` and `appRoot`.
         for setting in Self.redirectSettings + ["app-root"] { handled.formUnion(Self.keys(setting)) }
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
@@ -102,6 +108,7 @@ extension RoutingRun {
 
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
+        + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
         + "temporal-redirect(-code), app-root, ssl-redirect and force-ssl-redirect (with HTTPS)"
 
@@ -206,10 +213,11 @@ extension RoutingRun {
 
     static let redirectURLCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!&'()*+,=%")
 
-    static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
+    static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"] + upstreamSettings
 
     /// Applies one of `proxySettings`: nil, or why the value is not valid.
     static func apply(_ setting: String, _ value: String, to options: inout ProxyOptions) -> String? {
+        if upstreamSettings.contains(setting) { return applyUpstream(setting, value, to: &options) }
         if setting == "proxy-body-size" {
             guard isSize(value) else { return "is not a size (digits with an optional k, m or g, e.g. 8m)" }
             options.maxBodySize = value.lowercased()

@@ -168,6 +168,7 @@ struct RoutingRun {
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
+        let rewriteTarget = proxyOptions.upstream?.forwardedPrefix == nil ? nil : Self.rewriteTarget(ingress.metadata.annotations ?? [:])
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -255,7 +256,8 @@ struct RoutingRun {
                 claims[key] = routes.locations.count
                 routes.locations.append(
                     Location(
-                        path: normalized, match: match, backend: backend, options: proxyOptions,
+                        path: normalized, match: match, backend: backend,
+                        options: Self.pathOptions(proxyOptions, path: path.path, rewriteTarget: rewriteTarget),
                         source: ref, field: field))
             }
             if let host { hosts[host] = routes } else { catchAll = routes }

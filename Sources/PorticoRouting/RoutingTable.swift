@@ -209,11 +209,13 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var redirectsToHTTPS: Bool
     /// HTTPS responses carry Strict-Transport-Security (the host has its own certificate).
     public var strictTransportSecurity: Bool
+    /// How nginx talks to the backend: buffering, HTTP version, retries, the Host header sent.
+    public var upstream: UpstreamOptions?
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
-        strictTransportSecurity: Bool = false
+        strictTransportSecurity: Bool = false, upstream: UpstreamOptions? = nil
     ) {
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
@@ -222,6 +224,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.access = access
         self.redirectsToHTTPS = redirectsToHTTPS
         self.strictTransportSecurity = strictTransportSecurity
+        self.upstream = upstream
     }
 
     public var isDefault: Bool { self == ProxyOptions() }
