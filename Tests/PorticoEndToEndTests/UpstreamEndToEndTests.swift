@@ -1,0 +1,344 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// ingress-nginx's proxying annotations through real nginx, shown by what the backend received
+/// and what reached the client: the Host header and X-Forwarded-Prefix sent upstream, the HTTP
+/// version, responses and request bodies buffered or streamed, the size of the response header
+/// buffer, the access log, and a 502 passed on to the Service's next address or not.
+@Suite("End to end: proxying annotations", .serialized)
+final class UpstreamEndToEndTests {
+    let stage: Stage
+    /// Answers 502 to everything: the first of `flaky`'s two addresses, `app` the second.
+    let failing: EchoBackend
+
+    static let manifests = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: app, namespace: default}
+        spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: flaky, namespace: default}
+        spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: plain, namespace: default}
+        spec:
+          rules:
+          - host: plain.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: vhost
+          namespace: default
+          annotations:
+            nginx.ingress.kubernetes.io/upstream-vhost: api.internal
+            nginx.ingress.kubernetes.io/x-forwarded-prefix: /shop
+            nginx.ingress.kubernetes.io/rewrite-target: /
+        spec:
+          rules:
+          - host: vhost.test
+            http:
+              paths:
+              - {path: /shop, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: noprefix
+          namespace: default
+          annotations:
+            nginx.ingress.kubernetes.io/x-forwarded-prefix: /shop
+            portico.io/upstream-vhost: "api.internal\\"; proxy_set_header X-Evil 1; #"
+        spec:
+          rules:
+          - host: noprefix.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: http10
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/proxy-http-version: "1.0"}
+        spec:
+          rules:
+          - host: http10.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: unbuffered
+          namespace: default
+          annotations:
+            nginx.ingress.kubernetes.io/proxy-buffering: "off"
+            nginx.ingress.kubernetes.io/proxy-request-buffering: "off"
+        spec:
+          rules:
+          - host: stream.test
+            http:
+              paths:
+              - {path: /off, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: buffered
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/proxy-buffering: "on"}
+        spec:
+          rules:
+          - host: stream.test
+            http:
+              paths:
+              - {path: /on, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: big-headers
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/proxy-buffer-size: 16k, nginx.ingress.kubernetes.io/proxy-buffers-number: "8"}
+        spec:
+          rules:
+          - host: headers.test
+            http:
+              paths:
+              - {path: /big, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+              - {path: /small, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: small-headers
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/proxy-buffer-size: "4k"}
+        spec:
+          rules:
+          - host: headers.test
+            http:
+              paths:
+              - {path: /small, pathType: Exact, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: quiet
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/enable-access-log: "false"}
+        spec:
+          rules:
+          - host: quiet.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: retry
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/proxy-next-upstream: error timeout http_502}
+        spec:
+          rules:
+          - host: retry.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: one-try
+          namespace: default
+          annotations:
+            nginx.ingress.kubernetes.io/proxy-next-upstream: error timeout http_502
+            nginx.ingress.kubernetes.io/proxy-next-upstream-tries: "1"
+        spec:
+          rules:
+          - host: one-try.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: no-retry, namespace: default}
+        spec:
+          rules:
+          - host: no-retry.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
+
+        """
+
+    init() throws {
+        stage = try Stage(manifests: Self.manifests, services: ["app"])
+        failing = try EchoBackend(name: "failing", address: "127.0.0.60", port: stage.backendPort, status: 502)
+        // nginx's resolver starts at a random one of a name's addresses for every request.
+        try stage.dns.add(multi: ["flaky.default.svc.cluster.local": [failing.address, stage.backends[0].address]])
+    }
+
+    deinit {
+        failing.stop()
+        stage.stop()
+    }
+
+    var app: EchoBackend { stage.backends[0] }
+
+    @Test func upstreamVhostAndForwardedPrefixAreWhatTheBackendReceives() throws {
+        let plain = try stage.request("/x", host: "plain.test").echo()
+        #expect(plain.header("Host") == "plain.test")
+        #expect(plain.header("X-Forwarded-Prefix") == nil)
+
+        let shop = try stage.request("/shop/cart", host: "vhost.test").echo()
+        #expect(shop.header("Host") == "api.internal", "\(shop.headers)\n\(stage.context)")
+        #expect(shop.header("X-Forwarded-Host") == "vhost.test")
+        #expect(shop.header("X-Forwarded-Prefix") == "/shop")
+        // Every other header the http context sends is still sent.
+        #expect(shop.header("X-Real-IP") == "127.0.0.1")
+        #expect(shop.header("X-Forwarded-For") == "127.0.0.1")
+        #expect(shop.header("X-Forwarded-Proto") == "http")
+        // `/` is the rewrite target itself: ingress-nginx sends no prefix there.
+        let root = try stage.request("/other", host: "vhost.test").echo()
+        #expect(root.header("Host") == "api.internal")
+        #expect(root.header("X-Forwarded-Prefix") == nil)
+
+        // Without rewrite-target no prefix, as in ingress-nginx; the hostile vhost is refused and
+        // the client's Host is sent.
+        let noPrefix = try stage.request("/", host: "noprefix.test").echo()
+        #expect(noPrefix.header("X-Forwarded-Prefix") == nil)
+        #expect(noPrefix.header("Host") == "noprefix.test")
+        #expect(noPrefix.header("X-Evil") == nil)
+        for key in ["nginx.ingress.kubernetes.io/x-forwarded-prefix", "portico.io/upstream-vhost"] {
+            #expect(
+                stage.diagnostics.contains { $0.hasPrefix("warning: ingress default/noprefix: metadata.annotations[\"\(key)\"]") },
+                "\(stage.diagnostics)")
+        }
+        #expect(!stage.config.contains("X-Evil"))
+    }
+
+    @Test func httpVersionIsTheOneTheBackendSees() throws {
+        #expect(try stage.request("/", host: "http10.test").echo().httpVersion == "HTTP/1.0")
+        #expect(try stage.request("/", host: "plain.test").echo().httpVersion == "HTTP/1.1")
+    }
+
+    /// The backend sends "first", then waits to be released before the rest: either way nginx
+    /// passes on what it has as the client can take it (buffering only changes what happens when
+    /// the client is slower than the backend, below).
+    @Test func aHeldResponseReachesTheClientAsItComes() throws {
+        let token = UUID().uuidString
+        for path in ["/off", "/on"] {
+            let stream = try HTTPStream(port: stage.httpPort, host: "stream.test", target: path + "/events", headers: [("X-Echo-Hold", token + path)])
+            #expect(try stream.waitFor("first\n", within: 10), "\(path): \(stream.text)\n\(stage.context)")
+            #expect(!stream.text.contains("rest\n"))
+            try app.release(token + path)
+            #expect(try stream.waitFor("rest\n", within: 10))
+        }
+    }
+
+    /// A 16 MB response to a client that reads nothing yet: buffered, nginx takes it all from the
+    /// backend at once and, its memory buffers full, writes the rest to a temporary file (and says
+    /// so in error.log); unbuffered, it reads from the backend only as fast as the client does.
+    @Test func aBufferedResponseIsTakenFromTheBackendAtOnce() throws {
+        let marker = UUID().uuidString
+        let size = 16 << 20
+        func temporaryFileLine(_ target: String) -> Bool {
+            stage.nginx.errorLog.split(separator: "\n").contains { $0.contains("buffered to a temporary file") && $0.contains(target) }
+        }
+        let buffered = try HTTPStream(port: stage.httpPort, host: "stream.test", target: "/on/big-\(marker)", headers: [("X-Echo-Size", "\(size)")])
+        #expect(try buffered.waitFor("200 OK", within: 10), "\(buffered.text.prefix(300))")
+        try eventuallyBlocking(timeout: .seconds(10), "nginx buffers /on to a temporary file:\n\(stage.nginx.errorLog.suffix(1500))") {
+            temporaryFileLine("/on/big-\(marker)")
+        }
+        #expect(try buffered.response().body.count == size)
+
+        let unbuffered = try HTTPStream(port: stage.httpPort, host: "stream.test", target: "/off/big-\(marker)", headers: [("X-Echo-Size", "\(size)")])
+        #expect(try unbuffered.waitFor("200 OK", within: 10))
+        // As long as it took with buffering, and then some: no temporary file.
+        #expect(throws: DeadlineExceeded.self) {
+            try eventuallyBlocking(timeout: .seconds(1), "") { temporaryFileLine("/off/big-\(marker)") }
+        }
+        #expect(try unbuffered.response().body.count == size)
+        #expect(!temporaryFileLine("/off/big-\(marker)"))
+    }
+
+    /// A chunked request body that the client sends only after `100 Continue`: read whole and sent
+    /// with its length (request buffering on, the default), or passed on chunked as it comes (off).
+    @Test func requestBodiesStreamOnlyWithoutRequestBuffering() throws {
+        let chunked = Data("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
+        func upload(_ path: String) throws -> EchoReply {
+            let stream = try HTTPStream(
+                port: stage.httpPort, host: "stream.test", method: "POST", target: path,
+                headers: [("Transfer-Encoding", "chunked"), ("Expect", "100-continue")])
+            #expect(try stream.waitFor("100 Continue\r\n\r\n", within: 10), "\(stream.text)")
+            try stream.send(chunked)
+            return try stream.response().echo()
+        }
+        let streamed = try upload("/off/upload")
+        #expect(streamed.body == "hello world")
+        #expect(streamed.header("Transfer-Encoding") == "chunked", "\(streamed.headers)")
+        #expect(streamed.header("Content-Length") == nil)
+
+        let buffered = try upload("/on/upload")
+        #expect(buffered.body == "hello world")
+        #expect(buffered.header("Content-Length") == "11", "\(buffered.headers)")
+        #expect(buffered.header("Transfer-Encoding") == nil)
+    }
+
+    /// `proxy-buffer-size` is the room for the backend's response header: an 8 KB header fits in
+    /// 16k and is refused with 502 in 4k ("upstream sent too big header").
+    @Test func bufferSizeBoundsTheResponseHeader() throws {
+        let pad = [("X-Echo-Pad", "8000")]
+        let big = try stage.request("/big/x", host: "headers.test", headers: pad)
+        #expect(big.status == 200, "\(big.status)\n\(stage.context)")
+        #expect(big.header("X-Echo-Pad")?.count == 8000)
+        #expect(try stage.request("/small", host: "headers.test", headers: pad).status == 502)
+        #expect(stage.nginx.errorLog.contains("upstream sent too big header"))
+        // A small header passes on either.
+        #expect(try stage.request("/small", host: "headers.test").status == 200)
+    }
+
+    @Test func accessLogIsOffOnlyWhereAsked() throws {
+        let marker = UUID().uuidString
+        #expect(try stage.request("/quiet-\(marker)", host: "quiet.test").status == 200)
+        #expect(try stage.request("/loud-\(marker)", host: "plain.test").status == 200)
+        // nginx writes a request's line before it closes the connection, which the client waited for.
+        let log = try String(contentsOfFile: stage.nginx.prefix + "access.log", encoding: .utf8)
+        #expect(log.contains("/loud-\(marker)"), "\(log.suffix(1000))")
+        #expect(!log.contains("/quiet-\(marker)"))
+    }
+
+    /// `flaky` resolves to a backend that answers 502 and to `app`; nginx starts at a random one.
+    /// With `http_502` in proxy-next-upstream every request ends at `app`; without it (nginx's
+    /// `error timeout`), or with one try, some answer 502.
+    @Test func a502IsPassedToTheNextAddressOnlyWhereAsked() throws {
+        func statuses(_ host: String) throws -> [Int] {
+            try (0..<24).map { i in
+                let response = try stage.request("/r\(i)", host: host)
+                return response.status == 200 && response.backend == "app" ? 200 : response.status
+            }
+        }
+        let failedBefore = failing.log.components(separatedBy: "\n").count
+        #expect(try statuses("retry.test") == Array(repeating: 200, count: 24), "\(stage.context)")
+        // The failing backend was asked too: the 200s were retries, not luck.
+        #expect(failing.log.components(separatedBy: "\n").count > failedBefore, "\(failing.log)")
+        // Odds that 24 requests all start at app: 2^-24.
+        #expect(try statuses("no-retry.test").contains(502))
+        #expect(try statuses("one-try.test").contains(502))
+    }
+}
