@@ -112,6 +112,7 @@ struct ExplainCommand: ParsableCommand {
             if let v = u.host { parts.append("upstream-vhost \(v)") }
             if let v = u.forwardedPrefix { parts.append("x-forwarded-prefix \(v)") }
             if u.accessLogOff { parts.append("access log off") }
+            if let v = u.backendProtocol { parts.append("backend-protocol \(v.rawValue.uppercased())") }
         }
         return parts.isEmpty ? "nginx.conf's defaults" : parts.joined(separator: "; ")
     }

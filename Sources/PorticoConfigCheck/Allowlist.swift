@@ -83,7 +83,7 @@ enum Allowlist {
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([
-        #"^proxy_pass http://\$portico_upstream\$request_uri$"#,
+        #"^proxy_pass https?://\$portico_upstream\$request_uri$"#,
         #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         #"^allow [0-9a-f.:]+/\d{1,3}$"#, #"^deny ([0-9a-f.:]+/\d{1,3}|all)$"#,
         // ingress-nginx's proxying annotations, as Router validates them.

@@ -332,7 +332,8 @@ private struct CheckRun {
             case "proxy_next_upstream_tries": upstream.nextUpstreamTries = a.first.flatMap { Int($0) }
             case "proxy_next_upstream_timeout": upstream.nextUpstreamTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "access_log": upstream.accessLogOff = a == ["off"]
-            default: break  // proxy_pass, or what the allowlist has reported
+            case "proxy_pass": upstream.backendProtocol = a.first?.hasPrefix("https:") == true ? .https : nil
+            default: break  // what the allowlist has reported
             }
         }
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {

@@ -330,6 +330,7 @@ struct ProxyView: TemplateContext {
         case "set_headers": return .bool(u.setsHeaders)
         case "host_header": return .string(u.host.map { "\"\($0)\"" } ?? "$portico_host")
         case "forwarded_prefix": return optional(u.forwardedPrefix)
+        case "scheme": return .string(u.backendProtocol?.scheme ?? "http")
         default: return nil
         }
     }

@@ -333,6 +333,7 @@ extension ProxyOptions {
             if let v = u.host { parts.append("host=" + v) }
             if let v = u.forwardedPrefix { parts.append("prefix=" + v) }
             if u.accessLogOff { parts.append("no-access-log") }
+            if let v = u.backendProtocol { parts.append("protocol=" + v.rawValue) }
         }
         return parts.joined(separator: ";")
     }

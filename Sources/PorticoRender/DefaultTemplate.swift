@@ -233,7 +233,7 @@ public enum DefaultTemplate {
                     proxy_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
         {{/forwarded_prefix}}
         {{/set_headers}}
-                    proxy_pass http://$portico_upstream$request_uri;
+                    proxy_pass {{scheme}}://$portico_upstream$request_uri;
                 }
         {{/proxies}}
         {{#hosts}}

@@ -129,6 +129,7 @@ extension MigrationCheck.Finding {
                 : with(.honoured, "without canary: \"true\" ingress-nginx ignores it too")
         }
         if RoutingRun.proxySettings.contains(name) {
+            if let instead = RoutingRun.unsupportedValue(name, value) { return with(.unsupported, instead) }
             var options = ProxyOptions()
             if let problem = RoutingRun.apply(name, value, to: &options) {
                 return with(.honoured, "\(quoted(value)) \(problem): the default applies, as in ingress-nginx")

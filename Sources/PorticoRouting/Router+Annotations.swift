@@ -23,6 +23,10 @@ extension RoutingRun {
         for setting in Self.proxySettings {
             guard let (key, value) = Self.lookup(setting, in: annotations) else { continue }
             handled.formUnion(Self.keys(setting))
+            if let instead = Self.unsupportedValue(setting, value) {
+                diagnose(.unsupportedAnnotation, ref, Self.field(key), "\(quoted(value)): \(instead)")
+                continue
+            }
             if let problem = Self.apply(setting, value, to: &options) {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
@@ -253,7 +257,6 @@ extension RoutingRun {
         case "use-regex": return "paths are matched as written (Prefix or Exact), not as regular expressions"
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
         case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
-        case "backend-protocol": return "the backend is reached over plain HTTP/1.1"
         case _ where name.hasPrefix("cors-") || name == "enable-cors": return "no CORS headers are added"
         case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"
         default: return "ignored; Portico's default applies"

@@ -6,8 +6,19 @@ extension RoutingRun {
     static let upstreamSettings = [
         "proxy-buffering", "proxy-buffer-size", "proxy-buffers-number", "proxy-request-buffering", "proxy-http-version",
         "proxy-next-upstream", "proxy-next-upstream-tries", "proxy-next-upstream-timeout", "upstream-vhost",
-        "x-forwarded-prefix", "enable-access-log",
+        "x-forwarded-prefix", "enable-access-log", "backend-protocol",
     ]
+
+    /// What happens instead of a valid value Portico does not implement, or nil.
+    static func unsupportedValue(_ setting: String, _ value: String) -> String? {
+        guard setting == "backend-protocol" else { return nil }
+        switch value.trimmingSpaces.uppercased() {
+        case "GRPC", "GRPCS": return "gRPC backends (grpc_pass) are not implemented yet; the backend is reached over plain HTTP/1.1"
+        case "FCGI": return "FastCGI backends are not implemented; the backend is reached over plain HTTP/1.1"
+        case "AUTO_HTTP": return "the backend is reached over plain HTTP/1.1, whatever the client's scheme"
+        default: return nil
+        }
+    }
 
     /// The conditions `proxy_next_upstream` takes in ingress-nginx's annotation.
     static let nextUpstreamTokens: Set<String> = [
@@ -84,6 +95,13 @@ extension RoutingRun {
                     return
                 }
                 u.forwardedPrefix = value
+            case "backend-protocol":
+                // ingress-nginx reads it without case.
+                switch value.uppercased() {
+                case "HTTP": u.backendProtocol = nil
+                case "HTTPS": u.backendProtocol = .https
+                default: problem = "is not one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI; plain HTTP is used"
+                }
             default:  // enable-access-log
                 if isTrue(value) {
                     u.accessLogOff = false

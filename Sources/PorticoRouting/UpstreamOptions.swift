@@ -25,12 +25,15 @@ public struct UpstreamOptions: Sendable, Hashable {
     public var forwardedPrefix: String?
     /// `enable-access-log: "false"`: the route's requests are not written to the access log.
     public var accessLogOff: Bool
+    /// `backend-protocol`; nil is plain HTTP.
+    public var backendProtocol: BackendProtocol?
 
     public init(
         buffering: Bool? = nil, buffers: ProxyBuffers? = nil, requestBuffering: Bool? = nil, httpVersion: String? = nil,
         nextUpstream: [String]? = nil, nextUpstreamTries: Int? = nil, nextUpstreamTimeoutSeconds: Int? = nil,
-        host: String? = nil, forwardedPrefix: String? = nil, accessLogOff: Bool = false
+        host: String? = nil, forwardedPrefix: String? = nil, accessLogOff: Bool = false, backendProtocol: BackendProtocol? = nil
     ) {
+        self.backendProtocol = backendProtocol
         self.buffering = buffering
         self.buffers = buffers
         self.requestBuffering = requestBuffering
@@ -48,6 +51,16 @@ public struct UpstreamOptions: Sendable, Hashable {
     /// Headers other than nginx.conf's are sent: the named location then repeats all of them
     /// (setting one `proxy_set_header` drops every inherited one).
     public var setsHeaders: Bool { host != nil || forwardedPrefix != nil }
+}
+
+/// How nginx speaks to the backend, other than plain HTTP.
+public enum BackendProtocol: String, Sendable, Hashable {
+    /// `proxy_pass https://`: TLS to the backend, its certificate not verified (ingress-nginx's
+    /// default: `proxy-ssl-verify` off) and no SNI.
+    case https
+
+    /// The scheme of `proxy_pass`.
+    public var scheme: String { rawValue }
 }
 
 /// `proxy_buffer_size SIZE` and `proxy_buffers COUNT SIZE`: ingress-nginx's `proxy-buffer-size`

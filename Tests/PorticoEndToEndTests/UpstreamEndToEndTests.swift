@@ -11,6 +11,9 @@ final class UpstreamEndToEndTests {
     let stage: Stage
     /// Answers 502 to everything: the first of `flaky`'s two addresses, `app` the second.
     let failing: EchoBackend
+    /// Serves HTTPS only, with a certificate nginx does not verify (as ingress-nginx does not).
+    let secure: EchoBackend
+    let pki: TemporaryDirectory
 
     static let manifests = """
         apiVersion: v1
@@ -22,6 +25,50 @@ final class UpstreamEndToEndTests {
         kind: Service
         metadata: {name: flaky, namespace: default}
         spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: secure, namespace: default}
+        spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: https-backend
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/backend-protocol: HTTPS}
+        spec:
+          rules:
+          - host: https-backend.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: http-backend
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/backend-protocol: http}
+        spec:
+          rules:
+          - host: http-backend.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: grpc-backend
+          namespace: default
+          annotations: {portico.io/backend-protocol: GRPC}
+        spec:
+          rules:
+          - host: grpc-backend.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
         ---
         apiVersion: networking.k8s.io/v1
         kind: Ingress
@@ -190,10 +237,19 @@ final class UpstreamEndToEndTests {
         stage = try Stage(manifests: Self.manifests, services: ["app"])
         failing = try EchoBackend(name: "failing", address: "127.0.0.60", port: stage.backendPort, status: 502)
         // nginx's resolver starts at a random one of a name's addresses for every request.
-        try stage.dns.add(multi: ["flaky.default.svc.cluster.local": [failing.address, stage.backends[0].address]])
+        pki = try TemporaryDirectory("portico-upstream-pki")
+        let certificates = try TestCertificates.generate(in: pki.url)
+        secure = try EchoBackend(
+            name: "secure", address: "127.0.0.61", port: stage.backendPort,
+            tls: (certificates.serverCertificate, certificates.serverKey))
+        try stage.dns.add(multi: [
+            "flaky.default.svc.cluster.local": [failing.address, stage.backends[0].address],
+            "secure.default.svc.cluster.local": [secure.address],
+        ])
     }
 
     deinit {
+        secure.stop()
         failing.stop()
         stage.stop()
     }
@@ -230,6 +286,25 @@ final class UpstreamEndToEndTests {
                 "\(stage.diagnostics)")
         }
         #expect(!stage.config.contains("X-Evil"))
+    }
+
+    /// `backend-protocol: HTTPS` speaks TLS to the backend; plain HTTP to the same backend fails
+    /// (502); gRPC is not implemented and says so.
+    @Test func backendProtocolHTTPSReachesATLSBackend() throws {
+        let response = try stage.request("/tls/x?q=1", host: "https-backend.test")
+        #expect(response.status == 200, "\(response.status) \(response.text.prefix(200))\n\(stage.context)")
+        let echo = try response.echo()
+        #expect(echo.backend == "secure")
+        #expect(echo.path == "/tls/x" && echo.query == "q=1")
+        #expect(echo.header("Host") == "https-backend.test")
+        #expect(try stage.request("/", host: "http-backend.test").status == 502)
+        #expect(try stage.request("/", host: "grpc-backend.test").status == 502)
+        #expect(
+            stage.diagnostics.contains {
+                $0.hasPrefix("warning: ingress default/grpc-backend: metadata.annotations[\"portico.io/backend-protocol\"]")
+                    && $0.contains("not implemented")
+            }, "\(stage.diagnostics)")
+        #expect(!stage.config.contains("grpc_pass") && !stage.config.contains("grpc://"))
     }
 
     @Test func httpVersionIsTheOneTheBackendSees() throws {

@@ -41,6 +41,8 @@ import Testing
         ("upstream-vhost", "10.0.0.1", UpstreamOptions(host: "10.0.0.1")),
         ("enable-access-log", "false", UpstreamOptions(accessLogOff: true)),
         ("enable-access-log", "F", UpstreamOptions(accessLogOff: true)),
+        ("backend-protocol", "HTTPS", UpstreamOptions(backendProtocol: .https)),
+        ("backend-protocol", "https", UpstreamOptions(backendProtocol: .https)),
     ] as [(String, String, UpstreamOptions)])
     func validValuesBecomeSettings(name: String, value: String, expected: UpstreamOptions) {
         let table = Self.route([Self.n + name: value])
@@ -49,7 +51,7 @@ import Testing
     }
 
     /// Values asking for nginx.conf's defaults leave the route with nginx.conf's defaults.
-    @Test(arguments: [("enable-access-log", "true"), ("upstream-vhost", ""), ("x-forwarded-prefix", "")])
+    @Test(arguments: [("enable-access-log", "true"), ("upstream-vhost", ""), ("x-forwarded-prefix", ""), ("backend-protocol", "HTTP")])
     func defaultValuesAreNoSetting(name: String, value: String) {
         let table = Self.route([Self.n + name: value])
         #expect(table.diagnostics == [])
@@ -68,7 +70,7 @@ import Testing
         ("proxy-next-upstream-timeout", "5s"), ("proxy-next-upstream-timeout", "3601"),
         ("upstream-vhost", "a.test\"; proxy_pass http://evil"), ("upstream-vhost", "$host"), ("upstream-vhost", "a.test:0"),
         ("upstream-vhost", "a_b.test"), ("upstream-vhost", "a.test/x"), ("upstream-vhost", String(repeating: "a", count: 300)),
-        ("enable-access-log", "no"), ("enable-access-log", "off"),
+        ("enable-access-log", "no"), ("enable-access-log", "off"), ("backend-protocol", "HTTPS;"), ("backend-protocol", "h2c"),
     ])
     func invalidValuesAreReportedAndTheDefaultApplies(name: String, value: String) throws {
         let table = Self.route([Self.n + name: value])
@@ -78,6 +80,16 @@ import Testing
         #expect("\(d.object)" == "ingress default/web")
         #expect(d.field == "metadata.annotations[\"\(Self.n + name)\"]")
         #expect(d.message.hasSuffix("; ignored"), "\(d.message)")
+        #expect(table.vhost("a.test")?.locations.first?.options.isDefault == true)
+    }
+
+    /// Protocols ingress-nginx knows and Portico does not speak: said, and plain HTTP/1.1 is used.
+    @Test(arguments: ["GRPC", "grpcs", "FCGI", "AUTO_HTTP"])
+    func otherBackendProtocolsAreUnsupported(value: String) throws {
+        let table = Self.route([Self.n + "backend-protocol": value])
+        let d = try #require(table.diagnostics.first)
+        #expect(d.code == .unsupportedAnnotation)
+        #expect(d.message.contains("plain HTTP/1.1"))
         #expect(table.vhost("a.test")?.locations.first?.options.isDefault == true)
     }
 

@@ -60,7 +60,7 @@ import Testing
     static let everyUpstreamSetting = UpstreamOptions(
         buffering: false, buffers: ProxyBuffers(size: "16k", count: 8), requestBuffering: false, httpVersion: "1.0",
         nextUpstream: ["error", "http_502"], nextUpstreamTries: 2, nextUpstreamTimeoutSeconds: 10, host: "api.internal",
-        forwardedPrefix: "/shop", accessLogOff: true)
+        forwardedPrefix: "/shop", accessLogOff: true, backendProtocol: .https)
 
     static let options = RenderOptions(httpPort: 8080, bindAddress: "127.0.0.1", resolvers: ["10.96.0.10"], statusPort: 9000, generation: 7)
 
@@ -172,6 +172,8 @@ import Testing
         ("an injected header", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/shop"; proxy_set_header X-Evil "1";"#),
         ("a changed forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/evil";"#),
         ("a variable in the forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/$request_uri";"#),
+        ("an HTTPS backend reached over plain HTTP", "proxy_pass https://", "proxy_pass http://"),
+        ("another scheme", "proxy_pass https://", "proxy_pass grpc://"),
         ("a lost forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, ""),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]

@@ -18,7 +18,11 @@ public final class EchoBackend: @unchecked Sendable {
 
     /// Starts the backend and returns once it accepts connections.
     /// - status: what every answer's status is (502: a backend that fails).
-    public init(name: String, address: String = "127.0.0.1", port: Int, status: Int = 200, timeout: TimeInterval = 10) throws {
+    /// - tls: a certificate and its key: the backend serves HTTPS.
+    public init(
+        name: String, address: String = "127.0.0.1", port: Int, status: Int = 200, tls: (certificate: URL, key: URL)? = nil,
+        timeout: TimeInterval = 10
+    ) throws {
         guard FileManager.default.fileExists(atPath: Self.script.path) else {
             throw TestSupportError("echo backend script not found at \(Self.script.path)")
         }
@@ -29,7 +33,9 @@ public final class EchoBackend: @unchecked Sendable {
         // The system interpreter starts faster than a version manager's shim.
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
         process = try ChildProcess(
-            python, ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port), "--status", String(status)],
+            python,
+            ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port), "--status", String(status)]
+                + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? []),
             name: "echo-\(name)", logDirectory: logs.url)
         do {
             try Ports.waitUntilListening(port, host: address, timeout: timeout, process: process)

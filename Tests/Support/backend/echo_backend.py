@@ -15,6 +15,7 @@ prefixed with "NAME:", and closes.
 
 For the proxying tests:
 - `--status N` answers every request with status N (e.g. 502, a failing backend) instead of 200.
+- `--tls-cert FILE --tls-key FILE` serves HTTPS instead of plain HTTP.
 - A request with `X-Echo-Pad: N` gets an `X-Echo-Pad` response header of N bytes ("a"...).
 - A request with `X-Echo-Size: N` gets a body of N bytes ("x"...) instead of the JSON.
 - A request with `X-Echo-Hold: TOKEN` gets a chunked answer: a chunk "first\n" at once, then,
@@ -30,6 +31,7 @@ import hashlib
 import json
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +45,12 @@ class EchoHandler(BaseHTTPRequestHandler):
 
     def version_string(self):
         return self.server_version
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+        super().setup()
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         sys.stderr.write("%s %s\n" % (self.server.backend_name, format % args))
@@ -186,6 +194,10 @@ class EchoServer(ThreadingHTTPServer):
         self.holds_lock = threading.Lock()
         super().__init__(address, EchoHandler)
 
+    def handle_error(self, request, client_address):
+        # One line, not a traceback: a failed TLS handshake is what some tests ask for.
+        sys.stderr.write("%s error from %s: %s\n" % (self.backend_name, client_address[0], sys.exc_info()[1]))
+
     def hold(self, token):
         """The event that releases the held answers for `token`."""
         with self.holds_lock:
@@ -198,8 +210,16 @@ def main():
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--status", type=int, default=200)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     server = EchoServer((args.address, args.port), args.name, args.status)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake happens in the request's thread, so a client that never does one (a plain
+        # HTTP request, a port probe) holds up nobody else.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     print("listening %s %s:%d" % (args.name, args.address, args.port), flush=True)
     try:
         server.serve_forever()
