@@ -459,7 +459,11 @@ private struct CheckRun {
         }
         let outer = action(host, key: key, grouped: false)
         if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
-        if let outer, outer.routeBody.options != ProxyOptions(redirectsToHTTPS: outer.routeBody.options.redirectsToHTTPS) {
+        // The redirect, and HSTS on a default backend of a host with its own certificate, are the
+        // host's own (the comparison with the table below checks them); nothing else is.
+        if let outer, case let o = outer.routeBody.options,
+            o != ProxyOptions(redirectsToHTTPS: o.redirectsToHTTPS, strictTransportSecurity: o.strictTransportSecurity)
+        {
             fail(host, "host \(key): settings in its own location would apply to every route")
         }
         let otherwise = rootRoute ?? outer?.routeBody
