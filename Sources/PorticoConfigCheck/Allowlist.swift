@@ -92,9 +92,17 @@ enum Allowlist {
         #"^proxy_next_upstream (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent|off)"#
             + #"( (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent))*$"#,
         #"^access_log off$"#,
-        #"^proxy_set_header Host (\$portico_host|"NAME(:\d{1,5})?")$"#,
-        #"^proxy_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
-    ]) + [pattern("^proxy_set_header (" + forwardedHeaders.map { $0.key + " " + $0.value.replacingOccurrences("$", #"\$"#) }.sorted().joined(separator: "|") + ")$")]
+        #"^(proxy|grpc)_set_header Host (\$portico_host|"NAME(:\d{1,5})?")$"#,
+        #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
+        // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
+        #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
+    ]) + [
+        pattern("^(proxy|grpc)_set_header (" + forwardedHeaders.map { $0.key + " " + $0.value.replacingOccurrences("$", #"\$"#) }.sorted().joined(separator: "|") + ")$")
+    ]
+    /// What a gRPC named location does first (a literal line): the URI without the host key.
+    static let grpcRewrite = #"rewrite ^/[^/]+(/.*)$ $1 break"#
+    /// The forwarded headers HTTP/2 does not carry (hop-by-hop): not sent to a gRPC backend.
+    static let hopByHopHeaders: Set<String> = ["Upgrade", "Connection"]
     /// The headers nginx.conf's http context sends, which a named location that sets one of its own
     /// must send too, by name; Host comes from the route (`upstream-vhost`) or is `$portico_host`.
     static let forwardedHeaders = [

@@ -300,25 +300,31 @@ private struct CheckRun {
 
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
-        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader)
+        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader + [Allowlist.grpcRewrite])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
         var seen = Set<String>(), access: [(String, String)] = [], headers: [ConfigDirective] = []
+        // The module that proxies (grpc_pass or proxy_pass): its own timeouts and headers apply.
+        let module = location.children.contains { $0.name == "grpc_pass" } ? "grpc" : "proxy"
         for d in location.children {
             let a = args(d)
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
                 continue
             }
-            if d.name == "proxy_set_header" {
+            if d.name.hasSuffix("_set_header") {
+                if d.name != module + "_set_header" { fail(d, "\(d.name) in a location that proxies with \(module)_pass: not sent") }
                 headers.append(d)
                 continue
             }
             if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
+            if d.name.hasSuffix("_timeout"), !d.name.hasPrefix(module + "_"), !d.name.hasPrefix("proxy_next_upstream") {
+                fail(d, "\(d.name) in a location that proxies with \(module)_pass: no effect")
+            }
             switch d.name {
-            case "proxy_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
-            case "proxy_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
-            case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_connect_timeout", "grpc_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_read_timeout", "grpc_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_send_timeout", "grpc_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "client_max_body_size": options.maxBodySize = a.first
             case "add_header": options.strictTransportSecurity = hstsHeader.contains(d.description)
             case "proxy_buffering": upstream.buffering = a.first == "on"
@@ -333,16 +339,23 @@ private struct CheckRun {
             case "proxy_next_upstream_timeout": upstream.nextUpstreamTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "access_log": upstream.accessLogOff = a == ["off"]
             case "proxy_pass": upstream.backendProtocol = a.first?.hasPrefix("https:") == true ? .https : nil
+            case "grpc_pass": upstream.backendProtocol = a.first?.hasPrefix("grpcs:") == true ? .grpcs : .grpc
+            case "rewrite":
+                // Only gRPC's (nginx runs it before the access rules, wherever it is written).
+                if module != "grpc" || d.description != Allowlist.grpcRewrite { fail(d, "a rewrite other than gRPC's") }
             default: break  // what the allowlist has reported
             }
         }
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
             fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
-        checkHeaders(headers, location, into: &upstream)
+        checkHeaders(headers, location, grpc: module == "grpc", into: &upstream)
         options.upstream = upstream.isDefault ? nil : upstream
-        if location.children.filter({ $0.name == "proxy_pass" }).count != 1 {
-            fail(location, "a named location must hold exactly one proxy_pass")
+        if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {
+            fail(location, "a named location must hold exactly one proxy_pass or grpc_pass")
+        }
+        if module == "grpc", !seen.contains("rewrite") {
+            fail(location, "grpc_pass without the rewrite that takes the host key off the URI")
         }
         if !access.isEmpty {
             guard let rules = Self.sourceAccess(access) else {
@@ -357,8 +370,8 @@ private struct CheckRun {
     /// A named location's own `proxy_set_header`s: none, or every header of the http context once
     /// (setting one drops the inherited ones), Host the client's or a validated name, and maybe
     /// `X-Forwarded-Prefix`.
-    mutating func checkHeaders(_ headers: [ConfigDirective], _ location: ConfigDirective, into upstream: inout UpstreamOptions) {
-        guard !headers.isEmpty else { return }
+    mutating func checkHeaders(_ headers: [ConfigDirective], _ location: ConfigDirective, grpc: Bool, into upstream: inout UpstreamOptions) {
+        guard !headers.isEmpty || grpc else { return }
         var values: [String: ConfigDirective] = [:]
         for d in headers {
             guard d.arguments.count == 2 else { continue }  // the allowlist has reported it
@@ -367,8 +380,13 @@ private struct CheckRun {
                 fail(d, "header \(d.arguments[0].value) twice in one location")
             }
         }
-        for (name, value) in Allowlist.forwardedHeaders where values[name.lowercased()].map(args) != [name, value] {
-            fail(location, "sets headers of its own but not \(name) \(value), which the http context sends")
+        for (name, value) in Allowlist.forwardedHeaders {
+            let sent = values[name.lowercased()].map(args)
+            if grpc && Allowlist.hopByHopHeaders.contains(name) {
+                if sent != nil { fail(location, "sends \(name) to a gRPC backend: HTTP/2 has no such header") }
+            } else if sent != [name, value] {
+                fail(location, "sets headers of its own but not \(name) \(value), which the http context sends")
+            }
         }
         if let host = values["host"] {
             if host.arguments[1].quoted { upstream.host = host.arguments[1].value }
@@ -376,7 +394,7 @@ private struct CheckRun {
             fail(location, "sets headers of its own but no Host")
         }
         upstream.forwardedPrefix = values["x-forwarded-prefix"]?.arguments[1].value
-        if upstream.host == nil && upstream.forwardedPrefix == nil {
+        if upstream.host == nil && upstream.forwardedPrefix == nil && !grpc {
             fail(location, "repeats the http context's headers without a header of its own")
         }
     }

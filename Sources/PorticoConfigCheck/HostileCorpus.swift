@@ -228,7 +228,8 @@ package enum HostileCorpus {
              "nginx.ingress.kubernetes.io/proxy-http-version": "1.1;\r return 200 pwned",
              "nginx.ingress.kubernetes.io/proxy-next-upstream": "error;\nproxy_pass http://169.254.169.254",
              "nginx.ingress.kubernetes.io/proxy-next-upstream-tries": "3 { }",
-             "nginx.ingress.kubernetes.io/enable-access-log": "false;access_log /etc/passwd"],
+             "nginx.ingress.kubernetes.io/enable-access-log": "false;access_log /etc/passwd",
+             "nginx.ingress.kubernetes.io/backend-protocol": "GRPC;\n  grpc_pass grpc://169.254.169.254"],
             code: .invalidAnnotation),
         annotationCase(
             "CVE-2025-1098", "upstream-variables",

@@ -144,6 +144,7 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/proxy-next-upstream", "portico.io/proxy-next-upstream-tries",
             "nginx.ingress.kubernetes.io/proxy-next-upstream-timeout", "nginx.ingress.kubernetes.io/upstream-vhost",
             "nginx.ingress.kubernetes.io/x-forwarded-prefix", "nginx.ingress.kubernetes.io/enable-access-log",
+            "nginx.ingress.kubernetes.io/backend-protocol", "portico.io/backend-protocol",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
@@ -152,7 +153,7 @@ private struct Maker {
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
                 "/app", "/", "/app" + pick(Self.payloads), "on", "off", "1.0", "1.1", "16k", "error timeout http_502",
                 "non_idempotent off", "api.internal", "api.internal:8080", "api.internal" + pick(Self.payloads),
-                "error" + pick(Self.payloads),
+                "error" + pick(Self.payloads), "HTTPS", "GRPC", "grpcs", "FCGI", "GRPC" + pick(Self.payloads),
             ])
         }
         return a

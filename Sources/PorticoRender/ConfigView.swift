@@ -331,6 +331,9 @@ struct ProxyView: TemplateContext {
         case "host_header": return .string(u.host.map { "\"\($0)\"" } ?? "$portico_host")
         case "forwarded_prefix": return optional(u.forwardedPrefix)
         case "scheme": return .string(u.backendProtocol?.scheme ?? "http")
+        case "grpc": return .bool(u.backendProtocol?.isGRPC == true)
+        // The module whose directives apply: timeouts and headers are each module's own.
+        case "module": return .string(u.backendProtocol?.isGRPC == true ? "grpc" : "proxy")
         default: return nil
         }
     }

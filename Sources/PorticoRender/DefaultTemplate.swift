@@ -177,17 +177,21 @@ public enum DefaultTemplate {
                 # one proxy_pass per combination of settings, not one per route.
         {{#proxies}}
                 location {{name}} {
+        {{#grpc}}
+                    # grpc_pass sends the URI as rewritten: without the host key again.
+                    rewrite ^/[^/]+(/.*)$ $1 break;
+        {{/grpc}}
         {{#access}}
                     {{action}} {{source}};
         {{/access}}
         {{#connect_timeout}}
-                    proxy_connect_timeout {{connect_timeout}}s;
+                    {{module}}_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}
         {{#read_timeout}}
-                    proxy_read_timeout {{read_timeout}}s;
+                    {{module}}_read_timeout {{read_timeout}}s;
         {{/read_timeout}}
         {{#send_timeout}}
-                    proxy_send_timeout {{send_timeout}}s;
+                    {{module}}_send_timeout {{send_timeout}}s;
         {{/send_timeout}}
         {{#body_size}}
                     client_max_body_size {{body_size}};
@@ -221,19 +225,26 @@ public enum DefaultTemplate {
                     proxy_next_upstream_timeout {{next_upstream_timeout}}s;
         {{/next_upstream_timeout}}
         {{#set_headers}}
-                    # A header of this route's own: all of the http context's again (setting one drops the rest).
-                    proxy_set_header Host {{host_header}};
-                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                    proxy_set_header X-Forwarded-Proto $scheme;
-                    proxy_set_header X-Forwarded-Host $portico_host;
-                    proxy_set_header X-Real-IP $remote_addr;
+                    # Headers of this route's own: all of the http context's again (setting one drops the rest).
+                    {{module}}_set_header Host {{host_header}};
+                    {{module}}_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    {{module}}_set_header X-Forwarded-Proto $scheme;
+                    {{module}}_set_header X-Forwarded-Host $portico_host;
+                    {{module}}_set_header X-Real-IP $remote_addr;
+        {{^grpc}}
                     proxy_set_header Upgrade $http_upgrade;
                     proxy_set_header Connection $portico_connection;
+        {{/grpc}}
         {{#forwarded_prefix}}
-                    proxy_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
+                    {{module}}_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
         {{/forwarded_prefix}}
         {{/set_headers}}
+        {{^grpc}}
                     proxy_pass {{scheme}}://$portico_upstream$request_uri;
+        {{/grpc}}
+        {{#grpc}}
+                    grpc_pass {{scheme}}://$portico_upstream;
+        {{/grpc}}
                 }
         {{/proxies}}
         {{#hosts}}

@@ -13,7 +13,6 @@ extension RoutingRun {
     static func unsupportedValue(_ setting: String, _ value: String) -> String? {
         guard setting == "backend-protocol" else { return nil }
         switch value.trimmingSpaces.uppercased() {
-        case "GRPC", "GRPCS": return "gRPC backends (grpc_pass) are not implemented yet; the backend is reached over plain HTTP/1.1"
         case "FCGI": return "FastCGI backends are not implemented; the backend is reached over plain HTTP/1.1"
         case "AUTO_HTTP": return "the backend is reached over plain HTTP/1.1, whatever the client's scheme"
         default: return nil
@@ -100,6 +99,8 @@ extension RoutingRun {
                 switch value.uppercased() {
                 case "HTTP": u.backendProtocol = nil
                 case "HTTPS": u.backendProtocol = .https
+                case "GRPC": u.backendProtocol = .grpc
+                case "GRPCS": u.backendProtocol = .grpcs
                 default: problem = "is not one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI; plain HTTP is used"
                 }
             default:  // enable-access-log

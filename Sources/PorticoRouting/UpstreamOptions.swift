@@ -50,17 +50,24 @@ public struct UpstreamOptions: Sendable, Hashable {
 
     /// Headers other than nginx.conf's are sent: the named location then repeats all of them
     /// (setting one `proxy_set_header` drops every inherited one).
-    public var setsHeaders: Bool { host != nil || forwardedPrefix != nil }
+    /// gRPC always does: the http context's `proxy_set_header`s are the proxy module's only.
+    public var setsHeaders: Bool { host != nil || forwardedPrefix != nil || backendProtocol?.isGRPC == true }
 }
 
-/// How nginx speaks to the backend, other than plain HTTP.
+/// How nginx speaks to the backend, other than plain HTTP. Over TLS the backend's certificate is
+/// not verified and no SNI is sent (ingress-nginx's defaults: `proxy-ssl-verify` off).
 public enum BackendProtocol: String, Sendable, Hashable {
-    /// `proxy_pass https://`: TLS to the backend, its certificate not verified (ingress-nginx's
-    /// default: `proxy-ssl-verify` off) and no SNI.
+    /// `proxy_pass https://`.
     case https
+    /// `grpc_pass grpc://`: HTTP/2 without TLS.
+    case grpc
+    /// `grpc_pass grpcs://`: HTTP/2 over TLS.
+    case grpcs
 
-    /// The scheme of `proxy_pass`.
+    /// The scheme of `proxy_pass` or `grpc_pass`.
     public var scheme: String { rawValue }
+    /// Proxied by nginx's grpc module (`grpc_pass`, `grpc_set_header`, `grpc_*_timeout`).
+    public var isGRPC: Bool { self != .https }
 }
 
 /// `proxy_buffer_size SIZE` and `proxy_buffers COUNT SIZE`: ingress-nginx's `proxy-buffer-size`

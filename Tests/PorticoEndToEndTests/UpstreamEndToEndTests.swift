@@ -5,7 +5,8 @@ import Testing
 /// ingress-nginx's proxying annotations through real nginx, shown by what the backend received
 /// and what reached the client: the Host header and X-Forwarded-Prefix sent upstream, the HTTP
 /// version, responses and request bodies buffered or streamed, the size of the response header
-/// buffer, the access log, and a 502 passed on to the Service's next address or not.
+/// buffer, the access log, a 502 passed on to the Service's next address or not, and backends
+/// reached over HTTPS and HTTP/2 (gRPC).
 @Suite("End to end: proxying annotations", .serialized)
 final class UpstreamEndToEndTests {
     let stage: Stage
@@ -14,6 +15,10 @@ final class UpstreamEndToEndTests {
     /// Serves HTTPS only, with a certificate nginx does not verify (as ingress-nginx does not).
     let secure: EchoBackend
     let pki: TemporaryDirectory
+    /// HTTP/2 only, on 127.0.0.70 without TLS and on 127.0.0.71 with it: another nginx, which
+    /// answers with what it received. No gRPC server is at hand; what grpc_pass adds to HTTP/2 is
+    /// nginx's own.
+    let http2: Nginx
 
     static let manifests = """
         apiVersion: v1
@@ -60,15 +65,54 @@ final class UpstreamEndToEndTests {
         apiVersion: networking.k8s.io/v1
         kind: Ingress
         metadata:
-          name: grpc-backend
+          name: fcgi-backend
           namespace: default
-          annotations: {portico.io/backend-protocol: GRPC}
+          annotations: {portico.io/backend-protocol: FCGI}
         spec:
           rules:
-          - host: grpc-backend.test
+          - host: fcgi-backend.test
             http:
               paths:
               - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: h2, namespace: default}
+        spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: h2-tls, namespace: default}
+        spec: {ports: [{port: PORT}]}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: grpc
+          namespace: default
+          annotations:
+            nginx.ingress.kubernetes.io/backend-protocol: GRPC
+            nginx.ingress.kubernetes.io/upstream-vhost: grpc.internal
+            nginx.ingress.kubernetes.io/proxy-read-timeout: "30"
+        spec:
+          rules:
+          - host: grpc.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: h2, port: {number: PORT}}}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: grpcs
+          namespace: default
+          annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPCS}
+        spec:
+          rules:
+          - host: grpcs.test
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: h2-tls, port: {number: PORT}}}}
         ---
         apiVersion: networking.k8s.io/v1
         kind: Ingress
@@ -242,13 +286,38 @@ final class UpstreamEndToEndTests {
         secure = try EchoBackend(
             name: "secure", address: "127.0.0.61", port: stage.backendPort,
             tls: (certificates.serverCertificate, certificates.serverKey))
+        http2 = try Nginx.start(
+            config: Self.http2Backend(port: stage.backendPort, certificate: certificates.serverCertificate, key: certificates.serverKey),
+            waitingFor: [stage.backendPort], address: "127.0.0.70")
         try stage.dns.add(multi: [
             "flaky.default.svc.cluster.local": [failing.address, stage.backends[0].address],
             "secure.default.svc.cluster.local": [secure.address],
+            "h2.default.svc.cluster.local": ["127.0.0.70"], "h2-tls.default.svc.cluster.local": ["127.0.0.71"],
         ])
     }
 
+    static func http2Backend(port: Int, certificate: URL, key: URL) -> String {
+        """
+        worker_processes 1;
+        pid nginx.pid;
+        events {}
+        http {
+            access_log off;
+            server {
+                listen 127.0.0.70:\(port) http2;
+                listen 127.0.0.71:\(port) ssl http2;
+                ssl_certificate \(certificate.path);
+                ssl_certificate_key \(key.path);
+                location / {
+                    return 200 "h2 $scheme $server_protocol $request_method $request_uri host=$http_host xff=$http_x_forwarded_for xrip=$http_x_real_ip upgrade=$http_upgrade\n";
+                }
+            }
+        }
+        """
+    }
+
     deinit {
+        http2.stop()
         secure.stop()
         failing.stop()
         stage.stop()
@@ -298,13 +367,28 @@ final class UpstreamEndToEndTests {
         #expect(echo.path == "/tls/x" && echo.query == "q=1")
         #expect(echo.header("Host") == "https-backend.test")
         #expect(try stage.request("/", host: "http-backend.test").status == 502)
-        #expect(try stage.request("/", host: "grpc-backend.test").status == 502)
+        #expect(try stage.request("/", host: "fcgi-backend.test").status == 502)
         #expect(
             stage.diagnostics.contains {
-                $0.hasPrefix("warning: ingress default/grpc-backend: metadata.annotations[\"portico.io/backend-protocol\"]")
+                $0.hasPrefix("warning: ingress default/fcgi-backend: metadata.annotations[\"portico.io/backend-protocol\"]")
                     && $0.contains("not implemented")
             }, "\(stage.diagnostics)")
-        #expect(!stage.config.contains("grpc_pass") && !stage.config.contains("grpc://"))
+        #expect(!stage.config.contains("fastcgi_pass"))
+    }
+
+    /// `backend-protocol: GRPC` / `GRPCS`: nginx's grpc module speaks HTTP/2 to the backend, clear
+    /// or over TLS, with the client's path and query (not Portico's host key), the forwarded
+    /// headers (not the hop-by-hop ones) and upstream-vhost's Host.
+    @Test func grpcSpeaksHTTP2ToTheBackend() throws {
+        let clear = try stage.request("/pkg.Greeter/SayHello?x=1", host: "grpc.test", method: "POST", body: Data("\u{0}\u{0}\u{0}\u{0}\u{0}".utf8))
+        #expect(clear.status == 200, "\(clear.status) \(clear.text)\n\(stage.context)")
+        #expect(
+            clear.text == "h2 http HTTP/2.0 POST /pkg.Greeter/SayHello?x=1 host=grpc.internal xff=127.0.0.1 xrip=127.0.0.1 upgrade=\n",
+            "\(clear.text)")
+        let tls = try stage.request("/pkg.Greeter/SayHello", host: "grpcs.test", method: "POST", body: Data())
+        #expect(tls.status == 200, "\(tls.status) \(tls.text)")
+        #expect(tls.text == "h2 https HTTP/2.0 POST /pkg.Greeter/SayHello host=grpcs.test xff=127.0.0.1 xrip=127.0.0.1 upgrade=\n", "\(tls.text)")
+        #expect(stage.config.contains("grpc_read_timeout 30s;"))
     }
 
     @Test func httpVersionIsTheOneTheBackendSees() throws {

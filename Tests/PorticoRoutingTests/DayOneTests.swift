@@ -91,7 +91,7 @@ import Testing
         ("rewrite-target", "/$1", "requests reach the backend with their original path (no rewrite)"),
         ("use-regex", "true", "not as regular expressions"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
-        ("backend-protocol", "GRPC", "plain HTTP/1.1"),
+        ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("enable-cors", "true", "no CORS headers"),
         ("limit-rps", "5", "not rate-limited"),
         ("custom-http-errors", "404", "ignored; Portico's default applies"),

@@ -43,6 +43,8 @@ import Testing
         ("enable-access-log", "F", UpstreamOptions(accessLogOff: true)),
         ("backend-protocol", "HTTPS", UpstreamOptions(backendProtocol: .https)),
         ("backend-protocol", "https", UpstreamOptions(backendProtocol: .https)),
+        ("backend-protocol", "GRPC", UpstreamOptions(backendProtocol: .grpc)),
+        ("backend-protocol", " grpcs", UpstreamOptions(backendProtocol: .grpcs)),
     ] as [(String, String, UpstreamOptions)])
     func validValuesBecomeSettings(name: String, value: String, expected: UpstreamOptions) {
         let table = Self.route([Self.n + name: value])
@@ -84,7 +86,7 @@ import Testing
     }
 
     /// Protocols ingress-nginx knows and Portico does not speak: said, and plain HTTP/1.1 is used.
-    @Test(arguments: ["GRPC", "grpcs", "FCGI", "AUTO_HTTP"])
+    @Test(arguments: ["FCGI", "auto_http", "AUTO_HTTP"])
     func otherBackendProtocolsAreUnsupported(value: String) throws {
         let table = Self.route([Self.n + "backend-protocol": value])
         let d = try #require(table.diagnostics.first)

@@ -47,6 +47,15 @@ import Testing
                             source: ref, field: "f")
                     ]),
                 VirtualHost(
+                    host: Host("grpc.test")!,
+                    locations: [
+                        Location(
+                            path: "/", match: .prefix, backend: api,
+                            options: ProxyOptions(
+                                readTimeoutSeconds: 45, access: SourceAccess(allow: [SourceRange("10.1.0.0/16")!]),
+                                upstream: UpstreamOptions(backendProtocol: .grpc)), source: ref, field: "f")
+                    ]),
+                VirtualHost(
                     host: Host("up.test")!,
                     locations: [
                         Location(path: "/", match: .prefix, backend: api, options: ProxyOptions(upstream: everyUpstreamSetting), source: ref, field: "f")
@@ -174,6 +183,14 @@ import Testing
         ("a variable in the forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/$request_uri";"#),
         ("an HTTPS backend reached over plain HTTP", "proxy_pass https://", "proxy_pass http://"),
         ("another scheme", "proxy_pass https://", "proxy_pass grpc://"),
+        ("gRPC over TLS instead", "grpc_pass grpc://", "grpc_pass grpcs://"),
+        ("gRPC turned HTTP", "grpc_pass grpc://$portico_upstream;", "proxy_pass http://$portico_upstream$request_uri;"),
+        ("a lost gRPC rewrite", "rewrite ^/[^/]+(/.*)$ $1 break;", ""),
+        ("another gRPC rewrite", "rewrite ^/[^/]+(/.*)$ $1 break;", "rewrite ^ /etc/passwd break;"),
+        ("a proxy timeout for gRPC", "grpc_read_timeout 45s;", "proxy_read_timeout 45s;"),
+        ("a proxy header for gRPC", "grpc_set_header Host $portico_host;", "proxy_set_header Host $portico_host;"),
+        ("a lost gRPC header", "grpc_set_header X-Real-IP $remote_addr;", ""),
+        ("a hop-by-hop header to gRPC", "grpc_set_header X-Real-IP $remote_addr;", "grpc_set_header X-Real-IP $remote_addr; grpc_set_header Upgrade $http_upgrade;"),
         ("a lost forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, ""),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
