@@ -20,262 +20,65 @@ final class UpstreamEndToEndTests {
     /// nginx's own.
     let http2: Nginx
 
-    static let manifests = """
-        apiVersion: v1
-        kind: Service
-        metadata: {name: app, namespace: default}
-        spec: {ports: [{port: PORT}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: flaky, namespace: default}
-        spec: {ports: [{port: PORT}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: secure, namespace: default}
-        spec: {ports: [{port: PORT}]}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: https-backend
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/backend-protocol: HTTPS}
-        spec:
-          rules:
-          - host: https-backend.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: http-backend
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/backend-protocol: http}
-        spec:
-          rules:
-          - host: http-backend.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: fcgi-backend
-          namespace: default
-          annotations: {portico.io/backend-protocol: FCGI}
-        spec:
-          rules:
-          - host: fcgi-backend.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: secure, port: {number: PORT}}}}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: h2, namespace: default}
-        spec: {ports: [{port: PORT}]}
-        ---
-        apiVersion: v1
-        kind: Service
-        metadata: {name: h2-tls, namespace: default}
-        spec: {ports: [{port: PORT}]}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: grpc
-          namespace: default
-          annotations:
-            nginx.ingress.kubernetes.io/backend-protocol: GRPC
-            nginx.ingress.kubernetes.io/upstream-vhost: grpc.internal
-            nginx.ingress.kubernetes.io/proxy-read-timeout: "30"
-        spec:
-          rules:
-          - host: grpc.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: h2, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: grpcs
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPCS}
-        spec:
-          rules:
-          - host: grpcs.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: h2-tls, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata: {name: plain, namespace: default}
-        spec:
-          rules:
-          - host: plain.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: vhost
-          namespace: default
-          annotations:
-            nginx.ingress.kubernetes.io/upstream-vhost: api.internal
-            nginx.ingress.kubernetes.io/x-forwarded-prefix: /shop
-            nginx.ingress.kubernetes.io/rewrite-target: /
-        spec:
-          rules:
-          - host: vhost.test
-            http:
-              paths:
-              - {path: /shop, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: noprefix
-          namespace: default
-          annotations:
-            nginx.ingress.kubernetes.io/x-forwarded-prefix: /shop
-            portico.io/upstream-vhost: "api.internal\\"; proxy_set_header X-Evil 1; #"
-        spec:
-          rules:
-          - host: noprefix.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: http10
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/proxy-http-version: "1.0"}
-        spec:
-          rules:
-          - host: http10.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: unbuffered
-          namespace: default
-          annotations:
-            nginx.ingress.kubernetes.io/proxy-buffering: "off"
-            nginx.ingress.kubernetes.io/proxy-request-buffering: "off"
-        spec:
-          rules:
-          - host: stream.test
-            http:
-              paths:
-              - {path: /off, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: buffered
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/proxy-buffering: "on"}
-        spec:
-          rules:
-          - host: stream.test
-            http:
-              paths:
-              - {path: /on, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: big-headers
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/proxy-buffer-size: 16k, nginx.ingress.kubernetes.io/proxy-buffers-number: "8"}
-        spec:
-          rules:
-          - host: headers.test
-            http:
-              paths:
-              - {path: /big, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-              - {path: /small, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: small-headers
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/proxy-buffer-size: "4k"}
-        spec:
-          rules:
-          - host: headers.test
-            http:
-              paths:
-              - {path: /small, pathType: Exact, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: quiet
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/enable-access-log: "false"}
-        spec:
-          rules:
-          - host: quiet.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: retry
-          namespace: default
-          annotations: {nginx.ingress.kubernetes.io/proxy-next-upstream: error timeout http_502}
-        spec:
-          rules:
-          - host: retry.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: one-try
-          namespace: default
-          annotations:
-            nginx.ingress.kubernetes.io/proxy-next-upstream: error timeout http_502
-            nginx.ingress.kubernetes.io/proxy-next-upstream-tries: "1"
-        spec:
-          rules:
-          - host: one-try.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
-        ---
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata: {name: no-retry, namespace: default}
-        spec:
-          rules:
-          - host: no-retry.test
-            http:
-              paths:
-              - {path: /, pathType: Prefix, backend: {service: {name: flaky, port: {number: PORT}}}}
+    static let n = "nginx.ingress.kubernetes.io/"
 
-        """
+    static let manifests = (["app", "flaky", "secure", "h2", "h2-tls"].map(service) + [
+        ingress("plain", host: "plain.test"),
+        ingress(
+            "vhost", host: "vhost.test", annotations: [n + "upstream-vhost": "api.internal", n + "x-forwarded-prefix": "/shop", n + "rewrite-target": "/"],
+            paths: [("/shop", "Prefix"), ("/", "Prefix")]),
+        ingress(
+            "noprefix", host: "noprefix.test",
+            annotations: [n + "x-forwarded-prefix": "/shop", "portico.io/upstream-vhost": "api.internal\"; proxy_set_header X-Evil 1; #"]),
+        ingress("http10", host: "http10.test", annotations: [n + "proxy-http-version": "1.0"]),
+        ingress(
+            "unbuffered", host: "stream.test", annotations: [n + "proxy-buffering": "off", n + "proxy-request-buffering": "off"],
+            paths: [("/off", "Prefix")]),
+        ingress("buffered", host: "stream.test", annotations: [n + "proxy-buffering": "on"], paths: [("/on", "Prefix")]),
+        ingress(
+            "big-headers", host: "headers.test", annotations: [n + "proxy-buffer-size": "16k", n + "proxy-buffers-number": "8"],
+            paths: [("/big", "Prefix"), ("/small", "Prefix")]),
+        ingress("small-headers", host: "headers.test", annotations: [n + "proxy-buffer-size": "4k"], paths: [("/small", "Exact")]),
+        ingress("quiet", host: "quiet.test", annotations: [n + "enable-access-log": "false"]),
+        ingress("retry", host: "retry.test", service: "flaky", annotations: [n + "proxy-next-upstream": "error timeout http_502"]),
+        ingress(
+            "one-try", host: "one-try.test", service: "flaky",
+            annotations: [n + "proxy-next-upstream": "error timeout http_502", n + "proxy-next-upstream-tries": "1"]),
+        ingress("no-retry", host: "no-retry.test", service: "flaky"),
+        ingress("https-backend", host: "https-backend.test", service: "secure", annotations: [n + "backend-protocol": "HTTPS"]),
+        ingress("http-backend", host: "http-backend.test", service: "secure", annotations: [n + "backend-protocol": "http"]),
+        ingress("fcgi-backend", host: "fcgi-backend.test", service: "secure", annotations: ["portico.io/backend-protocol": "FCGI"]),
+        ingress(
+            "grpc", host: "grpc.test", service: "h2",
+            annotations: [n + "backend-protocol": "GRPC", n + "upstream-vhost": "grpc.internal", n + "proxy-read-timeout": "30"]),
+        ingress("grpcs", host: "grpcs.test", service: "h2-tls", annotations: [n + "backend-protocol": "GRPCS"]),
+    ]).joined(separator: "---\n")
+
+    static func service(_ name: String) -> String {
+        "apiVersion: v1\nkind: Service\nmetadata: {name: \(name), namespace: default}\nspec: {ports: [{port: PORT}]}\n"
+    }
+
+    /// One Ingress for one host: `paths` (path, pathType) to `service`. Annotation values are
+    /// written as JSON strings, which YAML reads as they are.
+    static func ingress(
+        _ name: String, host: String, service: String = "app", annotations: [String: String] = [:], paths: [(String, String)] = [("/", "Prefix")]
+    ) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        func quoted(_ s: String) -> String { String(decoding: (try? encoder.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self) }
+        let pairs = annotations.sorted { $0.key < $1.key }.map { "\(quoted($0.key)): \(quoted($0.value))" }.joined(separator: ", ")
+        return """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: \(name), namespace: default, annotations: {\(pairs)}}
+            spec:
+              rules:
+              - host: \(host)
+                http:
+                  paths:
+
+            """ + paths.map { "      - {path: \($0.0), pathType: \($0.1), backend: {service: {name: \(service), port: {number: PORT}}}}\n" }.joined()
+    }
 
     init() throws {
         stage = try Stage(manifests: Self.manifests, services: ["app"])
