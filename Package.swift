@@ -21,7 +21,7 @@ let package = Package(
         // Objects -> virtual hosts, locations, upstreams, diagnostics: pure.
         .target(
             name: "PorticoRouting",
-            dependencies: ["PorticoModel", "PorticoTLS", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PorticoModel", "PorticoTLS", "PorticoPCRE", .product(name: "Crypto", package: "swift-crypto")]),
         // Routing model + options -> nginx.conf text through the template engine: pure.
         .target(name: "PorticoRender", dependencies: ["PorticoRouting"]),
         // tls.crt and tls.key -> a validated chain and key for nginx, or a specific problem: pure.

@@ -63,7 +63,7 @@ struct ExplainCommand: ParsableCommand {
         let e = rendered.table.explain(host: host, path: path)
         var out = "\(host)\(path)\n"
         out += "  host:     \(e.virtualHost?.name ?? "_") (\(e.hostMatch))\n"
-        out += "  rule:     " + (e.rule.map { "\($0.source) \($0.field): \($0.match == .exact ? "Exact" : "Prefix") \($0.path)" } ?? "none") + "\n"
+        out += "  rule:     " + (e.rule.map { "\($0.source) \($0.field): \($0.match == .regex ? "~* ^" : $0.match.name + " ")\($0.path)" } ?? "none") + "\n"
         out += "  why:      \(e.reason)\n"
         let rulesSay: String
         switch e.backend {

@@ -83,7 +83,7 @@ enum Allowlist {
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([
-        #"^proxy_pass https?://\$portico_upstream\$request_uri$"#,
+        #"^proxy_pass https?://\$portico_upstream(\$request_uri)?$"#,
         #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         #"^allow [0-9a-f.:]+/\d{1,3}$"#, #"^deny ([0-9a-f.:]+/\d{1,3}|all)$"#,
         // ingress-nginx's proxying annotations, as Router validates them.
@@ -117,9 +117,17 @@ enum Allowlist {
         // app-root: the same scheme and host, a validated path.
         #"^return 302 "\$scheme://\$http_host/[A-Za-z0-9/._~!*+,:@=&-]{1,1024}"$"#,
         #"^error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
+        // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
+        #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
     ])
+    /// A `rewrite-target` as Router validates it: a path with `$1`... groups, no variable.
+    static let rewriteTarget = #"(/|\$[0-9])([A-Za-z0-9/._~:-]|\$[0-9])*$"#
+    /// A regex path as Router validates it (after `^`; it must also compile on its own).
+    static let regexPath = pattern(#"^/[A-Za-z0-9/._~:^$\[\](){}*+?|&=\\-]{0,1023}$"#)
     /// A host's routes: Exact paths, and regexes the checker reads back.
-    static let hostBlocks = patterns([#"^location = /(_|(\*\.)?NAME)PATH$"#, #"^location ~ \^[ -~]+$"#])
+    static let hostBlocks = patterns([
+        #"^location = /(_|(\*\.)?NAME)PATH$"#, #"^location ~ \^[ -~]+$"#, #"^location ~\* "\^[ -~]+"$"#,
+    ])
 }
 
 extension String {

@@ -338,7 +338,10 @@ private struct CheckRun {
             case "proxy_next_upstream_tries": upstream.nextUpstreamTries = a.first.flatMap { Int($0) }
             case "proxy_next_upstream_timeout": upstream.nextUpstreamTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "access_log": upstream.accessLogOff = a == ["off"]
-            case "proxy_pass": upstream.backendProtocol = a.first?.hasPrefix("https:") == true ? .https : nil
+            case "proxy_pass":
+                upstream.backendProtocol = a.first?.hasPrefix("https:") == true ? .https : nil
+                // Without `$request_uri` it sends the path its routes rewrote.
+                if a.first?.hasSuffix("$portico_upstream") == true { options.rewriteTarget = "" }
             case "grpc_pass": upstream.backendProtocol = a.first?.hasPrefix("grpcs:") == true ? .grpcs : .grpc
             case "rewrite":
                 // Only gRPC's (nginx runs it before the access rules, wherever it is written).
@@ -354,9 +357,8 @@ private struct CheckRun {
         if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {
             fail(location, "a named location must hold exactly one proxy_pass or grpc_pass")
         }
-        if module == "grpc", !seen.contains("rewrite") {
-            fail(location, "grpc_pass without the rewrite that takes the host key off the URI")
-        }
+        // grpc_pass sends the URI as rewritten: by the routes (rewrite-target), else back to the client's.
+        if module == "grpc", !seen.contains("rewrite") { options.rewriteTarget = "" }
         if !access.isEmpty {
             guard let rules = Self.sourceAccess(access) else {
                 fail(location, "allow and deny are not a denylist, then an allowlist ending in deny all")
@@ -427,11 +429,14 @@ private struct CheckRun {
             host.children, "a host's location", simple: Allowlist.action, blocks: Allowlist.hostBlocks, literals: hstsHeader,
             literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
+        var regexes: [PredictedRegex] = []
         var order: [String] = []  // Prefix paths in the order nginx tries them
         var rootRoute: RouteBody?
         for location in host.children where location.block != nil && location.name == "location" {
             let a = args(location)
-            if location.arguments.contains(where: \.quoted) { fail(location, "quoted location arguments") }
+            if location.arguments.dropFirst(a.first == "~*" ? 2 : 0).contains(where: \.quoted) || location.arguments.first?.quoted == true {
+                fail(location, "quoted location arguments")
+            }
             guard let body = action(location, key: key, grouped: a.first == "~" && a.count == 2 && a[1].hasPrefix("^(?<")) else { continue }
             if rootRoute != nil { fail(location, "a location after the one for Prefix /, which takes every request") }
             switch a.first {
@@ -459,8 +464,11 @@ private struct CheckRun {
                     if prefix.updateValue(route, forKey: path) != nil { fail(location, "Prefix \(path) twice") }
                     order.append(path)
                 }
+            case "~*" where a.count == 2:
+                guard let path = regexRoute(a[1], key: key, location) else { continue }
+                regexes.append(PredictedRegex(path: path, body: body.routeBody))
             default:
-                fail(location, "location \(a.map(ConfigTree.quote)) is neither = nor ~")
+                fail(location, "location \(a.map(ConfigTree.quote)) is neither = nor ~ nor ~*")
             }
         }
         // Longest match: a path tried before another must never be a segment prefix of it.
@@ -486,7 +494,8 @@ private struct CheckRun {
         }
         let otherwise = rootRoute ?? outer?.routeBody
         let actual = PredictedHost(
-            exact: exact, prefix: prefix, otherwise: otherwise ?? RouteBody(backend: .unavailable(status: 0), options: ProxyOptions()),
+            exact: exact, prefix: prefix, regexes: regexes,
+            otherwise: otherwise ?? RouteBody(backend: .unavailable(status: 0), options: ProxyOptions()),
             hsts: host.children.contains { $0.description == Allowlist.hstsHeader })
         if actual != expected {
             var differences: [String] = []
@@ -494,6 +503,9 @@ private struct CheckRun {
             for (p, b) in actual.exact where expected.exact[p] == nil { differences.append("Exact \(p): \(b), not in the table") }
             for (p, b) in expected.prefix where actual.prefix[p] != b { differences.append("Prefix \(p): \(actual.prefix[p]?.description ?? "missing"), expected \(b)") }
             for (p, b) in actual.prefix where expected.prefix[p] == nil { differences.append("Prefix \(p): \(b), not in the table") }
+            if actual.regexes != expected.regexes {
+                differences.append("regexes in order: \(actual.regexes.map(\.description)), expected \(expected.regexes.map(\.description))")
+            }
             if actual.otherwise != expected.otherwise { differences.append("other requests: \(actual.otherwise), expected \(expected.otherwise)") }
             if actual.hsts != expected.hsts { differences.append("Strict-Transport-Security \(actual.hsts ? "added" : "missing")") }
             fail(host, "host \(key): routes differ from the routing table: \(differences.sorted())")
@@ -517,11 +529,18 @@ private struct CheckRun {
         }
         let redirects = checkRedirect(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
+        var rewrite: String?
         var seen = Set<String>()
         for d in own {
             let a = args(d)
             if !seen.insert(d.name).inserted { fail(d, "\(d.name) twice in one location") }
             switch d.name {
+            case "rewrite" where a.count == 2:
+                // The route's own regex, caseless; before the hand-over (nginx runs them in order).
+                let regex = args(location).count == 2 && args(location)[0] == "~*" ? args(location)[1] : nil
+                if regex.map({ "(?i)" + $0 }) != a[0] { fail(d, "rewrite's regex is not its location's") }
+                if seen.contains("return") || seen.contains("set") { fail(d, "rewrite after the hand-over never runs") }
+                rewrite = a[1]
             case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
             case "return" where a.count == 1: status = Int(a[0])
             case "return" where a.count == 2: redirect = Int(a[0]).map { ($0, a[1]) }
@@ -539,6 +558,11 @@ private struct CheckRun {
                 fail(location, "client_max_body_size \(bodySize ?? "unset") differs from \(proxy)'s \(options.maxBodySize ?? "unset")")
             }
             options.redirectsToHTTPS = redirects
+            // A rewritten route hands over to a proxy that sends the rewritten path, and only one does.
+            if (options.rewriteTarget != nil) != (rewrite != nil) {
+                fail(location, rewrite == nil ? "\(proxy) sends a rewritten path but nothing rewrites it" : "rewrites, but \(proxy) sends the original request")
+            }
+            options.rewriteTarget = rewrite
             if upstream == "$portico_route_upstream" {
                 guard grouped else {
                     fail(location, "uses the route map without capturing portico_route")
@@ -553,6 +577,7 @@ private struct CheckRun {
             }
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
+        if rewrite != nil { fail(location, "rewrites but does not proxy") }
         if let redirect {
             guard status == nil, proxy == nil, bodySize == nil else {
                 fail(location, "redirects and also proxies or answers a status")
@@ -646,6 +671,18 @@ private struct CheckRun {
             return nil
         }
         return paths
+    }
+
+    /// The regex of a route on a host matched as ingress-nginx does: `^/KEY(?:REGEX)`, REGEX a
+    /// validated regex path that compiles on its own (so the group around it holds all of it).
+    mutating func regexRoute(_ pattern: String, key: String, _ location: ConfigDirective) -> String? {
+        guard let path = pattern.strippingPrefix("^" + Self.escaped("/" + key) + "(?:")?.strippingSuffix(")"),
+            Allowlist.regexPath.matches(path), (try? PCRE(path)) != nil, (try? PCRE(pattern, caseless: true)) != nil
+        else {
+            fail(location, "regex \(pattern) is not ^/\(key)(?:REGEX) with a validated regex path")
+            return nil
+        }
+        return path
     }
 
     static func escaped(_ literal: String) -> String {

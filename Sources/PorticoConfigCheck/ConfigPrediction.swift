@@ -102,14 +102,21 @@ package struct PredictedHost: Sendable, Equatable {
     package var exact: [String: RouteBody] = [:]
     /// Prefix paths other than `/`.
     package var prefix: [String: RouteBody] = [:]
+    /// On a host matched as ingress-nginx does (`PathMatch.regex`): its regexes in the order nginx
+    /// must try them.
+    package var regexes: [PredictedRegex] = []
     /// What serves a request no route above matches: `Prefix /`, else the default backend, else 404.
     package var otherwise: RouteBody
     /// Strict-Transport-Security on what the host's own location answers (its own certificate).
     package var hsts: Bool
 
-    package init(exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:], otherwise: RouteBody, hsts: Bool = false) {
+    package init(
+        exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:], regexes: [PredictedRegex] = [], otherwise: RouteBody,
+        hsts: Bool = false
+    ) {
         self.exact = exact
         self.prefix = prefix
+        self.regexes = regexes
         self.otherwise = otherwise
         self.hsts = hsts
     }
@@ -134,10 +141,19 @@ package struct PredictedHost: Sendable, Equatable {
             case .exact: exact[rule.path] = body
             case .prefix where rule.path == "/": otherwise = body
             case .prefix: prefix[rule.path] = body
+            case .regex: regexes.append(PredictedRegex(path: rule.path, body: body))
             }
         }
         self.otherwise = otherwise
     }
+}
+
+/// A regex route: its regex (after `^`) and what it does.
+package struct PredictedRegex: Sendable, Equatable, CustomStringConvertible {
+    package var path: String
+    package var body: RouteBody
+
+    package var description: String { "~* ^\(path): \(body)" }
 }
 
 /// Where a route sends a request, with which settings. A route that answers a status has no

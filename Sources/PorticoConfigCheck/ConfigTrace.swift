@@ -53,8 +53,9 @@ package struct ConfigTrace: Sendable, Equatable {
         if let exact = nested.first(where: { args($0) == ["=", uri] }) {
             chosen = exact
         } else {
-            for location in nested where args(location).first == "~" && args(location).count == 2 {
-                guard let regex = try? PCRE(args(location)[1]), let match = regex.firstMatch(uri) else { continue }
+            for location in nested where ["~", "~*"].contains(args(location).first) && args(location).count == 2 {
+                guard let regex = try? PCRE(args(location)[1], caseless: args(location)[0] == "~*"), let match = regex.firstMatch(uri)
+                else { continue }
                 chosen = location
                 captured = match.count > 1 ? match[1] : nil
                 break

@@ -279,7 +279,7 @@ package enum HostileCorpus {
             ]),
             diagnostics: [
                 ExpectedDiagnostic(.invalidAnnotation, "ingress default/permanent-redirect", "metadata.annotations[\"portico.io/permanent-redirect\"]"),
-                ExpectedDiagnostic(.unsupportedAnnotation, "ingress default/permanent-redirect", "metadata.annotations[\"portico.io/rewrite-target\"]"),
+                ExpectedDiagnostic(.invalidAnnotation, "ingress default/permanent-redirect", "metadata.annotations[\"portico.io/rewrite-target\"]"),
                 ExpectedDiagnostic(
                     .invalidAnnotation, "ingress default/redirect-variable", "metadata.annotations[\"nginx.ingress.kubernetes.io/temporal-redirect\"]"),
                 ExpectedDiagnostic(
@@ -292,6 +292,34 @@ package enum HostileCorpus {
             served: ["permanent-redirect.test prefix /", "redirect-variable.test prefix /", "redirect-quote.test prefix /", "redirect-code.test prefix /"],
             probes: [("permanent-redirect.test", "/"), ("redirect-variable.test", "/"), ("redirect-quote.test", "/x")]),
         pathCase("CVE-2023-5044", "path-semicolon", paths: ["/a;return 200 pwned", "/a;", "/a}"]),
+        // A regex path (use-regex) is written into a quoted location regex (and a rewrite): quotes,
+        // `;`, spaces, newlines, `#`, a named group (it would set an nginx variable) and a group
+        // left open or closed early must not reach them; the other regex still serves.
+        HostileCase(
+            cve: "portico", name: "regex-path",
+            manifest: json([
+                ingress(
+                    "regex-path", annotations: ["nginx.ingress.kubernetes.io/use-regex": "true"],
+                    rules: [
+                        (
+                            "regex-path.test",
+                            [
+                                "/a\"; root /etc; \"", "/a\\\";alias /etc/;#", "/x\n  alias /etc/;", "/(?<portico_upstream>169.254.169.254)",
+                                "/(?P<portico_upstream>x)", "/a(", "/a)|(/etc", "/a{ root /; }", "/#x", "/" + String(repeating: "a", count: 1100),
+                            ].map { path($0, "ImplementationSpecific") } + [path("/ok/(.*)", "ImplementationSpecific")]
+                        )
+                    ])
+            ]),
+            diagnostics: (0..<10).map {
+                ExpectedDiagnostic(.invalidPath, "ingress default/regex-path", "spec.rules[0].http.paths[\($0)].path")
+            },
+            served: ["regex-path.test regex /ok/(.*)"],
+            probes: [("regex-path.test", "/etc/passwd"), ("regex-path.test", "/a"), ("regex-path.test", "/ok/x")]),
+        // rewrite-target goes into a rewrite's replacement, where nginx expands variables.
+        annotationCase(
+            "portico", "rewrite-target-payload",
+            ["nginx.ingress.kubernetes.io/rewrite-target": "/${host}/$1;\nreturn 200 pwned;# \" break"],
+            code: .invalidAnnotation),
         // app-root goes into a return's URL: quotes, variables and directives must not.
         annotationCase(
             "CVE-2021-25745", "app-root-payload", ["nginx.ingress.kubernetes.io/app-root": "/app\";\nreturn 200 pwned;#$host"],

@@ -90,7 +90,7 @@ private struct Maker {
         case 1: return ""
         case 2: return text()
         case 3: return "/" + text()
-        case 4: return pick(["/", "/a/", "/a//b", "/./a", "/a/..", "/a/b/"])
+        case 4: return pick(["/", "/a/", "/a//b", "/./a", "/a/..", "/a/b/", "/a(/|$)(.*)", "/v[0-9]+/", "/a(", "/x{2}|/y", "/(?<p>x)"])
         default: return "/" + (0..<int(0..<4)).map { _ in pick(["a", "b", "api", "v1", "x.y", "~u", "a-b", "A"]) }
             .joined(separator: "/")
         }
@@ -145,6 +145,7 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/proxy-next-upstream-timeout", "nginx.ingress.kubernetes.io/upstream-vhost",
             "nginx.ingress.kubernetes.io/x-forwarded-prefix", "nginx.ingress.kubernetes.io/enable-access-log",
             "nginx.ingress.kubernetes.io/backend-protocol", "portico.io/backend-protocol",
+            "nginx.ingress.kubernetes.io/use-regex", "portico.io/use-regex", "portico.io/rewrite-target",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
@@ -153,7 +154,7 @@ private struct Maker {
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
                 "/app", "/", "/app" + pick(Self.payloads), "on", "off", "1.0", "1.1", "16k", "error timeout http_502",
                 "non_idempotent off", "api.internal", "api.internal:8080", "api.internal" + pick(Self.payloads),
-                "error" + pick(Self.payloads), "HTTPS", "GRPC", "grpcs", "FCGI", "GRPC" + pick(Self.payloads),
+                "error" + pick(Self.payloads), "HTTPS", "GRPC", "grpcs", "FCGI", "GRPC" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads),
             ])
         }
         return a

@@ -226,7 +226,10 @@ struct HostView: TemplateContext {
         case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
         case "hsts": .bool(block.hsts)
         case "routes":
-            .list(block.routes.map { .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect)) })
+            .list(
+                block.routes.map {
+                    .context(RouteView(location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite))
+                })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
             .context(
@@ -243,10 +246,13 @@ struct RouteView: TemplateContext {
     let action: DataPlane.Action
     /// Plain HTTP is redirected to HTTPS before anything else.
     let redirect: Bool
+    /// `rewrite` arguments (`rewrite-target`), after the redirect and before the hand-over.
+    var rewrite: String? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
         case "redirect": return .bool(redirect)
         case "comments": return .list(comments.map(TemplateValue.string))
         case "comment": return .string(comments.joined(separator: "; "))
@@ -307,7 +313,9 @@ struct ProxyView: TemplateContext {
         case "send_timeout": return optional(options.sendTimeoutSeconds)
         case "body_size": return options.maxBodySize.map(TemplateValue.string) ?? .bool(false)
         case "hsts": return .bool(options.strictTransportSecurity)
+        case "rewritten": return .bool(options.rewriteTarget != nil)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
+        case "grpc_unrewritten": return .bool(options.upstream?.backendProtocol?.isGRPC == true && options.rewriteTarget == nil)
         default: return upstreamValue(for: key, options.upstream ?? UpstreamOptions())
         }
     }

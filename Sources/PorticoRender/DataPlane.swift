@@ -38,6 +38,8 @@ enum DataPlane {
         let action: Action
         /// Plain HTTP gets 308 to HTTPS first (the routes of one location share their settings).
         var redirect = false
+        /// `rewrite-target`: the `rewrite` arguments, the route's regex (quoted) and the target.
+        var rewrite: String?
     }
 
     struct MapEntry {
@@ -137,15 +139,29 @@ enum DataPlane {
             }
         }
         func comment(_ l: Location) -> String {
-            "\(l.source) \(l.field): \(l.match == .exact ? "Exact" : "Prefix") \(l.path)"
+            switch l.match {
+            case .regex:
+                let target = l.options.rewriteTarget.map { ", rewritten to \($0)" } ?? ""
+                return "\(l.source) \(l.field): ~* ^\(l.path) (ingress-nginx regex matching on this host\(target))"
+            case .exact, .prefix: return "\(l.source) \(l.field): \(l.match.name) \(l.path)"
+            }
         }
 
         var exact: [(path: String, route: Route)] = []
         var prefixes: [Location] = []
         prefixes.reserveCapacity(locations.count)
         var root: Location?
+        var routes: [Route] = []
         for l in locations {
             switch l.match {
+            case .regex:
+                // In the table's order (ingress-nginx's): nginx takes the first that matches.
+                let pattern = "^" + regex(prefix) + "(?:" + l.path + ")"
+                var route = Route(
+                    location: "~* " + quoted(pattern), comments: [comment(l)], action: action(l.backend, l.options),
+                    redirect: l.options.redirectsToHTTPS)
+                if case .proxy = route.action, let target = l.options.rewriteTarget { route.rewrite = quoted("(?i)" + pattern) + " " + target }
+                routes.append(route)
             case .exact:
                 exact.append(
                     (l.path, Route(location: "= \(prefix)\(l.path)", comments: [comment(l)], action: action(l.backend, l.options), redirect: l.options.redirectsToHTTPS)))
@@ -153,7 +169,6 @@ enum DataPlane {
             case .prefix: prefixes.append(l)
             }
         }
-        var routes: [Route] = []
         var entries: [MapEntry] = []
         for group in groups(prefix: prefix, prefixes) {
             let first = group[0]
@@ -267,6 +282,18 @@ enum DataPlane {
         return result
     }
 
+    /// A double-quoted nginx string: nginx reads `\\` as `\` and `\"` as `"` there (and `\t`, `\n`,
+    /// `\r` as control characters, which doubling every backslash avoids). Validated regexes hold
+    /// no quote; it is escaped all the same.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for c in text {
+            if c == "\\" || c == "\"" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "\""
+    }
+
     /// A literal for PCRE: the characters a validated path or host may hold that mean something in
     /// a regex are escaped.
     static func regex(_ literal: String) -> String {
@@ -306,6 +333,8 @@ extension ProxyOptions {
     var proxied: ProxyOptions {
         var options = self
         options.redirectsToHTTPS = false
+        // Each route rewrites to its own target; the named location only sends the rewritten path.
+        if options.rewriteTarget != nil { options.rewriteTarget = "" }
         return options
     }
 
@@ -317,6 +346,7 @@ extension ProxyOptions {
         if let v = sendTimeoutSeconds { parts.append("send=\(v)") }
         if let v = maxBodySize { parts.append("body=\(v)") }
         if strictTransportSecurity { parts.append("hsts") }
+        if let rewriteTarget { parts.append("rewrite=" + rewriteTarget) }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

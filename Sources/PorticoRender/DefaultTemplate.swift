@@ -177,10 +177,10 @@ public enum DefaultTemplate {
                 # one proxy_pass per combination of settings, not one per route.
         {{#proxies}}
                 location {{name}} {
-        {{#grpc}}
+        {{#grpc_unrewritten}}
                     # grpc_pass sends the URI as rewritten: without the host key again.
                     rewrite ^/[^/]+(/.*)$ $1 break;
-        {{/grpc}}
+        {{/grpc_unrewritten}}
         {{#access}}
                     {{action}} {{source}};
         {{/access}}
@@ -240,7 +240,13 @@ public enum DefaultTemplate {
         {{/forwarded_prefix}}
         {{/set_headers}}
         {{^grpc}}
+        {{#rewritten}}
+                    # The routes rewrote the path (rewrite-target): it is sent, with the query.
+                    proxy_pass {{scheme}}://$portico_upstream;
+        {{/rewritten}}
+        {{^rewritten}}
                     proxy_pass {{scheme}}://$portico_upstream$request_uri;
+        {{/rewritten}}
         {{/grpc}}
         {{#grpc}}
                     grpc_pass {{scheme}}://$portico_upstream;
@@ -264,6 +270,9 @@ public enum DefaultTemplate {
                             return 308 $portico_https_url;
                         }
         {{/redirect}}
+        {{#rewrite}}
+                        rewrite {{rewrite}};
+        {{/rewrite}}
         {{#body_size}}
                         client_max_body_size {{body_size}};
         {{/body_size}}

@@ -48,13 +48,17 @@ public enum MigrationCheck {
     /// Every Ingress, sorted by namespace and name.
     public static func check(_ state: ClusterState, options: RoutingOptions) -> [IngressReport] {
         let classes = ClassSelector(options: options, classes: state.ingressClasses)
+        let regexHosts = Set(
+            state.ingresses.filter { classes.elsewhere($0) == nil && usesRegex($0.metadata.annotations ?? [:]) }.flatMap { ingress in
+                ingress.spec.rules.map { Host($0.host ?? "")?.name ?? "" }
+            })
         return state.ingresses.map { ingress in
             let ref = ObjectReference(ingress)
             if let elsewhere = classes.elsewhere(ingress) {
                 return IngressReport(
                     namespace: ref.namespace, name: ref.name, served: false, elsewhere: elsewhere.reason, findings: [])
             }
-            let findings = annotations(ingress.metadata.annotations ?? [:], options: options) + paths(ingress)
+            let findings = annotations(ingress.metadata.annotations ?? [:], options: options) + paths(ingress, regexHosts: regexHosts)
             return IngressReport(namespace: ref.namespace, name: ref.name, served: true, elsewhere: nil, findings: findings)
         }
         .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
@@ -91,9 +95,21 @@ public enum MigrationCheck {
     /// ingress-nginx answered a request for `/x` to a Prefix path `/x/` with a redirect to `/x/`
     /// (nginx does for a location ending in a slash); Portico matches Prefix paths element by
     /// element, as the Ingress specification says, so `/x` reaches the backend.
-    static func paths(_ ingress: Ingress) -> [Finding] {
+    /// On a host where an Ingress sets `use-regex` or `rewrite-target`, every path of the host is
+    /// matched as ingress-nginx matched it (`RoutingRun.ingressNginxOrder`): said once per rule.
+    static func paths(_ ingress: Ingress, regexHosts: Set<String> = []) -> [Finding] {
         var findings: [Finding] = []
         for (i, rule) in ingress.spec.rules.enumerated() {
+            let host = Host(rule.host ?? "")?.name ?? ""
+            if regexHosts.contains(host), rule.http != nil {
+                findings.append(
+                    Finding(
+                        subject: "spec.rules[\(i)]", status: .honoured,
+                        detail: "\(host.isEmpty ? "rules without host" : "host " + host): an Ingress sets use-regex or rewrite-target, "
+                            + "so every path of it is a case-insensitive regex matched from the start of the path, longest first, "
+                            + "as in ingress-nginx (Prefix /foo takes /foobar too)"))
+                continue
+            }
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 guard let p = path.path, p.count > 1, p.hasSuffix("/"), (path.pathType ?? "Prefix") == "Prefix" else { continue }
                 findings.append(
@@ -147,6 +163,18 @@ extension MigrationCheck.Finding {
                     "Portico proxies to the Service's cluster DNS name (its cluster IP), never to its endpoints one by one as "
                         + "ingress-nginx does without service-upstream: \"true\"")
         }
+        if name == "use-regex" {
+            return RoutingRun.parseBool(value) == nil
+                ? with(.honoured, "\(quoted(value)) is not true or false: false applies, as in ingress-nginx") : with(.honoured, "")
+        }
+        if name == "rewrite-target" {
+            guard RoutingRun.rewriteTargetProblem(value) != nil, !value.isEmpty else { return with(.honoured, "") }
+            // ingress-nginx's own rule let `$` stand before any name: an nginx variable.
+            let ingressNginxTakes = value.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~/:$".contains($0)) }
+            return ingressNginxTakes
+                ? with(.honouredDifferently, "Portico allows $ only before a group number ($1 to $9), never an nginx variable: no rewrite, the backend receives the client's path")
+                : with(.honoured, "not a target Portico accepts: no rewrite, as ingress-nginx refuses such a value")
+        }
         if name == "app-root" {
             return RoutingRun.appRootProblem(value) == nil
                 ? with(.honoured, "")
@@ -182,5 +210,14 @@ extension MigrationCheck.Finding {
             return with(.honoured, "asks for what Portico does anyway")
         }
         return with(.unsupported, instead)
+    }
+}
+
+extension MigrationCheck {
+    /// Whether an Ingress's annotations make its hosts match as ingress-nginx's regexes.
+    static func usesRegex(_ annotations: [String: String]) -> Bool {
+        let useRegex = RoutingRun.lookup("use-regex", in: annotations).map { RoutingRun.isTrue($0.value) } ?? false
+        let target = RoutingRun.lookup("rewrite-target", in: annotations).map { !$0.value.isEmpty && RoutingRun.rewriteTargetProblem($0.value) == nil } ?? false
+        return useRegex || target
     }
 }

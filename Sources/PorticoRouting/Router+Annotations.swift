@@ -37,8 +37,8 @@ extension RoutingRun {
                 .invalidAnnotation, ref, Self.field(key),
                 "ingress-nginx sends X-Forwarded-Prefix only with rewrite-target, and so does Portico; no header")
         }
-        // Read by `fixedRedirect` and `appRoot`.
-        for setting in Self.redirectSettings + ["app-root"] { handled.formUnion(Self.keys(setting)) }
+        // Read by `fixedRedirect`, `appRoot` and `regexSettings`.
+        for setting in Self.redirectSettings + ["app-root", "use-regex", "rewrite-target"] { handled.formUnion(Self.keys(setting)) }
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
             for setting in ["ssl-redirect", "force-ssl-redirect"] { handled.formUnion(Self.keys(setting)) }
@@ -114,7 +114,7 @@ extension RoutingRun {
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), app-root, ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, ssl-redirect and force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
@@ -251,10 +251,7 @@ extension RoutingRun {
         case "service-upstream", "canary": return nil  // how Portico always proxies; a canary that is "false"
         case "ssl-redirect" where !isTrue(value): return nil
         case "force-ssl-redirect" where !isTrue(value): return nil
-        case "use-regex" where !isTrue(value): return nil
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
-        case "rewrite-target": return "requests reach the backend with their original path (no rewrite)"
-        case "use-regex": return "paths are matched as written (Prefix or Exact), not as regular expressions"
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
         case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
         case _ where name.hasPrefix("cors-") || name == "enable-cors": return "no CORS headers are added"

@@ -171,20 +171,12 @@ extension RoutingRun {
         return nil
     }
 
-    /// ingress-nginx sends `X-Forwarded-Prefix` only where `rewrite-target` rewrites a path: with a
-    /// target, and not on a path equal to it. The target, or nil when there is none.
+    /// The `rewrite-target` annotation's value, or nil when there is none (ingress-nginx sends
+    /// `X-Forwarded-Prefix` only with one; which paths it rewrites, Router+Regex decides).
     static func rewriteTarget(_ annotations: [String: String]) -> String? {
         guard let (_, value) = lookup("rewrite-target", in: annotations) else { return nil }
         let target = value.trimmingSpaces
         return target.isEmpty ? nil : target
-    }
-
-    /// The settings of one path: without `X-Forwarded-Prefix` where the path is the rewrite target.
-    static func pathOptions(_ options: ProxyOptions, path: String?, rewriteTarget: String?) -> ProxyOptions {
-        guard options.upstream?.forwardedPrefix != nil, path == rewriteTarget else { return options }
-        var copy = options
-        copy.updateUpstream { $0.forwardedPrefix = nil }
-        return copy
     }
 }
 

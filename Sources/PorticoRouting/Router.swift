@@ -72,6 +72,10 @@ struct RoutingRun {
         /// In the order added; `finish()` sorts them.
         var locations: [Location] = []
         var fallback: Backend?
+        /// Indices of Prefix paths written with a trailing `/` (`/foo/`), and the Exact paths: what
+        /// ingress-nginx's regex matching makes of the host's Prefix paths depends on them.
+        var slashed: Set<Int> = []
+        var exactPaths: Set<String> = []
     }
 
     init(options: RoutingOptions, state: ClusterState, certificates: CertificateCache = CertificateCache(), now: Date = Date()) {
@@ -168,7 +172,7 @@ struct RoutingRun {
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
-        let rewriteTarget = proxyOptions.upstream?.forwardedPrefix == nil ? nil : Self.rewriteTarget(ingress.metadata.annotations ?? [:])
+        let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -236,7 +240,8 @@ struct RoutingRun {
             if let appRoot { addAppRoot(appRoot, host: host, to: &routes, ref: ref) }
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
-                guard let (normalized, match) = validatePath(path, ref: ref, field: field) else { continue }
+                guard let valid = validatePath(path, ref: ref, field: field, regex: regex) else { continue }
+                let (normalized, match) = (valid.path, valid.match)
                 // A redirect answers instead of the Service, which is then neither looked up nor needed.
                 guard
                     let backend = redirect
@@ -248,16 +253,21 @@ struct RoutingRun {
                     let scope = host.map { "host \($0)" } ?? "rules without host"
                     diagnose(
                         .conflict, ref, field,
-                        "\(match == .exact ? "Exact" : "Prefix") path \(normalized) for \(scope) is already "
+                        "\(match.name) path \(normalized) for \(scope) is already "
                             + "served by \(existing.source) \(existing.field) (older, or first by "
                             + "namespace/name); this one is ignored")
                     continue
                 }
                 claims[key] = routes.locations.count
+                if valid.slashed { routes.slashed.insert(routes.locations.count) }
+                if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
+                var options = proxyOptions
+                if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
+                // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
+                if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
                 routes.locations.append(
                     Location(
-                        path: normalized, match: match, backend: backend,
-                        options: Self.pathOptions(proxyOptions, path: path.path, rewriteTarget: rewriteTarget),
+                        path: normalized, match: match, backend: backend, options: options,
                         source: ref, field: field))
             }
             if let host { hosts[host] = routes } else { catchAll = routes }
@@ -296,9 +306,23 @@ struct RoutingRun {
         }
     }
 
-    /// The normalised path and match, or nil (with a diagnostic) when the path cannot be served.
-    mutating func validatePath(_ path: HTTPIngressPath, ref: ObjectReference, field: String) -> (String, PathMatch)? {
-        let match: PathMatch
+    struct ValidPath {
+        /// Normalised (see `Location.path`).
+        var path: String
+        var match: PathMatch
+        /// As written, `/` for an empty one.
+        var raw: String
+        /// A Prefix path written with a trailing `/`.
+        var slashed: Bool
+    }
+
+    /// The normalised path and match, or nil (with a diagnostic) when the path cannot be served. A
+    /// path of an Ingress with `use-regex` (or that `rewrite-target` rewrites) is a regex, left as
+    /// written; an `ImplementationSpecific` one may use regex syntax.
+    mutating func validatePath(
+        _ path: HTTPIngressPath, ref: ObjectReference, field: String, regex: RegexSettings = RegexSettings()
+    ) -> ValidPath? {
+        var match: PathMatch
         switch path.pathType {
         case "Exact": match = .exact
         case "Prefix", "ImplementationSpecific", nil: match = .prefix
@@ -317,13 +341,19 @@ struct RoutingRun {
             raw = "/"
         }
         if let problem = Validation.pathProblem(raw) {
-            diagnose(.invalidPath, ref, "\(field).path", "\(quoted(raw)) \(problem); path left out")
+            let regexProblem = path.pathType == "ImplementationSpecific" && regex.keepsAsWritten(raw) ? Validation.regexPathProblem(raw) : problem
+            guard let regexProblem else { return ValidPath(path: raw, match: .regex, raw: raw, slashed: false) }
+            let hint = path.pathType != "ImplementationSpecific" && regex.useRegex && Validation.regexPathProblem(raw) == nil
+                ? " (a regex path needs pathType ImplementationSpecific, as in ingress-nginx)" : ""
+            diagnose(.invalidPath, ref, "\(field).path", "\(quoted(raw)) \(regexProblem)\(hint); path left out")
             return nil
         }
+        if regex.keepsAsWritten(raw) { match = .regex }
+        let written = raw
         if match == .prefix {
             while raw.count > 1 && raw.hasSuffix("/") { raw.removeLast() }
         }
-        return (raw, match)
+        return ValidPath(path: raw, match: match, raw: written, slashed: match == .prefix && written != raw)
     }
 
     mutating func diagnose(_ code: Diagnostic.Code, _ ref: ObjectReference, _ field: String, _ message: String) {
@@ -337,15 +367,31 @@ struct RoutingRun {
         upstreamHosts = [:]
         var virtualHosts: [VirtualHost] = []
         virtualHosts.reserveCapacity(hosts.count)
+        // A host with a regex path is matched as ingress-nginx matches it (`ingressNginxOrder`).
+        func hasRegex(_ routes: HostRoutes) -> Bool { routes.locations.contains { $0.match == .regex } }
+        var regexHosts: [Host: HostRoutes] = [:]
         for (host, routes) in hosts {
+            if hasRegex(routes) { regexHosts[host] = routes }
             virtualHosts.append(VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback))
         }
         hosts = [:]
-        for i in virtualHosts.indices { virtualHosts[i].locations.sort(by: byPath) }
+        for i in virtualHosts.indices {
+            if let routes = regexHosts[virtualHosts[i].host] {
+                virtualHosts[i].locations = Self.ingressNginxOrder(routes, hasAppRoot: appRoots[virtualHosts[i].host] != nil)
+            } else {
+                virtualHosts[i].locations.sort(by: byPath)
+            }
+        }
+        regexHosts = [:]
         virtualHosts.sort { $0.host < $1.host }
         var catchAllLocations = catchAll.locations
+        if hasRegex(catchAll) {
+            catchAllLocations = Self.ingressNginxOrder(catchAll, hasAppRoot: appRoots[nil] != nil)
+        } else {
+            catchAll.locations = []
+            catchAllLocations.sort(by: byPath)
+        }
         catchAll.locations = []
-        catchAllLocations.sort(by: byPath)
         var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
         var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
         let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil

@@ -1,3 +1,5 @@
+import PorticoPCRE
+
 /// Which rule of a routing table serves one request, worked out from the Ingress specification's
 /// rules alone (not from nginx.conf): `portico explain` prints it beside the lines of nginx.conf
 /// that do it, and says so when the two disagree.
@@ -40,6 +42,18 @@ extension RoutingTable {
                 virtualHost: vhost, hostMatch: hostMatch, rule: exact, backend: exact.backend, options: exact.options,
                 reason: "Exact \(exact.path) matches the whole path")
         }
+        if locations.contains(where: { $0.match == .regex }) {
+            // ingress-nginx's matching: the first regex that matches from the start, in order.
+            if let first = locations.first(where: { $0.match == .regex && Self.regexMatches($0.path, path) }) {
+                return RouteExplanation(
+                    virtualHost: vhost, hostMatch: hostMatch, rule: first, backend: first.backend, options: first.options,
+                    reason: "regex ^\(first.path) (case-insensitive) is the first of the host's regexes, longest first, that matches "
+                        + "(the host uses use-regex or rewrite-target)")
+            }
+            return RouteExplanation(
+                virtualHost: vhost, hostMatch: hostMatch, rule: nil, backend: fallback ?? .unavailable(status: 404), options: ProxyOptions(),
+                reason: fallback == nil ? "no regex matches and there is no default backend: 404" : "no regex matches: the default backend")
+        }
         let prefixes = locations.filter { l in
             l.match == .prefix && (l.path == "/" || path == l.path || path.hasPrefix(l.path + "/"))
         }
@@ -53,5 +67,12 @@ extension RoutingTable {
         return RouteExplanation(
             virtualHost: vhost, hostMatch: hostMatch, rule: nil, backend: fallback ?? .unavailable(status: 404), options: ProxyOptions(),
             reason: fallback == nil ? "no rule matches and there is no default backend: 404" : "no rule matches: the default backend")
+    }
+}
+
+extension RoutingTable {
+    /// Whether a route regex takes a path as nginx's `~* "^REGEX"` does.
+    static func regexMatches(_ regex: String, _ path: String) -> Bool {
+        (try? PCRE("^(?:" + regex + ")", caseless: true))?.matches(path) ?? false
     }
 }

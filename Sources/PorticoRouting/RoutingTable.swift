@@ -126,12 +126,35 @@ public enum PathMatch: String, Sendable, Hashable, Comparable {
     /// Element-wise on `/`-separated segments: `/foo` matches `/foo`, `/foo/`, `/foo/bar`, never
     /// `/foobar`. `ImplementationSpecific` is served as `Prefix`.
     case prefix
+    /// ingress-nginx's matching, on a host where an Ingress sets `use-regex` or `rewrite-target`:
+    /// the path is a case-insensitive regex matched from the start of the path only (nginx's
+    /// `location ~* "^PATH"`), and the host's regexes are tried in order, the first that matches
+    /// wins. Such a host has only these (and `app-root`'s Exact `/`).
+    case regex
 
-    public static func < (a: PathMatch, b: PathMatch) -> Bool { a == .exact && b == .prefix }
+    private var rank: Int {
+        switch self {
+        case .exact: 0
+        case .prefix: 1
+        case .regex: 2
+        }
+    }
+
+    public static func < (a: PathMatch, b: PathMatch) -> Bool { a.rank < b.rank }
+
+    /// How the Ingress specification or ingress-nginx names it, for messages and comments.
+    public var name: String {
+        switch self {
+        case .exact: "Exact"
+        case .prefix: "Prefix"
+        case .regex: "regex"
+        }
+    }
 }
 
 public struct Location: Sendable, Hashable {
-    /// Normalised: a prefix path has no trailing `/` (except the root path `/` itself).
+    /// Normalised: a prefix path has no trailing `/` (except the root path `/` itself). A regex is
+    /// as ingress-nginx writes it after `^`: a validated regex that compiles on its own.
     public var path: String
     public var match: PathMatch
     public var backend: Backend
@@ -211,12 +234,18 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var strictTransportSecurity: Bool
     /// How nginx talks to the backend: buffering, HTTP version, retries, the Host header sent.
     public var upstream: UpstreamOptions?
+    /// `rewrite-target` on a regex route: the path the backend receives instead of the client's,
+    /// `$1`... standing for the route regex's groups (validated: `/`, letters, digits, `- . _ ~ :`
+    /// and `$` followed by a digit); the query is kept. Empty in the settings of a named location
+    /// that sends the rewritten path (each route rewrites to its own target before it hands over).
+    public var rewriteTarget: String?
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
-        strictTransportSecurity: Bool = false, upstream: UpstreamOptions? = nil
+        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, upstream: UpstreamOptions? = nil
     ) {
+        self.rewriteTarget = rewriteTarget
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.sendTimeoutSeconds = sendTimeoutSeconds

@@ -31,7 +31,10 @@ enum ConfigStructure {
             #"^        (server_name _|rewrite \^ /\$portico_vhost\$uri break);$"#,
             #"^        location (@portico_proxy(_[0-9a-f]{8}(_\d+)?)?|/(_|(\*\.)?NAME)/) \{$"#,
             #"^            ((allow|deny) [0-9a-f.:]+/\d{1,3}|deny all|proxy_(connect|read|send)_timeout \d{1,4}s|client_max_body_size \d+[kmg]?);$"#,
-            #"^            proxy_pass https?://\$portico_upstream\$request_uri;$"#,
+            #"^            proxy_pass https?://\$portico_upstream(\$request_uri)?;$"#,
+            // ingress-nginx's regex matching and rewrite-target (quoted regexes, printable ASCII).
+            #"^            location ~\* "\^[ -~]+" \{$"#,
+            #"^                rewrite "\(\?i\)\^[ -~]+" /[A-Za-z0-9/._~:$-]*;$"#,
             // The proxying annotations, in a named location.
             #"^            (access_log off|proxy_(request_)?buffering (on|off)|proxy_buffer_size \d+[km]?|proxy_buffers \d+ \d+[km]?|proxy_http_version 1\.[01]);$"#,
             #"^            (proxy_next_upstream [a-z_0-9 ]+|proxy_next_upstream_tries \d+|proxy_next_upstream_timeout \d+s);$"#,

@@ -25,7 +25,7 @@ struct SmallWorld {
     static let namespaces = ["default", "team-a"]
     // Hosts that differ only in case, or in a letter that lowercases to ASCII (KELVIN SIGN), are one.
     static let hosts: [String?] = ["a.com", "A.com", "b.com", "*.b.com", "c.com", "", nil, "\u{212A}.com", "k.com", "bad_host"]
-    static let paths: [String?] = ["/", "/x", "/x/", "/y", "/x;}", "", nil]
+    static let paths: [String?] = ["/", "/x", "/x/", "/y", "/x;}", "", nil, "/r(/|$)(.*)"]
     static let pathTypes: [String?] = ["Prefix", "Exact", "ImplementationSpecific", "Weird", nil]
     static let services = ["web", "api", "ext", "gone"]
     static let times: [String?] = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2025-12-31T23:59:59Z", nil]
@@ -46,10 +46,13 @@ struct SmallWorld {
             rules.append(chance(0.1) ? IngressRule(host: pick(Self.hosts), http: nil) : IngressRule(host: pick(Self.hosts), paths: paths))
         }
         var annotations: [String: String]?
-        switch Int.random(in: 0..<6, using: &random) {
+        switch Int.random(in: 0..<8, using: &random) {
         case 0: annotations = ["portico.io/proxy-body-size": "1m"]
         case 1: annotations = ["nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8"]
         case 2: annotations = ["nginx.ingress.kubernetes.io/canary": "true"]
+        // A host matched as ingress-nginx did depends on every Ingress of the host.
+        case 3: annotations = ["nginx.ingress.kubernetes.io/use-regex": "true"]
+        case 4: annotations = ["nginx.ingress.kubernetes.io/rewrite-target": "/$1"]
         default: annotations = nil
         }
         return Ingress(

@@ -137,6 +137,8 @@ final class UpstreamEndToEndTests {
         #expect(shop.header("Host") == "api.internal", "\(shop.headers)\n\(stage.context)")
         #expect(shop.header("X-Forwarded-Host") == "vhost.test")
         #expect(shop.header("X-Forwarded-Prefix") == "/shop")
+        // rewrite-target "/" rewrote the path, as ingress-nginx's `rewrite "(?i)/shop" / break` does.
+        #expect(shop.path == "/", "\(shop.path)")
         // Every other header the http context sends is still sent.
         #expect(shop.header("X-Real-IP") == "127.0.0.1")
         #expect(shop.header("X-Forwarded-For") == "127.0.0.1")

@@ -88,8 +88,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("rewrite-target", "/$1", "requests reach the backend with their original path (no rewrite)"),
-        ("use-regex", "true", "not as regular expressions"),
+        ("from-to-www-redirect", "true", "no redirect between www. and the bare name"),
+        ("server-alias", "b.com", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("enable-cors", "true", "no CORS headers"),

@@ -52,7 +52,8 @@ extension RoutingTable {
             case .unavailable(let s): target = "\(s)"
             case .redirect(let s, let url): target = "\(s) \(url)"
             }
-            return "\(l.match == .exact ? "=" : "^") \(l.path) -> \(target)"
+            let rewrite = l.options.rewriteTarget.map { " rewrite \($0)" } ?? ""
+            return "\(l.match == .exact ? "=" : l.match == .prefix ? "^" : "~*") \(l.path) -> \(target)\(rewrite)"
         }
     }
 }

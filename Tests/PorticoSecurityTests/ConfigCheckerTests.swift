@@ -40,13 +40,6 @@ import Testing
                         Location(path: "/two/three", match: .prefix, backend: api, source: ref, field: "f"),
                     ]),
                 VirtualHost(
-                    host: Host("moved.test")!,
-                    locations: [
-                        Location(
-                            path: "/old", match: .exact, backend: .redirect(status: 301, url: "https://new.example/x?a=1"),
-                            source: ref, field: "f")
-                    ]),
-                VirtualHost(
                     host: Host("grpc.test")!,
                     locations: [
                         Location(
@@ -54,6 +47,31 @@ import Testing
                             options: ProxyOptions(
                                 readTimeoutSeconds: 45, access: SourceAccess(allow: [SourceRange("10.1.0.0/16")!]),
                                 upstream: UpstreamOptions(backendProtocol: .grpc)), source: ref, field: "f")
+                    ]),
+                VirtualHost(
+                    host: Host("moved.test")!,
+                    locations: [
+                        Location(
+                            path: "/old", match: .exact, backend: .redirect(status: 301, url: "https://new.example/x?a=1"),
+                            source: ref, field: "f")
+                    ]),
+                // ingress-nginx's regex matching, in its order: a rewritten route, then the root.
+                VirtualHost(
+                    host: Host("r.test")!,
+                    locations: [
+                        Location(
+                            path: "/api(/|$)(.*)", match: .regex, backend: api, options: ProxyOptions(rewriteTarget: "/$2"), source: ref,
+                            field: "f"),
+                        Location(path: "/", match: .regex, backend: web, source: ref, field: "f"),
+                    ]),
+                // gRPC behind a rewrite: grpc_pass sends the rewritten path, with the prefix header.
+                VirtualHost(
+                    host: Host("rg.test")!,
+                    locations: [
+                        Location(
+                            path: "/svc(/|$)(.*)", match: .regex, backend: api,
+                            options: ProxyOptions(rewriteTarget: "/$2", upstream: UpstreamOptions(forwardedPrefix: "/svc", backendProtocol: .grpc)),
+                            source: ref, field: "f")
                     ]),
                 VirtualHost(
                     host: Host("up.test")!,
@@ -191,7 +209,21 @@ import Testing
         ("a proxy header for gRPC", "grpc_set_header Host $portico_host;", "proxy_set_header Host $portico_host;"),
         ("a lost gRPC header", "grpc_set_header X-Real-IP $remote_addr;", ""),
         ("a hop-by-hop header to gRPC", "grpc_set_header X-Real-IP $remote_addr;", "grpc_set_header X-Real-IP $remote_addr; grpc_set_header Upgrade $http_upgrade;"),
+        ("a rewritten gRPC path stripped again", #"grpc_set_header X-Forwarded-Prefix "/svc";"#, #"grpc_set_header X-Forwarded-Prefix "/svc"; rewrite ^/[^/]+(/.*)$ $1 break;"#),
         ("a lost forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, ""),
+        ("a case-sensitive regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~ "^/r\\.test(?:/api"#),
+        ("an unanchored regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~* "/r\\.test(?:/api"#),
+        ("a regex that leaves its group", #"location ~* "^/r\\.test(?:/api(/|$)(.*))""#, #"location ~* "^/r\\.test(?:/api)|(.*)""#),
+        ("a regex route of another host", #"location ~* "^/r\\.test(?:/api"#, #"location ~* "^/a\\.test(?:/api"#),
+        ("regex routes in another order", #"location ~* "^/r\\.test(?:/api(/|$)(.*))""#, #"location ~* "^/r\\.test(?:/)" { return 404; }\#n            location ~* "^/r\\.test(?:/api(/|$)(.*))""#),
+        ("a changed rewrite target", "(.*))\" /$2;", "(.*))\" /$1;"),
+        ("a rewrite to a variable", "(.*))\" /$2;", "(.*))\" /$host;"),
+        ("a rewrite with a flag", "(.*))\" /$2;", "(.*))\" /$2 last;"),
+        ("a rewrite of another regex", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))""#, #"rewrite "(?i)^/r\\.test(?:/(.*))""#),
+        ("a lost rewrite", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;"#, ""),
+        ("a rewrite after the hand-over", #"rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;\#n                set $portico_upstream api.default.svc.cluster.local:8080;"#,
+         #"set $portico_upstream api.default.svc.cluster.local:8080;\#n                rewrite "(?i)^/r\\.test(?:/api(/|$)(.*))" /$2;"#),
+        ("a rewrite handed to the original request's proxy", "error_page 418 = @portico_proxy_6961ed77;", "error_page 418 = @portico_proxy;"),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 
