@@ -100,6 +100,20 @@ struct ExplainCommand: ParsableCommand {
             if !access.deny.isEmpty { parts.append("denied: " + access.deny.map(\.text).joined(separator: ",")) }
             if let allow = access.allow { parts.append("only from: " + (allow.isEmpty ? "nobody (a range did not parse)" : allow.map(\.text).joined(separator: ","))) }
         }
+        if let u = o.upstream {
+            func onOff(_ b: Bool) -> String { b ? "on" : "off" }
+            if let v = u.buffering { parts.append("proxy-buffering \(onOff(v))") }
+            if let v = u.buffers { parts.append("proxy-buffer-size \(v.size); proxy-buffers-number \(v.count)") }
+            if let v = u.requestBuffering { parts.append("proxy-request-buffering \(onOff(v))") }
+            if let v = u.httpVersion { parts.append("proxy-http-version \(v)") }
+            if let v = u.nextUpstream { parts.append("proxy-next-upstream \(v.joined(separator: " "))") }
+            if let v = u.nextUpstreamTries { parts.append("proxy-next-upstream-tries \(v)") }
+            if let v = u.nextUpstreamTimeoutSeconds { parts.append("proxy-next-upstream-timeout \(v)s") }
+            if let v = u.host { parts.append("upstream-vhost \(v)") }
+            if let v = u.forwardedPrefix { parts.append("x-forwarded-prefix \(v)") }
+            if u.accessLogOff { parts.append("access log off") }
+            if let v = u.backendProtocol { parts.append("backend-protocol \(v.rawValue.uppercased())") }
+        }
         return parts.isEmpty ? "nginx.conf's defaults" : parts.joined(separator: "; ")
     }
 }

@@ -105,10 +105,32 @@ enum Allowlist {
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([
-        #"^proxy_pass http://\$portico_upstream(\$request_uri)?$"#,
+        #"^proxy_pass https?://\$portico_upstream(\$request_uri)?$"#,
         #"^proxy_(connect|read|send)_timeout \d{1,4}s$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         #"^allow [0-9a-f.:]+/\d{1,3}$"#, #"^deny ([0-9a-f.:]+/\d{1,3}|all)$"#,
-    ])
+        // ingress-nginx's proxying annotations, as Router validates them.
+        #"^proxy_(request_)?buffering (on|off)$"#, #"^proxy_buffer_size \d{1,9}[km]?$"#, #"^proxy_buffers \d{1,4} \d{1,9}[km]?$"#,
+        #"^proxy_http_version 1\.[01]$"#, #"^proxy_next_upstream_tries \d{1,3}$"#, #"^proxy_next_upstream_timeout \d{1,4}s$"#,
+        #"^proxy_next_upstream (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent|off)"#
+            + #"( (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent))*$"#,
+        #"^access_log off$"#,
+        #"^(proxy|grpc)_set_header Host (\$portico_host|"NAME(:\d{1,5})?")$"#,
+        #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
+        // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
+        #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
+    ]) + [
+        pattern("^(proxy|grpc)_set_header (" + forwardedHeaders.map { $0.key + " " + $0.value.replacingOccurrences("$", #"\$"#) }.sorted().joined(separator: "|") + ")$")
+    ]
+    /// What a gRPC named location does first (a literal line): the URI without the host key.
+    static let grpcRewrite = #"rewrite ^/[^/]+(/.*)$ $1 break"#
+    /// The forwarded headers HTTP/2 does not carry (hop-by-hop): not sent to a gRPC backend.
+    static let hopByHopHeaders: Set<String> = ["Upgrade", "Connection"]
+    /// The headers nginx.conf's http context sends, which a named location that sets one of its own
+    /// must send too, by name; Host comes from the route (`upstream-vhost`) or is `$portico_host`.
+    static let forwardedHeaders = [
+        "X-Forwarded-For": "$proxy_add_x_forwarded_for", "X-Forwarded-Proto": "$scheme", "X-Forwarded-Host": "$portico_host",
+        "X-Real-IP": "$remote_addr", "Upgrade": "$http_upgrade", "Connection": "$portico_connection",
+    ]
     /// What a host's location and its routes may do themselves.
     static let action = patterns([
         #"^set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)$"#, #"^return (404|418|503)$"#,

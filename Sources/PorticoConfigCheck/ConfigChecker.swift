@@ -307,27 +307,57 @@ private struct CheckRun {
 
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
-        allow(location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [], literals: hstsHeader + Allowlist.corsHeaders)
+        allow(
+            location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [],
+            literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite])
         var options = ProxyOptions()
-        var seen = Set<String>(), access: [(String, String)] = []
+        var upstream = UpstreamOptions()
+        var seen = Set<String>(), access: [(String, String)] = [], headers: [ConfigDirective] = []
+        // The module that proxies (grpc_pass or proxy_pass): its own timeouts and headers apply.
+        let module = location.children.contains { $0.name == "grpc_pass" } ? "grpc" : "proxy"
         for d in location.children {
             let a = args(d)
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
                 continue
             }
-            let once = d.name == "set" || d.name == "add_header" ? d.name + " " + (args(d).first ?? "") : d.name
+            if d.name.hasSuffix("_set_header") {
+                if d.name != module + "_set_header" { fail(d, "\(d.name) in a location that proxies with \(module)_pass: not sent") }
+                headers.append(d)
+                continue
+            }
+            let once = d.name == "add_header" ? d.name + " " + (args(d).first ?? "") : d.name
             if !seen.insert(once).inserted { fail(d, "\(once) twice in one location") }
+            if d.name.hasSuffix("_timeout"), !d.name.hasPrefix(module + "_"), !d.name.hasPrefix("proxy_next_upstream") {
+                fail(d, "\(d.name) in a location that proxies with \(module)_pass: no effect")
+            }
             switch d.name {
-            case "proxy_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
-            case "proxy_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
-            case "proxy_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_connect_timeout", "grpc_connect_timeout": options.connectTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_read_timeout", "grpc_read_timeout": options.readTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "proxy_send_timeout", "grpc_send_timeout": options.sendTimeoutSeconds = Int(a.first?.dropLast() ?? "")
             case "client_max_body_size": options.maxBodySize = a.first
             case "add_header" where d.description == Allowlist.hstsHeader: options.strictTransportSecurity = true
             case "add_header": continue  // the CORS headers: below
-            // Without `$request_uri` it sends the path its routes rewrote.
-            case "proxy_pass" where a == ["http://$portico_upstream"]: options.rewriteTarget = ""
-            default: break  // proxy_pass, or what the allowlist has reported
+            case "proxy_buffering": upstream.buffering = a.first == "on"
+            case "proxy_request_buffering": upstream.requestBuffering = a.first == "on"
+            case "proxy_http_version": upstream.httpVersion = a.first
+            case "proxy_buffer_size": upstream.buffers = ProxyBuffers(size: a.first ?? "", count: upstream.buffers?.count ?? 0)
+            case "proxy_buffers" where a.count == 2:
+                upstream.buffers = ProxyBuffers(size: upstream.buffers?.size ?? a[1], count: Int(a[0]) ?? 0)
+                if upstream.buffers?.size != a[1] { fail(d, "proxy_buffers of another size than proxy_buffer_size") }
+            case "proxy_next_upstream": upstream.nextUpstream = a
+            case "proxy_next_upstream_tries": upstream.nextUpstreamTries = a.first.flatMap { Int($0) }
+            case "proxy_next_upstream_timeout": upstream.nextUpstreamTimeoutSeconds = Int(a.first?.dropLast() ?? "")
+            case "access_log": upstream.accessLogOff = a == ["off"]
+            case "proxy_pass":
+                upstream.backendProtocol = a.first?.hasPrefix("https:") == true ? .https : nil
+                // Without `$request_uri` it sends the path its routes rewrote.
+                if a.first?.hasSuffix("$portico_upstream") == true { options.rewriteTarget = "" }
+            case "grpc_pass": upstream.backendProtocol = a.first?.hasPrefix("grpcs:") == true ? .grpcs : .grpc
+            case "rewrite":
+                // Only gRPC's (nginx runs it before the access rules, wherever it is written).
+                if module != "grpc" || d.description != Allowlist.grpcRewrite { fail(d, "a rewrite other than gRPC's") }
+            default: break  // what the allowlist has reported
             }
         }
         let cors = location.children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader }.map(\.description)
@@ -335,9 +365,16 @@ private struct CheckRun {
             if cors != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
             options.cors = CORSPolicy()
         }
-        if location.children.filter({ $0.name == "proxy_pass" }).count != 1 {
-            fail(location, "a named location must hold exactly one proxy_pass")
+        if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
+            fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
+        checkHeaders(headers, location, grpc: module == "grpc", into: &upstream)
+        options.upstream = upstream.isDefault ? nil : upstream
+        if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {
+            fail(location, "a named location must hold exactly one proxy_pass or grpc_pass")
+        }
+        // grpc_pass sends the URI as rewritten: by the routes (rewrite-target), else back to the client's.
+        if module == "grpc", !seen.contains("rewrite") { options.rewriteTarget = "" }
         if !access.isEmpty {
             guard let rules = Self.sourceAccess(access) else {
                 fail(location, "allow and deny are not a denylist, then an allowlist ending in deny all")
@@ -346,6 +383,38 @@ private struct CheckRun {
             options.access = rules
         }
         return options
+    }
+
+    /// A named location's own `proxy_set_header`s: none, or every header of the http context once
+    /// (setting one drops the inherited ones), Host the client's or a validated name, and maybe
+    /// `X-Forwarded-Prefix`.
+    mutating func checkHeaders(_ headers: [ConfigDirective], _ location: ConfigDirective, grpc: Bool, into upstream: inout UpstreamOptions) {
+        guard !headers.isEmpty || grpc else { return }
+        var values: [String: ConfigDirective] = [:]
+        for d in headers {
+            guard d.arguments.count == 2 else { continue }  // the allowlist has reported it
+            // nginx compares header names without case.
+            if values.updateValue(d, forKey: d.arguments[0].value.lowercased()) != nil {
+                fail(d, "header \(d.arguments[0].value) twice in one location")
+            }
+        }
+        for (name, value) in Allowlist.forwardedHeaders {
+            let sent = values[name.lowercased()].map(args)
+            if grpc && Allowlist.hopByHopHeaders.contains(name) {
+                if sent != nil { fail(location, "sends \(name) to a gRPC backend: HTTP/2 has no such header") }
+            } else if sent != [name, value] {
+                fail(location, "sets headers of its own but not \(name) \(value), which the http context sends")
+            }
+        }
+        if let host = values["host"] {
+            if host.arguments[1].quoted { upstream.host = host.arguments[1].value }
+        } else {
+            fail(location, "sets headers of its own but no Host")
+        }
+        upstream.forwardedPrefix = values["x-forwarded-prefix"]?.arguments[1].value
+        if upstream.host == nil && upstream.forwardedPrefix == nil && !grpc {
+            fail(location, "repeats the http context's headers without a header of its own")
+        }
     }
 
     /// `deny R`... then, for an allowlist, `allow R`... `deny all`: the shape the template writes.
@@ -432,12 +501,9 @@ private struct CheckRun {
         }
         let outer = action(host, key: key, grouped: false)
         if outer?.fromMap == true { fail(host, "host \(key): its own location cannot use the route map") }
-        // Only the redirect and, for a default backend on a host with its own certificate,
-        // Strict-Transport-Security (the prediction says which).
-        let own = outer?.routeBody.options
-        var plain = ProxyOptions(redirectsToHTTPS: own?.redirectsToHTTPS ?? false, strictTransportSecurity: own?.strictTransportSecurity ?? false)
-        plain.preservesTrailingSlash = own?.preservesTrailingSlash ?? false
-        if let own, own != plain {
+        // The redirect, and HSTS on a default backend of a host with its own certificate, are the
+        // host's own (the comparison with the table below checks them); nothing else is.
+        if let outer, case let o = outer.routeBody.options, o != Self.hostsOwn(o) {
             fail(host, "host \(key): settings in its own location would apply to every route")
         }
         let otherwise = rootRoute ?? outer?.routeBody
@@ -458,6 +524,14 @@ private struct CheckRun {
             if actual.hsts != expected.hsts { differences.append("Strict-Transport-Security \(actual.hsts ? "added" : "missing")") }
             fail(host, "host \(key): routes differ from the routing table: \(differences.sorted())")
         }
+    }
+
+    /// What a host's own location may carry of a route's settings: the redirect (with its slash)
+    /// and Strict-Transport-Security.
+    static func hostsOwn(_ o: ProxyOptions) -> ProxyOptions {
+        var own = ProxyOptions(redirectsToHTTPS: o.redirectsToHTTPS, strictTransportSecurity: o.strictTransportSecurity)
+        own.preservesTrailingSlash = o.preservesTrailingSlash
+        return own
     }
 
     struct Action {

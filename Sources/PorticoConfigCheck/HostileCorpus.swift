@@ -216,6 +216,29 @@ package enum HostileCorpus {
             ["portico.io/proxy-connect-timeout": "5; set $portico_upstream 169.254.169.254:80",
              "portico.io/proxy-read-timeout": "5s;}\nserver { listen 80; return 200 pwned; }"],
             code: .invalidAnnotation),
+        // The proxying annotations: each value ends up in a directive of a named location.
+        annotationCase(
+            "CVE-2025-24514", "upstream-breakout",
+            ["nginx.ingress.kubernetes.io/upstream-vhost": "a.test\"; proxy_pass http://169.254.169.254; #",
+             "nginx.ingress.kubernetes.io/x-forwarded-prefix": "/x\";\n  proxy_set_header Authorization \"pwned",
+             "nginx.ingress.kubernetes.io/proxy-buffering": "off;\n  root /etc",
+             "nginx.ingress.kubernetes.io/proxy-buffer-size": "8k; alias /etc/",
+             "nginx.ingress.kubernetes.io/proxy-buffers-number": "4 8k;}",
+             "nginx.ingress.kubernetes.io/proxy-request-buffering": "on\"",
+             "nginx.ingress.kubernetes.io/proxy-http-version": "1.1;\r return 200 pwned",
+             "nginx.ingress.kubernetes.io/proxy-next-upstream": "error;\nproxy_pass http://169.254.169.254",
+             "nginx.ingress.kubernetes.io/proxy-next-upstream-tries": "3 { }",
+             "nginx.ingress.kubernetes.io/enable-access-log": "false;access_log /etc/passwd",
+             "nginx.ingress.kubernetes.io/backend-protocol": "GRPC;\n  grpc_pass grpc://169.254.169.254"],
+            code: .invalidAnnotation),
+        annotationCase(
+            "CVE-2025-1098", "upstream-variables",
+            ["portico.io/upstream-vhost": "$http_x_forwarded_host", "portico.io/x-forwarded-prefix": "/$request_uri#",
+             "portico.io/proxy-next-upstream-timeout": "${host}", "portico.io/proxy-http-version": "1.1 # 1.0",
+             "portico.io/proxy-buffer-size": String(repeating: "9", count: 100_000) + "k",
+             "portico.io/proxy-next-upstream": String(repeating: "error ", count: 20_000),
+             "portico.io/enable-access-log": "#"],
+            code: .invalidAnnotation),
         // Snippets: configuration text copied verbatim. Portico has none and says so.
         annotationCase(
             "CVE-2021-25742", "snippet",

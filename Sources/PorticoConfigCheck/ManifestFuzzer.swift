@@ -139,6 +139,12 @@ private struct Maker {
             "portico.io/force-ssl-redirect", "nginx.ingress.kubernetes.io/permanent-redirect",
             "nginx.ingress.kubernetes.io/permanent-redirect-code", "portico.io/temporal-redirect",
             "nginx.ingress.kubernetes.io/temporal-redirect-code", "nginx.ingress.kubernetes.io/app-root",
+            "nginx.ingress.kubernetes.io/proxy-buffering", "portico.io/proxy-request-buffering", "nginx.ingress.kubernetes.io/proxy-buffer-size",
+            "nginx.ingress.kubernetes.io/proxy-buffers-number", "nginx.ingress.kubernetes.io/proxy-http-version",
+            "nginx.ingress.kubernetes.io/proxy-next-upstream", "portico.io/proxy-next-upstream-tries",
+            "nginx.ingress.kubernetes.io/proxy-next-upstream-timeout", "nginx.ingress.kubernetes.io/upstream-vhost",
+            "nginx.ingress.kubernetes.io/x-forwarded-prefix", "nginx.ingress.kubernetes.io/enable-access-log",
+            "nginx.ingress.kubernetes.io/backend-protocol", "portico.io/backend-protocol",
             "nginx.ingress.kubernetes.io/use-regex", "portico.io/use-regex", "portico.io/rewrite-target",
             "nginx.ingress.kubernetes.io/enable-cors", "nginx.ingress.kubernetes.io/cors-allow-origin", "portico.io/cors-allow-methods",
             "nginx.ingress.kubernetes.io/cors-allow-headers", "nginx.ingress.kubernetes.io/cors-expose-headers",
@@ -149,8 +155,11 @@ private struct Maker {
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
                 "10.0.0.0/8", "0.0.0.0/0,::/0", "127.0.0.1, 2001:db8::1/64", "10.0.0.0/8" + pick(Self.payloads), "true", "false",
                 "https://example.com/a?b=1", "http://[2001:db8::1]:8080/x", "https://a.test" + pick(Self.payloads), "308", "307",
-                "/app", "/", "/app" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads), "*", "https://a.example, https://*.b.example:8443",
-                "null", "https://a.example" + pick(Self.payloads), "GET, POST", "X-Token,Content-Type", "X-A" + pick(Self.payloads),
+                "/app", "/", "/app" + pick(Self.payloads), "on", "off", "1.0", "1.1", "16k", "error timeout http_502",
+                "non_idempotent off", "api.internal", "api.internal:8080", "api.internal" + pick(Self.payloads),
+                "error" + pick(Self.payloads), "HTTPS", "GRPC", "grpcs", "FCGI", "GRPC" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads),
+                "*", "https://a.example, https://*.b.example:8443", "null", "https://a.example" + pick(Self.payloads), "GET, POST",
+                "X-Token,Content-Type", "X-A" + pick(Self.payloads),
             ])
         }
         return a

@@ -359,6 +359,33 @@ struct ProxyView: TemplateContext {
         case "rewritten": return .bool(options.rewriteTarget != nil)
         case "cors": return .bool(options.cors != nil)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
+        case "grpc_unrewritten": return .bool(options.upstream?.backendProtocol?.isGRPC == true && options.rewriteTarget == nil)
+        default: return upstreamValue(for: key, options.upstream ?? UpstreamOptions())
+        }
+    }
+
+    /// The settings from ingress-nginx's proxying annotations; false where nginx.conf's apply.
+    func upstreamValue(for key: String, _ u: UpstreamOptions) -> TemplateValue? {
+        func optional(_ v: String?) -> TemplateValue { v.map(TemplateValue.string) ?? .bool(false) }
+        func onOff(_ v: Bool?) -> TemplateValue { optional(v.map { $0 ? "on" : "off" }) }
+        switch key {
+        case "buffering": return onOff(u.buffering)
+        case "request_buffering": return onOff(u.requestBuffering)
+        case "buffer_size": return optional(u.buffers?.size)
+        case "buffers_number": return optional(u.buffers.map { "\($0.count)" })
+        case "http_version": return optional(u.httpVersion)
+        case "next_upstream": return optional(u.nextUpstream?.joined(separator: " "))
+        case "next_upstream_tries": return optional(u.nextUpstreamTries.map { "\($0)" })
+        case "next_upstream_timeout": return optional(u.nextUpstreamTimeoutSeconds.map { "\($0)" })
+        case "access_log_off": return .bool(u.accessLogOff)
+        // Any header of its own means repeating them all: one proxy_set_header drops the inherited ones.
+        case "set_headers": return .bool(u.setsHeaders)
+        case "host_header": return .string(u.host.map { "\"\($0)\"" } ?? "$portico_host")
+        case "forwarded_prefix": return optional(u.forwardedPrefix)
+        case "scheme": return .string(u.backendProtocol?.scheme ?? "http")
+        case "grpc": return .bool(u.backendProtocol?.isGRPC == true)
+        // The module whose directives apply: timeouts and headers are each module's own.
+        case "module": return .string(u.backendProtocol?.isGRPC == true ? "grpc" : "proxy")
         default: return nil
         }
     }

@@ -394,6 +394,20 @@ extension ProxyOptions {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }
         }
+        if let u = upstream {
+            func onOff(_ b: Bool) -> String { b ? "on" : "off" }
+            if let v = u.buffering { parts.append("buffering=" + onOff(v)) }
+            if let v = u.buffers { parts.append("buffers=\(v.count)x\(v.size)") }
+            if let v = u.requestBuffering { parts.append("request-buffering=" + onOff(v)) }
+            if let v = u.httpVersion { parts.append("http=" + v) }
+            if let v = u.nextUpstream { parts.append("next=" + v.joined(separator: ",")) }
+            if let v = u.nextUpstreamTries { parts.append("tries=\(v)") }
+            if let v = u.nextUpstreamTimeoutSeconds { parts.append("next-timeout=\(v)") }
+            if let v = u.host { parts.append("host=" + v) }
+            if let v = u.forwardedPrefix { parts.append("prefix=" + v) }
+            if u.accessLogOff { parts.append("no-access-log") }
+            if let v = u.backendProtocol { parts.append("protocol=" + v.rawValue) }
+        }
         return parts.joined(separator: ";")
     }
 }

@@ -196,17 +196,21 @@ public enum DefaultTemplate {
                 # one proxy_pass per combination of settings, not one per route.
         {{#proxies}}
                 location {{name}} {
+        {{#grpc_unrewritten}}
+                    # grpc_pass sends the URI as rewritten: without the host key again.
+                    rewrite ^/[^/]+(/.*)$ $1 break;
+        {{/grpc_unrewritten}}
         {{#access}}
                     {{action}} {{source}};
         {{/access}}
         {{#connect_timeout}}
-                    proxy_connect_timeout {{connect_timeout}}s;
+                    {{module}}_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}
         {{#read_timeout}}
-                    proxy_read_timeout {{read_timeout}}s;
+                    {{module}}_read_timeout {{read_timeout}}s;
         {{/read_timeout}}
         {{#send_timeout}}
-                    proxy_send_timeout {{send_timeout}}s;
+                    {{module}}_send_timeout {{send_timeout}}s;
         {{/send_timeout}}
         {{#body_size}}
                     client_max_body_size {{body_size}};
@@ -223,13 +227,58 @@ public enum DefaultTemplate {
                     add_header Access-Control-Expose-Headers $portico_cors_expose always;
                     add_header Access-Control-Max-Age $portico_cors_max_age always;
         {{/cors}}
+        {{#access_log_off}}
+                    access_log off;
+        {{/access_log_off}}
+        {{#buffering}}
+                    proxy_buffering {{buffering}};
+        {{/buffering}}
+        {{#buffer_size}}
+                    proxy_buffer_size {{buffer_size}};
+                    proxy_buffers {{buffers_number}} {{buffer_size}};
+        {{/buffer_size}}
+        {{#request_buffering}}
+                    proxy_request_buffering {{request_buffering}};
+        {{/request_buffering}}
+        {{#http_version}}
+                    proxy_http_version {{http_version}};
+        {{/http_version}}
+        {{#next_upstream}}
+                    proxy_next_upstream {{next_upstream}};
+        {{/next_upstream}}
+        {{#next_upstream_tries}}
+                    proxy_next_upstream_tries {{next_upstream_tries}};
+        {{/next_upstream_tries}}
+        {{#next_upstream_timeout}}
+                    proxy_next_upstream_timeout {{next_upstream_timeout}}s;
+        {{/next_upstream_timeout}}
+        {{#set_headers}}
+                    # Headers of this route's own: all of the http context's again (setting one drops the rest).
+                    {{module}}_set_header Host {{host_header}};
+                    {{module}}_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    {{module}}_set_header X-Forwarded-Proto $scheme;
+                    {{module}}_set_header X-Forwarded-Host $portico_host;
+                    {{module}}_set_header X-Real-IP $remote_addr;
+        {{^grpc}}
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection $portico_connection;
+        {{/grpc}}
+        {{#forwarded_prefix}}
+                    {{module}}_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
+        {{/forwarded_prefix}}
+        {{/set_headers}}
+        {{^grpc}}
         {{#rewritten}}
                     # The routes rewrote the path (rewrite-target): it is sent, with the query.
-                    proxy_pass http://$portico_upstream;
+                    proxy_pass {{scheme}}://$portico_upstream;
         {{/rewritten}}
         {{^rewritten}}
-                    proxy_pass http://$portico_upstream$request_uri;
+                    proxy_pass {{scheme}}://$portico_upstream$request_uri;
         {{/rewritten}}
+        {{/grpc}}
+        {{#grpc}}
+                    grpc_pass {{scheme}}://$portico_upstream;
+        {{/grpc}}
                 }
         {{/proxies}}
         {{#hosts}}

@@ -49,7 +49,7 @@ public enum MigrationCheck {
     public static func check(_ state: ClusterState, options: RoutingOptions) -> [IngressReport] {
         let classes = ClassSelector(options: options, classes: state.ingressClasses)
         let regexHosts = Set(
-            state.ingresses.filter { classes.elsewhere($0) == nil && usesRegex($0.metadata.annotations ?? [:]) }.flatMap { ingress in
+            state.ingresses.filter { classes.elsewhere($0) == nil && usesRegex($0) }.flatMap { ingress in
                 ingress.spec.rules.map { Host($0.host ?? "")?.name ?? "" }
             })
         return state.ingresses.map { ingress in
@@ -85,7 +85,9 @@ public enum MigrationCheck {
                 continue
             }
             findings.append(Finding(subject: key, status: .honoured, detail: "")
-                .classified(name: name, value: value, canary: canary, options: options, portico: prefix == portico))
+                .classified(
+                    name: name, value: value, canary: canary, options: options, portico: prefix == portico,
+                    rewriteTarget: RoutingRun.rewriteTarget(annotations)))
         }
         return findings
     }
@@ -123,7 +125,9 @@ public enum MigrationCheck {
 
 extension MigrationCheck.Finding {
     /// Sets the status and detail for annotation `name` (after its prefix), as `Router` treats it.
-    func classified(name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool) -> Self {
+    func classified(
+        name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool, rewriteTarget: String? = nil
+    ) -> Self {
         func with(_ status: MigrationCheck.Status, _ detail: String) -> Self {
             Self(subject: subject, status: status, detail: detail)
         }
@@ -141,15 +145,27 @@ extension MigrationCheck.Finding {
                 : with(.honoured, "without canary: \"true\" ingress-nginx ignores it too")
         }
         if RoutingRun.proxySettings.contains(name) {
+            if let instead = RoutingRun.unsupportedValue(name, value) { return with(.unsupported, instead) }
             var options = ProxyOptions()
             if let problem = RoutingRun.apply(name, value, to: &options) {
                 return with(.honoured, "\(quoted(value)) \(problem): the default applies, as in ingress-nginx")
+            }
+            if name == "x-forwarded-prefix", options.upstream?.forwardedPrefix != nil, rewriteTarget == nil {
+                return with(.honoured, "without rewrite-target no X-Forwarded-Prefix is sent, as in ingress-nginx")
             }
             return with(.honoured, "")
         }
         if RoutingRun.corsSettings.contains(name) {
             // An invalid value falls back to its default, as in ingress-nginx (routing says which).
             return with(.honoured, "")
+        }
+        if name == "service-upstream" {
+            return RoutingRun.isTrue(value)
+                ? with(.honoured, "how Portico always proxies: to the Service's cluster DNS name, never to its endpoints")
+                : with(
+                    .honouredDifferently,
+                    "Portico proxies to the Service's cluster DNS name (its cluster IP), never to its endpoints one by one as "
+                        + "ingress-nginx does without service-upstream: \"true\"")
         }
         if name == "use-regex" {
             return RoutingRun.parseBool(value) == nil
@@ -204,9 +220,16 @@ extension MigrationCheck.Finding {
 
 extension MigrationCheck {
     /// Whether an Ingress's annotations make its hosts match as ingress-nginx's regexes.
-    static func usesRegex(_ annotations: [String: String]) -> Bool {
+    static func usesRegex(_ ingress: Ingress) -> Bool {
+        let annotations = ingress.metadata.annotations ?? [:]
         let useRegex = RoutingRun.lookup("use-regex", in: annotations).map { RoutingRun.isTrue($0.value) } ?? false
-        let target = RoutingRun.lookup("rewrite-target", in: annotations).map { !$0.value.isEmpty && RoutingRun.rewriteTargetProblem($0.value) == nil } ?? false
-        return useRegex || target
+        guard !useRegex else { return true }
+        // rewrite-target rewrites (and so makes the host regex-matched) the paths it is not equal to.
+        guard let target = RoutingRun.lookup("rewrite-target", in: annotations)?.value, !target.isEmpty,
+            RoutingRun.rewriteTargetProblem(target) == nil
+        else { return false }
+        return ingress.spec.rules.contains { rule in
+            (rule.http?.paths ?? []).contains { ($0.path.flatMap { $0.isEmpty ? nil : $0 } ?? "/") != target }
+        }
     }
 }

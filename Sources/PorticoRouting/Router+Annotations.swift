@@ -23,9 +23,19 @@ extension RoutingRun {
         for setting in Self.proxySettings {
             guard let (key, value) = Self.lookup(setting, in: annotations) else { continue }
             handled.formUnion(Self.keys(setting))
+            if let instead = Self.unsupportedValue(setting, value) {
+                diagnose(.unsupportedAnnotation, ref, Self.field(key), "\(quoted(value)): \(instead)")
+                continue
+            }
             if let problem = Self.apply(setting, value, to: &options) {
                 diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(problem); ignored")
             }
+        }
+        if options.upstream?.forwardedPrefix != nil, Self.rewriteTarget(annotations) == nil, let (key, _) = Self.lookup("x-forwarded-prefix", in: annotations) {
+            options.updateUpstream { $0.forwardedPrefix = nil }
+            diagnose(
+                .invalidAnnotation, ref, Self.field(key),
+                "ingress-nginx sends X-Forwarded-Prefix only with rewrite-target, and so does Portico; no header")
         }
         // Read by `fixedRedirect`, `appRoot` and `regexSettings`.
         for setting in Self.redirectSettings + ["app-root", "use-regex", "rewrite-target"] { handled.formUnion(Self.keys(setting)) }
@@ -104,6 +114,7 @@ extension RoutingRun {
 
     static let supported =
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
+        + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, ssl-redirect and "
         + "force-ssl-redirect (with HTTPS)"
@@ -209,10 +220,11 @@ extension RoutingRun {
 
     static let redirectURLCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~:/?#[]@!&'()*+,=%")
 
-    static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"]
+    static let proxySettings = ["proxy-connect-timeout", "proxy-read-timeout", "proxy-send-timeout", "proxy-body-size"] + upstreamSettings
 
     /// Applies one of `proxySettings`: nil, or why the value is not valid.
     static func apply(_ setting: String, _ value: String, to options: inout ProxyOptions) -> String? {
+        if upstreamSettings.contains(setting) { return applyUpstream(setting, value, to: &options) }
         if setting == "proxy-body-size" {
             guard isSize(value) else { return "is not a size (digits with an optional k, m or g, e.g. 8m)" }
             options.maxBodySize = value.lowercased()
@@ -249,7 +261,6 @@ extension RoutingRun {
         case _ where name.hasPrefix("affinity") || name.hasPrefix("session-cookie-"):
             return "session affinity needs the Service's Pod endpoints, and Portico proxies to the Service's cluster DNS "
                 + "name: requests are spread as the Service spreads them, without a sticky cookie"
-        case "backend-protocol": return "the backend is reached over plain HTTP/1.1"
         case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"
         default: return "ignored; Portico's default applies"
         }

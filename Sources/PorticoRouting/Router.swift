@@ -263,6 +263,8 @@ struct RoutingRun {
                 if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
                 var options = proxyOptions
                 if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
+                // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
+                if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
                 routes.locations.append(
                     Location(
                         path: normalized, match: match, backend: backend, options: options,

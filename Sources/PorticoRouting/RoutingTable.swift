@@ -235,6 +235,8 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var preservesTrailingSlash = false
     /// HTTPS responses carry Strict-Transport-Security (the host has its own certificate).
     public var strictTransportSecurity: Bool
+    /// How nginx talks to the backend: buffering, HTTP version, retries, the Host header sent.
+    public var upstream: UpstreamOptions?
     /// `rewrite-target` on a regex route: the path the backend receives instead of the client's,
     /// `$1`... standing for the route regex's groups (validated: `/`, letters, digits, `- . _ ~ :`
     /// and `$` followed by a digit); the query is kept. Empty in the settings of a named location
@@ -247,7 +249,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
-        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil
+        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil, upstream: UpstreamOptions? = nil
     ) {
         self.rewriteTarget = rewriteTarget
         self.cors = cors
@@ -258,6 +260,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.access = access
         self.redirectsToHTTPS = redirectsToHTTPS
         self.strictTransportSecurity = strictTransportSecurity
+        self.upstream = upstream
     }
 
     public var isDefault: Bool { self == ProxyOptions() }

@@ -31,7 +31,15 @@ enum ConfigStructure {
             #"^        (server_name _|rewrite \^ /\$portico_vhost\$uri break|uninitialized_variable_warn off);$"#,
             #"^        location (@portico_proxy(_[0-9a-f]{8}(_\d+)?)?|/(_|(\*\.)?NAME)/) \{$"#,
             #"^            ((allow|deny) [0-9a-f.:]+/\d{1,3}|deny all|proxy_(connect|read|send)_timeout \d{1,4}s|client_max_body_size \d+[kmg]?);$"#,
-            #"^            proxy_pass http://\$portico_upstream\$request_uri;$"#,
+            #"^            proxy_pass https?://\$portico_upstream(\$request_uri)?;$"#,
+            // ingress-nginx's regex matching and rewrite-target (quoted regexes, printable ASCII).
+            #"^            location ~\* "\^[ -~]+" \{$"#,
+            #"^                rewrite "\(\?i\)\^[ -~]+" /[A-Za-z0-9/._~:$-]*;$"#,
+            // The proxying annotations, in a named location.
+            #"^            (access_log off|proxy_(request_)?buffering (on|off)|proxy_buffer_size \d+[km]?|proxy_buffers \d+ \d+[km]?|proxy_http_version 1\.[01]);$"#,
+            #"^            (proxy_next_upstream [a-z_0-9 ]+|proxy_next_upstream_tries \d+|proxy_next_upstream_timeout \d+s);$"#,
+            #"^            proxy_set_header (Host (\$portico_host|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
+            #"^            proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
             #"^            (set \$portico_upstream NAME:\d{1,5}|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             #"^            location (= /(_|(\*\.)?NAME)PATH|~ \^[-A-Za-z0-9/._~!*+,:@=&\\|()?<>$^]+) \{$"#,
             #"^ {12}( {4})?return 302 "\$scheme://\$http_host/[A-Za-z0-9/._~!*+,:@=&-]+";$"#,
@@ -48,6 +56,12 @@ enum ConfigStructure {
             #"^        ssl_certificate(_key)? \$portico_cert;$"#,
             #"^ {12}( {4})?(if \(\$portico_to_https\) \{|add_header Strict-Transport-Security \$portico_hsts always;)$"#,
             #"^ {16}( {4})?return 308 \$portico_https_url(_preserved)?;$"#,
+            // enable-cors: the preflight map, the headers, and a route's values.
+            #"^    map "\$request_method:\$portico_cors_origin" \$portico_cors_preflight \{$"#, #"^        "~\^OPTIONS:\." 1;$"#,
+            #"^ {12}( {4})?add_header Access-Control-(Allow-Origin|Allow-Credentials|Allow-Methods|Allow-Headers|Expose-Headers|Max-Age) \$portico_cors_[a-z_]+ always;$"#,
+            #"^ {16}if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \) \{$"#,
+            #"^ {16}( {4})?set \$portico_cors_[a-z_]+ ("[A-Za-z0-9_*, -]*"|\$http_origin);$"#,
+            #"^ {16}if \(\$portico_cors_preflight\) \{$"#, #"^ {20}return 204;$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

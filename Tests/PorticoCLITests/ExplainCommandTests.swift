@@ -21,6 +21,14 @@ import Testing
         #expect(out.config.contains("location ~ ^(?<portico_route>/shop\\.example\\.com(?:/api/v2|/static|/api))(?:/|$) {"))
     }
 
+    @Test func namesTheProxySettingsOfIngressNginxAnnotations() {
+        let out = explainCommand(
+            arguments: ["shop.example.com", "/api/orders", "-f", Self.example("ingress-nginx"), "--controller-class", "k8s.io/ingress-nginx",
+                "--disable-ipv6"])
+        #expect(out.exitCode == 0, "\(out.diagnostics)")
+        #expect(out.config.contains("settings: proxy-buffering off; upstream-vhost api.shop.internal; x-forwarded-prefix /api; access log off\n"), "\(out.config)")
+    }
+
     @Test(arguments: ["features", "echomap"])
     func rulesAndNginxConfAgreeEverywhere(example: String) {
         let hosts = ["shop.example.com", "SHOP.example.com:8080", "reports.example.com", "x.apps.example.com", "a.b.apps.example.com",

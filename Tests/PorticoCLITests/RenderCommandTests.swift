@@ -42,6 +42,20 @@ import TestSupport
         #expect(routes["_"] == [])
     }
 
+    /// ingress-nginx's proxying annotations become directives of the routes' named locations, and
+    /// nothing else.
+    @Test func theIngressNginxExampleWritesItsProxySettings() throws {
+        let out = renderCommand(arguments: ["-f", Self.example("ingress-nginx"), "--controller-class", "k8s.io/ingress-nginx"] + Self.fixed)
+        #expect(out.exitCode == 0)
+        #expect(ConfigStructure.unexpectedLines(out.config) == [])
+        for line in [
+            "proxy_buffer_size 16k;", "proxy_buffers 4 16k;", "proxy_next_upstream error timeout http_503;", "access_log off;",
+            "proxy_buffering off;", #"proxy_set_header Host "api.shop.internal";"#, #"proxy_set_header X-Forwarded-Prefix "/api";"#,
+        ] {
+            #expect(out.config.contains("\n            " + line + "\n"), "\(line)")
+        }
+    }
+
     @Test func echomapV1RendersTheSameBytesAsV1beta1() {
         let legacy = renderCommand(arguments: ["-f", Self.example("echomap")] + Self.fixed)
         let v1 = renderCommand(

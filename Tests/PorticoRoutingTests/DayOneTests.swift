@@ -91,7 +91,7 @@ import Testing
         ("from-to-www-redirect", "true", "no redirect between www. and the bare name"),
         ("server-alias", "b.com", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
-        ("backend-protocol", "GRPC", "plain HTTP/1.1"),
+        ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("affinity", "cookie", "session affinity needs the Service's Pod endpoints"),
         ("limit-rps", "5", "not rate-limited"),
         ("custom-http-errors", "404", "ignored; Portico's default applies"),

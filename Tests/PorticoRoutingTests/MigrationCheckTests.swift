@@ -21,9 +21,17 @@ import Testing
         ["nginx.ingress.kubernetes.io/ssl-redirect": "true"],
         ["portico.io/proxy-send-timeout": "5", "nginx.ingress.kubernetes.io/proxy-send-timeout": "50k"],
         ["portico.io/made-up": "x"],
+        ["nginx.ingress.kubernetes.io/proxy-buffering": "off", "nginx.ingress.kubernetes.io/proxy-next-upstream": "error http_502",
+         "nginx.ingress.kubernetes.io/upstream-vhost": "api.internal", "nginx.ingress.kubernetes.io/enable-access-log": "false"],
+        ["nginx.ingress.kubernetes.io/proxy-buffers-number": "2", "nginx.ingress.kubernetes.io/proxy-http-version": "2.0"],
+        ["nginx.ingress.kubernetes.io/x-forwarded-prefix": "/shop"],
+        ["nginx.ingress.kubernetes.io/x-forwarded-prefix": "/shop", "nginx.ingress.kubernetes.io/rewrite-target": "/x"],
+        ["nginx.ingress.kubernetes.io/backend-protocol": "HTTPS"],
+        ["nginx.ingress.kubernetes.io/backend-protocol": "GRPC"],
+        ["nginx.ingress.kubernetes.io/service-upstream": "false"],
         ["nginx.ingress.kubernetes.io/use-regex": "true"], ["nginx.ingress.kubernetes.io/use-regex": "maybe"],
         ["portico.io/rewrite-target": "/$1", "nginx.ingress.kubernetes.io/rewrite-target": "/x"],
-        ["nginx.ingress.kubernetes.io/rewrite-target": "/$host"], ["nginx.ingress.kubernetes.io/rewrite-target": "/a;b"],
+        ["nginx.ingress.kubernetes.io/rewrite-target": "/$host"], ["nginx.ingress.kubernetes.io/rewrite-target": "/"], ["nginx.ingress.kubernetes.io/rewrite-target": "/a;b"],
         ["cert-manager.io/cluster-issuer": "letsencrypt", "kubernetes.io/ingress.class": "portico"],
     ]
 

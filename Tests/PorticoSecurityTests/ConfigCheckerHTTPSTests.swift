@@ -64,6 +64,21 @@ import Testing
         ConfigChecker().check(config, table: table, options: options)
     }
 
+    /// Found by the fuzzer: the default backend of a host with its own certificate is proxied
+    /// with HSTS from the host's own location, which is the host's setting, not a route's.
+    @Test func acceptsTheDefaultBackendOfAHostWithItsOwnCertificate() throws {
+        let backend = #"{"service":{"name":"web","port":{"number":80}}}"#
+        let table = try Self.route([
+            Self.secret("own-tls", Self.own.get()),
+            #"{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"fallback","namespace":"default"},"#
+                + #""spec":{"defaultBackend":\#(backend),"tls":[{"hosts":["own.test"],"secretName":"own-tls"}],"#
+                + #""rules":[{"host":"own.test","http":{"paths":[{"path":"/x","pathType":"Exact","backend":\#(backend)}]}}]}}"#,
+        ])
+        #expect(table.virtualHosts.first?.fallback != nil && table.virtualHosts.first?.tls?.certificate != nil)
+        let config = try ConfigRenderer().render(table, options: Self.options)
+        #expect(ConfigChecker().check(config, table: table, options: Self.options) == [])
+    }
+
     @Test func theTableHasWhatTheMutationsNeed() throws {
         let table = try Self.table()
         func vhost(_ name: String) -> VirtualHost? { table.virtualHosts.first { $0.host.name == name } }

@@ -40,6 +40,15 @@ import Testing
                         Location(path: "/two/three", match: .prefix, backend: api, source: ref, field: "f"),
                     ]),
                 VirtualHost(
+                    host: Host("grpc.test")!,
+                    locations: [
+                        Location(
+                            path: "/", match: .prefix, backend: api,
+                            options: ProxyOptions(
+                                readTimeoutSeconds: 45, access: SourceAccess(allow: [SourceRange("10.1.0.0/16")!]),
+                                upstream: UpstreamOptions(backendProtocol: .grpc)), source: ref, field: "f")
+                    ]),
+                VirtualHost(
                     host: Host("moved.test")!,
                     locations: [
                         Location(
@@ -67,10 +76,30 @@ import Testing
                                     origins: ["https://a.example", "https://*.b.example:8443"], exposeHeaders: "X-Total", credentials: false)),
                             source: ref, field: "f"),
                     ]),
+                // gRPC behind a rewrite: grpc_pass sends the rewritten path, with the prefix header.
+                VirtualHost(
+                    host: Host("rg.test")!,
+                    locations: [
+                        Location(
+                            path: "/svc(/|$)(.*)", match: .regex, backend: api,
+                            options: ProxyOptions(rewriteTarget: "/$2", upstream: UpstreamOptions(forwardedPrefix: "/svc", backendProtocol: .grpc)),
+                            source: ref, field: "f")
+                    ]),
+                VirtualHost(
+                    host: Host("up.test")!,
+                    locations: [
+                        Location(path: "/", match: .prefix, backend: api, options: ProxyOptions(upstream: everyUpstreamSetting), source: ref, field: "f")
+                    ]),
             ],
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
     }
+
+    /// ingress-nginx's proxying annotations, all at once.
+    static let everyUpstreamSetting = UpstreamOptions(
+        buffering: false, buffers: ProxyBuffers(size: "16k", count: 8), requestBuffering: false, httpVersion: "1.0",
+        nextUpstream: ["error", "http_502"], nextUpstreamTries: 2, nextUpstreamTimeoutSeconds: 10, host: "api.internal",
+        forwardedPrefix: "/shop", accessLogOff: true, backendProtocol: .https)
 
     static let options = RenderOptions(httpPort: 8080, bindAddress: "127.0.0.1", resolvers: ["10.96.0.10"], statusPort: 9000, generation: 7)
 
@@ -158,6 +187,42 @@ import Testing
         ("a variable in a redirect", #""https://new.example/x?a=1""#, #""https://$host/x?a=1""#),
         ("a redirect turned proxy", #"return 301 "https://new.example/x?a=1";"#,
          "set $portico_upstream web.default.svc.cluster.local:80;\n                error_page 418 = @portico_proxy;\n                return 418;"),
+        ("a lost proxy_buffering", "proxy_buffering off;", ""),
+        ("a changed proxy_buffering", "proxy_buffering off;", "proxy_buffering on;"),
+        ("a changed buffer size", "proxy_buffer_size 16k;", "proxy_buffer_size 1m;"),
+        ("buffers of another size", "proxy_buffers 8 16k;", "proxy_buffers 8 32k;"),
+        ("a changed number of buffers", "proxy_buffers 8 16k;", "proxy_buffers 9 16k;"),
+        ("buffers without their size", "proxy_buffer_size 16k;", ""),
+        ("a changed request buffering", "proxy_request_buffering off;", "proxy_request_buffering on;"),
+        ("a changed HTTP version", "proxy_http_version 1.0;", "proxy_http_version 1.1;"),
+        ("an added retry condition", "proxy_next_upstream error http_502;", "proxy_next_upstream error http_502 non_idempotent;"),
+        ("a retry condition nginx does not know", "proxy_next_upstream error http_502;", "proxy_next_upstream error updating;"),
+        ("changed tries", "proxy_next_upstream_tries 2;", "proxy_next_upstream_tries 0;"),
+        ("a changed retry timeout", "proxy_next_upstream_timeout 10s;", "proxy_next_upstream_timeout 1s;"),
+        ("a lost access_log off", "access_log off;\n            proxy_buffering", "proxy_buffering"),
+        ("an access log to a file", "access_log off;\n            proxy_buffering", "access_log /etc/passwd;\n            proxy_buffering"),
+        ("a changed upstream Host", #"proxy_set_header Host "api.internal";"#, #"proxy_set_header Host "evil.test";"#),
+        ("the client's Host instead of upstream-vhost", #"proxy_set_header Host "api.internal";"#, "proxy_set_header Host $portico_host;"),
+        ("a variable as upstream Host", #"proxy_set_header Host "api.internal";"#, #"proxy_set_header Host "$http_x_host";"#),
+        ("a lost forwarded header beside the route's own",
+         "proxy_set_header X-Real-IP $remote_addr;\n            proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection $portico_connection;\n            proxy_set_header X-Forwarded-Prefix",
+         "proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection $portico_connection;\n            proxy_set_header X-Forwarded-Prefix"),
+        ("a header twice", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/shop"; proxy_set_header host $portico_host;"#),
+        ("an injected header", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/shop"; proxy_set_header X-Evil "1";"#),
+        ("a changed forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/evil";"#),
+        ("a variable in the forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, #"proxy_set_header X-Forwarded-Prefix "/$request_uri";"#),
+        ("an HTTPS backend reached over plain HTTP", "proxy_pass https://", "proxy_pass http://"),
+        ("another scheme", "proxy_pass https://", "proxy_pass grpc://"),
+        ("gRPC over TLS instead", "grpc_pass grpc://", "grpc_pass grpcs://"),
+        ("gRPC turned HTTP", "grpc_pass grpc://$portico_upstream;", "proxy_pass http://$portico_upstream$request_uri;"),
+        ("a lost gRPC rewrite", "rewrite ^/[^/]+(/.*)$ $1 break;", ""),
+        ("another gRPC rewrite", "rewrite ^/[^/]+(/.*)$ $1 break;", "rewrite ^ /etc/passwd break;"),
+        ("a proxy timeout for gRPC", "grpc_read_timeout 45s;", "proxy_read_timeout 45s;"),
+        ("a proxy header for gRPC", "grpc_set_header Host $portico_host;", "proxy_set_header Host $portico_host;"),
+        ("a lost gRPC header", "grpc_set_header X-Real-IP $remote_addr;", ""),
+        ("a hop-by-hop header to gRPC", "grpc_set_header X-Real-IP $remote_addr;", "grpc_set_header X-Real-IP $remote_addr; grpc_set_header Upgrade $http_upgrade;"),
+        ("a rewritten gRPC path stripped again", #"grpc_set_header X-Forwarded-Prefix "/svc";"#, #"grpc_set_header X-Forwarded-Prefix "/svc"; rewrite ^/[^/]+(/.*)$ $1 break;"#),
+        ("a lost forwarded prefix", #"proxy_set_header X-Forwarded-Prefix "/shop";"#, ""),
         ("a case-sensitive regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~ "^/r\\.test(?:/api"#),
         ("an unanchored regex route", #"location ~* "^/r\\.test(?:/api"#, #"location ~* "/r\\.test(?:/api"#),
         ("a regex that leaves its group", #"location ~* "^/r\\.test(?:/api(/|$)(.*))""#, #"location ~* "^/r\\.test(?:/api)|(.*)""#),

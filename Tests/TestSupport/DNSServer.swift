@@ -111,7 +111,12 @@ public final class DNSServer: @unchecked Sendable {
 
     /// Adds or replaces names, keeping the others.
     public func add(_ more: [String: String], timeout: TimeInterval = 10) throws {
-        let merged = lock.withLock { records.merging(more.mapValues { [$0] }) { $1 } }
+        try add(multi: more.mapValues { [$0] }, timeout: timeout)
+    }
+
+    /// Adds or replaces names with several addresses each, keeping the others.
+    public func add(multi more: [String: [String]], timeout: TimeInterval = 10) throws {
+        let merged = lock.withLock { records.merging(more) { $1 } }
         try update(multi: merged, timeout: timeout)
     }
 

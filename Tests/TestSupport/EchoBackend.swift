@@ -17,7 +17,12 @@ public final class EchoBackend: @unchecked Sendable {
         .appendingPathComponent("Support/backend/echo_backend.py")
 
     /// Starts the backend and returns once it accepts connections.
-    public init(name: String, address: String = "127.0.0.1", port: Int, timeout: TimeInterval = 10) throws {
+    /// - status: what every answer's status is (502: a backend that fails).
+    /// - tls: a certificate and its key: the backend serves HTTPS.
+    public init(
+        name: String, address: String = "127.0.0.1", port: Int, status: Int = 200, tls: (certificate: URL, key: URL)? = nil,
+        timeout: TimeInterval = 10
+    ) throws {
         guard FileManager.default.fileExists(atPath: Self.script.path) else {
             throw TestSupportError("echo backend script not found at \(Self.script.path)")
         }
@@ -28,7 +33,9 @@ public final class EchoBackend: @unchecked Sendable {
         // The system interpreter starts faster than a version manager's shim.
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
         process = try ChildProcess(
-            python, ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port)],
+            python,
+            ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port), "--status", String(status)]
+                + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? []),
             name: "echo-\(name)", logDirectory: logs.url)
         do {
             try Ports.waitUntilListening(port, host: address, timeout: timeout, process: process)
@@ -44,6 +51,12 @@ public final class EchoBackend: @unchecked Sendable {
 
     /// The backend's access log (one line per request).
     public var log: String { process.stderr }
+
+    /// Lets the answers held for `token` (`X-Echo-Hold`) finish, asking the backend directly.
+    public func release(_ token: String) throws {
+        let response = try HTTPProbe.request(port: port, host: address, target: "/__release/" + token, address: address)
+        guard response.status == 200 else { throw TestSupportError("release \(token): status \(response.status)") }
+    }
 
     /// Starts one backend per name on consecutive loopback addresses from 127.0.0.`firstHost`, all
     /// on `port`; returns them in the order given with their addresses.

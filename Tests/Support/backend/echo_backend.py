@@ -13,6 +13,15 @@ A request with `Upgrade: websocket` gets `101 Switching Protocols` with the righ
 Sec-WebSocket-Accept; the backend then reads one frame and echoes its payload back as a text frame
 prefixed with "NAME:", and closes.
 
+For the proxying tests:
+- `--status N` answers every request with status N (e.g. 502, a failing backend) instead of 200.
+- `--tls-cert FILE --tls-key FILE` serves HTTPS instead of plain HTTP.
+- A request with `X-Echo-Pad: N` gets an `X-Echo-Pad` response header of N bytes ("a"...).
+- A request with `X-Echo-Size: N` gets a body of N bytes ("x"...) instead of the JSON.
+- A request with `X-Echo-Hold: TOKEN` gets a chunked answer: a chunk "first\n" at once, then,
+  once `GET /__release/TOKEN` has been asked of this backend (directly, not through nginx; at most
+  20 s), a chunk "rest\n" and the end.
+
 Prints "listening NAME ADDRESS:PORT" on stdout once the socket is bound.
 """
 
@@ -22,7 +31,9 @@ import hashlib
 import json
 import socket
 import socketserver
+import ssl
 import sys
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -34,6 +45,12 @@ class EchoHandler(BaseHTTPRequestHandler):
 
     def version_string(self):
         return self.server_version
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+        super().setup()
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         sys.stderr.write("%s %s\n" % (self.server.backend_name, format % args))
@@ -59,6 +76,17 @@ class EchoHandler(BaseHTTPRequestHandler):
         if self.headers.get("Upgrade", "").lower() == "websocket":
             self.handle_websocket()
             return
+        if self.path.startswith("/__release/"):
+            self.server.hold(self.path[len("/__release/"):]).set()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        hold = self.headers.get("X-Echo-Hold")
+        if hold:
+            self.read_body()
+            self.handle_hold(hold)
+            return
         body = self.read_body()
         target = self.path
         path, _, query = target.partition("?")
@@ -78,9 +106,12 @@ class EchoHandler(BaseHTTPRequestHandler):
             "httpVersion": self.request_version,
         }
         payload = json.dumps(reply).encode("utf-8")
+        size = self.headers.get("X-Echo-Size", "")
+        if size.isdigit():
+            payload = b"x" * min(int(size), 64 << 20)
         # `?echo-status=401` answers with that status (the reply is the same), for tests of what
         # nginx adds to a backend's error responses.
-        status = 200
+        status = self.server.status
         for pair in query.split("&"):
             name, _, value = pair.partition("=")
             if name == "echo-status" and value.isdigit() and 200 <= int(value) <= 599:
@@ -89,9 +120,23 @@ class EchoHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("X-Echo-Backend", self.server.backend_name)
+        pad = self.headers.get("X-Echo-Pad", "")
+        if pad.isdigit():
+            self.send_header("X-Echo-Pad", "a" * min(int(pad), 1 << 20))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def handle_hold(self, token):
+        self.send_response(self.server.status)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("X-Echo-Backend", self.server.backend_name)
+        self.end_headers()
+        self.wfile.write(b"6\r\nfirst\n\r\n")
+        self.wfile.flush()
+        self.server.hold(token).wait(20)
+        self.wfile.write(b"5\r\nrest\n\r\n0\r\n\r\n")
+        self.wfile.flush()
 
     def handle_websocket(self):
         key = self.headers.get("Sec-WebSocket-Key", "")
@@ -149,9 +194,21 @@ class EchoServer(ThreadingHTTPServer):
     # request), which shows up as client timeouts that have nothing to do with the proxy.
     request_queue_size = 512
 
-    def __init__(self, address, name):
+    def __init__(self, address, name, status=200):
         self.backend_name = name
+        self.status = status
+        self.holds = {}
+        self.holds_lock = threading.Lock()
         super().__init__(address, EchoHandler)
+
+    def handle_error(self, request, client_address):
+        # One line, not a traceback: a failed TLS handshake is what some tests ask for.
+        sys.stderr.write("%s error from %s: %s\n" % (self.backend_name, client_address[0], sys.exc_info()[1]))
+
+    def hold(self, token):
+        """The event that releases the held answers for `token`."""
+        with self.holds_lock:
+            return self.holds.setdefault(token, threading.Event())
 
 
 def main():
@@ -159,8 +216,17 @@ def main():
     parser.add_argument("--name", required=True)
     parser.add_argument("--address", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--status", type=int, default=200)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
-    server = EchoServer((args.address, args.port), args.name)
+    server = EchoServer((args.address, args.port), args.name, args.status)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        # The handshake happens in the request's thread, so a client that never does one (a plain
+        # HTTP request, a port probe) holds up nobody else.
+        server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     print("listening %s %s:%d" % (args.name, args.address, args.port), flush=True)
     try:
         server.serve_forever()
