@@ -3,9 +3,13 @@
 //   2. `portico render` end to end from a JSON List (target: 2 s) and from YAML (target: 4 s), both
 //      multi-document and the `kind: List` that `kubectl get ing,svc -A -o yaml` prints, as a child
 //      process, with its peak resident memory (target: under 300 MB)
+//   3. a one-host change rendered again reusing the other hosts' text, into a String and, as the
+//      controller does, into the config file copying from the one written before
+//      (`BENCH_FILE_RERENDERS=N` runs only up to there, N times)
 // Run with `make bench` (release build). Figures are the best of a few runs, printed plainly.
 import Foundation
 import PorticoModel
+import PorticoNginx
 import PorticoRender
 import PorticoRouting
 
@@ -74,6 +78,62 @@ do {
     let counts = cached.cache?.lastCounts ?? (reused: 0, rendered: 0)
     print("  rendering again after a one-host change, reusing unchanged hosts' text: \(fmt(best)) (\(counts.rendered) items rendered, \(counts.reused) reused)")
     if ProcessInfo.processInfo.environment["BENCH_RERENDERS"] != nil { exit(0) }
+}
+
+// As the controller does it: rendered into the config file, whose text of unchanged hosts the
+// next render reads back (the file is handed to the cache once committed).
+do {
+    final class FileStream: UTF8OutputStream {
+        let file: ConfigFileWriter
+        init(_ file: ConfigFileWriter) { self.file = file }
+        func write(_ string: String) { file.write(string) }
+        func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
+        func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
+            guard let committed = output as? Committed else { return false }
+            file.write(committed.file, offset: offset, count: count)
+            return true
+        }
+    }
+    final class Committed: RenderedOutput {
+        let file: CommittedFile
+        let stamp: CommittedFile.Stamp?
+        init(file: CommittedFile) { (self.file, stamp) = (file, file.stamp()) }
+        var count: Int { file.count }
+        func isUnchanged() -> Bool { file.stamp() == stamp }
+        func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool { file.read(at: offset, into: buffer) }
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-file-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("nginx.conf").path
+    let cached = ConfigRenderer(reusingText: true)
+    var table = Router().route(state)
+    func renderIntoFile() throws -> Double {
+        let writer = try ConfigFileWriter(path: path)
+        var out = FileStream(writer)
+        let config = cached.text(table, options: options)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try config.write(to: &out)
+        let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try writer.commit()
+        if let file = writer.committedFile { config.wrote(into: Committed(file: file)) }
+        return s
+    }
+    _ = try renderIntoFile()
+    var times: [Double] = []
+    let repeats = Int(ProcessInfo.processInfo.environment["BENCH_FILE_RERENDERS"] ?? "") ?? 5
+    for run in 0..<repeats {
+        table.virtualHosts[run * 997 % table.virtualHosts.count].locations[0].path = "/changed-\(run)"
+        times.append(try renderIntoFile())
+    }
+    let counts = cached.cache?.lastCounts ?? (reused: 0, rendered: 0)
+    guard try String(contentsOfFile: path, encoding: .utf8) == ConfigRenderer().render(table, options: options) else {
+        print("portico-bench: the file rendered reusing text differs from a fresh render")
+        exit(1)
+    }
+    times.sort()
+    print("  rendering again into the config file after a one-host change: p50 \(fmt(times[times.count / 2])), best \(fmt(times[0])) (\(counts.rendered) items rendered, \(counts.reused) reused)")
+    if ProcessInfo.processInfo.environment["BENCH_FILE_RERENDERS"] != nil { exit(0) }
 }
 
 // Manifests on disk, as `kubectl get ing,svc -A -o json|yaml` would write them.
