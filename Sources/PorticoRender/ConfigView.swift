@@ -125,11 +125,13 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    /// The exact or the wildcard hosts' names, for the host maps.
+    /// The exact or the wildcard hosts' names, for the host maps. Keyed by host like the hosts'
+    /// blocks (with the same identities: a name's line is written again only when its host changed).
     func hostNames(wildcard: Bool) -> TemplateList {
         let hosts = table.virtualHosts
         let indices = hosts.indices.filter { hosts[$0].host.isWildcard == wildcard }
-        return TemplateList(count: indices.count) { .context(HostNameView(host: hosts[indices[$0]].host)) }
+        let identity = identity.map { identity in { @Sendable (index: Int) in identity(indices[index] + 1) } }
+        return TemplateList(count: indices.count, identity: identity) { .context(HostNameView(host: hosts[indices[$0]].host)) }
     }
 
     /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no

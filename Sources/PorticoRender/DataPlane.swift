@@ -75,12 +75,17 @@ enum DataPlane {
         var usesStandard = false
         // By index, not `for l in`: a render at 10,000 hosts goes through every route, and copying
         // each location out of its array was most of that.
+        var redirecting = standard
+        redirecting.redirectsToHTTPS = true
         func add(_ locations: [Location], _ fallback: Backend?, hsts: Bool = false) {
             for j in locations.indices {
                 guard case .upstream = locations[j].backend else { continue }
-                // Most routes have the default settings: compared, not hashed.
-                let options = locations[j].options.proxied
-                if options == standard { usesStandard = true } else { combinations.insert(options) }
+                // Most routes have the default settings: compared in place, not copied or hashed.
+                if locations[j].options == standard || locations[j].options == redirecting {
+                    usesStandard = true
+                } else {
+                    combinations.insert(locations[j].options.proxied)
+                }
             }
             if case .upstream = fallback {
                 if hsts { combinations.insert(fallbackOptions(hsts: true).proxied) } else { usesStandard = true }

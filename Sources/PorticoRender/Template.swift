@@ -77,7 +77,12 @@ public struct Template: Sendable {
     /// One render's state: the stack of contexts lives in the calls; this holds what the cache needs.
     private struct Run {
         let source: String
-        let previous: [RenderCache.Slot: RenderCache.Entry]?
+        /// The last render's entries, section by section in the order it wrote them: an item is
+        /// looked for where the walk through them is, and by key only when it is not there.
+        let previous: [Int: [RenderCache.Entry]]?
+        var byKey: [RenderCache.Slot: Int]?
+        /// Where each section's walk through the previous entries is.
+        var cursors: [Int: Int] = [:]
         /// The output the previous entries without text of their own were written into.
         let earlier: (any RenderedOutput)?
         /// The outputs checked for being as written, and the ones text is copied from.
@@ -95,7 +100,7 @@ public struct Template: Sendable {
         /// once the output is adopted (thousands of small strings would leave the heap's pages
         /// holey, with the cache's other objects among them).
         let fresh = RenderCache.TextBuffer([])
-        var next: [RenderCache.Slot: RenderCache.Entry] = [:]
+        var next: [Int: [RenderCache.Entry]] = [:]
         /// UTF-8 bytes written so far: where the next text starts in the output.
         var written = 0
         /// The lowest stack frame a name was found in since this was last reset: an item whose text
@@ -104,11 +109,29 @@ public struct Template: Sendable {
         var reused = 0
         var rendered = 0
 
-        init(source: String, previous: [RenderCache.Slot: RenderCache.Entry]?, earlier: (any RenderedOutput)? = nil) {
+        init(source: String, previous: [Int: [RenderCache.Entry]]?, earlier: (any RenderedOutput)? = nil) {
             self.source = source
             self.previous = previous
             self.earlier = earlier
-            next.reserveCapacity(previous?.count ?? 0)
+        }
+
+        /// The previous render's entry for `key` in a section: the one at `cursor` when it has
+        /// that key (a list whose items did not move), else found by key; `cursor` goes past it.
+        private mutating func previousEntry(_ old: [RenderCache.Entry], section: Int, key: String, cursor: inout Int) -> RenderCache.Entry? {
+            if cursor < old.count, old[cursor].identity.key == key {
+                cursor += 1
+                return old[cursor - 1]
+            }
+            if byKey == nil {
+                var index: [RenderCache.Slot: Int] = [:]
+                for (id, entries) in previous ?? [:] {
+                    for (position, entry) in entries.enumerated() { index[RenderCache.Slot(section: id, key: entry.identity.key)] = position }
+                }
+                byKey = index
+            }
+            guard let position = byKey?[RenderCache.Slot(section: section, key: key)] else { return nil }
+            cursor = position + 1
+            return old[position]
         }
 
         private mutating func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
@@ -265,6 +288,13 @@ public struct Template: Sendable {
                     stack.removeLast()
                 }
             case .lazyList(let list):
+                let old = previous?[id] ?? []
+                var cursor = cursors[id] ?? 0
+                var made: [RenderCache.Entry] = []
+                defer {
+                    cursors[id] = cursor
+                    if !made.isEmpty { next[id, default: []] += made }
+                }
                 for index in 0..<list.count {
                     guard previous != nil, let identity = list.identity?(index) else {
                         stack.append(list.item(index))
@@ -272,10 +302,12 @@ public struct Template: Sendable {
                         stack.removeLast()
                         continue
                     }
-                    let slot = RenderCache.Slot(section: id, key: identity.key)
-                    if let hit = previous?[slot] ?? next[slot], hit.identity.equals(identity), let text = text(of: hit) {
+                    if made.isEmpty { made.reserveCapacity(list.count) }
+                    if let hit = previousEntry(old, section: id, key: identity.key, cursor: &cursor), hit.identity.equals(identity),
+                        let text = text(of: hit)
+                    {
                         (hit.text, hit.offset) = (text, written)
-                        next[slot] = hit
+                        made.append(hit)
                         emit(text, count: hit.count, &out)
                         reused += 1
                         continue
@@ -296,7 +328,7 @@ public struct Template: Sendable {
                     if !readOutside {
                         let kept = RenderCache.Text(source: .buffer(fresh), offset: fresh.bytes.count)
                         fresh.bytes.append(contentsOf: text.utf8)
-                        next[slot] = RenderCache.Entry(identity: identity, text: kept, offset: written, count: text.utf8.count)
+                        made.append(RenderCache.Entry(identity: identity, text: kept, offset: written, count: text.utf8.count))
                     }
                     emit(text, &out)
                     rendered += 1
@@ -365,7 +397,8 @@ public final class RenderCache: @unchecked Sendable {
 
     let lock = NSLock()
     var template: Template.Token?
-    var entries: [Slot: Entry] = [:]
+    /// Each keyed section's entries (by the section's number), in the order they were written.
+    var entries: [Int: [Entry]] = [:]
     var lastRender = (reused: 0, rendered: 0)
     /// Renders so far, and the bytes the last one wrote.
     var renders = 0
@@ -388,7 +421,7 @@ public final class RenderCache: @unchecked Sendable {
         lock.withLock {
             guard render == renders, output.count == lastCount else { return }
             written = (output, lastCount)
-            for entry in entries.values { entry.text = nil }
+            for section in entries.values { for entry in section { entry.text = nil } }
         }
     }
 }
