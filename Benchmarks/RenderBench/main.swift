@@ -8,6 +8,7 @@
 //      (`BENCH_FILE_RERENDERS=N` runs only up to there, N times)
 // Run with `make bench` (release build). Figures are the best of a few runs, printed plainly.
 import Foundation
+import PorticoCLI
 import PorticoModel
 import PorticoNginx
 import PorticoRender
@@ -80,28 +81,9 @@ do {
     if ProcessInfo.processInfo.environment["BENCH_RERENDERS"] != nil { exit(0) }
 }
 
-// As the controller does it: rendered into the config file, whose text of unchanged hosts the
-// next render reads back (the file is handed to the cache once committed).
+// As the controller does it (its sink's types): rendered into the config file, from which the
+// next render copies unchanged hosts' text (the file is handed to the cache once committed).
 do {
-    final class FileStream: UTF8OutputStream {
-        let file: ConfigFileWriter
-        init(_ file: ConfigFileWriter) { self.file = file }
-        func write(_ string: String) { file.write(string) }
-        func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
-        func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
-            guard let committed = output as? Committed else { return false }
-            file.write(committed.file, offset: offset, count: count)
-            return true
-        }
-    }
-    final class Committed: RenderedOutput {
-        let file: CommittedFile
-        let stamp: CommittedFile.Stamp?
-        init(file: CommittedFile) { (self.file, stamp) = (file, file.stamp()) }
-        var count: Int { file.count }
-        func isUnchanged() -> Bool { file.stamp() == stamp }
-        func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool { file.read(at: offset, into: buffer) }
-    }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-file-\(getpid())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -117,14 +99,14 @@ do {
     var cpu: [Double] = []
     func renderIntoFile() throws -> Double {
         let writer = try ConfigFileWriter(path: path)
-        var out = FileStream(writer)
+        var out = FileOutput(file: writer)
         let config = cached.text(table, options: options)
         let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPU()
         try config.write(to: &out)
         let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         cpu.append(threadCPU() - cpuStart)
         try writer.commit()
-        if let file = writer.committedFile { config.wrote(into: Committed(file: file)) }
+        if let file = writer.committedFile { config.wrote(into: WrittenConfig(file: file)) }
         return s
     }
     _ = try renderIntoFile()

@@ -120,29 +120,29 @@ struct NginxSink: ConfigSink {
 
 /// A config file as written, for the render cache: as written for as long as the file system's
 /// stamp of it is the one it had when it was handed over (after Portico's own renames).
-final class WrittenConfig: RenderedOutput {
+package final class WrittenConfig: RenderedOutput {
     let file: CommittedFile
     private let stamp: CommittedFile.Stamp?
 
-    init(file: CommittedFile) {
+    package init(file: CommittedFile) {
         self.file = file
         stamp = file.stamp()
     }
 
-    var count: Int { file.count }
-    func isUnchanged() -> Bool { stamp != nil && file.stamp() == stamp }
-    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool { file.read(at: offset, into: buffer) }
+    package var count: Int { file.count }
+    package func isUnchanged() -> Bool { stamp != nil && file.stamp() == stamp }
+    package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool { file.read(at: offset, into: buffer) }
 }
 
 /// The config file as the renderer's output: text a render cache reuses goes in as bytes, or
 /// straight from the file it was written into last time.
-final class FileOutput: UTF8OutputStream {
+package final class FileOutput: UTF8OutputStream {
     let file: ConfigFileWriter
-    init(file: ConfigFileWriter) { self.file = file }
-    func write(_ string: String) { file.write(string) }
-    func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
+    package init(file: ConfigFileWriter) { self.file = file }
+    package func write(_ string: String) { file.write(string) }
+    package func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
 
-    func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
+    package func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
         guard let written = output as? WrittenConfig else { return false }
         file.write(written.file, offset: offset, count: count)
         return true

@@ -414,7 +414,7 @@ public final class RenderCache: @unchecked Sendable {
     /// The number of the last render, to name it to `adopt`.
     public var lastRenderNumber: Int { lock.withLock { renders } }
 
-    /// `output` holds exactly what render number `render` wrote: its texts are read back from there
+    /// `output` holds exactly what render number `render` wrote: its texts are copied from there
     /// from now on, and the cache lets go of its own copies. Nothing happens if another render came
     /// since, or if the output is not as long as what that render wrote.
     public func adopt(_ output: some RenderedOutput, render: Int) {
