@@ -75,18 +75,27 @@ struct Ctx: TemplateContext {
         }
     }
 
+    static let itemsText = "head {{#items}}<{{n}}>{{/items}} tail"
+
+    /// `names` as a list keyed by name, through a template of `itemsText` (one template for all
+    /// the renders of a cache: another one starts the cache afresh).
+    static func renderItems(
+        _ template: Template, _ names: [String], cache: RenderCache, to out: inout some TextOutputStream
+    ) throws(TemplateError) {
+        let list = TemplateList(
+            count: names.count, identity: { TemplateItemIdentity(key: names[$0], value: names[$0]) },
+            item: { .context(Ctx(values: ["n": .string(names[$0])])) })
+        try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+    }
+
     /// Once the output is adopted, the cache keeps only where each text is in it and reads the
     /// texts back from there; an output it cannot read back, or one another render came after, only
     /// costs a render of every item.
     @Test func aCacheReadsTextBackFromTheAdoptedOutput() throws {
-        let template = try Template("head {{#items}}<{{n}}>{{/items}} tail", source: "t")
-        let cache = RenderCache()
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
         func render(_ names: [String]) throws -> String {
-            let list = TemplateList(
-                count: names.count, identity: { TemplateItemIdentity(key: "\($0)", value: names[$0]) },
-                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
             var out = ""
-            try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+            try Self.renderItems(template, names, cache: cache, to: &out)
             return out
         }
         let first = try render(["a", "bé", "c"])
@@ -111,14 +120,10 @@ struct Ctx: TemplateContext {
     /// An output that changes while a render copies text from it (someone wrote to the config file
     /// on disk) fails that render, never gives wrong text; the next render renders every item.
     @Test func anOutputChangedWhileTextIsCopiedFailsTheRender() throws {
-        let template = try Template("head {{#items}}<{{n}}>{{/items}} tail", source: "t")
-        let cache = RenderCache()
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
         func render(_ names: [String]) throws(TemplateError) -> String {
-            let list = TemplateList(
-                count: names.count, identity: { TemplateItemIdentity(key: "\($0)", value: names[$0]) },
-                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
             var out = ""
-            try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+            try Self.renderItems(template, names, cache: cache, to: &out)
             return out
         }
         let first = try render(["a", "b", "c"])
@@ -148,14 +153,10 @@ struct Ctx: TemplateContext {
                 return true
             }
         }
-        let template = try Template("head {{#items}}<{{n}}>{{/items}} tail", source: "t")
-        let cache = RenderCache()
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
         func render(_ names: [String]) throws -> Copying {
-            let list = TemplateList(
-                count: names.count, identity: { TemplateItemIdentity(key: names[$0], value: names[$0]) },
-                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
             var out = Copying()
-            try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+            try Self.renderItems(template, names, cache: cache, to: &out)
             return out
         }
         let first = try render(["a", "bé", "c", "d", "e"])
