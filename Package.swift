@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(name: "portico", dependencies: ["PorticoCLI"]),
         // `make bench`: routing, rendering and `portico render` end to end at 10,000 Ingresses.
         .executableTarget(
-            name: "portico-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender"],
+            name: "portico-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoNginx", "PorticoCLI"],
             path: "Benchmarks/RenderBench"),
         // HTTPS routing at scale: certificates validated, routed and rendered (release build).
         .executableTarget(

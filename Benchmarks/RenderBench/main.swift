@@ -3,15 +3,34 @@
 //   2. `portico render` end to end from a JSON List (target: 2 s) and from YAML (target: 4 s), both
 //      multi-document and the `kind: List` that `kubectl get ing,svc -A -o yaml` prints, as a child
 //      process, with its peak resident memory (target: under 300 MB)
+//   3. a one-host change rendered again reusing the other hosts' text, into a String and, as the
+//      controller does, into the config file copying from the one written before
+//      (`BENCH_FILE_RERENDERS=N` runs only up to there, N times)
 // Run with `make bench` (release build). Figures are the best of a few runs, printed plainly.
+// `BENCH_ANNOTATIONS=1`: every Ingress carries 8 of ingress-nginx's annotations (body size, a
+// timeout, buffering, upstream-vhost, CORS with its own origin, ssl-redirect, a source range,
+// use-regex), issue 12's measure: in memory <= 1 s, render from JSON <= 2.5 s, peak < 350 MB.
 import Foundation
+import PorticoCLI
 import PorticoModel
+import PorticoNginx
 import PorticoRender
 import PorticoRouting
 
 let ingressCount = Int(ProcessInfo.processInfo.environment["BENCH_INGRESSES"] ?? "") ?? 10_000
 let pathsPerIngress = 5
 let runs = 3
+let annotated = ProcessInfo.processInfo.environment["BENCH_ANNOTATIONS"] == "1"
+
+/// Eight ingress-nginx annotations of Ingress `i`, as a migrated cluster would carry them.
+func annotations(_ i: Int) -> [String: String] {
+    let n = "nginx.ingress.kubernetes.io/"
+    return [
+        n + "proxy-body-size": "8m", n + "proxy-read-timeout": "120", n + "proxy-buffering": "off",
+        n + "upstream-vhost": "app-\(i).internal", n + "enable-cors": "true", n + "cors-allow-origin": "https://app-\(i).example.com",
+        n + "whitelist-source-range": "10.0.0.0/8,192.168.0.0/16", n + "use-regex": "true",
+    ]
+}
 
 func makeState() -> ClusterState {
     var state = ClusterState()
@@ -29,7 +48,8 @@ func makeState() -> ClusterState {
         state.ingresses.append(
             Ingress(
                 metadata: ObjectMeta(
-                    name: "app-\(i)", namespace: ns, creationTimestamp: "2026-01-01T00:00:00Z"),
+                    name: "app-\(i)", namespace: ns, creationTimestamp: "2026-01-01T00:00:00Z",
+                    annotations: annotated ? annotations(i) : nil),
                 spec: IngressSpec(rules: [IngressRule(host: "app-\(i).example.com", paths: paths)])))
     }
     return state
@@ -54,7 +74,7 @@ for _ in 0..<runs {
     bytes = config.utf8.count
     locations = table.virtualHosts.reduce(0) { $0 + $1.locations.count }
 }
-print("portico-bench: \(ingressCount) Ingresses x \(pathsPerIngress) paths, \(ingressCount) Services")
+print("portico-bench: \(ingressCount) Ingresses x \(pathsPerIngress) paths, \(ingressCount) Services" + (annotated ? ", 8 annotations each" : ""))
 print("  in memory: routing \(fmt(routeBest)), rendering \(fmt(renderBest)), total \(fmt(routeBest + renderBest)) (target <= 1 s)")
 print("  output: \(locations) locations, \(bytes / 1_000_000) MB of nginx.conf")
 
@@ -74,6 +94,52 @@ do {
     let counts = cached.cache?.lastCounts ?? (reused: 0, rendered: 0)
     print("  rendering again after a one-host change, reusing unchanged hosts' text: \(fmt(best)) (\(counts.rendered) items rendered, \(counts.reused) reused)")
     if ProcessInfo.processInfo.environment["BENCH_RERENDERS"] != nil { exit(0) }
+}
+
+// As the controller does it (its sink's types): rendered into the config file, from which the
+// next render copies unchanged hosts' text (the file is handed to the cache once committed).
+do {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("portico-bench-file-\(getpid())")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("nginx.conf").path
+    let cached = ConfigRenderer(reusingText: true)
+    var table = Router().route(state)
+    /// This thread's CPU time: on a shared machine, less noisy than the clock.
+    func threadCPU() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+    var cpu: [Double] = []
+    func renderIntoFile() throws -> Double {
+        let writer = try ConfigFileWriter(path: path)
+        var out = FileOutput(file: writer)
+        let config = cached.text(table, options: options)
+        let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPU()
+        try config.write(to: &out)
+        let s = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        cpu.append(threadCPU() - cpuStart)
+        try writer.commit()
+        if let file = writer.committedFile { config.wrote(into: WrittenConfig(file: file)) }
+        return s
+    }
+    _ = try renderIntoFile()
+    var times: [Double] = []
+    let repeats = Int(ProcessInfo.processInfo.environment["BENCH_FILE_RERENDERS"] ?? "") ?? 5
+    for run in 0..<repeats {
+        table.virtualHosts[run * 997 % table.virtualHosts.count].locations[0].path = "/changed-\(run)"
+        times.append(try renderIntoFile())
+    }
+    let counts = cached.cache?.lastCounts ?? (reused: 0, rendered: 0)
+    guard try String(contentsOfFile: path, encoding: .utf8) == ConfigRenderer().render(table, options: options) else {
+        print("portico-bench: the file rendered reusing text differs from a fresh render")
+        exit(1)
+    }
+    times.sort()
+    cpu = cpu.dropFirst().sorted()
+    print("  rendering again into the config file after a one-host change: p50 \(fmt(times[times.count / 2])), best \(fmt(times[0])); CPU p50 \(fmt(cpu[cpu.count / 2])) (\(counts.rendered) items rendered, \(counts.reused) reused)")
+    if ProcessInfo.processInfo.environment["BENCH_FILE_RERENDERS"] != nil { exit(0) }
 }
 
 // Manifests on disk, as `kubectl get ing,svc -A -o json|yaml` would write them.
@@ -281,14 +347,15 @@ func renderEndToEnd(_ file: URL) throws -> (seconds: Double, peakMB: Int) {
     return (best, peak)
 }
 
-for (file, what, target) in [
-    (jsonFile, "a JSON List", 2), (yamlFile, "multi-document YAML", 4),
-    (kubectlYAMLFile, "YAML kind: List as kubectl prints it", 4),
+// The YAML files carry no annotations: with them, only the JSON List is measured (issue 12's target).
+for (file, what, target) in annotated ? [(jsonFile, "a JSON List", 2.5)] : [
+    (jsonFile, "a JSON List", 2.0), (yamlFile, "multi-document YAML", 4.0),
+    (kubectlYAMLFile, "YAML kind: List as kubectl prints it", 4.0),
 ] {
     let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
     let (time, peak) = try renderEndToEnd(file)
     print("  portico render -f \(file.lastPathComponent) (\(what), \(size / 1_000_000) MB): \(fmt(time)) (target <= \(target) s), "
-        + "peak RSS \(peak) MB (target < 300 MB)")
+        + "peak RSS \(peak) MB (target < \(annotated ? 350 : 300) MB)")
 }
 
 // 3. How long nginx itself takes to load that config (`nginx -t`): the floor under any reload.

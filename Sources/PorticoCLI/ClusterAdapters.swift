@@ -48,10 +48,12 @@ struct NginxSink: ConfigSink {
         try await onQueue {
             try writeCertificates(config)
             var written: ConfigFileWriter?
-            try applier.writeFirstConfig { file in
-                written = file
-                var out = FileOutput(file: file)
-                try config.write(to: &out)
+            try Self.renderingAgainIfReusedTextChanged {
+                try applier.writeFirstConfig { file in
+                    written = file
+                    var out = FileOutput(file: file)
+                    try config.write(to: &out)
+                }
             }
             handOver(config, written)
         }
@@ -62,10 +64,12 @@ struct NginxSink: ConfigSink {
         try await onQueue {
             try writeCertificates(config)
             var written: ConfigFileWriter?
-            try applier.apply(generation: generation) { file in
-                written = file
-                var out = FileOutput(file: file)
-                try config.write(to: &out)
+            try Self.renderingAgainIfReusedTextChanged {
+                try applier.apply(generation: generation) { file in
+                    written = file
+                    var out = FileOutput(file: file)
+                    try config.write(to: &out)
+                }
             }
             handOver(config, written)
             // The new config serves: what only older configs named can go.
@@ -75,11 +79,21 @@ struct NginxSink: ConfigSink {
         }
     }
 
-    /// The renderer reads the text of unchanged hosts back from the file nginx loaded, rather than
+    /// The renderer copies the text of unchanged hosts from the file nginx loaded, rather than
     /// keeping a copy of it.
     private func handOver(_ config: ConfigText, _ writer: ConfigFileWriter?) {
         guard let file = writer?.committedFile else { return }
         config.wrote(into: WrittenConfig(file: file))
+    }
+
+    /// The file the renderer copied unchanged hosts' text from changed on disk while it was copied
+    /// (someone wrote to it): that render is thrown away, and the next renders every host.
+    private static func renderingAgainIfReusedTextChanged(_ write: () throws -> Void) throws {
+        do {
+            try write()
+        } catch let error as TemplateError where error.isChangedOutput {
+            try write()
+        }
     }
 
     private func writeCertificates(_ config: ConfigText) throws {
@@ -104,17 +118,33 @@ struct NginxSink: ConfigSink {
     }
 }
 
-/// A config file as written, for the render cache.
-struct WrittenConfig: RenderedOutput {
+/// A config file as written, for the render cache: as written for as long as the file system's
+/// stamp of it is the one it had when it was handed over (after Portico's own renames).
+package final class WrittenConfig: RenderedOutput {
     let file: CommittedFile
-    var count: Int { file.count }
-    func bytes() -> [UInt8]? { file.bytes() }
+    private let stamp: CommittedFile.Stamp?
+
+    package init(file: CommittedFile) {
+        self.file = file
+        stamp = file.stamp()
+    }
+
+    package var count: Int { file.count }
+    package func isUnchanged() -> Bool { stamp != nil && file.stamp() == stamp }
+    package func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool { file.read(at: offset, into: buffer) }
 }
 
-/// The config file as the renderer's output: text a render cache reuses goes in as bytes.
-final class FileOutput: UTF8OutputStream {
+/// The config file as the renderer's output: text a render cache reuses goes in as bytes, or
+/// straight from the file it was written into last time.
+package final class FileOutput: UTF8OutputStream {
     let file: ConfigFileWriter
-    init(file: ConfigFileWriter) { self.file = file }
-    func write(_ string: String) { file.write(string) }
-    func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
+    package init(file: ConfigFileWriter) { self.file = file }
+    package func write(_ string: String) { file.write(string) }
+    package func write(utf8: UnsafeBufferPointer<UInt8>) { file.write(utf8: utf8) }
+
+    package func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
+        guard let written = output as? WrittenConfig else { return false }
+        file.write(written.file, offset: offset, count: count)
+        return true
+    }
 }

@@ -46,6 +46,26 @@ public final class ConfigFileWriter: TextOutputStream {
     /// UTF-8 text as it is.
     public func write(utf8: UnsafeBufferPointer<UInt8>) { append(utf8) }
 
+    /// `count` bytes of `file` from `offset`, copied by the kernel (`sendfile`) without passing
+    /// through memory: the text of unchanged hosts, from the config written last time. A file
+    /// shorter than that (changed behind Portico's back) is a write error, reported by `commit()`.
+    public func write(_ file: CommittedFile, offset: Int, count: Int) {
+        guard writeError == nil, count > 0 else { return }
+        flush()
+        size += count
+        var from = offset
+        let end = offset + count
+        while from < end, writeError == nil {
+            let copied = sendfile(fd, file.descriptor, &from, end - from)
+            if copied < 0, errno == EINTR { continue }
+            if copied < 0 {
+                writeError = errno
+            } else if copied == 0 {
+                writeError = EIO
+            }
+        }
+    }
+
     deinit { discard() }
 
     public func write(_ string: String) {
@@ -133,7 +153,7 @@ public final class ConfigFileWriter: TextOutputStream {
 /// A file as a `ConfigFileWriter` committed it, through a descriptor of its own: the same bytes
 /// whatever the file is renamed to (nginx.conf, nginx.conf.refused) or replaced by.
 public final class CommittedFile: Sendable {
-    private let descriptor: Int32
+    fileprivate let descriptor: Int32
     /// Its length as written.
     public let count: Int
 
@@ -144,21 +164,38 @@ public final class CommittedFile: Sendable {
 
     deinit { close(descriptor) }
 
-    /// All of it; nil when it cannot be read whole (it was truncated, or a read failed).
-    public func bytes() -> [UInt8]? {
-        var complete = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var offset = 0
-            while offset < count, let base = buffer.baseAddress {
-                let n = pread(descriptor, base + offset, count - offset, off_t(offset))
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { break }
-                offset += n
-            }
-            complete = offset == count
-            initialized = complete ? count : 0
+    /// What the file system says of the file now: equal stamps mean nothing wrote to it, truncated
+    /// it or changed its metadata in between (its change time moves with any of those, and no
+    /// program can set it back). Nil when it cannot be read.
+    public func stamp() -> Stamp? {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        return Stamp(
+            size: Int64(status.st_size), modified: (status.st_mtim.tv_sec, status.st_mtim.tv_nsec),
+            changed: (status.st_ctim.tv_sec, status.st_ctim.tv_nsec))
+    }
+
+    public struct Stamp: Equatable, Sendable {
+        let size: Int64
+        let modified: (seconds: Int, nanoseconds: Int)
+        let changed: (seconds: Int, nanoseconds: Int)
+
+        public static func == (a: Stamp, b: Stamp) -> Bool {
+            a.size == b.size && a.modified == b.modified && a.changed == b.changed
         }
-        return complete ? bytes : nil
+    }
+
+    /// Fills `buffer` with the bytes from `offset`; false when the file holds fewer.
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var done = 0
+        while done < buffer.count {
+            let n = pread(descriptor, base + done, buffer.count - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return false }
+            done += n
+        }
+        return true
     }
 }
 

@@ -25,7 +25,7 @@ public struct ConfigText: Sendable {
     }
 
     /// Hands over what `write(to:)` wrote, as written (the config file), so that a renderer that
-    /// reuses text reads it back from there instead of keeping a copy (`RenderCache.adopt`).
+    /// reuses text copies it from there instead of keeping a copy (`RenderCache.adopt`).
     public func wrote(into output: some RenderedOutput) {
         guard let cache = renderer.cache, let render = clock.render else { return }
         cache.adopt(output, render: render)

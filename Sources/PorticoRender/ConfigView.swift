@@ -126,11 +126,13 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    /// The exact or the wildcard hosts' names, for the host maps.
+    /// The exact or the wildcard hosts' names, for the host maps. Keyed by host like the hosts'
+    /// blocks (with the same identities: a name's line is written again only when its host changed).
     func hostNames(wildcard: Bool) -> TemplateList {
         let hosts = table.virtualHosts
         let indices = hosts.indices.filter { hosts[$0].host.isWildcard == wildcard }
-        return TemplateList(count: indices.count) { .context(HostNameView(host: hosts[indices[$0]].host)) }
+        let identity = identity.map { identity in { @Sendable (index: Int) in identity(indices[index] + 1) } }
+        return TemplateList(count: indices.count, identity: identity) { .context(HostNameView(host: hosts[indices[$0]].host)) }
     }
 
     /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no
@@ -161,11 +163,15 @@ struct ConfigView: TemplateContext {
     static func mapHashSizes(_ table: RoutingTable) -> (maxSize: Int, bucketSize: Int) {
         var keys = MapKeys()
         var exact = 0, wildcard = 0, routes = 0
-        for vhost in table.virtualHosts {
-            keys.add(vhost.host.suffix.utf8.count)
-            if vhost.host.isWildcard { wildcard += 1 } else { exact += 1 }
-            for l in vhost.locations where l.match == .prefix {
-                let key = vhost.host.name.utf8.count + 1 + l.path.utf8.count
+        // By index: copying each host and location out of its array was most of the time.
+        let hosts = table.virtualHosts
+        for i in hosts.indices {
+            keys.add(hosts[i].host.suffix.utf8.count)
+            if hosts[i].host.isWildcard { wildcard += 1 } else { exact += 1 }
+            let name = hosts[i].host.name.utf8.count
+            let locations = hosts[i].locations
+            for j in locations.indices where locations[j].match == .prefix {
+                let key = name + 1 + locations[j].path.utf8.count
                 if key <= DataPlane.maxMapKey {
                     keys.add(key)
                     routes += 1

@@ -83,19 +83,27 @@ enum DataPlane {
         var combinations: Set<ProxyOptions> = []
         let standard = ProxyOptions()
         var usesStandard = false
+        // By index, not `for l in`: a render at 10,000 hosts goes through every route, and copying
+        // each location out of its array was most of that.
+        var redirecting = standard
+        redirecting.redirectsToHTTPS = true
         func add(_ locations: [Location], _ fallback: Backend?, hsts: Bool = false) {
-            for l in locations {
-                guard case .upstream = l.backend else { continue }
-                // Most routes have the default settings: compared, not hashed.
-                let options = l.options.proxied
-                if options == standard { usesStandard = true } else { combinations.insert(options) }
+            for j in locations.indices {
+                guard case .upstream = locations[j].backend else { continue }
+                // Most routes have the default settings: compared in place, not copied or hashed.
+                if locations[j].options == standard || locations[j].options == redirecting {
+                    usesStandard = true
+                } else {
+                    combinations.insert(locations[j].options.proxied)
+                }
             }
             if case .upstream = fallback {
                 if hsts { combinations.insert(fallbackOptions(hsts: true).proxied) } else { usesStandard = true }
             }
         }
         add(table.catchAll.locations, table.catchAll.fallback)
-        for vhost in table.virtualHosts { add(vhost.locations, vhost.fallback, hsts: vhost.tls?.certificate != nil) }
+        let hosts = table.virtualHosts
+        for i in hosts.indices { add(hosts[i].locations, hosts[i].fallback, hsts: hosts[i].tls?.certificate != nil) }
         if usesStandard { combinations.insert(standard) }
         var byName: [String: ProxyOptions] = [:]
         for options in combinations.sorted(by: { $0.canonical < $1.canonical }) {

@@ -53,13 +53,9 @@ public struct Template: Sendable {
             cache.entries = [:]
             cache.written = nil
         }
-        // Texts handed over with the output they were written into are read back from it.
-        var earlier: RenderCache.TextBuffer?
-        if let written = cache.written {
-            earlier = written.output.bytes().map(RenderCache.TextBuffer.init)
-            if earlier?.bytes.count != written.count { cache.entries = [:] }
-            cache.written = nil
-        }
+        // Texts handed over with the output they were written into are copied from there.
+        let earlier = cache.written?.output
+        cache.written = nil
         var run = Run(source: source, previous: cache.entries, earlier: earlier)
         var stack: [TemplateValue] = [.context(context)]
         // Until it completes, this render has no output to adopt and no entries to keep.
@@ -67,6 +63,11 @@ public struct Template: Sendable {
         cache.entries = [:]
         cache.lastCount = -1
         try run.render(nodes, &stack, &out)
+        run.flush(&out)
+        // An output changed while its text was copied: what this render wrote cannot be trusted.
+        if run.unreadable || run.outputsRead.contains(where: { !$0.isUnchanged() }) {
+            throw TemplateError.changedOutput(source: source)
+        }
         // Only what this render used is kept: a host that went away takes its text with it.
         cache.entries = run.next
         cache.lastRender = (run.reused, run.rendered)
@@ -76,14 +77,30 @@ public struct Template: Sendable {
     /// One render's state: the stack of contexts lives in the calls; this holds what the cache needs.
     private struct Run {
         let source: String
-        let previous: [RenderCache.Slot: RenderCache.Entry]?
+        /// The last render's entries, section by section in the order it wrote them: an item is
+        /// looked for where the walk through them is, and by key only when it is not there.
+        let previous: [Int: [RenderCache.Entry]]?
+        var byKey: [RenderCache.Slot: Int]?
+        /// Where each section's walk through the previous entries is.
+        var cursors: [Int: Int] = [:]
         /// The output the previous entries without text of their own were written into.
-        let earlier: RenderCache.TextBuffer?
+        let earlier: (any RenderedOutput)?
+        /// The outputs checked for being as written, and the ones text is copied from.
+        var checked: [ObjectIdentifier: Bool] = [:]
+        var outputsRead: [any RenderedOutput] = []
+        /// Set when an output could not be read back.
+        var unreadable = false
+        /// Reused text not written yet: consecutive unchanged items are usually one run of the
+        /// output they come from, copied at once.
+        var pending: (text: RenderCache.Text, count: Int)?
+        /// How deep in items rendered aside (into a String of their own) the render is: reused
+        /// text goes into the output at once there.
+        var aside = 0
         /// The text of the items this render makes, end to end: one buffer, let go of as a whole
         /// once the output is adopted (thousands of small strings would leave the heap's pages
         /// holey, with the cache's other objects among them).
         let fresh = RenderCache.TextBuffer([])
-        var next: [RenderCache.Slot: RenderCache.Entry] = [:]
+        var next: [Int: [RenderCache.Entry]] = [:]
         /// UTF-8 bytes written so far: where the next text starts in the output.
         var written = 0
         /// The lowest stack frame a name was found in since this was last reset: an item whose text
@@ -92,11 +109,29 @@ public struct Template: Sendable {
         var reused = 0
         var rendered = 0
 
-        init(source: String, previous: [RenderCache.Slot: RenderCache.Entry]?, earlier: RenderCache.TextBuffer? = nil) {
+        init(source: String, previous: [Int: [RenderCache.Entry]]?, earlier: (any RenderedOutput)? = nil) {
             self.source = source
             self.previous = previous
             self.earlier = earlier
-            next.reserveCapacity(previous?.count ?? 0)
+        }
+
+        /// The previous render's entry for `key` in a section: the one at `cursor` when it has
+        /// that key (a list whose items did not move), else found by key; `cursor` goes past it.
+        private mutating func previousEntry(_ old: [RenderCache.Entry], section: Int, key: String, cursor: inout Int) -> RenderCache.Entry? {
+            if cursor < old.count, old[cursor].identity.key == key {
+                cursor += 1
+                return old[cursor - 1]
+            }
+            if byKey == nil {
+                var index: [RenderCache.Slot: Int] = [:]
+                for (id, entries) in previous ?? [:] {
+                    for (position, entry) in entries.enumerated() { index[RenderCache.Slot(section: id, key: entry.identity.key)] = position }
+                }
+                byKey = index
+            }
+            guard let position = byKey?[RenderCache.Slot(section: section, key: key)] else { return nil }
+            cursor = position + 1
+            return old[position]
         }
 
         private mutating func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
@@ -123,28 +158,82 @@ public struct Template: Sendable {
         }
 
         private mutating func emit(_ text: String, _ out: inout some TextOutputStream) {
+            if aside == 0 { flush(&out) }
             written += text.utf8.count
             out.write(text)
         }
 
         /// Where an entry's text is: its own, or in the output it was last written into (nil when
-        /// that cannot be read).
-        private func text(of entry: RenderCache.Entry) -> RenderCache.Text? {
-            if let text = entry.text { return text }
-            guard let earlier, entry.offset >= 0, entry.offset + entry.count <= earlier.bytes.count else { return nil }
-            return RenderCache.Text(buffer: earlier, offset: entry.offset)
+        /// that is not as it was written).
+        private mutating func text(of entry: RenderCache.Entry) -> RenderCache.Text? {
+            guard let text = entry.text ?? earlier.map({ RenderCache.Text(source: .output($0), offset: entry.offset) }) else {
+                return nil
+            }
+            guard case .output(let output) = text.source else { return text }
+            guard text.offset >= 0, text.offset + entry.count <= output.count, isUnchanged(output) else { return nil }
+            return text
         }
 
+        private mutating func isUnchanged(_ output: any RenderedOutput) -> Bool {
+            let id = ObjectIdentifier(output)
+            if let known = checked[id] { return known }
+            let unchanged = output.isUnchanged()
+            checked[id] = unchanged
+            if unchanged { outputsRead.append(output) }
+            return unchanged
+        }
+
+        /// Reused text, held back while the next item's text follows it where it comes from.
         private mutating func emit(_ text: RenderCache.Text, count: Int, _ out: inout some TextOutputStream) {
             written += count
-            text.buffer.bytes.withUnsafeBufferPointer { all in
-                let bytes = UnsafeBufferPointer(rebasing: all[text.offset..<text.offset + count])
-                // A file takes the bytes as they are; anything else, as a String.
-                if let raw = out as? any UTF8OutputStream {
-                    raw.write(utf8: bytes)
-                } else {
-                    out.write(String(decoding: bytes, as: UTF8.self))
+            guard aside == 0 else { return write(text, count: count, &out) }
+            if let p = pending, p.text.source.isSame(as: text.source), p.text.offset + p.count == text.offset {
+                pending = (p.text, p.count + count)
+                return
+            }
+            flush(&out)
+            pending = (text, count)
+        }
+
+        mutating func flush(_ out: inout some TextOutputStream) {
+            guard let p = pending else { return }
+            pending = nil
+            write(p.text, count: p.count, &out)
+        }
+
+        private mutating func write(_ text: RenderCache.Text, count: Int, _ out: inout some TextOutputStream) {
+            switch text.source {
+            case .buffer(let buffer):
+                buffer.bytes.withUnsafeBufferPointer { all in
+                    Self.put(UnsafeBufferPointer(rebasing: all[text.offset..<text.offset + count]), &out)
                 }
+            case .output(let output):
+                // A file copies from a file by itself; anything else gets the bytes read back.
+                let raw = out as? any UTF8OutputStream
+                if let raw, raw.write(output, offset: text.offset, count: count) { return }
+                // Into a String, whole: a piece could end inside a character.
+                let piece = raw == nil ? count : min(count, 1 << 16)
+                var bytes = [UInt8](repeating: 0, count: piece)
+                var done = 0
+                while done < count {
+                    let n = min(piece, count - done)
+                    let read = bytes.withUnsafeMutableBytes { output.read(at: text.offset + done, into: .init(rebasing: $0[..<n])) }
+                    guard read else {
+                        unreadable = true
+                        return
+                    }
+                    bytes.withUnsafeBufferPointer { Self.put(UnsafeBufferPointer(rebasing: $0[..<n]), &out) }
+                    done += n
+                }
+            }
+        }
+
+        /// A file takes the bytes as they are; anything else, as a String.
+        private static func put(_ bytes: UnsafeBufferPointer<UInt8>, _ out: inout some TextOutputStream) {
+            if let raw = out as? any UTF8OutputStream {
+                raw.write(utf8: bytes)
+            } else {
+                out.write(String(decoding: bytes, as: UTF8.self))
             }
         }
 
@@ -199,6 +288,13 @@ public struct Template: Sendable {
                     stack.removeLast()
                 }
             case .lazyList(let list):
+                let old = previous?[id] ?? []
+                var cursor = cursors[id] ?? 0
+                var made: [RenderCache.Entry] = []
+                defer {
+                    cursors[id] = cursor
+                    if !made.isEmpty { next[id, default: []] += made }
+                }
                 for index in 0..<list.count {
                     guard previous != nil, let identity = list.identity?(index) else {
                         stack.append(list.item(index))
@@ -206,10 +302,12 @@ public struct Template: Sendable {
                         stack.removeLast()
                         continue
                     }
-                    let slot = RenderCache.Slot(section: id, key: identity.key)
-                    if let hit = previous?[slot] ?? next[slot], hit.identity.equals(identity), let text = text(of: hit) {
+                    if made.isEmpty { made.reserveCapacity(list.count) }
+                    if let hit = previousEntry(old, section: id, key: identity.key, cursor: &cursor), hit.identity.equals(identity),
+                        let text = text(of: hit)
+                    {
                         (hit.text, hit.offset) = (text, written)
-                        next[slot] = hit
+                        made.append(hit)
                         emit(text, count: hit.count, &out)
                         reused += 1
                         continue
@@ -220,15 +318,17 @@ public struct Template: Sendable {
                     // Rendered aside first: counted once, as it goes into the output.
                     let start = written
                     var text = ""
+                    aside += 1
                     try render(children, &stack, &text)
+                    aside -= 1
                     written = start
                     let readOutside = lowestFrame < stack.count - 1
                     lowestFrame = min(outer, lowestFrame)
                     stack.removeLast()
                     if !readOutside {
-                        let kept = RenderCache.Text(buffer: fresh, offset: fresh.bytes.count)
+                        let kept = RenderCache.Text(source: .buffer(fresh), offset: fresh.bytes.count)
                         fresh.bytes.append(contentsOf: text.utf8)
-                        next[slot] = RenderCache.Entry(identity: identity, text: kept, offset: written, count: text.utf8.count)
+                        made.append(RenderCache.Entry(identity: identity, text: kept, offset: written, count: text.utf8.count))
                     }
                     emit(text, &out)
                     rendered += 1
@@ -243,8 +343,10 @@ public struct Template: Sendable {
 /// render at a time uses a cache; it holds what the last one used and nothing else.
 ///
 /// Once the output of that render is written (nginx.conf) and handed over with `adopt`, the cache
-/// keeps only where each text is in it, and the next render reads the texts back from there: the
-/// file is in the page cache anyway, and a second copy of it in the heap was 13 MB at 10,000 hosts.
+/// keeps only where each text is in it, and the next render copies the texts from there, as long
+/// as the output says it is as written: the file is in the page cache anyway, and a second copy of
+/// it in the heap was 13 MB at 10,000 hosts. Unchanged items are mostly one run of the file, which
+/// a file output copies in one call without reading it.
 public final class RenderCache: @unchecked Sendable {
     struct Slot: Hashable {
         let section: Int
@@ -269,10 +371,23 @@ public final class RenderCache: @unchecked Sendable {
     }
 
     /// Where an entry's text is until its output is adopted: among the texts its render made, or
-    /// in the adopted output it was read back from. Either buffer goes when no entry needs it.
+    /// in the adopted output it was copied from. Either goes when no entry needs it.
     struct Text {
-        let buffer: TextBuffer
+        let source: Source
         let offset: Int
+    }
+
+    enum Source {
+        case buffer(TextBuffer)
+        case output(any RenderedOutput)
+
+        func isSame(as other: Source) -> Bool {
+            switch (self, other) {
+            case (.buffer(let a), .buffer(let b)): a === b
+            case (.output(let a), .output(let b)): a === b
+            default: false
+            }
+        }
     }
 
     final class TextBuffer {
@@ -282,7 +397,8 @@ public final class RenderCache: @unchecked Sendable {
 
     let lock = NSLock()
     var template: Template.Token?
-    var entries: [Slot: Entry] = [:]
+    /// Each keyed section's entries (by the section's number), in the order they were written.
+    var entries: [Int: [Entry]] = [:]
     var lastRender = (reused: 0, rendered: 0)
     /// Renders so far, and the bytes the last one wrote.
     var renders = 0
@@ -298,46 +414,71 @@ public final class RenderCache: @unchecked Sendable {
     /// The number of the last render, to name it to `adopt`.
     public var lastRenderNumber: Int { lock.withLock { renders } }
 
-    /// `output` holds exactly what render number `render` wrote: its texts are read back from there
+    /// `output` holds exactly what render number `render` wrote: its texts are copied from there
     /// from now on, and the cache lets go of its own copies. Nothing happens if another render came
     /// since, or if the output is not as long as what that render wrote.
     public func adopt(_ output: some RenderedOutput, render: Int) {
         lock.withLock {
             guard render == renders, output.count == lastCount else { return }
             written = (output, lastCount)
-            for entry in entries.values { entry.text = nil }
+            for section in entries.values { for entry in section { entry.text = nil } }
         }
     }
 }
 
-/// An output stream that takes UTF-8 as it is (a file): text a render cache reads back from an
-/// earlier output is written without being made a String first.
+/// An output stream that takes UTF-8 as it is (a file): text a render cache reuses is written
+/// without being made a String first.
 public protocol UTF8OutputStream: AnyObject, TextOutputStream {
     func write(utf8: UnsafeBufferPointer<UInt8>)
+    /// Writes `count` bytes of `output` from `offset` as they are there, if it can without the
+    /// renderer reading them (a file copied into a file); false, having written nothing, if not.
+    func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool
+}
+
+extension UTF8OutputStream {
+    public func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool { false }
 }
 
 /// The text a render wrote, readable again: a config file as it was written.
-public protocol RenderedOutput: Sendable {
+public protocol RenderedOutput: AnyObject, Sendable {
     /// Its length in bytes when it was written.
     var count: Int { get }
-    /// All of it; nil when it cannot be read (the next render then renders every item afresh).
-    func bytes() -> [UInt8]?
+    /// Whether it still holds what was written (nothing wrote to it since it was handed over):
+    /// checked before its text is reused, and again once the render that reused it is done.
+    func isUnchanged() -> Bool
+    /// Fills `buffer` with its bytes from `offset`; false when it cannot.
+    func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool
 }
 
 /// What a list item's text depends on, besides the template: `key` names it among the list's
 /// items (a host), `value` must be equal exactly when the item would render the same text.
 public struct TemplateItemIdentity: Sendable {
     public let key: String
-    let value: any Equatable & Sendable
+    let value: Value
 
     public init(key: String, value: some Equatable & Sendable) {
         self.key = key
-        self.value = value
+        self.value = Box(value)
     }
 
     func equals(_ other: TemplateItemIdentity) -> Bool {
-        func same<T: Equatable>(_ a: T) -> Bool { (other.value as? T) == a }
-        return key == other.key && same(value)
+        key == other.key && value.equals(other.value)
+    }
+
+    /// The value in a class: comparing two is a check of their class and `==`, where an
+    /// existential's cast copied the value out first (20,000 times a render at 10,000 hosts).
+    class Value: @unchecked Sendable {
+        func equals(_ other: Value) -> Bool { false }
+    }
+
+    final class Box<T: Equatable & Sendable>: Value, @unchecked Sendable {
+        let value: T
+        init(_ value: T) { self.value = value }
+
+        override func equals(_ other: Value) -> Bool {
+            guard let other = other as? Box<T> else { return false }
+            return other === self || other.value == value
+        }
     }
 }
 
@@ -390,4 +531,14 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
     public var message: String
 
     public var description: String { "template \(source): line \(line): \(message)" }
+
+    /// The output a render cache copied text from changed while it was copied: nothing that render
+    /// wrote can be trusted, and the cache has let go of it (rendering again renders every item).
+    static func changedOutput(source: String) -> TemplateError {
+        TemplateError(source: source, line: 0, message: changedOutputMessage)
+    }
+
+    private static let changedOutputMessage = "the output reused text was copied from changed while it was copied"
+
+    public var isChangedOutput: Bool { line == 0 && message == Self.changedOutputMessage }
 }

@@ -118,7 +118,7 @@ extension RoutingRun {
                         files[file.path, default: file].hosts.append(host.name)
                         path = file.path
                         ownCertificate = true
-                        for warning in CertificateValidation.warnings(for: valid.bundle.leaf, host: host.name, now: now) {
+                        for warning in CertificateValidation.warnings(for: valid.leaf, host: host.name, now: now) {
                             diagnose(
                                 .certificateWarning, claim.source, claim.secretField,
                                 "secret \(key.namespace)/\(key.name) for host \(host): \(warning.message); served anyway")
@@ -162,7 +162,7 @@ extension RoutingRun {
         guard let valid = certificate(key, claim: claim, fallback: "; the self-signed default certificate is served")
         else { return nil }
         // No host to cover: it is served for every name without a certificate of its own.
-        for warning in CertificateValidation.warnings(for: valid.bundle.leaf, host: "", now: now) {
+        for warning in CertificateValidation.warnings(for: valid.leaf, host: "", now: now) {
             diagnose(.certificateWarning, secret, claim.secretField, "secret \(key.namespace)/\(key.name): \(warning.message)")
         }
         if let i = files.firstIndex(where: { $0.path == valid.path }) {
@@ -205,18 +205,32 @@ extension RoutingRun {
         let cache = certificates
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             let (raw, crt, key) = work[i]
-            cache.remember(raw, Self.validate(certificate: crt, key: key), used: false)
+            let (result, pem) = Self.validate(certificate: crt, key: key)
+            cache.remember(raw, result, pem: pem, used: false)
         }
     }
 
-    /// The chain and key validated, with the file name their content gives.
-    static func validate(certificate: [UInt8], key: [UInt8]) -> Result<ValidatedCertificate, CertificateProblem> {
+    /// The chain and key validated, with the file name their content gives, and that content.
+    static func validate(certificate: [UInt8], key: [UInt8]) -> (Result<ValidatedCertificate, CertificateProblem>, pem: String?) {
         do throws(CertificateProblem) {
             let bundle = try CertificateValidation.validate(certificate: certificate, key: key)
-            return .success(ValidatedCertificate(bundle: bundle, path: certificatePath(bundle.pem)))
+            let pem = bundle.pem
+            return (.success(ValidatedCertificate(leaf: bundle.leaf, path: certificatePath(pem))), pem)
         } catch {
-            return .failure(error)
+            return (.failure(error), nil)
         }
+    }
+
+    /// A file's content made again from the Secret's data as the cache knew it: validated as it
+    /// was the first time, which gave that content.
+    static func pem(from input: CertificateCache.Input) -> String {
+        func bytes(_ value: String) -> [UInt8]? {
+            input.encoded ? Data(base64Encoded: value, options: .ignoreUnknownCharacters).map { [UInt8]($0) } : Array(value.utf8)
+        }
+        guard let certificate = bytes(input.certificate), let key = bytes(input.key),
+            let bundle = try? CertificateValidation.validate(certificate: certificate, key: key)
+        else { return "" }
+        return bundle.pem
     }
 
     /// A Secret's `stringData` or base64 `data` value: nil when larger than Portico accepts (refused
@@ -259,8 +273,8 @@ extension RoutingRun {
             }
         }
         guard let crt = certificate ?? nil, let keyBytes = privateKey ?? nil else { return nil }
-        let result = Self.validate(certificate: crt, key: keyBytes)
-        certificates.remember(raw, result)
+        let (result, pem) = Self.validate(certificate: crt, key: keyBytes)
+        certificates.remember(raw, result, pem: pem)
         return report(result, name: name, fallback: fallback, claim: claim)
     }
 
@@ -288,17 +302,27 @@ extension RoutingRun {
         return "tls/" + String(decoding: name, as: UTF8.self) + ".pem"
     }
 
-    func certificateFile(_ valid: ValidatedCertificate, secret: ServiceKey) -> CertificateFile {
-        CertificateFile(
-            path: valid.path, pem: valid.bundle.pem,
+    /// The file of a Secret's validated certificate: its content as this pass validated it, or
+    /// made again from the Secret's data if the file must be written.
+    mutating func certificateFile(_ valid: ValidatedCertificate, secret: ServiceKey) -> CertificateFile {
+        let input = secrets[secret].map(Self.cacheInput)
+        let content: CertificateContent
+        if let input, let pem = certificates.validatedPEM(input) {
+            content = CertificateContent { pem }
+        } else {
+            content = CertificateContent { input.map(Self.pem(from:)) ?? "" }
+        }
+        return CertificateFile(
+            path: valid.path, content: content,
             secret: ObjectReference(kind: "Secret", namespace: secret.namespace, name: secret.name), hosts: [],
-            notAfter: valid.bundle.leaf.notAfter)
+            notAfter: valid.leaf.notAfter)
     }
 }
 
-/// A Secret's certificate once validated, with the file name its content gives.
+/// A Secret's certificate once validated: what routing needs of its leaf and the file name its
+/// content gives (not the content: that is written once, and made again if ever needed).
 struct ValidatedCertificate: Sendable {
-    let bundle: CertificateBundle
+    let leaf: CertificateSummary
     let path: String
 }
 
@@ -316,6 +340,8 @@ public final class CertificateCache: @unchecked Sendable {
     private let lock = NSLock()
     private var results: [Input: Result<ValidatedCertificate, CertificateProblem>] = [:]
     private var used: Set<Input> = []
+    /// The files' content of what was validated since `forgetUnused`, for the pass that did.
+    private var fresh: [Input: String] = [:]
 
     public init() {}
 
@@ -332,18 +358,28 @@ public final class CertificateCache: @unchecked Sendable {
         lock.withLock { results[input] }
     }
 
-    func remember(_ input: Input, _ result: Result<ValidatedCertificate, CertificateProblem>, used isUsed: Bool = true) {
+    func remember(
+        _ input: Input, _ result: Result<ValidatedCertificate, CertificateProblem>, pem: String?, used isUsed: Bool = true
+    ) {
         lock.withLock {
             results[input] = result
+            if let pem { fresh[input] = pem }
             if isUsed { used.insert(input) }
         }
     }
 
-    /// Forgets what no routing pass since the last call used (Secrets deleted or replaced).
+    /// The file's content for `input`, if validated since `forgetUnused`.
+    func validatedPEM(_ input: Input) -> String? {
+        lock.withLock { fresh[input] }
+    }
+
+    /// Forgets what no routing pass since the last call used (Secrets deleted or replaced), and
+    /// the content of what was validated: the files made of it are written by then.
     public func forgetUnused() {
         lock.withLock {
             results = results.filter { used.contains($0.key) }
             used = []
+            fresh = [:]
         }
     }
 }

@@ -206,10 +206,16 @@ struct SmallWorld {
     }
 
     /// A config as its sink wrote it.
-    struct Written: RenderedOutput {
-        var text: String
-        var count: Int { text.utf8.count }
-        func bytes() -> [UInt8]? { Array(text.utf8) }
+    final class Written: RenderedOutput {
+        let bytes: [UInt8]
+        init(text: String) { bytes = Array(text.utf8) }
+        var count: Int { bytes.count }
+        func isUnchanged() -> Bool { true }
+        func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+            guard offset + buffer.count <= bytes.count else { return false }
+            bytes.withUnsafeBytes { buffer.copyMemory(from: .init(rebasing: $0[offset..<offset + buffer.count])) }
+            return true
+        }
     }
 
     static func manyHosts(_ count: Int) -> ClusterState {

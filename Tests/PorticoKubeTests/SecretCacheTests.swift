@@ -24,6 +24,7 @@ import Testing
         #expect(kept.stringData == ["tls.crt": "crt", "tls.key": "key"])
         #expect(kept.data == nil && kept.metadata.annotations == nil && kept.metadata.labels == nil)
         #expect(kept.metadata.name == "site" && kept.type == "Opaque")
+        #expect(kept.metadata == ObjectMeta(name: "site", namespace: "default"))
 
         // Not text, or not base64: kept as it came, for routing to report.
         let binary = Secret(metadata: ObjectMeta(name: "der", namespace: "default"), data: ["tls.crt": "MIIB/w==", "tls.key": "a2V5"])

@@ -54,31 +54,53 @@ struct Ctx: TemplateContext {
         #expect(cache.lastCounts == (0, 1))
     }
 
-    /// An output as its consumer wrote it, for `RenderCache.adopt`.
-    struct Written: RenderedOutput {
-        var text: String
-        var readable = true
-        var count: Int { text.utf8.count }
-        func bytes() -> [UInt8]? { readable ? Array(text.utf8) : nil }
+    /// An output as its consumer wrote it, for `RenderCache.adopt`: unchanged for its first
+    /// `checks` checks (all of them by default), changed after.
+    final class Written: RenderedOutput, @unchecked Sendable {
+        let bytes: [UInt8]
+        private var checks: Int
+        init(text: String, readable: Bool = true, checks: Int = .max) {
+            bytes = Array(text.utf8)
+            self.checks = readable ? checks : 0
+        }
+        var count: Int { bytes.count }
+        func isUnchanged() -> Bool {
+            checks -= 1
+            return checks >= 0
+        }
+        func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+            guard offset + buffer.count <= bytes.count else { return false }
+            bytes.withUnsafeBytes { buffer.copyMemory(from: .init(rebasing: $0[offset..<offset + buffer.count])) }
+            return true
+        }
+    }
+
+    static let itemsText = "head {{#items}}<{{n}}>{{/items}} tail"
+
+    /// `names` as a list keyed by name, through a template of `itemsText` (one template for all
+    /// the renders of a cache: another one starts the cache afresh).
+    static func renderItems(
+        _ template: Template, _ names: [String], cache: RenderCache, to out: inout some TextOutputStream
+    ) throws(TemplateError) {
+        let list = TemplateList(
+            count: names.count, identity: { TemplateItemIdentity(key: names[$0], value: names[$0]) },
+            item: { .context(Ctx(values: ["n": .string(names[$0])])) })
+        try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
     }
 
     /// Once the output is adopted, the cache keeps only where each text is in it and reads the
     /// texts back from there; an output it cannot read back, or one another render came after, only
     /// costs a render of every item.
     @Test func aCacheReadsTextBackFromTheAdoptedOutput() throws {
-        let template = try Template("head {{#items}}<{{n}}>{{/items}} tail", source: "t")
-        let cache = RenderCache()
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
         func render(_ names: [String]) throws -> String {
-            let list = TemplateList(
-                count: names.count, identity: { TemplateItemIdentity(key: "\($0)", value: names[$0]) },
-                item: { .context(Ctx(values: ["n": .string(names[$0])])) })
             var out = ""
-            try template.render(Ctx(values: ["items": .lazyList(list)]), cache: cache, to: &out)
+            try Self.renderItems(template, names, cache: cache, to: &out)
             return out
         }
         let first = try render(["a", "bé", "c"])
         cache.adopt(Written(text: first), render: cache.lastRenderNumber)
-        #expect(cache.entries.values.allSatisfy { $0.text == nil })
+        #expect(cache.entries.values.joined().allSatisfy { $0.text == nil })
         #expect(try render(["a", "bé", "d"]) == "head <a><bé><d> tail")
         #expect(cache.lastCounts == (2, 1))
         // Not adopted: the next render reads the kept texts.
@@ -89,10 +111,61 @@ struct Ctx: TemplateContext {
         // Too short, or for an older render: ignored.
         cache.adopt(Written(text: String(third.dropLast())), render: cache.lastRenderNumber)
         cache.adopt(Written(text: third), render: cache.lastRenderNumber - 1)
-        #expect(cache.entries.values.allSatisfy { $0.text != nil })
+        #expect(cache.entries.values.joined().allSatisfy { $0.text != nil })
         cache.adopt(Written(text: third, readable: false), render: cache.lastRenderNumber)
         #expect(try render(["x", "bé", "d"]) == third)
         #expect(cache.lastCounts == (0, 3))
+    }
+
+    /// An output that changes while a render copies text from it (someone wrote to the config file
+    /// on disk) fails that render, never gives wrong text; the next render renders every item.
+    @Test func anOutputChangedWhileTextIsCopiedFailsTheRender() throws {
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
+        func render(_ names: [String]) throws(TemplateError) -> String {
+            var out = ""
+            try Self.renderItems(template, names, cache: cache, to: &out)
+            return out
+        }
+        let first = try render(["a", "b", "c"])
+        cache.adopt(Written(text: first, checks: 1), render: cache.lastRenderNumber)
+        do {
+            _ = try render(["a", "b", "d"])
+            Issue.record("a render that copied from a changed output succeeded")
+        } catch {
+            #expect(error.isChangedOutput)
+        }
+        #expect(try render(["a", "b", "d"]) == "head <a><b><d> tail")
+        #expect(cache.lastCounts == (0, 3))
+    }
+
+    /// Consecutive unchanged items are copied from the adopted output as one run; an output
+    /// stream that copies by itself gets the run, others the bytes.
+    @Test func unchangedItemsAreCopiedFromTheOutputAsOneRun() throws {
+        final class Copying: UTF8OutputStream {
+            var text = ""
+            var runs: [Range<Int>] = []
+            func write(_ string: String) { text += string }
+            func write(utf8: UnsafeBufferPointer<UInt8>) { text += String(decoding: utf8, as: UTF8.self) }
+            func write(_ output: any RenderedOutput, offset: Int, count: Int) -> Bool {
+                guard let written = output as? Written else { return false }
+                runs.append(offset..<offset + count)
+                text += String(decoding: written.bytes[offset..<offset + count], as: UTF8.self)
+                return true
+            }
+        }
+        let template = try Template(Self.itemsText, source: "t"), cache = RenderCache()
+        func render(_ names: [String]) throws -> Copying {
+            var out = Copying()
+            try Self.renderItems(template, names, cache: cache, to: &out)
+            return out
+        }
+        let first = try render(["a", "bé", "c", "d", "e"])
+        #expect(first.text == "head <a><bé><c><d><e> tail")
+        cache.adopt(Written(text: first.text), render: cache.lastRenderNumber)
+        let second = try render(["a", "bé", "x", "d", "e"])
+        #expect(second.text == "head <a><bé><x><d><e> tail")
+        #expect(second.runs == [5..<13, 16..<22])
+        #expect(cache.lastCounts == (4, 1))
     }
 
     @Test func standaloneTagLinesDisappear() throws {

@@ -218,6 +218,23 @@ import Testing
         }
     }
 
+    /// Validated certificates kept between passes keep no PEM: a later pass's file makes its
+    /// content again from the Secret (base64 `data` or text `stringData`), the same bytes.
+    @Test(arguments: [false, true]) func aFileOfACertificateValidatedEarlierHasTheSameContent(asText: Bool) throws {
+        let bundle = try Self.bundle("a.test")
+        var secret = Self.secret("a-tls", bundle)
+        if asText { (secret.data, secret.stringData) = (nil, ["tls.crt": bundle.chainPEM, "tls.key": bundle.keyPEM]) }
+        let cache = CertificateCache()
+        let state = ClusterState(
+            ingresses: [Self.tlsIngress("web", host: "a.test", secret: "a-tls")], services: [F.service("web")], secrets: [secret])
+        let first = Router(options: Self.https, certificates: cache, now: Self.now).route(state)
+        cache.forgetUnused()
+        let second = Router(options: Self.https, certificates: cache, now: Self.now).route(state)
+        #expect(first.certificates == second.certificates)
+        #expect(first.certificates.map(\.pem) == [bundle.pem])
+        #expect(second.certificates.map(\.pem) == [bundle.pem])
+    }
+
     @Test func withoutHTTPSTheTableIsAsBefore() throws {
         let table = Self.route(
             [Self.tlsIngress("web", host: "a.test", secret: "a-tls")], secrets: [Self.secret("a-tls", try Self.bundle("a.test"))],
