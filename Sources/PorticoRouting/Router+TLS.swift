@@ -134,9 +134,11 @@ extension RoutingRun {
                 let policy = redirectPolicies[location.source] ?? RedirectPolicy()
                 forced = forced || policy.forced
                 let redirects = ((hasTLS && policy.sslRedirect) || policy.forced) && !Self.isACMEChallenge(location.path)
-                virtualHosts[i].locations[j].options.redirectsToHTTPS = redirects
-                virtualHosts[i].locations[j].options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
-                virtualHosts[i].locations[j].options.strictTransportSecurity = ownCertificate
+                var options = location.options
+                options.redirectsToHTTPS = redirects
+                options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
+                options.strictTransportSecurity = ownCertificate
+                virtualHosts[i].locations[j].setOptions(options, sharingWith: j > 0 ? virtualHosts[i].locations[j - 1] : nil)
             }
             let tlsPolicy = virtualHosts[i].tls.flatMap { redirectPolicies[$0.source] } ?? RedirectPolicy()
             virtualHosts[i].redirectsFallback = (hasTLS && tlsPolicy.sslRedirect) || forced
@@ -145,8 +147,10 @@ extension RoutingRun {
             let location = catchAll.locations[j]
             let policy = redirectPolicies[location.source] ?? RedirectPolicy()
             let redirects = policy.forced && !Self.isACMEChallenge(location.path)
-            catchAll.locations[j].options.redirectsToHTTPS = redirects
-            catchAll.locations[j].options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
+            var options = location.options
+            options.redirectsToHTTPS = redirects
+            options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
+            catchAll.locations[j].setOptions(options, sharingWith: j > 0 ? catchAll.locations[j - 1] : nil)
         }
         for path in files.keys { files[path]?.hosts.sort() }
         return files.values.sorted { $0.path < $1.path }

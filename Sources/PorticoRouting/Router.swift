@@ -265,10 +265,9 @@ struct RoutingRun {
                 if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
                 // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
                 if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
-                routes.locations.append(
-                    Location(
-                        path: normalized, match: match, backend: backend, options: options,
-                        source: ref, field: field))
+                var location = Location(path: normalized, match: match, backend: backend, source: ref, field: field)
+                location.setOptions(options, sharingWith: routes.locations.last)
+                routes.locations.append(location)
             }
             if let host { hosts[host] = routes } else { catchAll = routes }
         }

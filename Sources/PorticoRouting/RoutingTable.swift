@@ -166,6 +166,12 @@ public struct Location: Sendable, Hashable {
     /// share. Every location stays in memory between changes: inline, the options were 88 of its
     /// 208 bytes (10,000 Ingresses of five paths: 4 MB).
     private var customOptions: ProxyOptionsBox?
+
+    /// Sets `options`, sharing `other`'s copy when it holds the same settings (the paths of one
+    /// Ingress nearly always do): one copy for them instead of one per location.
+    mutating func setOptions(_ options: ProxyOptions, sharingWith other: Location?) {
+        if let box = other?.customOptions, box.options == options { customOptions = box } else { self.options = options }
+    }
     /// Which Ingress rule this came from (`ingress default/web spec.rules[0].http.paths[1]`).
     public var source: ObjectReference
     public var field: String
@@ -236,7 +242,11 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     /// HTTPS responses carry Strict-Transport-Security (the host has its own certificate).
     public var strictTransportSecurity: Bool
     /// How nginx talks to the backend: buffering, HTTP version, retries, the Host header sent.
-    public var upstream: UpstreamOptions?
+    public var upstream: UpstreamOptions? {
+        get { upstreamStorage?.value }
+        set { upstreamStorage = newValue.map(Indirect.init) }
+    }
+    private var upstreamStorage: Indirect<UpstreamOptions>? = nil
     /// `rewrite-target` on a regex route: the path the backend receives instead of the client's,
     /// `$1`... standing for the route regex's groups (validated: `/`, letters, digits, `- . _ ~ :`
     /// and `$` followed by a digit); the query is kept. Empty in the settings of a named location
@@ -244,7 +254,11 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
     public var rewriteTarget: String?
     /// `enable-cors`. In the settings of a named location: `CORSPolicy()`, whatever the route's
     /// (each route sets the headers' values before it hands over; the named location adds them).
-    public var cors: CORSPolicy?
+    public var cors: CORSPolicy? {
+        get { corsStorage?.value }
+        set { corsStorage = newValue.map(Indirect.init) }
+    }
+    private var corsStorage: Indirect<CORSPolicy>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
@@ -252,7 +266,6 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil, upstream: UpstreamOptions? = nil
     ) {
         self.rewriteTarget = rewriteTarget
-        self.cors = cors
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
         self.sendTimeoutSeconds = sendTimeoutSeconds
@@ -261,6 +274,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.redirectsToHTTPS = redirectsToHTTPS
         self.strictTransportSecurity = strictTransportSecurity
         self.upstream = upstream
+        self.cors = cors
     }
 
     public var isDefault: Bool { self == ProxyOptions() }
