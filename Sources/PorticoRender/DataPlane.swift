@@ -151,11 +151,10 @@ enum DataPlane {
     /// The origins a CORS route answers, as one caseless regex over the whole `Origin` header
     /// (ingress-nginx's, anchored at both ends): each origin literally, `*.` standing for one label.
     static func corsOriginRegex(_ origins: [String]) -> String {
+        // A validated origin has at most one `*.`, right after its scheme.
         let alternatives = origins.map { origin in
-            origin.hasPrefix("*.") || origin.contains("://*.")
-                ? origin.split(separator: "*.", maxSplits: 1, omittingEmptySubsequences: false).map { regex(String($0)) }
-                    .joined(separator: "[A-Za-z0-9-]+\\.")
-                : regex(origin)
+            origin.split(separator: "*.", maxSplits: 1, omittingEmptySubsequences: false).map { regex(String($0)) }
+                .joined(separator: "[A-Za-z0-9-]+\\.")
         }
         return "^(?:" + alternatives.joined(separator: "|") + ")$"
     }

@@ -221,15 +221,9 @@ extension MigrationCheck.Finding {
 extension MigrationCheck {
     /// Whether an Ingress's annotations make its hosts match as ingress-nginx's regexes.
     static func usesRegex(_ ingress: Ingress) -> Bool {
-        let annotations = ingress.metadata.annotations ?? [:]
-        let useRegex = RoutingRun.lookup("use-regex", in: annotations).map { RoutingRun.isTrue($0.value) } ?? false
-        guard !useRegex else { return true }
-        // rewrite-target rewrites (and so makes the host regex-matched) the paths it is not equal to.
-        guard let target = RoutingRun.lookup("rewrite-target", in: annotations)?.value, !target.isEmpty,
-            RoutingRun.rewriteTargetProblem(target) == nil
-        else { return false }
+        let settings = RoutingRun.regexSettings(ingress.metadata.annotations ?? [:])
         return ingress.spec.rules.contains { rule in
-            (rule.http?.paths ?? []).contains { ($0.path.flatMap { $0.isEmpty ? nil : $0 } ?? "/") != target }
+            (rule.http?.paths ?? []).contains { settings.keepsAsWritten($0.path.flatMap { $0.isEmpty ? nil : $0 } ?? "/") }
         }
     }
 }

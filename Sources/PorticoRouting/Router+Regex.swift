@@ -27,31 +27,31 @@ extension RoutingRun {
         }
     }
 
+    /// The settings, with a diagnostic for each value that is not valid (its default applies).
     mutating func regexSettings(_ annotations: [String: String], ref: ObjectReference) -> RegexSettings {
-        var settings = RegexSettings()
-        if let (key, value) = Self.lookup("use-regex", in: annotations) {
-            if let flag = Self.parseBool(value) {
-                settings.useRegex = flag
-            } else {
-                diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) is not true or false; false applies")
-            }
+        if let (key, value) = Self.lookup("use-regex", in: annotations), Self.parseBool(value) == nil {
+            diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) is not true or false; false applies")
         }
-        if let (key, value) = Self.lookup("rewrite-target", in: annotations), !value.isEmpty {
-            if let why = Self.rewriteTargetProblem(value) {
-                diagnose(
-                    .invalidAnnotation, ref, Self.field(key),
-                    "\(quoted(value)) \(why); no rewrite, the backend receives the client's path")
-            } else {
-                settings.rewriteTarget = value
-            }
+        if let (key, value) = Self.lookup("rewrite-target", in: annotations), !value.isEmpty, let why = Self.rewriteTargetProblem(value) {
+            diagnose(
+                .invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(why); no rewrite, the backend receives the client's path")
+        }
+        return Self.regexSettings(annotations)
+    }
+
+    /// The settings as routing applies them: an invalid value is its default.
+    static func regexSettings(_ annotations: [String: String]) -> RegexSettings {
+        var settings = RegexSettings()
+        if let (_, value) = lookup("use-regex", in: annotations) { settings.useRegex = parseBool(value) ?? false }
+        if let (_, value) = lookup("rewrite-target", in: annotations), !value.isEmpty, rewriteTargetProblem(value) == nil {
+            settings.rewriteTarget = value
         }
         return settings
     }
 
     /// Go's `strconv.ParseBool`, as ingress-nginx reads boolean annotations; nil: neither.
     static func parseBool(_ value: String) -> Bool? {
-        if isTrue(value) { return true }
-        return ["0", "f", "F", "FALSE", "false", "False"].contains(value) ? false : nil
+        isTrue(value) ? true : isFalse(value) ? false : nil
     }
 
     /// Why a `rewrite-target` is refused, or nil. ingress-nginx's own rule (letters, digits,

@@ -104,10 +104,8 @@ extension RoutingRun {
                 default: problem = "is not one of HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI; plain HTTP is used"
                 }
             default:  // enable-access-log
-                if isTrue(value) {
-                    u.accessLogOff = false
-                } else if isFalse(value) {
-                    u.accessLogOff = true
+                if let logged = parseBool(value) {
+                    u.accessLogOff = !logged
                 } else {
                     problem = "is not a boolean (true or false); the route is logged"
                 }
