@@ -185,12 +185,19 @@ enum DataPlane {
             }
             return r
         }
+        // A host's paths mostly come from one Ingress: its name is spelled once.
+        var named: (source: ObjectReference, text: String)?
         func comment(_ l: Location) -> String {
+            let source: String
+            if let named, named.source == l.source { source = named.text } else {
+                source = l.source.description
+                named = (l.source, source)
+            }
             switch l.match {
             case .regex:
                 let target = l.options.rewriteTarget.map { ", rewritten to \($0)" } ?? ""
-                return "\(l.source) \(l.field): ~* ^\(l.path) (ingress-nginx regex matching on this host\(target))"
-            case .exact, .prefix: return "\(l.source) \(l.field): \(l.match.name) \(l.path)"
+                return "\(source) \(l.field): ~* ^\(l.path) (ingress-nginx regex matching on this host\(target))"
+            case .exact, .prefix: return "\(source) \(l.field): \(l.match.name) \(l.path)"
             }
         }
 

@@ -11,6 +11,8 @@ extension RoutingRun {
     /// which admits nobody; snippet annotations are refused outright: Portico never copies text from
     /// an object into nginx.conf.
     mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions? {
+        // Most Ingresses carry none: no key to look up, nothing to report.
+        if annotations.isEmpty { return ProxyOptions() }
         if let (key, _) = Self.lookup("canary", in: annotations), Self.isTrue(annotations[key]) {
             diagnose(
                 .canaryNotServed, ref, Self.field(key),
@@ -37,14 +39,8 @@ extension RoutingRun {
                 .invalidAnnotation, ref, Self.field(key),
                 "ingress-nginx sends X-Forwarded-Prefix only with rewrite-target, and so does Portico; no header")
         }
-        // Read by `fixedRedirect`, `appRoot` and `regexSettings`.
-        for setting in Self.redirectSettings + ["app-root", "use-regex", "rewrite-target"] { handled.formUnion(Self.keys(setting)) }
-        for setting in Self.corsSettings { handled.formUnion(Self.keys(setting)) }
         options.cors = corsPolicy(annotations, ref: ref)
-        // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
-        if self.options.servesHTTPS {
-            for setting in ["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"] { handled.formUnion(Self.keys(setting)) }
-        }
+        let readElsewhere = self.options.servesHTTPS ? Self.readElsewhereWithHTTPS : Self.readElsewhere
         var access = SourceAccess()
         for setting in ["denylist-source-range", "allowlist-source-range"] {
             let names = setting == "allowlist-source-range" ? [setting, "whitelist-source-range"] : [setting]
@@ -64,7 +60,7 @@ extension RoutingRun {
         }
         if access != SourceAccess() { options.access = access }
 
-        for key in annotations.keys.sorted() where !handled.contains(key) {
+        for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
             let value = annotations[key] ?? ""
             let field = Self.field(key)
             if key.lowercased().contains("snippet") {
@@ -94,6 +90,12 @@ extension RoutingRun {
         }
         return leftOut ? nil : options
     }
+
+    /// Annotation keys this function leaves to others: `fixedRedirect`, `appRoot`,
+    /// `regexSettings` and `corsPolicy`; with HTTPS also `redirectPolicy`, applied once every
+    /// Ingress's `spec.tls` is known.
+    static let readElsewhere = Set((redirectSettings + ["app-root", "use-regex", "rewrite-target"] + corsSettings).flatMap(keys))
+    static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 
     static func keys(_ name: String) -> [String] { [annotationPrefix + name, ingressNginxPrefix + name] }
 

@@ -6,9 +6,13 @@ package enum Validation {
 
     /// RFC 1123 label: namespaces.
     package static func isLabel(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard !b.isEmpty, b.count <= 63 else { return false }
-        guard isLowerAlnum(b[0]), isLowerAlnum(b[b.count - 1]) else { return false }
+        isLabel(s.utf8[...])
+    }
+
+    /// `isLabel` on bytes: what hosts and names are checked with on every pass, without copies.
+    static func isLabel(_ b: Substring.UTF8View) -> Bool {
+        guard let first = b.first, let last = b.last, b.count <= 63 else { return false }
+        guard isLowerAlnum(first), isLowerAlnum(last) else { return false }
         return b.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 
@@ -23,15 +27,17 @@ package enum Validation {
     /// RFC 1123 subdomain: object names, hosts, external names.
     package static func isSubdomain(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
-        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isLabel(String($0)) }
+        return s.utf8[...].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { isLabel($0) }
     }
 
     /// An Ingress host: a subdomain, or `*.` and a subdomain; never an IP address.
     static func isHost(_ s: String) -> Bool {
         let bare = s.hasPrefix("*.") ? String(s.dropFirst(2)) : s
         guard isSubdomain(bare) else { return false }
+        // Only digits and dots can spell an IPv4 address.
+        guard bare.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }) else { return true }
         let labels = bare.split(separator: ".")
-        return !(labels.count == 4 && labels.allSatisfy { $0.allSatisfy(\.isASCII) && Int($0) != nil })
+        return !(labels.count == 4 && labels.allSatisfy { Int($0) != nil })
     }
 
     /// IANA service name: named ports.
@@ -68,11 +74,24 @@ package enum Validation {
                     + "(allowed: letters, digits and / - . _ ~ ! * + , : @ = &)"
             }
         }
-        if s.contains("//") { return "contains an empty segment (\"//\")" }
-        let segments = s.split(separator: "/", omittingEmptySubsequences: true)
-        if segments.contains(where: { $0 == "." || $0 == ".." }) {
-            return "contains a \".\" or \"..\" segment"
+        // One pass over the segments after the leading "/": none empty but the last, none "." or "..".
+        var emptySegment = false, dotSegment = false
+        var length = 0, onlyDots = true, previous = UInt8(ascii: "/")
+        for b in s.utf8.dropFirst() {
+            if b == UInt8(ascii: "/") {
+                if previous == UInt8(ascii: "/") { emptySegment = true }
+                if length > 0, length <= 2, onlyDots { dotSegment = true }
+                length = 0
+                onlyDots = true
+            } else {
+                length += 1
+                onlyDots = onlyDots && b == UInt8(ascii: ".")
+            }
+            previous = b
         }
+        if length > 0, length <= 2, onlyDots { dotSegment = true }
+        if emptySegment { return "contains an empty segment (\"//\")" }
+        if dotSegment { return "contains a \".\" or \"..\" segment" }
         return nil
     }
 
