@@ -55,7 +55,7 @@ extension CertificateValidation {
         if let why = KeyKind(key.publicKey).whyUnsupported {
             throw CertificateProblem(.unsupportedKey, "tls.key is \(why): use \(KeyKind.supportedKinds)")
         }
-        return (key, document.pemString + "\n")
+        return (key, PEMBlock.text(label: document.discriminator, der: document.derBytes))
     }
 
     /// The key, or why it cannot be read: too small an RSA key is refused by swift-crypto itself,

@@ -42,7 +42,7 @@ public enum CertificateValidation {
                 "tls.key does not belong to the certificate in tls.crt (subject \(MessageText.quoted(summary.subject))): store the key the certificate was issued for, or the certificate issued for this key"
             )
         }
-        let chainPEM = chain.map { PEMDocument(type: "CERTIFICATE", derBytes: $0.der).pemString + "\n" }.joined()
+        let chainPEM = chain.map { PEMBlock.text(label: certificateLabel, der: $0.der) }.joined()
         return CertificateBundle(chainPEM: chainPEM, keyPEM: privateKey.pem, leaf: summary)
     }
 
