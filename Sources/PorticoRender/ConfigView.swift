@@ -30,7 +30,7 @@ struct ConfigView: TemplateContext {
         var names: [ProxyOptions: String] = [:]
         for p in proxies { names[p.options] = p.name }
         proxyNames = names
-        proxyIdentity = ProxiesDigest(proxies.map { $0.name + " " + $0.options.canonical })
+        proxyIdentity = ProxiesDigest(proxies.map { $0.name + " " + $0.canonical })
         mapHash = Self.mapHashSizes(table)
         identities = keyed ? (0...table.virtualHosts.count).map { [proxyIdentity] in Self.identity($0, table, proxies: proxyIdentity) } : []
     }
