@@ -28,6 +28,23 @@ enum Allowlist {
         #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
         #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
     ])
+    /// Rate limits (`limit-rps`, `limit-rpm`, `limit-connections`): an Ingress's zones, keyed by
+    /// the client's address or by the map that exempts `limit-whitelist`'s addresses.
+    static let limitID = "[0-9a-f]{16}"
+    static let limitKey = #"(\$binary_remote_addr|\$portico_limit_key_"# + limitID + ")"
+    static let limitZones = patterns([
+        "^limit_conn_zone " + limitKey + " zone=portico_limit_" + limitID + "_conn:5m$",
+        "^limit_req_zone " + limitKey + " zone=portico_limit_" + limitID + #"_rp([sm]):5m rate=\d{1,7}r/\2$"#,
+    ])
+    static let limitBlocks = patterns([
+        #"^geo \$portico_limit_exempt_"# + limitID + "$",
+        #"^map \$portico_limit_exempt_("# + limitID + #") \$portico_limit_key_\1$"#,
+    ])
+    static let limitDirectives = patterns([
+        "^limit_conn portico_limit_" + limitID + #"_conn \d{1,7}$"#,
+        "^limit_req zone=portico_limit_" + limitID + #"_rp[sm]( burst=\d{1,10})? nodelay$"#,
+        #"^limit_rate(_after)? \d{1,10}k$"#,
+    ])
     /// The maps the template writes, by `source result`.
     static let mapNames = [
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",

@@ -42,6 +42,12 @@ private struct CheckRun {
     var lowercasedRoutes: [String: String] = [:]
     /// Named location → its settings.
     var proxies: [String: ProxyOptions] = [:]
+    /// Rate-limit zone name → what counts and how fast (`limit_req_zone`, `limit_conn_zone`).
+    var limitZones: [String: (key: String, rate: Int?)] = [:]
+    /// Rate-limit id → the addresses its geo exempts.
+    var limitExempt: [String: [SourceRange]] = [:]
+    /// Zones some named location uses.
+    var limitZonesUsed: Set<String> = []
 
     mutating func fail(_ d: ConfigDirective?, _ message: String) {
         problems.append(ConfigProblem(line: d?.line ?? 0, message: message))
@@ -95,8 +101,8 @@ private struct CheckRun {
 
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(
-            http.children, "http", simple: Allowlist.http,
-            blocks: Allowlist.httpBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
+            http.children, "http", simple: Allowlist.http + Allowlist.limitZones,
+            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
             literals: prediction.https?.httpSettings ?? [])
         expectTLSSettings(http, prediction.https?.httpSettings ?? [])
         let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
@@ -114,6 +120,7 @@ private struct CheckRun {
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
+        readRateLimits(http, maps)
 
         var main: [ConfigDirective] = []
         for server in http.children where server.name == "server" {
@@ -132,6 +139,8 @@ private struct CheckRun {
             return
         }
         checkServer(main[0])
+        let unused = Set(limitZones.keys).subtracting(limitZonesUsed)
+        if !unused.isEmpty { fail(http, "rate-limit zones no location uses: \(unused.sorted())") }
         // nginx refuses a map on a variable nothing sets.
         if (maps[Self.corsMap] != nil) != proxies.values.contains(where: { $0.cors != nil }) {
             fail(http, "map \(Self.corsMap) \(maps[Self.corsMap] == nil ? "missing" : "without a CORS route")")
@@ -139,6 +148,92 @@ private struct CheckRun {
     }
 
     static let corsMap = "$request_method:$portico_cors_origin $portico_cors_preflight"
+
+    /// The rate limits' zones, and the geo and map of each that exempts addresses: the geo's lines
+    /// are `default 0` and validated ranges to 1; the map counts the address unless it is exempt.
+    mutating func readRateLimits(_ http: ConfigDirective, _ maps: [String: ConfigDirective]) {
+        for geo in http.children where geo.name == "geo" {
+            let id = String(args(geo).first?.dropFirst("$portico_limit_exempt_".count) ?? "")
+            var ranges: [SourceRange] = []
+            for (i, line) in geo.children.enumerated() {
+                if i == 0 {
+                    if line.description != "default 0" { fail(line, "a rate limit's geo must start with default 0") }
+                    continue
+                }
+                guard line.block == nil, args(line) == ["1"], let range = SourceRange(Substring(line.name)), range.text == line.name else {
+                    fail(line, "\(ConfigTree.quote(line.description)) is not an exempt range")
+                    continue
+                }
+                ranges.append(range)
+            }
+            if ranges.isEmpty { fail(geo, "a rate limit's geo exempts nothing") }
+            limitExempt[id] = ranges
+            let map = maps["$portico_limit_exempt_\(id) $portico_limit_key_\(id)"]
+            if map?.children.map(\.description) != ["0 $binary_remote_addr", "1 \"\""] {
+                fail(geo, "the map of $portico_limit_exempt_\(id) must count 0 by $binary_remote_addr and 1 not at all")
+            }
+        }
+        for map in http.children where map.name == "map" && args(map).first?.hasPrefix("$portico_limit_exempt_") == true {
+            let id = String(args(map)[0].dropFirst("$portico_limit_exempt_".count))
+            if limitExempt[id] == nil { fail(map, "a rate limit's map without its geo") }
+        }
+        for zone in http.children where zone.name == "limit_req_zone" || zone.name == "limit_conn_zone" {
+            let a = args(zone)
+            guard a.count >= 2, let name = a[1].dropFirst("zone=".count).split(separator: ":").first.map(String.init) else { continue }
+            let rate = a.count == 3 ? Int(a[2].dropFirst("rate=".count).dropLast("r/s".count)) : nil
+            if limitZones.updateValue((a[0], rate), forKey: name) != nil { fail(zone, "zone \(name) twice") }
+        }
+    }
+
+    /// A named location's `limit_*` directives as the limits they enforce, with their zones' rates.
+    mutating func rateLimit(_ location: ConfigDirective) -> RateLimit? {
+        let directives = location.children.filter { $0.name.hasPrefix("limit_") }
+        guard !directives.isEmpty else { return nil }
+        var limit = RateLimit(id: "", ingress: ObjectReference(kind: "Ingress", namespace: "", name: ""))
+        var ids = Set<String>()
+        for d in directives {
+            let a = args(d)
+            switch d.name {
+            case "limit_rate": limit.rateKiB = Int(a.first?.dropLast() ?? "")
+            case "limit_rate_after": limit.rateAfterKiB = Int(a.first?.dropLast() ?? "")
+            case "limit_conn" where a.count == 2:
+                guard let zone = limitZones[a[0]], zone.rate == nil else {
+                    fail(d, "limit_conn with no limit_conn_zone \(a[0])")
+                    continue
+                }
+                limitZonesUsed.insert(a[0])
+                ids.insert(String(a[0].dropFirst("portico_limit_".count).dropLast("_conn".count)))
+                limit.connections = Int(a[1])
+            case "limit_req" where a.count == 3 || a.count == 2:
+                let name = String(a[0].dropFirst("zone=".count))
+                guard let zone = limitZones[name], let rate = zone.rate else {
+                    fail(d, "limit_req with no limit_req_zone \(name)")
+                    continue
+                }
+                limitZonesUsed.insert(name)
+                ids.insert(String(name.dropFirst("portico_limit_".count).dropLast("_rps".count)))
+                let counted = RateLimit.Limit(rate: rate, burst: a.count == 3 ? Int(a[1].dropFirst("burst=".count)) ?? -1 : 0)
+                if name.hasSuffix("_rps") {
+                    if limit.perSecond != nil { fail(d, "two per-second limits") }
+                    limit.perSecond = counted
+                } else {
+                    if limit.perMinute != nil { fail(d, "two per-minute limits") }
+                    limit.perMinute = counted
+                }
+            default: break  // the allowlist has reported it
+            }
+        }
+        if ids.count > 1 { fail(location, "rate limits of more than one Ingress: \(ids.sorted())") }
+        if let id = ids.first {
+            limit.id = id
+            limit.exempt = limitExempt[id] ?? []
+            let key = limit.exempt.isEmpty ? "$binary_remote_addr" : "$portico_limit_key_\(id)"
+            for (name, zone) in limitZones where name.hasPrefix("portico_limit_\(id)_") && zone.key != key {
+                fail(location, "zone \(name) counts by \(zone.key), expected \(key)")
+            }
+        }
+        return limit
+    }
 
     /// Maps whose every line is fixed: the Host header, the Upgrade header, the parent of a host and
     /// the choice between the exact and the wildcard key.
@@ -308,7 +403,7 @@ private struct CheckRun {
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(
-            location.children, "a named location", simple: Allowlist.proxyLocation, blocks: [],
+            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives, blocks: [],
             literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
@@ -326,7 +421,7 @@ private struct CheckRun {
                 headers.append(d)
                 continue
             }
-            let once = d.name == "add_header" ? d.name + " " + (args(d).first ?? "") : d.name
+            let once = d.name == "add_header" || d.name == "limit_req" ? d.name + " " + (args(d).first ?? "") : d.name
             if !seen.insert(once).inserted { fail(d, "\(once) twice in one location") }
             if d.name.hasSuffix("_timeout"), !d.name.hasPrefix(module + "_"), !d.name.hasPrefix("proxy_next_upstream") {
                 fail(d, "\(d.name) in a location that proxies with \(module)_pass: no effect")
@@ -368,6 +463,7 @@ private struct CheckRun {
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
             fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
+        options.rateLimit = rateLimit(location)
         checkHeaders(headers, location, grpc: module == "grpc", into: &upstream)
         options.upstream = upstream.isDefault ? nil : upstream
         if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {

@@ -216,6 +216,17 @@ package enum HostileCorpus {
             ["portico.io/proxy-connect-timeout": "5; set $portico_upstream 169.254.169.254:80",
              "portico.io/proxy-read-timeout": "5s;}\nserver { listen 80; return 200 pwned; }"],
             code: .invalidAnnotation),
+        // Rate limits: numbers in limit_req/limit_conn and their zones, ranges in a geo block.
+        annotationCase(
+            "CVE-2025-24514", "rate-limit-breakout",
+            ["nginx.ingress.kubernetes.io/limit-rps": "10 burst=1;\n  limit_req zone=x",
+             "nginx.ingress.kubernetes.io/limit-rpm": "${binary_remote_addr}",
+             "nginx.ingress.kubernetes.io/limit-connections": "1; } server { listen 80; return 200 pwned; #",
+             "nginx.ingress.kubernetes.io/limit-burst-multiplier": "5 nodelay; allow all",
+             "nginx.ingress.kubernetes.io/limit-rate": "100k;\r\nlimit_rate 0",
+             "portico.io/limit-rate-after": String(repeating: "9", count: 100_000),
+             "nginx.ingress.kubernetes.io/limit-whitelist": "10.0.0.0/8 1;\n  0.0.0.0/0 1;\n  default 1"],
+            code: .invalidAnnotation),
         // The proxying annotations: each value ends up in a directive of a named location.
         annotationCase(
             "CVE-2025-24514", "upstream-breakout",

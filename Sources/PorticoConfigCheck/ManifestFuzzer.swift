@@ -149,6 +149,9 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/enable-cors", "nginx.ingress.kubernetes.io/cors-allow-origin", "portico.io/cors-allow-methods",
             "nginx.ingress.kubernetes.io/cors-allow-headers", "nginx.ingress.kubernetes.io/cors-expose-headers",
             "nginx.ingress.kubernetes.io/cors-max-age", "nginx.ingress.kubernetes.io/cors-allow-credentials",
+            "nginx.ingress.kubernetes.io/limit-rps", "nginx.ingress.kubernetes.io/limit-rpm", "portico.io/limit-connections",
+            "nginx.ingress.kubernetes.io/limit-burst-multiplier", "nginx.ingress.kubernetes.io/limit-whitelist",
+            "portico.io/limit-allowlist", "nginx.ingress.kubernetes.io/limit-rate", "nginx.ingress.kubernetes.io/limit-rate-after",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([

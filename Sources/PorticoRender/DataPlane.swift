@@ -409,6 +409,16 @@ extension ProxyOptions {
             parts.append("cors=" + cors.origins.joined(separator: ","))
             parts += DataPlane.corsValues(cors).map { "\($0.name)=\($0.value)" }
         }
+        if let r = rateLimit {
+            var limit = ["limit=" + r.id]
+            if let v = r.perSecond { limit.append("rps=\(v.rate)/\(v.burst)") }
+            if let v = r.perMinute { limit.append("rpm=\(v.rate)/\(v.burst)") }
+            if let v = r.connections { limit.append("conn=\(v)") }
+            if !r.exempt.isEmpty { limit.append("exempt=" + r.exempt.map(\.text).joined(separator: ",")) }
+            if let v = r.rateKiB { limit.append("rate=\(v)k") }
+            if let v = r.rateAfterKiB { limit.append("rate-after=\(v)k") }
+            parts.append(limit.joined(separator: ","))
+        }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

@@ -156,6 +156,31 @@ public enum DefaultTemplate {
                 "~^OPTIONS:." 1;
             }
         {{/cors_map}}
+        {{#rate_limits}}
+
+            # Rate limits of {{ingress}}: per client address; over a limit and its burst, 503.
+        {{#exempt}}
+            geo $portico_limit_exempt_{{id}} {
+                default 0;
+        {{#exempt_ranges}}
+                {{.}} 1;
+        {{/exempt_ranges}}
+            }
+            map $portico_limit_exempt_{{id}} $portico_limit_key_{{id}} {
+                0 $binary_remote_addr;
+                1 "";
+            }
+        {{/exempt}}
+        {{#conn}}
+            limit_conn_zone {{key}} zone=portico_limit_{{id}}_conn:5m;
+        {{/conn}}
+        {{#rps}}
+            limit_req_zone {{key}} zone=portico_limit_{{id}}_rps:5m rate={{rps}}r/s;
+        {{/rps}}
+        {{#rpm}}
+            limit_req_zone {{key}} zone=portico_limit_{{id}}_rpm:5m rate={{rpm}}r/m;
+        {{/rpm}}
+        {{/rate_limits}}
         {{#status_port}}
 
             # Portico's own: answers which config generation is serving, on loopback only.
@@ -203,6 +228,23 @@ public enum DefaultTemplate {
         {{#access}}
                     {{action}} {{source}};
         {{/access}}
+        {{#rate_limit}}
+        {{#conn}}
+                    limit_conn portico_limit_{{id}}_conn {{conn}};
+        {{/conn}}
+        {{#rps}}
+                    limit_req zone=portico_limit_{{id}}_rps{{#rps_burst}} burst={{rps_burst}}{{/rps_burst}} nodelay;
+        {{/rps}}
+        {{#rpm}}
+                    limit_req zone=portico_limit_{{id}}_rpm{{#rpm_burst}} burst={{rpm_burst}}{{/rpm_burst}} nodelay;
+        {{/rpm}}
+        {{#rate_after}}
+                    limit_rate_after {{rate_after}}k;
+        {{/rate_after}}
+        {{#rate}}
+                    limit_rate {{rate}}k;
+        {{/rate}}
+        {{/rate_limit}}
         {{#connect_timeout}}
                     {{module}}_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}

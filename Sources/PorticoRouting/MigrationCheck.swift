@@ -155,6 +155,11 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if RoutingRun.rateLimitSettings.contains(name) {
+            // Zones of the Ingress's own, burst served without delay, 503 over the limit: as in
+            // ingress-nginx; an invalid number is no limit there too (routing says which).
+            return with(.honoured, "")
+        }
         if RoutingRun.corsSettings.contains(name) {
             // An invalid value falls back to its default, as in ingress-nginx (routing says which).
             return with(.honoured, "")

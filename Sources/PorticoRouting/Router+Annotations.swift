@@ -40,6 +40,7 @@ extension RoutingRun {
                 "ingress-nginx sends X-Forwarded-Prefix only with rewrite-target, and so does Portico; no header")
         }
         options.cors = corsPolicy(annotations, ref: ref)
+        options.rateLimit = rateLimit(annotations, ref: ref)
         let readElsewhere = self.options.servesHTTPS ? Self.readElsewhereWithHTTPS : Self.readElsewhere
         var access = SourceAccess()
         for setting in ["denylist-source-range", "allowlist-source-range"] {
@@ -94,7 +95,8 @@ extension RoutingRun {
     /// Annotation keys this function leaves to others: `fixedRedirect`, `appRoot`,
     /// `regexSettings` and `corsPolicy`; with HTTPS also `redirectPolicy`, applied once every
     /// Ingress's `spec.tls` is known.
-    static let readElsewhere = Set((redirectSettings + ["app-root", "use-regex", "rewrite-target"] + corsSettings).flatMap(keys))
+    static let readElsewhere = Set(
+        (redirectSettings + ["app-root", "use-regex", "rewrite-target"] + corsSettings + rateLimitSettings).flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 
     static func keys(_ name: String) -> [String] { [annotationPrefix + name, ingressNginxPrefix + name] }
@@ -118,7 +120,8 @@ extension RoutingRun {
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, ssl-redirect and "
+        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, "
+        + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), ssl-redirect and "
         + "force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
@@ -263,7 +266,6 @@ extension RoutingRun {
         case _ where name.hasPrefix("affinity") || name.hasPrefix("session-cookie-"):
             return "session affinity needs the Service's Pod endpoints, and Portico proxies to the Service's cluster DNS "
                 + "name: requests are spread as the Service spreads them, without a sticky cookie"
-        case _ where name.hasPrefix("limit-"): return "requests are not rate-limited"
         default: return "ignored; Portico's default applies"
         }
     }

@@ -180,5 +180,5 @@ extension RoutingRun {
 
 extension String {
     /// Without the spaces (only U+0020) at either end.
-    fileprivate var trimmingSpaces: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+    var trimmingSpaces: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
 }

@@ -259,11 +259,18 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         set { corsStorage = newValue.map(Indirect.init) }
     }
     private var corsStorage: Indirect<CORSPolicy>? = nil
+    /// `limit-rps`, `limit-rpm`, `limit-connections`, `limit-rate`...: the Ingress's own limits.
+    public var rateLimit: RateLimit? {
+        get { rateLimitStorage?.value }
+        set { rateLimitStorage = newValue.map(Indirect.init) }
+    }
+    private var rateLimitStorage: Indirect<RateLimit>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
-        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil, upstream: UpstreamOptions? = nil
+        strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil, upstream: UpstreamOptions? = nil,
+        rateLimit: RateLimit? = nil
     ) {
         self.rewriteTarget = rewriteTarget
         self.connectTimeoutSeconds = connectTimeoutSeconds
@@ -275,6 +282,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.strictTransportSecurity = strictTransportSecurity
         self.upstream = upstream
         self.cors = cors
+        self.rateLimit = rateLimit
     }
 
     public var isDefault: Bool { self == ProxyOptions() }

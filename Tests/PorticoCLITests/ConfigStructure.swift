@@ -62,6 +62,11 @@ enum ConfigStructure {
             #"^ {16}if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \) \{$"#,
             #"^ {16}( {4})?set \$portico_cors_[a-z_]+ ("[A-Za-z0-9_*, -]*"|\$http_origin);$"#,
             #"^ {16}if \(\$portico_cors_preflight\) \{$"#, #"^ {20}return 204;$"#,
+            // Rate limits: an Ingress's zones, the geo and map that exempt addresses, the limits.
+            #"^    limit_(conn_zone|req_zone) (\$binary_remote_addr|\$portico_limit_key_[0-9a-f]{16}) zone=portico_limit_[0-9a-f]{16}_(conn:5m|rp([sm]):5m rate=\d+r/\4);$"#,
+            #"^    (geo \$portico_limit_exempt_[0-9a-f]{16}|map \$portico_limit_exempt_([0-9a-f]{16}) \$portico_limit_key_\2) \{$"#,
+            #"^        (default 0|[0-9a-f.:]+/\d{1,3} 1|0 \$binary_remote_addr|1 "");$"#,
+            #"^            (limit_conn portico_limit_[0-9a-f]{16}_conn \d+|limit_req zone=portico_limit_[0-9a-f]{16}_rp[sm]( burst=\d+)? nodelay|limit_rate(_after)? \d+k);$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

@@ -22,63 +22,37 @@ final class UpstreamEndToEndTests {
 
     static let n = "nginx.ingress.kubernetes.io/"
 
-    static let manifests = (["app", "flaky", "secure", "h2", "h2-tls"].map(service) + [
-        ingress("plain", host: "plain.test"),
-        ingress(
+    static let manifests = (["app", "flaky", "secure", "h2", "h2-tls"].map(Manifest.service) + [
+        Manifest.ingress("plain", host: "plain.test"),
+        Manifest.ingress(
             "vhost", host: "vhost.test", annotations: [n + "upstream-vhost": "api.internal", n + "x-forwarded-prefix": "/shop", n + "rewrite-target": "/"],
             paths: [("/shop", "Prefix"), ("/", "Prefix")]),
-        ingress(
+        Manifest.ingress(
             "noprefix", host: "noprefix.test",
             annotations: [n + "x-forwarded-prefix": "/shop", "portico.io/upstream-vhost": "api.internal\"; proxy_set_header X-Evil 1; #"]),
-        ingress("http10", host: "http10.test", annotations: [n + "proxy-http-version": "1.0"]),
-        ingress(
+        Manifest.ingress("http10", host: "http10.test", annotations: [n + "proxy-http-version": "1.0"]),
+        Manifest.ingress(
             "unbuffered", host: "stream.test", annotations: [n + "proxy-buffering": "off", n + "proxy-request-buffering": "off"],
             paths: [("/off", "Prefix")]),
-        ingress("buffered", host: "stream.test", annotations: [n + "proxy-buffering": "on"], paths: [("/on", "Prefix")]),
-        ingress(
+        Manifest.ingress("buffered", host: "stream.test", annotations: [n + "proxy-buffering": "on"], paths: [("/on", "Prefix")]),
+        Manifest.ingress(
             "big-headers", host: "headers.test", annotations: [n + "proxy-buffer-size": "16k", n + "proxy-buffers-number": "8"],
             paths: [("/big", "Prefix"), ("/small", "Prefix")]),
-        ingress("small-headers", host: "headers.test", annotations: [n + "proxy-buffer-size": "4k"], paths: [("/small", "Exact")]),
-        ingress("quiet", host: "quiet.test", annotations: [n + "enable-access-log": "false"]),
-        ingress("retry", host: "retry.test", service: "flaky", annotations: [n + "proxy-next-upstream": "error timeout http_502"]),
-        ingress(
+        Manifest.ingress("small-headers", host: "headers.test", annotations: [n + "proxy-buffer-size": "4k"], paths: [("/small", "Exact")]),
+        Manifest.ingress("quiet", host: "quiet.test", annotations: [n + "enable-access-log": "false"]),
+        Manifest.ingress("retry", host: "retry.test", service: "flaky", annotations: [n + "proxy-next-upstream": "error timeout http_502"]),
+        Manifest.ingress(
             "one-try", host: "one-try.test", service: "flaky",
             annotations: [n + "proxy-next-upstream": "error timeout http_502", n + "proxy-next-upstream-tries": "1"]),
-        ingress("no-retry", host: "no-retry.test", service: "flaky"),
-        ingress("https-backend", host: "https-backend.test", service: "secure", annotations: [n + "backend-protocol": "HTTPS"]),
-        ingress("http-backend", host: "http-backend.test", service: "secure", annotations: [n + "backend-protocol": "http"]),
-        ingress("fcgi-backend", host: "fcgi-backend.test", service: "secure", annotations: ["portico.io/backend-protocol": "FCGI"]),
-        ingress(
+        Manifest.ingress("no-retry", host: "no-retry.test", service: "flaky"),
+        Manifest.ingress("https-backend", host: "https-backend.test", service: "secure", annotations: [n + "backend-protocol": "HTTPS"]),
+        Manifest.ingress("http-backend", host: "http-backend.test", service: "secure", annotations: [n + "backend-protocol": "http"]),
+        Manifest.ingress("fcgi-backend", host: "fcgi-backend.test", service: "secure", annotations: ["portico.io/backend-protocol": "FCGI"]),
+        Manifest.ingress(
             "grpc", host: "grpc.test", service: "h2",
             annotations: [n + "backend-protocol": "GRPC", n + "upstream-vhost": "grpc.internal", n + "proxy-read-timeout": "30"]),
-        ingress("grpcs", host: "grpcs.test", service: "h2-tls", annotations: [n + "backend-protocol": "GRPCS"]),
+        Manifest.ingress("grpcs", host: "grpcs.test", service: "h2-tls", annotations: [n + "backend-protocol": "GRPCS"]),
     ]).joined(separator: "---\n")
-
-    static func service(_ name: String) -> String {
-        "apiVersion: v1\nkind: Service\nmetadata: {name: \(name), namespace: default}\nspec: {ports: [{port: PORT}]}\n"
-    }
-
-    /// One Ingress for one host: `paths` (path, pathType) to `service`. Annotation values are
-    /// written as JSON strings, which YAML reads as they are.
-    static func ingress(
-        _ name: String, host: String, service: String = "app", annotations: [String: String] = [:], paths: [(String, String)] = [("/", "Prefix")]
-    ) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .withoutEscapingSlashes
-        func quoted(_ s: String) -> String { String(decoding: (try? encoder.encode(s)) ?? Data("\"\"".utf8), as: UTF8.self) }
-        let pairs = annotations.sorted { $0.key < $1.key }.map { "\(quoted($0.key)): \(quoted($0.value))" }.joined(separator: ", ")
-        return """
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: \(name), namespace: default, annotations: {\(pairs)}}
-            spec:
-              rules:
-              - host: \(host)
-                http:
-                  paths:
-
-            """ + paths.map { "      - {path: \($0.0), pathType: \($0.1), backend: {service: {name: \(service), port: {number: PORT}}}}\n" }.joined()
-    }
 
     init() throws {
         stage = try Stage(manifests: Self.manifests, services: ["app"])

@@ -85,6 +85,18 @@ import Testing
                             options: ProxyOptions(rewriteTarget: "/$2", upstream: UpstreamOptions(forwardedPrefix: "/svc", backendProtocol: .grpc)),
                             source: ref, field: "f")
                     ]),
+                // Rate limits: one Ingress with every kind and exempt addresses, one per minute only.
+                VirtualHost(
+                    host: Host("rl.test")!,
+                    locations: [
+                        Location(path: "/all", match: .prefix, backend: web, options: ProxyOptions(rateLimit: everyLimit), source: ref, field: "f"),
+                        Location(
+                            path: "/slow", match: .prefix, backend: api,
+                            options: ProxyOptions(
+                                rateLimit: RateLimit(
+                                    id: RateLimit.id(perMinuteIngress), ingress: perMinuteIngress, perMinute: RateLimit.Limit(rate: 30, burst: 0))),
+                            source: perMinuteIngress, field: "f"),
+                    ]),
                 VirtualHost(
                     host: Host("up.test")!,
                     locations: [
@@ -94,6 +106,14 @@ import Testing
             catchAll: CatchAll(locations: [Location(path: "/x", match: .exact, backend: web, source: ref, field: "f")]),
             upstreams: [Upstream(host: "api.default.svc.cluster.local", port: 8080), Upstream(host: "web.default.svc.cluster.local", port: 80)])
     }
+
+    static let limitedIngress = ObjectReference(kind: "Ingress", namespace: "default", name: "limited")
+    static let perMinuteIngress = ObjectReference(kind: "Ingress", namespace: "default", name: "per-minute")
+    /// ingress-nginx's rate-limit annotations, all at once.
+    static let everyLimit = RateLimit(
+        id: RateLimit.id(limitedIngress), ingress: limitedIngress, perSecond: RateLimit.Limit(rate: 10, burst: 50),
+        perMinute: RateLimit.Limit(rate: 300, burst: 1500), connections: 4, exempt: [SourceRange("10.0.0.0/8")!, SourceRange("192.168.1.1")!],
+        rateKiB: 100, rateAfterKiB: 1024)
 
     /// ingress-nginx's proxying annotations, all at once.
     static let everyUpstreamSetting = UpstreamOptions(
@@ -250,6 +270,16 @@ import Testing
         ("a lost preflight map", "map \"$request_method:$portico_cors_origin\" $portico_cors_preflight {", "map \"$request_method:$portico_cors_origin\" $portico_cors_other {"),
         ("a widened preflight map", #""~^OPTIONS:." 1;"#, #""~." 1;"#),
         ("any origin for a listed route", #"if ($http_origin ~* "^(?:https://a\\.example"#, #"if ($http_origin ~* "^(?:.+|https://a\\.example"#),
+        ("a lost per-second limit", "limit_req zone=portico_limit_fef34073b18f53bf_rps burst=50 nodelay;", ""),
+        ("a lost connection limit", "limit_conn portico_limit_fef34073b18f53bf_conn 4;", ""),
+        ("a larger burst", "limit_req zone=portico_limit_fef34073b18f53bf_rps burst=50 nodelay;", "limit_req zone=portico_limit_fef34073b18f53bf_rps burst=5000 nodelay;"),
+        ("a faster zone", "rate=10r/s;", "rate=1000r/s;"),
+        ("a zone counted by another key", "limit_req_zone $portico_limit_key_fef34073b18f53bf zone=portico_limit_fef34073b18f53bf_rps", "limit_req_zone $binary_remote_addr zone=portico_limit_fef34073b18f53bf_rps"),
+        ("a zone counted by a request header", "limit_req_zone $portico_limit_key_fef34073b18f53bf zone=portico_limit_fef34073b18f53bf_rps", "limit_req_zone $http_x zone=portico_limit_fef34073b18f53bf_rps"),
+        ("a widened exemption", "10.0.0.0/8 1;", "0.0.0.0/0 1;"),
+        ("an exemption map that exempts everyone", "0 $binary_remote_addr;", "0 \"\";"),
+        ("a limit of another Ingress's zone", "limit_req zone=portico_limit_fef34073b18f53bf_rpm burst=1500 nodelay;", "limit_req zone=portico_limit_73f45a7c6e97d791_rpm burst=1500 nodelay;"),
+        ("a lost response rate", "limit_rate 100k;", ""),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 
