@@ -7,7 +7,8 @@ import PorticoRouting
 package struct ConfigPrediction: Sendable, Equatable {
     package var listen: [[String]]
     package var hosts: [String: PredictedHost]
-    package var exactHosts: Set<String>
+    /// Name → host key: each exact host's own name, and its `server-alias` names.
+    package var exactHosts: [String: String]
     /// Suffix (`apps.example.com`) → key (`*.apps.example.com`).
     package var wildcardHosts: [String: String]
     /// Every upstream address a route may reach.
@@ -37,12 +38,14 @@ package struct ConfigPrediction: Sendable, Equatable {
         var hosts = [
             Self.catchAllKey: PredictedHost(table.catchAll.locations, fallback: table.catchAll.fallback, https: servesHTTPS)
         ]
-        var exact = Set<String>(), wildcard: [String: String] = [:]
-        for vhost in table.virtualHosts {
+        var exact: [String: String] = [:], wildcard: [String: String] = [:]
+        // server-alias: more exact names for a host, those that are no host's and no earlier alias.
+        for (vhost, aliases) in zip(table.virtualHosts, table.servedAliases) {
+            for alias in aliases { exact[alias] = vhost.host.name }
             hosts[vhost.host.name] = PredictedHost(
                 vhost.locations, fallback: vhost.fallback, https: servesHTTPS, hsts: vhost.tls?.certificate != nil,
                 redirectsFallback: vhost.redirectsFallback)
-            if vhost.host.isWildcard { wildcard[vhost.host.suffix] = vhost.host.name } else { exact.insert(vhost.host.name) }
+            if vhost.host.isWildcard { wildcard[vhost.host.suffix] = vhost.host.name } else { exact[vhost.host.name] = vhost.host.name }
         }
         self.hosts = hosts
         exactHosts = exact

@@ -216,6 +216,11 @@ package enum HostileCorpus {
             ["portico.io/proxy-connect-timeout": "5; set $portico_upstream 169.254.169.254:80",
              "portico.io/proxy-read-timeout": "5s;}\nserver { listen 80; return 200 pwned; }"],
             code: .invalidAnnotation),
+        // server-alias: names that become map keys.
+        annotationCase(
+            "CVE-2021-25742", "server-names-breakout",
+            ["nginx.ingress.kubernetes.io/server-alias": "a.test; } server { listen 80; location / { alias /etc/; } } map $x $y {, ~^(?<x>.*)$, b.test\n default c.test, $host"],
+            code: .invalidAnnotation),
         // Rate limits: numbers in limit_req/limit_conn and their zones, ranges in a geo block.
         annotationCase(
             "CVE-2025-24514", "rate-limit-breakout",

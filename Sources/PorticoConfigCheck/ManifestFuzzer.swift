@@ -152,6 +152,7 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/limit-rps", "nginx.ingress.kubernetes.io/limit-rpm", "portico.io/limit-connections",
             "nginx.ingress.kubernetes.io/limit-burst-multiplier", "nginx.ingress.kubernetes.io/limit-whitelist",
             "portico.io/limit-allowlist", "nginx.ingress.kubernetes.io/limit-rate", "nginx.ingress.kubernetes.io/limit-rate-after",
+            "nginx.ingress.kubernetes.io/server-alias", "portico.io/server-alias",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([

@@ -18,6 +18,8 @@ struct ConfigView: TemplateContext {
     /// Each host's identity (the catch-all's first), made once for the two lists keyed by host:
     /// a render cache keeps them with the text, one per host rather than one per list and host.
     let identities: [TemplateItemIdentity]
+    /// Each virtual host's aliases as served (`RoutingTable.servedAliases`).
+    let aliases: [[String]]
 
     /// `keyed`: for a render with a cache (which reads each host's identity).
     init(table: RoutingTable, options: RenderOptions, keyed: Bool = false) {
@@ -32,7 +34,10 @@ struct ConfigView: TemplateContext {
         proxyNames = names
         proxyIdentity = ProxiesDigest(proxies.map { $0.name + " " + $0.canonical })
         mapHash = Self.mapHashSizes(table)
-        identities = keyed ? (0...table.virtualHosts.count).map { [proxyIdentity] in Self.identity($0, table, proxies: proxyIdentity) } : []
+        let aliases = table.servedAliases
+        self.aliases = aliases
+        identities = keyed
+            ? (0...table.virtualHosts.count).map { [proxyIdentity] in Self.identity($0, table, aliases: aliases, proxies: proxyIdentity) } : []
     }
 
     /// The catch-all, then one per virtual host in host order. Each host's routes are built only
@@ -69,6 +74,7 @@ struct ConfigView: TemplateContext {
         let fallback: Backend?
         let tls: HostTLS?
         let redirectsFallback: Bool
+        let aliases: [String]
         let proxies: ProxiesDigest
     }
 
@@ -91,20 +97,20 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    private static func identity(_ index: Int, _ table: RoutingTable, proxies: ProxiesDigest) -> TemplateItemIdentity {
+    private static func identity(_ index: Int, _ table: RoutingTable, aliases: [[String]], proxies: ProxiesDigest) -> TemplateItemIdentity {
         if index == 0 {
             return TemplateItemIdentity(
                 key: DataPlane.catchAllKey,
                 value: HostIdentity(
                     locations: table.catchAll.locations, fallback: table.catchAll.fallback, tls: nil, redirectsFallback: false,
-                    proxies: proxies))
+                    aliases: [], proxies: proxies))
         }
         let vhost = table.virtualHosts[index - 1]
         return TemplateItemIdentity(
             key: vhost.host.name,
             value: HostIdentity(
                 locations: vhost.locations, fallback: vhost.fallback, tls: vhost.tls, redirectsFallback: vhost.redirectsFallback,
-                proxies: proxies))
+                aliases: aliases[index - 1], proxies: proxies))
     }
 
     func value(for key: String) -> TemplateValue? {
@@ -153,7 +159,10 @@ struct ConfigView: TemplateContext {
         let hosts = table.virtualHosts
         let indices = hosts.indices.filter { hosts[$0].host.isWildcard == wildcard }
         let identity = identity.map { identity in { @Sendable (index: Int) in identity(indices[index] + 1) } }
-        return TemplateList(count: indices.count, identity: identity) { .context(HostNameView(host: hosts[indices[$0]].host)) }
+        let aliases = aliases
+        return TemplateList(count: indices.count, identity: identity) {
+            .context(HostNameView(host: hosts[indices[$0]].host, aliases: aliases[indices[$0]]))
+        }
     }
 
     /// Whether any routes share a location (nginx refuses a map on `$portico_route` when no
@@ -189,6 +198,10 @@ struct ConfigView: TemplateContext {
         for i in hosts.indices {
             keys.add(hosts[i].host.suffix.utf8.count)
             if hosts[i].host.isWildcard { wildcard += 1 } else { exact += 1 }
+            for alias in hosts[i].aliases {
+                keys.add(alias.utf8.count)
+                exact += 1
+            }
             let name = hosts[i].host.name.utf8.count
             let locations = hosts[i].locations
             for j in locations.indices where locations[j].match == .prefix {
@@ -233,11 +246,14 @@ struct MapKeys {
 
 struct HostNameView: TemplateContext {
     let host: Host
+    /// `server-alias` names, served as the host (exact hosts only).
+    let aliases: [String]
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "name": .string(host.name)
         case "suffix": .string(host.suffix)
+        case "aliases": .list(aliases.map(TemplateValue.string))
         default: nil
         }
     }

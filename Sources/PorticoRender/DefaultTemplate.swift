@@ -120,6 +120,9 @@ public enum DefaultTemplate {
                 default "";
         {{#exact_hosts}}
                 {{name}} {{name}};
+        {{#aliases}}
+                {{.}} {{name}};
+        {{/aliases}}
         {{/exact_hosts}}
             }
             map $host $portico_parent_host {

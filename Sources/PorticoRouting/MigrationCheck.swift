@@ -155,6 +155,12 @@ extension MigrationCheck.Finding {
             }
             return with(.honoured, "")
         }
+        if name == "server-alias" {
+            let refused = RoutingRun.aliasNames(value).refused.count
+            return refused == 0
+                ? with(.honoured, "")
+                : with(.honouredDifferently, "only exact host names are served as aliases; \(refused) wildcard or regex names are left out")
+        }
         if RoutingRun.rateLimitSettings.contains(name) {
             // Zones of the Ingress's own, burst served without delay, 503 over the limit: as in
             // ingress-nginx; an invalid number is no limit there too (routing says which).

@@ -4,7 +4,8 @@
 /// paths. Requests over a limit (and its burst, served without delay) are answered 503, as
 /// ingress-nginx's default `limit-req-status-code`.
 public struct RateLimit: Sendable, Hashable {
-    /// Names the Ingress's zones (`portico_limit_ID_rps`...): 16 hex digits of its namespace/name.
+    /// Names the Ingress's zones (`portico_limit_ID_rps`...): 16 hex digits of its namespace/name;
+    /// empty for limits without zones (`limit-rate` alone).
     public var id: String
     /// The Ingress, for the config's comments.
     public var ingress: ObjectReference
@@ -137,6 +138,8 @@ extension RoutingRun {
                     "\(quoted(value)) is not a list of IP addresses or CIDR ranges (\(problem.reason)); no address is exempt from the limits")
             }
         }
+        // Without zones nothing is named after the Ingress: equal response rates share a proxy.
+        if !limit.usesZones { limit.id = "" }
         return limit.usesZones || rate != nil || rateAfter != nil ? limit : nil
     }
 }

@@ -96,12 +96,19 @@ extension RoutingRun {
     /// `regexSettings` and `corsPolicy`; with HTTPS also `redirectPolicy`, applied once every
     /// Ingress's `spec.tls` is known.
     static let readElsewhere = Set(
-        (redirectSettings + ["app-root", "use-regex", "rewrite-target"] + corsSettings + rateLimitSettings).flatMap(keys))
+        (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings).flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 
     static func keys(_ name: String) -> [String] { [annotationPrefix + name, ingressNginxPrefix + name] }
 
     static func field(_ key: String) -> String { "metadata.annotations[\(quoted(key))]" }
+
+    /// The field of `name` (given with the `portico.io/` prefix) as it is set: that key, else
+    /// ingress-nginx's.
+    static func field(_ porticoKey: String, in annotations: [String: String]) -> String {
+        let name = String(porticoKey.dropFirst(annotationPrefix.count))
+        return field(lookup(name, in: annotations)?.key ?? porticoKey)
+    }
 
     /// `portico.io/NAME`, else `nginx.ingress.kubernetes.io/NAME`: the key that is set and its value.
     static func lookup(_ name: String, in annotations: [String: String]) -> (key: String, value: String)? {
@@ -121,7 +128,7 @@ extension RoutingRun {
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, "
-        + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), ssl-redirect and "
+        + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, ssl-redirect and "
         + "force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the

@@ -55,6 +55,8 @@ struct RoutingRun {
     var redirectPolicies: [ObjectReference: RedirectPolicy] = [:]
     /// Each host's `app-root` (nil key: rules without a host): the first Ingress's, as it was set.
     var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
+    /// `server-alias` by host: the oldest Ingress with any decides.
+    var aliasClaims: [Host: (names: [String], source: ObjectReference)] = [:]
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -173,6 +175,7 @@ struct RoutingRun {
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
+        let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -238,6 +241,9 @@ struct RoutingRun {
                 routes.fallback = defaultBackend
             }
             if let appRoot { addAppRoot(appRoot, host: host, to: &routes, ref: ref) }
+            if !aliases.isEmpty {
+                claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: ingress.metadata.annotations ?? [:]))
+            }
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
                 guard let valid = validatePath(path, ref: ref, field: field, regex: regex) else { continue }
@@ -371,7 +377,8 @@ struct RoutingRun {
         var regexHosts: [Host: HostRoutes] = [:]
         for (host, routes) in hosts {
             if hasRegex(routes) { regexHosts[host] = routes }
-            virtualHosts.append(VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback))
+            virtualHosts.append(
+                VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback, aliases: aliasClaims[host]?.names ?? []))
         }
         hosts = [:]
         for i in virtualHosts.indices {

@@ -29,6 +29,9 @@ extension RoutingTable {
         let locations: [Location], fallback: Backend?, vhost: Host?, hostMatch: String
         if let exact = virtualHosts.first(where: { $0.host.name == host && !$0.host.isWildcard }) {
             (locations, fallback, vhost, hostMatch) = (exact.locations, exact.fallback, exact.host, "exact")
+        } else if let i = servedAliases.firstIndex(where: { $0.contains(host) }) {
+            let aliased = virtualHosts[i]
+            (locations, fallback, vhost, hostMatch) = (aliased.locations, aliased.fallback, aliased.host, "server-alias of \(aliased.host)")
         } else if let dot = host.firstIndex(of: "."), host.startIndex != dot,
             let wildcard = virtualHosts.first(where: { $0.host.isWildcard && $0.host.suffix == host[host.index(after: dot)...] })
         {

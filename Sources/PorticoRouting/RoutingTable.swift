@@ -97,10 +97,16 @@ public struct VirtualHost: Sendable, Hashable {
     /// Plain-HTTP requests that match no location are redirected to HTTPS (the host has `spec.tls`
     /// or an Ingress of the host forces it).
     public var redirectsFallback: Bool
+    /// `server-alias`: other exact names served as this host (from the oldest Ingress of the host
+    /// that sets any), sorted. A name that is a host of its own, or an earlier host's alias, is not
+    /// served as an alias (`RoutingTable.servedAliases`).
+    public var aliases: [String] = []
 
     public init(
-        host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false
+        host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false,
+        aliases: [String] = []
     ) {
+        self.aliases = aliases
         self.host = host
         self.locations = locations
         self.fallback = fallback

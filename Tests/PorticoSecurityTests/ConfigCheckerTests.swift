@@ -38,7 +38,7 @@ import Testing
                         Location(path: "/one", match: .prefix, backend: api, source: ref, field: "f"),
                         Location(path: "/two", match: .prefix, backend: web, source: ref, field: "f"),
                         Location(path: "/two/three", match: .prefix, backend: api, source: ref, field: "f"),
-                    ]),
+                    ], aliases: ["www.b.test", "a.test"]),
                 VirtualHost(
                     host: Host("grpc.test")!,
                     locations: [
@@ -280,6 +280,9 @@ import Testing
         ("an exemption map that exempts everyone", "0 $binary_remote_addr;", "0 \"\";"),
         ("a limit of another Ingress's zone", "limit_req zone=portico_limit_fef34073b18f53bf_rpm burst=1500 nodelay;", "limit_req zone=portico_limit_73f45a7c6e97d791_rpm burst=1500 nodelay;"),
         ("a lost response rate", "limit_rate 100k;", ""),
+        ("an alias served as another host", "www.b.test b.test;", "www.b.test a.test;"),
+        ("a lost alias", "www.b.test b.test;", ""),
+        ("an alias taking a host's name", "www.b.test b.test;", "www.b.test b.test;\n        a.test b.test;"),
         ("a redirect beside a status", #"return 301 "https://new.example/x?a=1";"#, #"return 301 "https://new.example/x?a=1"; return 404;"#),
     ]
 
