@@ -47,6 +47,8 @@ enum DataPlane {
         /// the ones it would inherit).
         var cors: CORSPolicy?
         var hsts = false
+        /// `auth-type: basic`, `auth-url`: the values the route sets for its named location.
+        var auth: Authentication?
     }
 
     struct MapEntry {
@@ -183,6 +185,7 @@ enum DataPlane {
                 r.cors = cors
                 r.hsts = hsts
             }
+            if case .proxy = r.action { r.auth = options.auth }
             return r
         }
         func comment(_ l: Location) -> String {
@@ -381,6 +384,7 @@ extension ProxyOptions {
         // Each route rewrites to its own target; the named location only sends the rewritten path.
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
         if options.cors != nil { options.cors = CORSPolicy() }
+        options.auth = options.auth?.proxied
         return options
     }
 
@@ -397,6 +401,7 @@ extension ProxyOptions {
             parts.append("cors=" + cors.origins.joined(separator: ","))
             parts += DataPlane.corsValues(cors).map { "\($0.name)=\($0.value)" }
         }
+        if let auth { parts += auth.canonical }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }
