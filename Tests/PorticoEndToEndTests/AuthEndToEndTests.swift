@@ -83,6 +83,7 @@ final class AuthEndToEndTests {
             ingress("plain", host: "plain.test", annotations: ["auth-type": "basic", "auth-secret": "plain"]),
             ingress("cross", host: "cross.test", annotations: ["auth-type": "basic", "auth-secret": "other/users"]),
             ingress("open", host: "open.test", annotations: [:]),
+            ingress("cors", host: "cors.test", annotations: ["auth-type": "basic", "auth-secret": "users", "enable-cors": "true"]),
             ingress("hostile-realm", host: "hostile.test", annotations: ["auth-type": "basic", "auth-secret": "users", "auth-realm": "x\" ; return 200 \"pwned"]),
             ingress("realm-off", host: "off.test", annotations: ["auth-type": "basic", "auth-secret": "users", "auth-realm": "off"]),
             ingress("ext", host: "ext.test", annotations: ["auth-url": auth, "auth-response-headers": "X-Auth-User, X-Auth-Groups"]),
@@ -131,6 +132,16 @@ final class AuthEndToEndTests {
         // Another Ingress of the host, without authentication, keeps serving its path.
         #expect(try get("basic.test", "/public/x").backend == "app")
         #expect(try get("open.test").backend == "app")
+    }
+
+    /// As ingress-nginx's e2e suite has it: a 401 carries the CORS headers; a preflight is answered
+    /// before authentication.
+    @Test func aRefusedRequestCarriesCORSHeaders() throws {
+        let refused = try get("cors.test", headers: [("Origin", "https://app.example")])
+        #expect(refused.status == 401 && refused.header("Access-Control-Allow-Origin") == "*", "\(refused.headers)")
+        let preflight = try get("cors.test", method: "OPTIONS", headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")])
+        #expect(preflight.status == 204 && preflight.header("Access-Control-Allow-Origin") == "*")
+        #expect(try get("cors.test", user: "alice:s3cret").backend == "app")
     }
 
     @Test func anAuthMapAndTheDefaultRealm() throws {
