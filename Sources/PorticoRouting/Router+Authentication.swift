@@ -68,63 +68,72 @@ extension RoutingRun {
         return auth == Authentication() ? .none : .protected(auth)
     }
 
+    /// ingress-nginx reads an authentication's settings only with its main annotation: said, and ignored.
+    mutating func ignoringSettings(
+        _ settings: ArraySlice<String>, without main: String, _ kind: String, _ annotations: [String: String], ref: ObjectReference
+    ) -> AuthOutcome {
+        for setting in settings {
+            guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }
+            diagnose(.invalidAnnotation, ref, Self.field(key), "without \(main) ingress-nginx ignores it, and so does Portico: no \(kind) authentication")
+        }
+        return .none
+    }
+
+    /// A value ingress-nginx refuses: the Ingress is left out.
+    mutating func authLeftOut(_ ref: ObjectReference, _ key: String, _ why: String) -> AuthOutcome {
+        diagnose(.accessControlNotHonoured, ref, Self.field(key), "\(why); Ingress left out, so that nothing it protects is served unprotected")
+        return .leftOut
+    }
+
+    /// Authentication asked for that cannot be set up: its paths answer 503.
+    mutating func authCannotBeSetUp(_ ref: ObjectReference, _ key: String, _ why: String) -> AuthOutcome {
+        diagnose(.authUnavailable, ref, Self.field(key), "\(why); every path of this Ingress answers 503")
+        return .unavailable
+    }
+
     // MARK: Basic authentication
 
     mutating func basicAuthentication(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
         guard let (typeKey, rawType) = Self.lookup("auth-type", in: annotations) else {
-            for setting in Self.basicAuthSettings.dropFirst() {
-                guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }
-                diagnose(
-                    .invalidAnnotation, ref, Self.field(key),
-                    "without auth-type ingress-nginx ignores it, and so does Portico: no basic authentication")
-            }
-            return .none
-        }
-        func leaveOut(_ key: String, _ why: String) -> AuthOutcome {
-            diagnose(.accessControlNotHonoured, ref, Self.field(key), "\(why); Ingress left out, so that nothing it protects is served unprotected")
-            return .leftOut
-        }
-        func unavailable(_ key: String, _ why: String) -> AuthOutcome {
-            diagnose(.authUnavailable, ref, Self.field(key), "\(why); every path of this Ingress answers 503")
-            return .unavailable
+            return ignoringSettings(Self.basicAuthSettings.dropFirst(), without: "auth-type", "basic", annotations, ref: ref)
         }
         let type = rawType.trimmingCharacters(in: .whitespaces)
         switch type {
         case "basic": break
         case "digest":
-            return leaveOut(typeKey, "digest authentication needs nginx's auth_digest module, which Debian's nginx does not have")
-        default: return leaveOut(typeKey, "\(quoted(rawType)) is not basic or digest (ingress-nginx refuses it too)")
+            return authLeftOut(ref, typeKey, "digest authentication needs nginx's auth_digest module, which Debian's nginx does not have")
+        default: return authLeftOut(ref, typeKey, "\(quoted(rawType)) is not basic or digest (ingress-nginx refuses it too)")
         }
         var realm = ""
         if let (key, value) = Self.lookup("auth-realm", in: annotations) {
             guard value.utf8.count <= 1024, value.utf8.allSatisfy(Self.isRealmCharacter) else {
-                return leaveOut(key, "\(quoted(value)) is not a realm of letters, digits, spaces and - . _ ~ : / (ingress-nginx refuses it too)")
+                return authLeftOut(ref, key, "\(quoted(value)) is not a realm of letters, digits, spaces and - . _ ~ : / (ingress-nginx refuses it too)")
             }
             // nginx reads a realm of "off" as no authentication at all.
-            guard value.lowercased() != "off" else { return leaveOut(key, "a realm of \"off\" turns nginx's basic authentication off") }
+            guard value.lowercased() != "off" else { return authLeftOut(ref, key, "a realm of \"off\" turns nginx's basic authentication off") }
             realm = value
         }
         var fileFormat = "auth-file"
         if let (key, value) = Self.lookup("auth-secret-type", in: annotations) {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             guard trimmed == "auth-file" || trimmed == "auth-map" else {
-                return leaveOut(key, "\(quoted(value)) is not auth-file or auth-map (ingress-nginx refuses it too)")
+                return authLeftOut(ref, key, "\(quoted(value)) is not auth-file or auth-map (ingress-nginx refuses it too)")
             }
             fileFormat = trimmed
         }
         guard let (secretKey, rawSecret) = Self.lookup("auth-secret", in: annotations), !rawSecret.trimmingCharacters(in: .whitespaces).isEmpty
-        else { return unavailable(typeKey, "basic authentication without auth-secret, the Secret of its users") }
+        else { return authCannotBeSetUp(ref, typeKey, "basic authentication without auth-secret, the Secret of its users") }
         let name = rawSecret.filter { $0 != " " }
         guard name.utf8.count <= 512, name.utf8.allSatisfy(Self.isBasicCharacter) else {
-            return leaveOut(secretKey, "\(quoted(rawSecret)) is not a Secret name or namespace/name (ingress-nginx refuses it too)")
+            return authLeftOut(ref, secretKey, "\(quoted(rawSecret)) is not a Secret name or namespace/name (ingress-nginx refuses it too)")
         }
         let parts = name.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, let secretName = parts.last, Validation.isSubdomain(secretName),
             parts.count == 1 || Validation.isLabel(parts[0])
-        else { return unavailable(secretKey, "\(quoted(rawSecret)) is not a Secret name or namespace/name") }
+        else { return authCannotBeSetUp(ref, secretKey, "\(quoted(rawSecret)) is not a Secret name or namespace/name") }
         // ingress-nginx's default (allow-cross-namespace-resources: false) refuses another namespace's Secret.
         if parts.count == 2, parts[0] != ref.namespace {
-            return unavailable(
+            return authCannotBeSetUp(ref,
                 secretKey,
                 "secret \(parts[0])/\(secretName) is in another namespace, which ingress-nginx refuses by default "
                     + "(allow-cross-namespace-resources), and so does Portico")
@@ -132,7 +141,7 @@ extension RoutingRun {
         let key = ServiceKey(namespace: ref.namespace, name: secretName)
         let described = "secret \(ref.namespace)/\(secretName)"
         guard let secret = secrets[key] else {
-            return unavailable(
+            return authCannotBeSetUp(ref,
                 secretKey,
                 "\(described) not found (Portico reads a Secret with an htpasswd file under key auth, or for auth-map one "
                     + "whose every value is a password hash)")
@@ -140,14 +149,14 @@ extension RoutingRun {
         let content: Result<String, Htpasswd.Problem>
         if fileFormat == "auth-file" {
             guard let value = Self.secretValue(secret, "auth") else {
-                return unavailable(secretKey, "\(described) has no key auth (an htpasswd file), or it is not base64 or larger than 1 MiB")
+                return authCannotBeSetUp(ref, secretKey, "\(described) has no key auth (an htpasswd file), or it is not base64 or larger than 1 MiB")
             }
             content = Htpasswd.file(value)
         } else {
             var entries: [(user: String, hash: [UInt8])] = []
             for user in Set((secret.data ?? [:]).keys).union((secret.stringData ?? [:]).keys).sorted() {
                 guard let value = Self.secretValue(secret, user) else {
-                    return unavailable(secretKey, "\(described): the value of key \(quoted(user)) is not base64")
+                    return authCannotBeSetUp(ref, secretKey, "\(described): the value of key \(quoted(user)) is not base64")
                 }
                 entries.append((user, value))
             }
@@ -155,7 +164,7 @@ extension RoutingRun {
         }
         switch content {
         case .failure(let problem):
-            return unavailable(secretKey, "\(described) (\(fileFormat)) \(problem.reason)")
+            return authCannotBeSetUp(ref, secretKey, "\(described) (\(fileFormat)) \(problem.reason)")
         case .success(let text):
             let file = AuthFile(
                 path: Self.authFilePath(text), content: text, secret: ObjectReference(kind: "Secret", namespace: key.namespace, name: key.name))
@@ -189,21 +198,7 @@ extension RoutingRun {
 
     mutating func externalAuthentication(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
         guard let (urlKey, rawURL) = Self.lookup("auth-url", in: annotations) else {
-            for setting in Self.externalAuthSettings.dropFirst() {
-                guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }
-                diagnose(
-                    .invalidAnnotation, ref, Self.field(key),
-                    "without auth-url ingress-nginx ignores it, and so does Portico: no external authentication")
-            }
-            return .none
-        }
-        func leaveOut(_ key: String, _ why: String) -> AuthOutcome {
-            diagnose(.accessControlNotHonoured, ref, Self.field(key), "\(why); Ingress left out, so that nothing it protects is served unprotected")
-            return .leftOut
-        }
-        func unavailable(_ key: String, _ why: String) -> AuthOutcome {
-            diagnose(.authUnavailable, ref, Self.field(key), "\(why); every path of this Ingress answers 503")
-            return .unavailable
+            return ignoringSettings(Self.externalAuthSettings.dropFirst(), without: "auth-url", "external", annotations, ref: ref)
         }
         func ignored(_ key: String, _ value: String, _ why: String, _ instead: String) {
             diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(why); \(instead)")
@@ -216,19 +211,19 @@ extension RoutingRun {
         // ingress-nginx's URLWithNginxVariableRegex, checked with spaces taken out, as it checks it.
         let spaceless = urlText.filter { $0 != " " }
         guard spaceless.utf8.count <= 2048, spaceless.utf8.allSatisfy({ Self.isURLCharacter($0) || $0 == UInt8(ascii: "$") }) else {
-            return leaveOut(urlKey, "\(quoted(rawURL)) holds characters ingress-nginx refuses in a URL (it leaves the Ingress out too)")
+            return authLeftOut(ref, urlKey, "\(quoted(rawURL)) holds characters ingress-nginx refuses in a URL (it leaves the Ingress out too)")
         }
         let parsed: ParsedURL
         switch Self.parseURL(urlText, variables: ["host"]) {
         case .success(let url): parsed = url
-        case .failure(let problem): return unavailable(urlKey, "\(quoted(rawURL)) \(problem.reason)")
+        case .failure(let problem): return authCannotBeSetUp(ref, urlKey, "\(quoted(rawURL)) \(problem.reason)")
         }
         var external = ExternalAuthentication(url: parsed.text, host: parsed.host)
 
         if let (key, value) = Self.lookup("auth-method", in: annotations) {
             let method = value.filter { $0 != " " }
             guard Self.authMethods.contains(method) else {
-                return unavailable(key, "\(quoted(value)) is not an HTTP method (\(Self.authMethods.joined(separator: ", ")))")
+                return authCannotBeSetUp(ref, key, "\(quoted(value)) is not an HTTP method (\(Self.authMethods.joined(separator: ", ")))")
             }
             external.method = method
         }
@@ -238,10 +233,10 @@ extension RoutingRun {
                 let header = item.trimmingCharacters(in: .whitespaces)
                 if header.isEmpty { continue }
                 guard header.utf8.count <= 256, header.utf8.allSatisfy({ Validation.isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
-                else { return unavailable(key, "\(quoted(value)) is not a list of header names (letters, digits, - and _)") }
+                else { return authCannotBeSetUp(ref, key, "\(quoted(value)) is not a list of header names (letters, digits, - and _)") }
                 if !headers.contains(where: { $0.lowercased() == header.lowercased() }) { headers.append(header) }
             }
-            guard headers.count <= 32 else { return unavailable(key, "lists more than 32 headers") }
+            guard headers.count <= 32 else { return authCannotBeSetUp(ref, key, "lists more than 32 headers") }
             external.responseHeaders = headers
         }
         if let (key, value) = Self.lookup("auth-request-redirect", in: annotations), !value.isEmpty {
