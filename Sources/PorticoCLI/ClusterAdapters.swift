@@ -34,6 +34,8 @@ struct NginxSink: ConfigSink {
     var tlsFiles: TLSFiles? = nil
     /// Certificate files no config names but that stay (the default certificate).
     var keptFiles: Set<String> = []
+    /// Where each config's htpasswd files go (basic authentication), before the config that names them.
+    var authFiles: TLSFiles? = nil
     let queue = DispatchQueue(label: "portico.nginx")
     /// The certificate files written (and not removed since): a file is named by its content, so
     /// one written once need not be read back and compared at every reload (10,000 reads at
@@ -75,7 +77,8 @@ struct NginxSink: ConfigSink {
             // The new config serves: what only older configs named can go.
             let keeping = keptFiles.union(config.certificates.map(\.path))
             tlsFiles?.removeUnused(keeping: keeping)
-            certificatesWritten.paths.formIntersection(keeping)
+            authFiles?.removeUnused(keeping: Set(config.authFiles.map(\.path)), in: "auth", suffix: ".htpasswd")
+            certificatesWritten.paths.formIntersection(keeping.union(config.authFiles.map(\.path)))
         }
     }
 
@@ -97,10 +100,18 @@ struct NginxSink: ConfigSink {
     }
 
     private func writeCertificates(_ config: ConfigText) throws {
-        guard let tlsFiles else { return }
-        for file in config.certificates where !certificatesWritten.paths.contains(file.path) {
-            try tlsFiles.write(file.path, Array(file.pem.utf8))
-            certificatesWritten.paths.insert(file.path)
+        if let tlsFiles {
+            for file in config.certificates where !certificatesWritten.paths.contains(file.path) {
+                try tlsFiles.write(file.path, Array(file.pem.utf8))
+                certificatesWritten.paths.insert(file.path)
+            }
+        }
+        // Named by their content too: written once.
+        if let authFiles {
+            for file in config.authFiles where !certificatesWritten.paths.contains(file.path) {
+                try authFiles.write(file.path, Array(file.content.utf8))
+                certificatesWritten.paths.insert(file.path)
+            }
         }
     }
 

@@ -100,6 +100,11 @@ struct ExplainCommand: ParsableCommand {
             if !access.deny.isEmpty { parts.append("denied: " + access.deny.map(\.text).joined(separator: ",")) }
             if let allow = access.allow { parts.append("only from: " + (allow.isEmpty ? "nobody (a range did not parse)" : allow.map(\.text).joined(separator: ","))) }
         }
+        // Where the users and the auth service are: the file's path, never its content.
+        if let basic = o.auth?.basic { parts.append("basic authentication, realm \"\(basic.realm)\", users in \(basic.file)") }
+        if let external = o.auth?.external {
+            parts.append("auth-url \(external.url)" + (external.signin.map { ", auth-signin \($0)" } ?? ""))
+        }
         if let u = o.upstream {
             func onOff(_ b: Bool) -> String { b ? "on" : "off" }
             if let v = u.buffering { parts.append("proxy-buffering \(onOff(v))") }

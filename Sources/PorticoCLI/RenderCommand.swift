@@ -111,6 +111,11 @@ struct RenderCommand: ParsableCommand {
         } else if render.httpsPort != nil {
             lines.append("info: certificate files were not written (the config names them); --output-dir DIR writes them")
         }
+        if outputDir == nil, !table.authFiles.isEmpty {
+            lines.append(
+                "info: \(table.authFiles.count) htpasswd files (basic authentication) were not written (the config names them); "
+                    + "--output-dir DIR writes them")
+        }
         // The summary comes last.
         var controllers: [String: String] = [:]
         for c in rendered.state.ingressClasses { if let controller = c.spec.controller { controllers[c.metadata.name] = controller } }
@@ -119,18 +124,20 @@ struct RenderCommand: ParsableCommand {
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 
-    /// DIR/nginx.conf and the TLS files it names; what was written, for stderr.
+    /// DIR/nginx.conf and the TLS and htpasswd files it names; what was written, for stderr.
     func write(_ rendered: RenderedInput, to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try ConfigFile.writeAtomically(rendered.config, to: "\(directory)/nginx.conf")
-        guard render.httpsPort != nil else { return "info: wrote \(directory)/nginx.conf" }
         let files = TLSFiles(prefix: directory, workerUser: rendered.options.workerUser)
+        for file in rendered.table.authFiles { try files.write(file.path, Array(file.content.utf8)) }
+        let auth = rendered.table.authFiles.isEmpty ? "" : ", \(rendered.table.authFiles.count) htpasswd files under \(directory)/auth"
+        guard render.httpsPort != nil else { return "info: wrote \(directory)/nginx.conf" + auth }
         for certificate in rendered.table.certificates {
             try files.write(certificate.path, Array(certificate.pem.utf8))
         }
         _ = try files.writeDefaults(for: rendered.options)
         return "info: wrote \(directory)/nginx.conf, \(rendered.table.certificates.count) certificate files, "
-            + "a self-signed default certificate and a session ticket key under \(directory)/tls"
+            + "a self-signed default certificate and a session ticket key under \(directory)/tls" + auth
     }
 }
 
@@ -174,14 +181,14 @@ struct ManifestInput: ParsableArguments {
     /// Reads the objects, routes them and renders nginx.conf as `flags` say.
     func render(with flags: RenderFlags, standardInput: () throws -> Data) throws -> RenderedInput {
         let settings = try flags.settings()
-        let (state, warnings) = try read(standardInput: standardInput, secrets: flags.httpsPort != nil)
+        let (state, warnings) = try read(standardInput: standardInput, secrets: flags.httpsPort != nil ? .always : .forAuthentication)
         let table = Router(options: settings.routing).route(state)
         let config = try settings.renderer.render(table, options: settings.render)
         return RenderedInput(state: state, warnings: warnings, table: table, config: config, options: settings.render)
     }
 
     /// The objects, and warnings about the files they came from.
-    func read(standardInput: () throws -> Data, secrets: Bool = false) throws -> (ClusterState, [String]) {
+    func read(standardInput: () throws -> Data, secrets: SecretsToRead = .never) throws -> (ClusterState, [String]) {
         if fromCluster { return (try readCluster(secrets: secrets), []) }
         let contents = try ManifestFiles.read(files, standardInput: standardInput)
         return (ClusterState(contents.objects), contents.warnings)
@@ -191,7 +198,7 @@ struct ManifestInput: ParsableArguments {
 extension ManifestInput {
     /// One consistent list of each kind. `render` is synchronous (the executable and tests call it
     /// from plain code), so it waits here for the async client on a semaphore.
-    func readCluster(secrets: Bool = false) throws -> ClusterState {
+    func readCluster(secrets: SecretsToRead = .never) throws -> ClusterState {
         let configuration = try cluster.configuration()
         let result = ResultBox()
         let semaphore = DispatchSemaphore(value: 0)
@@ -199,7 +206,13 @@ extension ManifestInput {
         Task.detached {
             do {
                 result.value = .success(
-                    try await loadClusterSnapshot(configuration: configuration, namespace: namespace, secrets: secrets))
+                    try await loadClusterSnapshot(configuration: configuration, namespace: namespace) { ingresses in
+                        switch secrets {
+                        case .never: false
+                        case .always: true
+                        case .forAuthentication: ingresses.contains(where: Router.readsSecrets)
+                        }
+                    })
             } catch {
                 result.value = .failure(error)
             }
@@ -207,6 +220,15 @@ extension ManifestInput {
         }
         semaphore.wait()
         return try result.value?.get() ?? ClusterState()
+    }
+
+    /// Which Secrets a snapshot of the cluster lists.
+    enum SecretsToRead: Sendable {
+        case never
+        /// spec.tls's certificates (with HTTPS), and basic authentication's users.
+        case always
+        /// Only when an Ingress's basic authentication names one.
+        case forAuthentication
     }
 
     final class ResultBox: @unchecked Sendable {

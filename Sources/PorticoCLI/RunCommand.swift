@@ -144,8 +144,9 @@ struct RunCommand: AsyncParsableCommand {
         ])
         let client = KubeClient(configuration: configuration)
         let https = renderOptions.httpsPort != nil
+        // Secrets always: spec.tls's certificates (with HTTPS) and basic authentication's users.
         let watcher = ClusterWatcher(
-            client: client, scope: .init(namespace: watchNamespace, secrets: https), logger: logger)
+            client: client, scope: .init(namespace: watchNamespace, secrets: true), logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
         // HTTPS: the default certificate (self-signed, made now) and the session ticket key, before
@@ -173,7 +174,7 @@ struct RunCommand: AsyncParsableCommand {
             source: WatcherSource(watcher: watcher),
             sink: NginxSink(
                 applier: applier, supervisor: supervisor, tlsFiles: tlsFiles,
-                keptFiles: [renderOptions.defaultCertificate]),
+                keptFiles: [renderOptions.defaultCertificate], authFiles: TLSFiles(prefix: runtimeDir, workerUser: nginxUser)),
             renderer: ConfigRenderer(template: settings.renderer.template, reusingText: true),
             options: .init(routing: settings.routing, render: renderOptions, syncWindow: .milliseconds(syncWindowMs)),
             logger: logger, metrics: metrics, observer: reporting.reporting,

@@ -24,7 +24,7 @@ enum Allowlist {
         #"^server_tokens off$"#, #"^map_hash_(max|bucket)_size \d{1,9}$"#,
         #"^access_log (access\.log|/dev/stdout)$"#, #"^(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+$"#,
         #"^resolver [0-9a-zA-Z.:\[\]-]+( [0-9a-zA-Z.:\[\]-]+)* valid=10s$"#, #"^resolver_timeout 5s$"#,
-        #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#,
+        #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#, #"^variables_hash_max_size 2048$"#,
         #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
         #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
     ])
@@ -51,7 +51,7 @@ enum Allowlist {
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
         "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
     ]
-    static let httpBlocks = [pattern(#"^server$"#)] + mapNames.map { name in
+    static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + mapNames.map { name in
         // A source with a colon is quoted, as the template writes it.
         let quoted = name.contains(":") ? "\"" + name.replacingOccurrences(" ", "\" ") : name
         return pattern("^map " + quoted.replacingOccurrences("$", #"\$"#) + "$")
@@ -116,9 +116,11 @@ enum Allowlist {
     static let server = patterns([
         #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} default_server$"#, #"^server_name _$"#,
         #"^rewrite \^ /\$portico_vhost\$uri break$"#, #"^uninitialized_variable_warn off$"#,
+        #"^rewrite \^\(\?!//portico-auth\$\) /\$portico_vhost\$uri break$"#,
     ])
     static let serverBlocks = patterns([
         #"^location @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^location /(_|(\*\.)?NAME)/$"#, #"^location /$"#,
+        #"^location = //portico-auth$"#, #"^location @portico_auth_signin$"#,
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([
@@ -135,7 +137,7 @@ enum Allowlist {
         #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
         // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
         #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
-    ]) + [
+    ]) + authProxy + [
         pattern("^(proxy|grpc)_set_header (" + forwardedHeaders.map { $0.key + " " + $0.value.replacingOccurrences("$", #"\$"#) }.sorted().joined(separator: "|") + ")$")
     ]
     /// What a gRPC named location does first (a literal line): the URI without the host key.
@@ -159,7 +161,7 @@ enum Allowlist {
         // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
         #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
         corsValue, #"^set \$portico_cors_origin \$http_origin$"#,
-    ])
+    ] + authValues)
     /// A `rewrite-target` as Router validates it: a path with `$1`... groups, no variable.
     static let rewriteTarget = #"(/|\$[0-9])([A-Za-z0-9/._~:-]|\$[0-9])*$"#
     /// A regex path as Router validates it (after `^`; it must also compile on its own).

@@ -34,7 +34,7 @@ package struct ConfigChecker: Sendable {
     }
 }
 
-private struct CheckRun {
+struct CheckRun {
     let prediction: ConfigPrediction
     var problems: [ConfigProblem] = []
     /// `/KEY/PATH` → upstream, from the route map.
@@ -121,6 +121,7 @@ private struct CheckRun {
         if let https = prediction.https { checkCertificateMaps(maps, https) }
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
         readRateLimits(http, maps)
+        checkEscapeMaps(http, maps)
 
         var main: [ConfigDirective] = []
         for server in http.children where server.name == "server" {
@@ -365,10 +366,12 @@ private struct CheckRun {
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }
         if server.children.filter({ $0.name == "server_name" }).map(args) != [["_"]] { fail(server, "server_name must be _ alone") }
         if server.children.filter({ $0.name == "rewrite" }).count != 1 { fail(server, "expected exactly one rewrite") }
+        checkAuthServer(server)
 
         // Named locations first: the routes refer to them.
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") == true {
             let name = args(location)[0]
+            if name == "@portico_auth_signin" { continue }  // checkAuthServer's
             if proxies[name] != nil { fail(location, "\(name) twice") }
             proxies[name] = proxyOptions(location)
         }
@@ -379,6 +382,7 @@ private struct CheckRun {
         var catchAllRoot = false
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") != true {
             let a = args(location)
+            if a == ["=", "//portico-auth"] { continue }  // checkAuthServer's
             if a == ["/"] {
                 catchAllRoot = true
                 if location.children.map(\.description) != ["return 404"] { fail(location, "location / must only return 404") }
@@ -413,6 +417,7 @@ private struct CheckRun {
         let module = location.children.contains { $0.name == "grpc_pass" } ? "grpc" : "proxy"
         for d in location.children {
             let a = args(d)
+            if Self.isAuthDirective(d) { continue }  // namedAuthentication's
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
                 continue
@@ -456,16 +461,18 @@ private struct CheckRun {
             default: break  // what the allowlist has reported
             }
         }
-        let cors = location.children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader }.map(\.description)
+        let cors = location.children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader && !Self.isAuthDirective($0) }
+            .map(\.description)
         if !cors.isEmpty {
             if cors != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
             options.cors = CORSPolicy()
         }
+        options.auth = namedAuthentication(location, headers: headers)
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
             fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
         options.rateLimit = rateLimit(location)
-        checkHeaders(headers, location, grpc: module == "grpc", into: &upstream)
+        checkHeaders(headers.filter { !Self.isAuthHeader($0) }, location, grpc: module == "grpc", ownHeaders: headers.contains(where: Self.isAuthHeader), into: &upstream)
         options.upstream = upstream.isDefault ? nil : upstream
         if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {
             fail(location, "a named location must hold exactly one proxy_pass or grpc_pass")
@@ -485,8 +492,10 @@ private struct CheckRun {
     /// A named location's own `proxy_set_header`s: none, or every header of the http context once
     /// (setting one drops the inherited ones), Host the client's or a validated name, and maybe
     /// `X-Forwarded-Prefix`.
-    mutating func checkHeaders(_ headers: [ConfigDirective], _ location: ConfigDirective, grpc: Bool, into upstream: inout UpstreamOptions) {
-        guard !headers.isEmpty || grpc else { return }
+    mutating func checkHeaders(
+        _ headers: [ConfigDirective], _ location: ConfigDirective, grpc: Bool, ownHeaders: Bool = false, into upstream: inout UpstreamOptions
+    ) {
+        guard !headers.isEmpty || grpc || ownHeaders else { return }
         var values: [String: ConfigDirective] = [:]
         for d in headers {
             guard d.arguments.count == 2 else { continue }  // the allowlist has reported it
@@ -509,7 +518,7 @@ private struct CheckRun {
             fail(location, "sets headers of its own but no Host")
         }
         upstream.forwardedPrefix = values["x-forwarded-prefix"]?.arguments[1].value
-        if upstream.host == nil && upstream.forwardedPrefix == nil && !grpc {
+        if upstream.host == nil && upstream.forwardedPrefix == nil && !grpc && !ownHeaders {
             fail(location, "repeats the http context's headers without a header of its own")
         }
     }
@@ -539,7 +548,8 @@ private struct CheckRun {
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
         allow(
-            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") }, blocks: Allowlist.hostBlocks,
+            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") },
+            blocks: Allowlist.hostBlocks,
             literals: hstsHeader, literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
         var regexes: [PredictedRegex] = []
@@ -696,6 +706,12 @@ private struct CheckRun {
                 fail(location, cors == nil ? "\(proxy) adds CORS headers but the route sets no values" : "sets CORS values, but \(proxy) adds no headers")
             }
             options.cors = cors
+            // An authenticated route sets what its proxy authenticates with, and only such a route does.
+            let auth = routeAuthentication(location, proxy: options.auth)
+            if Self.shared(auth) != options.auth {
+                fail(location, auth == nil ? "\(proxy) authenticates but the route sets no values" : "authenticates otherwise than \(proxy)")
+            }
+            options.auth = auth
             if upstream == "$portico_route_upstream" {
                 guard grouped else {
                     fail(location, "uses the route map without capturing portico_route")
@@ -712,6 +728,7 @@ private struct CheckRun {
         }
         if rewrite != nil { fail(location, "rewrites but does not proxy") }
         if cors != nil { fail(location, "CORS on a route that does not proxy") }
+        if routeAuthentication(location, proxy: nil) != nil { fail(location, "authentication on a route that does not proxy") }
         if let redirect {
             guard status == nil, proxy == nil, bodySize == nil else {
                 fail(location, "redirects and also proxies or answers a status")

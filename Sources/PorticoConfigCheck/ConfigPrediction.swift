@@ -20,6 +20,12 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var user: String?
     /// Nil: no HTTPS listener, and nothing of HTTPS in the config.
     package var https: PredictedHTTPS?
+    /// The htpasswd files the table writes: the only ones a route's basic authentication may name.
+    package var authFiles: Set<String>
+    /// Some route that proxies asks an auth service (`auth-url`); some also sends a refused
+    /// request to sign in (`auth-signin`).
+    package var externalAuth: Bool
+    package var signin: Bool
 
     package static let catchAllKey = "_"
 
@@ -55,6 +61,17 @@ package struct ConfigPrediction: Sendable, Equatable {
         generation = options.generation
         resolvers = options.resolvers + ["valid=10s"]
         user = options.workerUser
+        authFiles = Set(table.authFiles.map(\.path))
+        var external = false, signin = false
+        for locations in table.virtualHosts.map(\.locations) + [table.catchAll.locations] {
+            for l in locations {
+                guard case .upstream = l.backend, let auth = l.options.auth?.external else { continue }
+                external = true
+                signin = signin || auth.signin != nil
+            }
+        }
+        externalAuth = external
+        self.signin = signin
     }
 }
 

@@ -67,7 +67,7 @@ package struct ConfigTrace: Sendable, Equatable {
             trace.lines.append(d.line)
             let a = args(d)
             switch d.name {
-            case "set" where a.count == 2:
+            case "set" where a.count == 2 && a[0] == "$portico_upstream":
                 if a[1] == "$portico_route_upstream", let captured, let entry = lookup("$portico_route $portico_route_upstream", captured) {
                     trace.upstream = entry.arguments[0].value
                     trace.lines.append(entry.line)

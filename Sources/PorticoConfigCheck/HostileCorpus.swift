@@ -19,6 +19,10 @@ package struct HostileCase: Sendable, CustomStringConvertible {
     package var probes: [(host: String, target: String)]
     /// Diagnostics expected only when Portico serves HTTPS (it reads Secrets only then).
     package var httpsDiagnostics: [ExpectedDiagnostic] = []
+    /// Who answers a served host's requests when it is not the `app` backend, by host: a status
+    /// nginx answers itself ("503" for authentication that cannot be set up, "401" for the auth
+    /// service's refusal, "500" for an auth service nginx cannot reach).
+    package var answers: [String: String] = [:]
 
     package var description: String { "\(cve) \(name)" }
 }
@@ -190,11 +194,11 @@ package enum HostileCorpus {
                         "nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8;\nallow all",
                     ], rules: [("auth-url.test", [path("/")])])
             ]),
-            // Access control Portico cannot honour leaves the Ingress out (fails closed); a source
-            // range that is not one admits nobody.
-            diagnostics: ["portico.io/auth-url", "nginx.ingress.kubernetes.io/auth-url"].map {
-                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-url", "metadata.annotations[\"\($0)\"]")
-            } + [
+            // An auth-url with characters ingress-nginx refuses leaves the Ingress out (fails
+            // closed; portico.io's wins, so only it is read); a source range that is not one admits nobody.
+            diagnostics: [
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-url", "metadata.annotations[\"portico.io/auth-url\"]")
+            ] + [
                 ExpectedDiagnostic(
                     .invalidAnnotation, "ingress default/auth-url",
                     "metadata.annotations[\"nginx.ingress.kubernetes.io/whitelist-source-range\"]")
@@ -357,6 +361,109 @@ package enum HostileCorpus {
                 } + [ExpectedDiagnostic(.invalidAnnotation, "ingress default/cors-enable", "metadata.annotations[\"portico.io/enable-cors\"]")],
                 served: ["cors-payload.test prefix /", "cors-enable.test prefix /"],
                 probes: [("cors-payload.test", "/"), ("cors-payload.test", "/pwned"), ("cors-enable.test", "/")])
+        }(),
+        // Basic authentication: the realm goes into a quoted `set`, the Secret's name into a file
+        // name, the htpasswd content into a file. A value that could break out leaves the Ingress
+        // out; a Secret that is not an htpasswd file (lines that close blocks, a key with a line
+        // break, a path for a name) makes its paths answer 503; nothing is ever served open.
+        {
+            func basic(_ name: String, _ annotations: [String: String]) -> [String: Any] {
+                ingress(name, annotations: ["nginx.ingress.kubernetes.io/auth-type": "basic"].merging(annotations) { _, b in b }, rules: [("\(name).test", [path("/")])])
+            }
+            func htpasswd(_ name: String, _ data: [String: String]) -> [String: Any] {
+                ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": name, "namespace": "default"], "stringData": data]
+            }
+            let leftOut = [
+                ("auth-realm-quote", "auth-realm", "x\"; return 200 \"pwned"), ("auth-realm-newline", "auth-realm", "x\n  alias /etc/;"),
+                ("auth-realm-variable", "auth-realm", "$http_cookie"), ("auth-realm-off", "auth-realm", "off"),
+                ("auth-type-payload", "auth-type", "basic;\n  auth_basic off"), ("auth-secret-payload", "auth-secret", "a\"; root /etc; \""),
+                ("auth-secret-type-payload", "auth-secret-type", "auth-map; auth_basic off"),
+            ]
+            let unavailable = [
+                ("auth-secret-path", "../../etc/shadow"), ("auth-file-braces", "braces"), ("auth-file-newline", "newline"),
+                ("auth-map-newline", "map-newline"), ("auth-file-plain", "plain"),
+            ]
+            return HostileCase(
+                cve: "CVE-2025-1097", name: "auth-basic-payload",
+                manifest: json(
+                    [
+                        htpasswd("braces", ["auth": "alice:{SHA}t6h1/B6iKLkGEEG3zsS9PFKrPOM=\n}\nlocation /etc { alias /etc/; }\n"]),
+                        htpasswd("newline", ["auth": "alice:$apr1$portico2$EMiGvozVb/G62rIKUB8D61\r root /etc;"]),
+                        htpasswd("map-newline", ["bob\nroot /etc;": "$apr1$portico2$EMiGvozVb/G62rIKUB8D61"]),
+                        htpasswd("plain", ["auth": "carol:secret\n"]),
+                    ]
+                        + leftOut.map { basic($0.0, ["nginx.ingress.kubernetes.io/auth-secret": "braces"].merging(["nginx.ingress.kubernetes.io/\($0.1)": $0.2]) { _, b in b }) }
+                        + unavailable.map {
+                            basic($0.0, ["nginx.ingress.kubernetes.io/auth-secret": $0.1, "nginx.ingress.kubernetes.io/auth-secret-type": $0.1 == "map-newline" ? "auth-map" : "auth-file"])
+                        }),
+                diagnostics: leftOut.map {
+                    ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/\($0.0)", "metadata.annotations[\"nginx.ingress.kubernetes.io/\($0.1)\"]")
+                } + unavailable.map {
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/\($0.0)", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-secret\"]")
+                },
+                // The 503s: served, answering 503.
+                served: unavailable.map { "\($0.0).test prefix /" },
+                probes: leftOut.map { ("\($0.0).test", "/") } + unavailable.map { ("\($0.0).test", "/etc/passwd") },
+                answers: Dictionary(uniqueKeysWithValues: unavailable.map { ("\($0.0).test", "503") }))
+        }(),
+        // External authentication: the URL and the sign-in URL go into quoted `set`s, header names
+        // into `proxy_set_header` and `auth_request_set`, the method into one. A URL with characters
+        // ingress-nginx refuses leaves the Ingress out; one that names a variable the client sets,
+        // a header list or a method that is not one, answers 503; a bad sign-in URL or redirect
+        // header is ignored (a refused request is answered 401).
+        {
+            func external(_ name: String, _ annotations: [String: String]) -> [String: Any] {
+                ingress(name, annotations: annotations.reduce(into: [:]) { $0["nginx.ingress.kubernetes.io/" + $1.key] = $1.value }, rules: [("\(name).test", [path("/")])])
+            }
+            // The case's own backend as the auth service: it refuses a request without a token (401).
+            let url = "http://app.default.svc.cluster.local:\(servicePort)/__auth/verify"
+            return HostileCase(
+                cve: "CVE-2025-24514", name: "auth-url-payload",
+                manifest: json([
+                    external("auth-url-quote", ["auth-url": "http://auth/\"; proxy_pass http://169.254.169.254; #"]),
+                    external("auth-url-brace", ["auth-url": "http://auth/x;}}}\nload_module /tmp/evil.so;"]),
+                    external("auth-url-variable", ["auth-url": "http://$http_x_target/verify"]),
+                    external("auth-url-host-variable", ["auth-url": "http://$host:80/verify"]),
+                    external("auth-url-scheme", ["auth-url": "file:///etc/passwd"]),
+                    external("auth-headers-payload", ["auth-url": url, "auth-response-headers": "X-A;\nproxy_pass http://169.254.169.254"]),
+                    external("auth-method-payload", ["auth-url": url, "auth-method": "GET; proxy_pass http://169.254.169.254"]),
+                    external("auth-signin-payload", ["auth-url": url, "auth-signin": "https://$host/x\"; return 302 \"pwned"]),
+                    external("auth-signin-variable", ["auth-url": url, "auth-signin": "https://login.example/?u=$http_cookie"]),
+                    external("auth-redirect-payload", ["auth-url": url, "auth-request-redirect": "/x\"; root /etc; \""]),
+                    ingress(
+                        "auth-url-wildcard", annotations: ["nginx.ingress.kubernetes.io/auth-url": "https://$host/oauth2/auth"],
+                        rules: [("*.auth-wild.test", [path("/")]), (nil, [path("/auth-wild")])]),
+                ]),
+                diagnostics: [
+                    ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-url-quote", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-url\"]"),
+                    ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-url-brace", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-url\"]"),
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/auth-url-variable", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-url\"]"),
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/auth-url-scheme", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-url\"]"),
+                    ExpectedDiagnostic(
+                        .authUnavailable, "ingress default/auth-headers-payload", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-response-headers\"]"),
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/auth-method-payload", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-method\"]"),
+                    ExpectedDiagnostic(.invalidAnnotation, "ingress default/auth-signin-payload", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-signin\"]"),
+                    ExpectedDiagnostic(.invalidAnnotation, "ingress default/auth-signin-variable", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-signin\"]"),
+                    ExpectedDiagnostic(
+                        .invalidAnnotation, "ingress default/auth-redirect-payload", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-request-redirect\"]"),
+                    // $host on a wildcard or on rules without a host would let the client pick the auth server.
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/auth-url-wildcard", "spec.rules[0].host"),
+                    ExpectedDiagnostic(.authUnavailable, "ingress default/auth-url-wildcard", "spec.rules[1]"),
+                ],
+                served: [
+                    "auth-url-variable.test prefix /", "auth-url-host-variable.test prefix /", "auth-url-scheme.test prefix /",
+                    "auth-headers-payload.test prefix /", "auth-method-payload.test prefix /", "auth-signin-payload.test prefix /",
+                    "auth-signin-variable.test prefix /", "auth-redirect-payload.test prefix /", "*.auth-wild.test prefix /", "- prefix /auth-wild",
+                ],
+                probes: [
+                    ("auth-url-quote.test", "/"), ("auth-url-variable.test", "/"), ("auth-signin-payload.test", "/"), ("x.auth-wild.test", "/"),
+                    ("auth-headers-payload.test", "/etc/passwd"),
+                ],
+                answers: [
+                    "auth-url-variable.test": "503", "auth-url-scheme.test": "503", "auth-headers-payload.test": "503",
+                    "auth-method-payload.test": "503", "*.auth-wild.test": "503", "-": "503", "auth-url-host-variable.test": "500",
+                    "auth-signin-payload.test": "401", "auth-signin-variable.test": "401", "auth-redirect-payload.test": "401",
+                ])
         }(),
         // rewrite-target goes into a rewrite's replacement, where nginx expands variables.
         annotationCase(

@@ -153,6 +153,12 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/limit-burst-multiplier", "nginx.ingress.kubernetes.io/limit-whitelist",
             "portico.io/limit-allowlist", "nginx.ingress.kubernetes.io/limit-rate", "nginx.ingress.kubernetes.io/limit-rate-after",
             "nginx.ingress.kubernetes.io/server-alias", "portico.io/server-alias",
+            "nginx.ingress.kubernetes.io/auth-type", "nginx.ingress.kubernetes.io/auth-secret", "portico.io/auth-secret-type",
+            "nginx.ingress.kubernetes.io/auth-realm", "nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/auth-method",
+            "nginx.ingress.kubernetes.io/auth-signin", "nginx.ingress.kubernetes.io/auth-response-headers",
+            "nginx.ingress.kubernetes.io/auth-request-redirect", "nginx.ingress.kubernetes.io/auth-always-set-cookie",
+            "nginx.ingress.kubernetes.io/auth-signin-redirect-param", "nginx.ingress.kubernetes.io/auth-snippet",
+            "nginx.ingress.kubernetes.io/auth-cache-key", "nginx.ingress.kubernetes.io/satisfy",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
@@ -164,6 +170,10 @@ private struct Maker {
                 "error" + pick(Self.payloads), "HTTPS", "GRPC", "grpcs", "FCGI", "GRPC" + pick(Self.payloads), "/$1", "/$2/x", "$1", "/$host", "/$1" + pick(Self.payloads),
                 "*", "https://a.example, https://*.b.example:8443", "null", "https://a.example" + pick(Self.payloads), "GET, POST",
                 "X-Token,Content-Type", "X-A" + pick(Self.payloads),
+                "basic", "digest", "users", "default/users", "team-a/users", "auth-map", "auth-file", "Realm - 1", "off",
+                "http://auth.default.svc.cluster.local/verify?x=1", "https://$host/oauth2/auth", "http://$http_x/verify",
+                "https://$host/oauth2/start?rd=$escaped_request_uri", "https://login.example/start", "X-Auth-User, X-Auth-Groups",
+                "GET", "any", "all", "/next", "https://$host/x" + pick(Self.payloads),
             ])
         }
         return a
@@ -252,9 +262,23 @@ private struct Maker {
         ]
     }
 
+    /// `users`, which basic authentication names: an htpasswd file or an auth-map, valid or not.
+    mutating func authSecret() -> [String: Any] {
+        let hash = "$apr1$portico2$EMiGvozVb/G62rIKUB8D61"
+        let data: [String: String] = pick([
+            ["auth": "alice:\(hash)\n"], ["alice": hash, "bob": "{SHA}t6h1/B6iKLkGEEG3zsS9PFKrPOM="], ["auth": "alice:plain\n"],
+            ["auth": "alice:\(hash)\n" + pick(Self.payloads)], [pick(Self.payloads): hash],
+        ])
+        return [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "users", "namespace": chance(0.6) ? "default" : name(Self.namespaces)],
+            "stringData": data,
+        ]
+    }
+
     mutating func objects() -> [[String: Any]] {
         var objects = (0..<int(0..<5)).map { _ in service() }
         if !Self.certificates.isEmpty { objects += (0..<int(0..<4)).map { _ in secret() } }
+        if chance(0.3) { objects.append(authSecret()) }
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses
         if chance(0.15), let dup = ingresses.first { objects.append(dup) }

@@ -165,6 +165,7 @@ public struct EventPlanner: Sendable {
         case .tlsNotServed: "TLSNotServed"
         case .accessControlNotHonoured: "AccessControlNotHonoured"
         case .canaryNotServed: "CanaryNotServed"
+        case .authUnavailable: "AuthUnavailable"
         }
     }
 

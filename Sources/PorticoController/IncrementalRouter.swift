@@ -96,6 +96,7 @@ struct IncrementalRouter {
         /// How many groups this pass routed (the others were kept); 1 for a pass that routed whole.
         let routedGroups: Int
         var certificates: [CertificateFile] = []
+        var authFiles: [AuthFile] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -103,7 +104,7 @@ struct IncrementalRouter {
         func table() -> RoutingTable {
             RoutingTable(
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
-                servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates)
+                servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
         }
     }
 
@@ -111,6 +112,8 @@ struct IncrementalRouter {
         // With HTTPS a host's certificate may come from any Ingress and any Secret: routed whole
         // (groups by host and Secret are for later), with validated certificates kept.
         if options.servesHTTPS { return routeWhole(state) }
+        // So is basic authentication, whose Secrets the groups do not follow.
+        if state.ingresses.contains(where: Router.readsSecrets) { return routeWhole(state) }
         guard primed, state.ingressClasses == classes else { return regroup(state) }
         guard let changes = Changes(from: (ingresses, services, serviceIndex), to: state) else { return routeWhole(state) }
         if changes.isEmpty {
@@ -206,7 +209,7 @@ struct IncrementalRouter {
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
-            digest: .of(table), routedGroups: 1, certificates: table.certificates)
+            digest: .of(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
     }
 
     private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {

@@ -20,8 +20,8 @@ public final class ClusterWatcher: Sendable {
         public var namespace: String?
         /// A label selector (`app=web,tier!=cache`) for Ingresses, Services and Secrets.
         public var labelSelector: String?
-        /// Whether Secrets are watched too. Off while nothing routes from them: `portico run`
-        /// watches (and rc.yaml grants) only what it uses.
+        /// Whether Secrets are watched too (`portico run` always does: spec.tls's certificates and
+        /// basic authentication's htpasswd files). Only those are kept (`Secret.cached`).
         public var secrets: Bool
 
         public init(namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false) {

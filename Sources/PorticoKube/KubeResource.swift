@@ -70,14 +70,22 @@ extension Secret: KubeResource {
     public static let resourceType = KubeResourceType(
         group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)
 
-    /// Only what a certificate needs: a Secret's `tls.crt` and `tls.key`, whatever its type; a
-    /// Secret with neither (Helm releases, tokens, passwords) is not kept at all, so that watching
-    /// Secrets costs memory for certificates only.
+    /// Only what routing reads: a Secret's `tls.crt` and `tls.key`, whatever its type, and
+    /// basic authentication's users: an htpasswd file under `auth` (ingress-nginx's auth-file), or
+    /// every key when each value is a password hash (auth-map). A Secret with none of these (Helm
+    /// releases, tokens, passwords) is not kept at all, so that watching Secrets costs memory for
+    /// certificates and htpasswd files only.
     public static let certificateKeys: Set<String> = ["tls.crt", "tls.key"]
+    public static let authFileKey = "auth"
 
     public static func cached(_ object: Secret) -> Secret? {
-        var data = object.data?.filter { certificateKeys.contains($0.key) } ?? [:]
-        var text = object.stringData?.filter { certificateKeys.contains($0.key) } ?? [:]
+        let routed = certificateKeys.union([authFileKey])
+        var data = object.data?.filter { routed.contains($0.key) } ?? [:]
+        var text = object.stringData?.filter { routed.contains($0.key) } ?? [:]
+        if data.isEmpty && text.isEmpty, isAuthMap(object) {
+            data = object.data ?? [:]
+            text = object.stringData ?? [:]
+        }
         guard !data.isEmpty || !text.isEmpty else { return nil }
         // PEM kept as the text it is, a quarter smaller than its base64: both keys or neither (the
         // routing reads a Secret's stringData or its data, never a mix), and only values a
@@ -98,6 +106,25 @@ extension Secret: KubeResource {
     }
 
     static let tlsType = "kubernetes.io/tls"
+
+    /// Whether every value looks like a password hash nginx reads (`$...$`, `{SHA}`, `{SSHA}`,
+    /// `{PLAIN}`, 13 characters of DES crypt), at most 64 of them: an auth-map. Routing checks
+    /// each hash properly; this only keeps other Secrets (and their plain passwords) out of memory.
+    static func isAuthMap(_ secret: Secret) -> Bool {
+        var values = Array((secret.stringData ?? [:]).values)
+        for encoded in (secret.data ?? [:]).values {
+            guard encoded.utf8.count <= 1024, let bytes = Data(base64Encoded: encoded), let text = String(data: bytes, encoding: .utf8)
+            else { return false }
+            values.append(text)
+        }
+        guard !values.isEmpty, values.count <= 64 else { return false }
+        return values.allSatisfy { value in
+            let crypt = value.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2e || $0 == 0x2f }
+            guard value.utf8.count <= 256, !value.contains(where: { $0.isNewline || $0 == ":" }) else { return false }
+            return (value.hasPrefix("$") && value.dropFirst().contains("$")) || value.hasPrefix("{SHA}") || value.hasPrefix("{SSHA}")
+                || value.hasPrefix("{PLAIN}") || (value.utf8.count == 13 && crypt)
+        }
+    }
 
     /// Each base64 value as UTF-8 text, decoded as routing decodes it; nil when any value is not
     /// base64 of UTF-8 text or is larger than a PEM chain (1 MiB) could be.

@@ -5,7 +5,8 @@ import Foundation
 #endif
 
 /// The files nginx reads for TLS, under its prefix: certificates (chain and key in one PEM, named by
-/// their content), the default certificate and the session ticket key. Each is written whole or not
+/// their content), the default certificate and the session ticket key; and the htpasswd files of
+/// basic authentication (`auth/`), which the workers read at each request the same way. Each is written whole or not
 /// at all (`ConfigFileWriter`), mode 0600. nginx's workers read certificates at each
 /// handshake, so when Portico runs as root the files belong to the workers' user; nobody else can
 /// read them.
@@ -41,10 +42,15 @@ public struct TLSFiles: Sendable {
 
     /// Removes the certificate files under `tls/` that no live config names (`keeping`).
     public func removeUnused(keeping: Set<String>) {
-        let directory = "\(prefix)/tls"
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        for name in names where name.hasSuffix(".pem") && !keeping.contains("tls/\(name)") {
-            unlink("\(directory)/\(name)")
+        removeUnused(keeping: keeping, in: "tls", suffix: ".pem")
+    }
+
+    /// Removes the files `DIRECTORY/*SUFFIX` (`auth/*.htpasswd`) that no live config names.
+    public func removeUnused(keeping: Set<String>, in directory: String, suffix: String) {
+        let full = "\(prefix)/\(directory)"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return }
+        for name in names where name.hasSuffix(suffix) && !keeping.contains("\(directory)/\(name)") {
+            unlink("\(full)/\(name)")
         }
     }
 

@@ -34,6 +34,9 @@ public struct ConfigText: Sendable {
     /// The certificate files the config names: to be on disk before nginx loads it.
     public var certificates: [CertificateFile] { table.certificates }
 
+    /// The htpasswd files the config names: to be on disk before nginx loads it.
+    public var authFiles: [AuthFile] { table.authFiles }
+
     /// The whole text, for tests and small configs.
     public func string() throws(TemplateError) -> String {
         var out = ""

@@ -118,6 +118,9 @@ struct ConfigView: TemplateContext {
         case "hosts": return .lazyList(hosts)
         case "route_map": return .bool(needsRouteMap)
         case "cors_map": return .bool(proxies.contains { $0.options.cors != nil })
+        case "external_auth": return .bool(proxies.contains { $0.options.auth?.external != nil })
+        case "auth_signin": return .bool(proxies.contains { $0.options.auth?.external?.signin != nil })
+        case "escape_maps": return .list(DataPlane.escapeMaps.map { .context(MapView(map: $0)) })
         case "route_map_hosts": return .lazyList(routeMapHosts)
         case "exact_hosts": return .lazyList(hostNames(wildcard: false))
         case "wildcard_hosts": return .lazyList(hostNames(wildcard: true))
@@ -275,7 +278,7 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -301,10 +304,12 @@ struct RouteView: TemplateContext {
     /// With `cors`: the route adds Strict-Transport-Security itself too.
     var corsHSTS = false
     var preservesSlash = false
+    var auth: Authentication? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
         case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
         case "cors": return cors.map { .context(CORSView(policy: $0)) } ?? .bool(false)
         case "cors_hsts": return .bool(corsHSTS)
@@ -404,6 +409,16 @@ struct ProxyView: TemplateContext {
         case "rate_limit": return options.rateLimit.map { .context(RateLimitView(limit: $0)) } ?? .bool(false)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         case "grpc_unrewritten": return .bool(options.upstream?.backendProtocol?.isGRPC == true && options.rewriteTarget == nil)
+        case "basic_auth": return .bool(options.auth?.basic != nil)
+        case "external_auth": return .bool(options.auth?.external != nil)
+        case "auth_signin": return .bool(options.auth?.external?.signin != nil)
+        case "auth_cookie_always": return .bool(options.auth?.external?.alwaysSetCookie == true)
+        case "auth_headers":
+            let headers = options.auth?.external?.responseHeaders ?? []
+            return .list(headers.enumerated().map { .context(AuthHeaderView(name: $0.element, index: $0.offset)) })
+        // Authorization (not passed on) and the auth service's headers are headers of its own too.
+        case "set_headers":
+            return .bool((options.upstream?.setsHeaders ?? false) || options.auth?.basic != nil || !(options.auth?.external?.responseHeaders.isEmpty ?? true))
         default: return upstreamValue(for: key, options.upstream ?? UpstreamOptions())
         }
     }
@@ -482,6 +497,49 @@ struct UpstreamView: TemplateContext {
         case "address": .string(upstream.address)
         case "host": .string(upstream.host)
         case "port": .string("\(upstream.port)")
+        default: nil
+        }
+    }
+}
+
+/// The values an authenticated route sets (`set NAME VALUE`, VALUE an nginx token), and whether a
+/// 401 is redirected to sign in (then error pages chain: the route's 418, the named location's 401).
+struct AuthView: TemplateContext {
+    let auth: Authentication
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "values": .list(DataPlane.authValues(auth).map { .context(CORSValueView(name: $0.name, value: $0.value)) })
+        case "signin": .bool(auth.external?.signin != nil)
+        default: nil
+        }
+    }
+}
+
+/// One of `auth-response-headers`: its name, the variable it is kept in and the auth service's.
+struct AuthHeaderView: TemplateContext {
+    let name: String
+    let index: Int
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "name": .string(name)
+        case "variable": .string(DataPlane.authHeaderVariable(index))
+        case "upstream_variable": .string(DataPlane.upstreamHeaderVariable(name))
+        default: nil
+        }
+    }
+}
+
+/// A map whose every line is fixed: `map SOURCE RESULT { LINES }`.
+struct MapView: TemplateContext {
+    let map: (source: String, result: String, lines: [String])
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "source": .string(map.source)
+        case "result": .string(map.result)
+        case "lines": .list(map.lines.map(TemplateValue.string))
         default: nil
         }
     }

@@ -47,6 +47,8 @@ enum DataPlane {
         /// the ones it would inherit).
         var cors: CORSPolicy?
         var hsts = false
+        /// `auth-type: basic`, `auth-url`: the values the route sets for its named location.
+        var auth: Authentication?
     }
 
     struct MapEntry {
@@ -188,6 +190,7 @@ enum DataPlane {
                 r.cors = cors
                 r.hsts = hsts
             }
+            if case .proxy = r.action { r.auth = options.auth }
             return r
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
@@ -393,6 +396,7 @@ extension ProxyOptions {
         // Each route rewrites to its own target; the named location only sends the rewritten path.
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
         if options.cors != nil { options.cors = CORSPolicy() }
+        options.auth = options.auth?.proxied
         return options
     }
 
@@ -419,6 +423,7 @@ extension ProxyOptions {
             if let v = r.rateAfterKiB { limit.append("rate-after=\(v)k") }
             parts.append(limit.joined(separator: ","))
         }
+        if let auth { parts += auth.canonical }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

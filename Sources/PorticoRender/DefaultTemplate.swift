@@ -184,6 +184,20 @@ public enum DefaultTemplate {
             limit_req_zone {{key}} zone=portico_limit_{{id}}_rpm:5m rate={{rpm}}r/m;
         {{/rpm}}
         {{/rate_limits}}
+        {{#auth_signin}}
+
+            # auth-signin: the request's URI for rd=, its first % & + ; escaped one map each (nginx has
+            # no escaping of its own); what is left after them follows as it is. Their variables need
+            # a larger variables hash than nginx's default.
+            variables_hash_max_size 2048;
+        {{#escape_maps}}
+            map {{source}} {{result}} {
+        {{#lines}}
+                {{.}};
+        {{/lines}}
+            }
+        {{/escape_maps}}
+        {{/auth_signin}}
         {{#status_port}}
 
             # Portico's own: answers which config generation is serving, on loopback only.
@@ -215,7 +229,14 @@ public enum DefaultTemplate {
 
                 # Every request continues as /HOST/PATH, HOST being its virtual host (maps above);
                 # each host's locations below match that. Backends receive the original request.
+        {{^external_auth}}
                 rewrite ^ /$portico_vhost$uri break;
+        {{/external_auth}}
+        {{#external_auth}}
+                # ...but an auth subrequest (//portico-auth, which no client URI can be: nginx merges
+                # a client's slashes), which goes to the auth location below.
+                rewrite ^(?!//portico-auth$) /$portico_vhost$uri break;
+        {{/external_auth}}
                 # CORS routes leave a header's variable unset when its origin is not allowed.
                 uninitialized_variable_warn off;
 
@@ -248,6 +269,28 @@ public enum DefaultTemplate {
                     limit_rate {{rate}}k;
         {{/rate}}
         {{/rate_limit}}
+        {{#basic_auth}}
+                    # auth-type: basic: the realm and the htpasswd file its routes set.
+                    auth_basic $portico_auth_realm;
+                    auth_basic_user_file $portico_auth_file;
+        {{/basic_auth}}
+        {{#external_auth}}
+                    # auth-url: the auth service, asked with what its routes set, must answer 2xx.
+                    auth_request //portico-auth;
+                    auth_request_set $portico_auth_cookie $upstream_http_set_cookie;
+        {{#auth_cookie_always}}
+                    add_header Set-Cookie $portico_auth_cookie always;
+        {{/auth_cookie_always}}
+        {{^auth_cookie_always}}
+                    add_header Set-Cookie $portico_auth_cookie;
+        {{/auth_cookie_always}}
+        {{#auth_headers}}
+                    auth_request_set {{variable}} {{upstream_variable}};
+        {{/auth_headers}}
+        {{#auth_signin}}
+                    error_page 401 = @portico_auth_signin;
+        {{/auth_signin}}
+        {{/external_auth}}
         {{#connect_timeout}}
                     {{module}}_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}
@@ -311,6 +354,12 @@ public enum DefaultTemplate {
         {{#forwarded_prefix}}
                     {{module}}_set_header X-Forwarded-Prefix "{{forwarded_prefix}}";
         {{/forwarded_prefix}}
+        {{#basic_auth}}
+                    {{module}}_set_header Authorization "";
+        {{/basic_auth}}
+        {{#auth_headers}}
+                    {{module}}_set_header {{name}} {{variable}};
+        {{/auth_headers}}
         {{/set_headers}}
         {{^grpc}}
         {{#rewritten}}
@@ -326,6 +375,38 @@ public enum DefaultTemplate {
         {{/grpc}}
                 }
         {{/proxies}}
+        {{#external_auth}}
+
+                # auth-url: every route's auth service, asked with the URL and Host its route set;
+                # internal, and at a URI no client request has.
+                location = //portico-auth {
+                    internal;
+                    access_log off;
+                    proxy_pass_request_body off;
+                    proxy_set_header Content-Length "";
+                    proxy_set_header X-Forwarded-Proto "";
+                    proxy_set_header Host $portico_auth_host;
+                    proxy_set_header X-Original-URI $portico_auth_original_uri;
+                    proxy_set_header X-Scheme $portico_auth_scheme;
+                    proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+                    proxy_set_header X-Original-Method $request_method;
+                    proxy_set_header X-Sent-From "nginx-ingress-controller";
+                    proxy_set_header X-Real-IP $remote_addr;
+                    proxy_set_header X-Forwarded-For $remote_addr;
+                    proxy_set_header X-Auth-Request-Redirect $portico_auth_redirect;
+                    proxy_method $portico_auth_method;
+                    proxy_ssl_server_name on;
+                    proxy_pass $portico_auth_url;
+                }
+        {{/external_auth}}
+        {{#auth_signin}}
+
+                # auth-signin: a 401 of the auth service becomes a redirect to the route's sign-in URL.
+                location @portico_auth_signin {
+                    add_header Set-Cookie $portico_auth_cookie;
+                    return 302 $portico_auth_signin;
+                }
+        {{/auth_signin}}
         {{#hosts}}
 
                 # {{comment}}
@@ -377,6 +458,15 @@ public enum DefaultTemplate {
         {{#body_size}}
                         client_max_body_size {{body_size}};
         {{/body_size}}
+        {{#auth}}
+        {{#values}}
+                        set {{name}} {{value}};
+        {{/values}}
+        {{#signin}}
+                        # The 401 that the named location turns into the sign-in redirect is a second error page.
+                        recursive_error_pages on;
+        {{/signin}}
+        {{/auth}}
         {{#upstream}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{proxy}};

@@ -30,6 +30,9 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case accessControlNotHonoured = "access-control-not-honoured"
         /// A canary Ingress: left out so that it never takes the main route's traffic.
         case canaryNotServed = "canary-not-served"
+        /// Authentication was asked for and cannot be set up (its Secret is missing or unusable,
+        /// its URL is not one): the Ingress's paths answer 503, never open.
+        case authUnavailable = "auth-unavailable"
 
         /// Info diagnostics say what happened to an object that is fine as it is; they make no
         /// Event and do not fail `render --strict`.

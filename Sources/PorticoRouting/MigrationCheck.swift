@@ -131,6 +131,9 @@ extension MigrationCheck.Finding {
         func with(_ status: MigrationCheck.Status, _ detail: String) -> Self {
             Self(subject: subject, status: status, detail: detail)
         }
+        if name == "auth-snippet", let why = RoutingRun.accessControlNotHonoured(name, value: value) {
+            return with(.refused, "\(why): the Ingress is left out, so that nothing it protects is served unprotected")
+        }
         if name.lowercased().contains("snippet") {
             return with(.refused, "Portico never copies configuration text from objects into nginx.conf; ignored")
         }
@@ -216,10 +219,9 @@ extension MigrationCheck.Finding {
                 ? with(.unsupported, "HTTPS is off (--no-https): plain HTTP is served, no redirect")
                 : with(.honoured, "")
         }
-        if RoutingRun.restrictsAccess(name) {
-            return with(
-                .refused,
-                "access control Portico does not implement yet: the Ingress is left out, so that nothing it protects is served unprotected")
+        if let auth = authentication(name: name, value: value) { return with(auth.status, auth.detail) }
+        if let why = RoutingRun.accessControlNotHonoured(name, value: value) {
+            return with(.refused, "\(why): the Ingress is left out, so that nothing it protects is served unprotected")
         }
         if portico { return with(.unsupported, "unknown Portico annotation; ignored") }
         guard let instead = RoutingRun.notImplemented(name, value: value) else {

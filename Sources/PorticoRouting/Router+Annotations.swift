@@ -60,10 +60,23 @@ extension RoutingRun {
             }
         }
         if access != SourceAccess() { options.access = access }
+        for setting in Self.authSettings { handled.formUnion(Self.keys(setting)) }
+        switch authentication(annotations, ref: ref) {
+        case .none: break
+        case .protected(let auth): options.auth = auth
+        case .unavailable: unavailableAuth.insert(ref)
+        case .leftOut: leftOut = true
+        }
 
         for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
             let value = annotations[key] ?? ""
             let field = Self.field(key)
+            let name = [Self.annotationPrefix, Self.ingressNginxPrefix].first(where: key.hasPrefix).map { String(key.dropFirst($0.count)) }
+            if let name, let why = Self.accessControlNotHonoured(name, value: value) {
+                leftOut = true
+                diagnose(.accessControlNotHonoured, ref, field, "\(why); Ingress left out, so that nothing it protects is served unprotected")
+                continue
+            }
             if key.lowercased().contains("snippet") {
                 diagnose(
                     .unsupportedAnnotation, ref, field,
@@ -71,17 +84,8 @@ extension RoutingRun {
                         + "from objects into nginx.conf; ignored")
                 continue
             }
-            guard let prefix = [Self.annotationPrefix, Self.ingressNginxPrefix].first(where: key.hasPrefix) else { continue }
-            let name = String(key.dropFirst(prefix.count))
-            if Self.restrictsAccess(name) {
-                leftOut = true
-                diagnose(
-                    .accessControlNotHonoured, ref, field,
-                    "access control that Portico does not implement yet; Ingress left out, so that nothing it "
-                        + "protects is served unprotected")
-                continue
-            }
-            if prefix == Self.annotationPrefix {
+            guard let name else { continue }
+            if key.hasPrefix(Self.annotationPrefix) {
                 diagnose(
                     .unsupportedAnnotation, ref, field,
                     "unknown Portico annotation (supported: \(Self.supported)); ignored")
@@ -128,8 +132,9 @@ extension RoutingRun {
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, "
-        + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, ssl-redirect and "
-        + "force-ssl-redirect (with HTTPS)"
+        + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
+        + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
+        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, ssl-redirect and force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
@@ -251,19 +256,34 @@ extension RoutingRun {
         return nil
     }
 
-    /// Annotations (after the prefix) that restrict who reaches the backend and that Portico does
-    /// not implement: authentication of every kind, `satisfy`, and source ranges other than the
-    /// ones it reads. Ignoring them would serve the backend to everyone while its owner believes it
-    /// is protected.
-    static func restrictsAccess(_ name: String) -> Bool {
-        name.hasPrefix("auth-") || name == "satisfy" || name.hasSuffix("-source-range")
+    /// Why an annotation (after the prefix) that restricts who reaches the backend cannot be
+    /// honoured, or nil: client certificates, `satisfy: any`, an `auth-snippet`, `auth-*` settings
+    /// Portico does not read, and source ranges other than the ones it reads. Ignoring them would
+    /// serve the backend to everyone while its owner believes it is protected. (`authSettings` and
+    /// the source ranges Portico reads are not asked about.)
+    static func accessControlNotHonoured(_ name: String, value: String) -> String? {
+        switch name {
+        case "satisfy" where value.trimmingCharacters(in: .whitespaces) != "any":
+            return nil  // all, nginx's default; anything else ingress-nginx reads as all too
+        case "satisfy":
+            return "satisfy: any (a source range or authentication admits a request) is not implemented"
+        case "auth-snippet":
+            return "snippet text is never copied into nginx.conf, and the authentication it belongs to cannot be honoured without it"
+        case "auth-proxy-set-headers":
+            return "the headers it sends to the auth service come from a ConfigMap, which Portico does not read"
+        case _ where name.hasPrefix("auth-tls-"):
+            return "client certificate authentication (auth-tls-*) is not implemented"
+        case _ where name.hasPrefix("auth-") || name.hasSuffix("-source-range"):
+            return "access control that Portico does not implement"
+        default: return nil
+        }
     }
 
     /// What happens instead of an ingress-nginx annotation Portico does not implement; nil for
     /// annotations whose value asks for what Portico does anyway.
     static func notImplemented(_ name: String, value: String) -> String? {
         switch name {
-        case "service-upstream", "canary": return nil  // how Portico always proxies; a canary that is "false"
+        case "service-upstream", "canary", "satisfy": return nil  // how Portico always proxies; a canary that is "false"; satisfy: all
         case "ssl-redirect" where !isTrue(value): return nil
         case "force-ssl-redirect" where !isTrue(value): return nil
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too

@@ -57,6 +57,10 @@ struct RoutingRun {
     var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
     /// `server-alias` by host: the oldest Ingress with any decides.
     var aliasClaims: [Host: (names: [String], source: ObjectReference)] = [:]
+    /// The htpasswd files made of the Secrets that basic authentication names, by path.
+    var authFiles: [String: AuthFile] = [:]
+    /// Ingresses whose authentication cannot be set up: every path answers 503.
+    var unavailableAuth: Set<ObjectReference> = []
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -185,13 +189,15 @@ struct RoutingRun {
             reportTLSNotServed(ingress.spec.tls, ref: ref)
         }
 
+        let authUnavailable = unavailableAuth.contains(ref)
         var defaultBackend: Backend?
-        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil {
+        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil || proxyOptions.auth != nil || authUnavailable {
             // The fallback locations carry no Ingress's settings: a restricted default backend
             // there would be open to everyone.
             diagnose(
                 .accessControlNotHonoured, ref, "spec.defaultBackend",
-                "a default backend cannot be restricted by source range; not served (unmatched paths answer 404)")
+                "a default backend cannot be restricted by \(proxyOptions.access != nil ? "source range" : "authentication"); "
+                    + "not served (unmatched paths answer 404)")
         } else if let backend = ingress.spec.defaultBackend {
             defaultBackend = resolve(
                 backend, namespace: namespace, ref: ref, field: "spec.defaultBackend",
@@ -244,13 +250,15 @@ struct RoutingRun {
             if !aliases.isEmpty {
                 claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: ingress.metadata.annotations ?? [:]))
             }
+            let (ruleOptions, ruleUnavailable) = authenticatedOptions(proxyOptions, host: host, ref: ref, rule: ruleField, unavailable: authUnavailable)
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
                 guard let valid = validatePath(path, ref: ref, field: field, regex: regex) else { continue }
                 let (normalized, match) = (valid.path, valid.match)
-                // A redirect answers instead of the Service, which is then neither looked up nor needed.
+                // A redirect answers instead of the Service, which is then neither looked up nor
+                // needed; so does an authentication that cannot be set up (503, never open).
                 guard
-                    let backend = redirect
+                    let backend = ruleUnavailable ? .unavailable(status: 503) : redirect
                         ?? resolve(path.backend, namespace: namespace, ref: ref, field: field, backendField: "\(field).backend")
                 else { continue }
                 let key = ClaimKey(host: host, path: normalized, match: match)
@@ -267,7 +275,7 @@ struct RoutingRun {
                 claims[key] = routes.locations.count
                 if valid.slashed { routes.slashed.insert(routes.locations.count) }
                 if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
-                var options = proxyOptions
+                var options = ruleOptions
                 if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
                 // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
                 if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
@@ -416,7 +424,7 @@ struct RoutingRun {
         return RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
             diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles,
-            defaultCertificate: defaultCertificate)
+            defaultCertificate: defaultCertificate, authFiles: usedAuthFiles(virtualHosts, catchAll))
     }
 }
 

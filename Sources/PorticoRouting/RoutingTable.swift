@@ -19,12 +19,15 @@ public struct RoutingTable: Sendable, Equatable {
     /// The file of the operator's default certificate (`RoutingOptions.defaultCertificate`), one of
     /// `certificates`; nil: the self-signed one that `RenderOptions.defaultCertificate` names.
     public var defaultCertificate: String?
+    /// The htpasswd files the routes' basic authentication names, sorted by path.
+    public var authFiles: [AuthFile]
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
         diagnostics: [Diagnostic] = [], servedIngresses: Set<ObjectReference> = [], otherClasses: [String: Int] = [:],
-        certificates: [CertificateFile] = [], defaultCertificate: String? = nil
+        certificates: [CertificateFile] = [], defaultCertificate: String? = nil, authFiles: [AuthFile] = []
     ) {
+        self.authFiles = authFiles
         self.otherClasses = otherClasses
         self.certificates = certificates
         self.defaultCertificate = defaultCertificate
@@ -38,7 +41,7 @@ public struct RoutingTable: Sendable, Equatable {
     /// Whether both tables route every request the same way; diagnostics and served set aside.
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
-            && certificates == other.certificates && defaultCertificate == other.defaultCertificate
+            && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -55,6 +58,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(upstreams)
             hasher.combine(certificates)
             hasher.combine(defaultCertificate)
+            hasher.combine(authFiles)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))
@@ -271,12 +275,20 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         set { rateLimitStorage = newValue.map(Indirect.init) }
     }
     private var rateLimitStorage: Indirect<RateLimit>? = nil
+    /// `auth-type: basic`, `auth-url`: the request must authenticate before it is proxied. In the
+    /// settings of a named location, only what that location says itself (`Authentication.proxied`):
+    /// each route sets its realm, file and URL before it hands over.
+    public var auth: Authentication? {
+        get { authStorage?.value }
+        set { authStorage = newValue.map(Indirect.init) }
+    }
+    private var authStorage: Indirect<Authentication>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
         maxBodySize: String? = nil, access: SourceAccess? = nil, redirectsToHTTPS: Bool = false,
         strictTransportSecurity: Bool = false, rewriteTarget: String? = nil, cors: CORSPolicy? = nil, upstream: UpstreamOptions? = nil,
-        rateLimit: RateLimit? = nil
+        rateLimit: RateLimit? = nil, auth: Authentication? = nil
     ) {
         self.rewriteTarget = rewriteTarget
         self.connectTimeoutSeconds = connectTimeoutSeconds
@@ -289,6 +301,7 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.upstream = upstream
         self.cors = cors
         self.rateLimit = rateLimit
+        self.auth = auth
     }
 
     public var isDefault: Bool { self == ProxyOptions() }

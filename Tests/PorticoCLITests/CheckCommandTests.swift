@@ -26,14 +26,14 @@ import TestSupport
         #expect(text.config.contains("ingress shop/storefront: honoured\n"))
         #expect(text.config.contains("ingress shop/admin: refused\n"))
         #expect(text.config.hasSuffix(
-            "summary: 5 Ingresses served: 3 honoured, 0 honoured-differently, 1 unsupported, 1 refused, 0 not Portico's\n"))
+            "summary: 6 Ingresses served: 3 honoured, 1 honoured-differently, 1 unsupported, 1 refused, 0 not Portico's\n"))
 
         let json = checkCommand(arguments: Self.nginx + ["--output", "json"])
         #expect(json.exitCode == 1)
         try assertGolden(json.config, "check-ingress-nginx.json")
         let decoded = try JSONSerialization.jsonObject(with: Data(json.config.utf8)) as? [String: Any]
         #expect((decoded?["summary"] as? [String: Int])?["refused"] == 1)
-        #expect((decoded?["ingresses"] as? [[String: Any]])?.count == 5)
+        #expect((decoded?["ingresses"] as? [[String: Any]])?.count == 6)
         // Values are never printed: an annotation may carry a URL with credentials.
         #expect(!text.config.contains("admin-htpasswd") && !json.config.contains("admin-htpasswd"))
     }

@@ -67,6 +67,21 @@ enum ConfigStructure {
             #"^    (geo \$portico_limit_exempt_[0-9a-f]{16}|map \$portico_limit_exempt_([0-9a-f]{16}) \$portico_limit_key_\2) \{$"#,
             #"^        (default 0|[0-9a-f.:]+/\d{1,3} 1|0 \$binary_remote_addr|1 "");$"#,
             #"^            (limit_conn portico_limit_[0-9a-f]{16}_conn \d+|limit_req zone=portico_limit_[0-9a-f]{16}_rp[sm]( burst=\d+)? nodelay|limit_rate(_after)? \d+k);$"#,
+            // auth-type basic and auth-url: in the named locations, the routes' values, the auth
+            // location, the sign-in redirect and the maps that escape its rd=.
+            #"^            (auth_basic \$portico_auth_realm|auth_basic_user_file \$portico_auth_file|auth_request //portico-auth|error_page 401 = @portico_auth_signin);$"#,
+            #"^            auth_request_set (\$portico_auth_cookie \$upstream_http_set_cookie|\$portico_auth_header_\d+ \$upstream_http_[a-z0-9_]+);$"#,
+            #"^            add_header Set-Cookie \$portico_auth_cookie( always)?;$"#,
+            #"^            proxy_set_header (Authorization ""|[A-Za-z0-9_-]+ \$portico_auth_header_\d+);$"#,
+            #"^ {16}set \$portico_auth_(realm "[A-Za-z0-9 ._~:/-]*"|file auth/[0-9a-f]{32}\.htpasswd|url "https?://[A-Za-z0-9._~/:,?&=-]+"|host "[a-z0-9.-]+"|method [A-Z$_a-z]+|original_uri (""|\$request_uri)|scheme (""|\$scheme)|redirect (\$request_uri|"[A-Za-z0-9._~/:,?&=-]+")|signin "https?://[A-Za-z0-9._~/:,?&=$_-]+");$"#,
+            #"^ {16}recursive_error_pages on;$"#,
+            #"^        rewrite \^\(\?!//portico-auth\$\) /\$portico_vhost\$uri break;$"#,
+            #"^        location (= //portico-auth|@portico_auth_signin) \{$"#,
+            #"^            (internal|access_log off|proxy_pass_request_body off|proxy_method \$portico_auth_method|proxy_ssl_server_name on|proxy_pass \$portico_auth_url|return 302 \$portico_auth_signin);$"#,
+            #"^            proxy_set_header (Content-Length ""|X-Forwarded-Proto ""|Host \$portico_auth_host|X-Original-URI \$portico_auth_original_uri|X-Scheme \$portico_auth_scheme|X-Original-URL \$scheme://\$http_host\$request_uri|X-Original-Method \$request_method|X-Sent-From "nginx-ingress-controller"|X-Real-IP \$remote_addr|X-Forwarded-For \$remote_addr|X-Auth-Request-Redirect \$portico_auth_redirect);$"#,
+            #"^    variables_hash_max_size 2048;$"#,
+            #"^    map \$(request_uri|portico_rd_rest_\d) \$portico_(rd_(done|rest)_\d|escaped_request_uri) \{$"#,
+            #"^        ("~\^\(\[\^%&\+;\]\*\)(%|&|\\\+|;)" "\$1%(25|26|2B|3B)"|"~\^\[\^%&\+;\]\*\[%&\+;\]\(\.\*\)\$" \$1|default (\$request_uri|\$portico_rd_rest_\d|""|"(\$portico_rd_done_\d)+\$portico_rd_rest_\d"));$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

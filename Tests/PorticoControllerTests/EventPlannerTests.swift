@@ -173,7 +173,7 @@ import Testing
         (.serviceNotFound, "ServiceNotFound"), (.portNotFound, "PortNotFound"), (.invalidService, "InvalidService"),
         (.conflict, "RouteConflict"), (.duplicateObject, "DuplicateObject"), (.tooManyPaths, "TooManyPaths"),
         (.emptyRule, "EmptyRule"), (.invalidTLS, "InvalidTLS"), (.otherClass, "OtherClass"), (.tlsNotServed, "TLSNotServed"), (.certificateWarning, "CertificateWarning"),
-        (.accessControlNotHonoured, "AccessControlNotHonoured"), (.canaryNotServed, "CanaryNotServed"),
+        (.accessControlNotHonoured, "AccessControlNotHonoured"), (.canaryNotServed, "CanaryNotServed"), (.authUnavailable, "AuthUnavailable"),
     ])
     func reasonsAreStableCamelCase(code: Diagnostic.Code, reason: String) {
         #expect(EventPlanner.reason(code) == reason)

@@ -154,6 +154,46 @@ struct RunEndToEndTests {
         #expect((heap?.split(separator: " ").last.flatMap { Int($0) } ?? 0) > 1_000_000, "\(heap ?? "no gauge")")
     }
 
+    /// Basic authentication follows its Secret as it changes, without HTTPS (Secrets are watched
+    /// all the same): a new password takes over, the old one stops working, the htpasswd file of
+    /// the old content goes, and without the Secret the paths answer 503.
+    @Test func basicAuthenticationFollowsItsSecret() async throws {
+        let rig = try Rig(extraArguments: ["--no-https"])
+        let secrets = TestAPIServer.path("v1", "secrets", namespace: "default")
+        func data(_ hash: String) -> [String: Any] { ["auth": Data("alice:\(hash)\n".utf8).base64EncodedString()] }
+        let first = "$apr1$portico2$EMiGvozVb/G62rIKUB8D61"  // hunter2
+        let second = "{SHA}t6h1/B6iKLkGEEG3zsS9PFKrPOM="  // letmein
+        try await rig.server.create(Self.services, rig.service("web"))
+        try await rig.server.create(secrets, ["metadata": ["name": "users"], "type": "Opaque", "data": data(first)])
+        var ingress = rig.ingress("private", host: "p.test", path: "/", service: "web")
+        ingress["metadata"] = ["name": "private", "annotations": [
+            "nginx.ingress.kubernetes.io/auth-type": "basic", "nginx.ingress.kubernetes.io/auth-secret": "users",
+        ]]
+        try await rig.server.create(Self.ingresses, ingress)
+        func who(_ credentials: String?) -> String {
+            let headers = credentials.map { [("Authorization", "Basic " + Data($0.utf8).base64EncodedString())] } ?? []
+            guard let r = try? HTTPProbe.request(port: rig.httpPort, host: "p.test", headers: headers, timeout: 3) else { return "no answer" }
+            return r.backend ?? "\(r.status)"
+        }
+        let files = { (try? FileManager.default.contentsOfDirectory(atPath: rig.runtime.file("nginx/auth").path)) ?? [] }
+        try await eventually("never protected: \(rig.log)") { who("alice:hunter2") == "web" }
+        #expect(who(nil) == "401" && who("alice:letmein") == "401")
+        let written = files()
+        #expect(written.count == 1 && written[0].hasSuffix(".htpasswd"), "\(written)")
+        let mode = (try FileManager.default.attributesOfItem(atPath: rig.runtime.file("nginx/auth/" + written[0]).path)[.posixPermissions] as? Int) ?? 0
+        #expect(mode == 0o600)
+
+        try await rig.server.patch(secrets + "/users", ["data": data(second)])
+        try await eventually("the new password never took over: \(rig.log)") { who("alice:letmein") == "web" }
+        #expect(who("alice:hunter2") == "401")
+        try await eventually("the old file stays: \(files())") { files().count == 1 && files() != written }
+
+        try await rig.server.delete(secrets + "/users")
+        try await eventually("without the Secret, 503: \(rig.log)") { who("alice:letmein") == "503" }
+        #expect(who(nil) == "503")
+        #expect(!rig.log.contains("t6h1/B6iKLkGEEG3zsS9PFKrPOM") && !rig.log.contains("EMiGvozVb"))
+    }
+
     /// `--controller-class k8s.io/ingress-nginx`: ingress-nginx's IngressClass `nginx`, left as it
     /// was, is Portico's: by name, by the legacy annotation and, as the default class, for
     /// Ingresses without one; an Ingress of another class still is not.

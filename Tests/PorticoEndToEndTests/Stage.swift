@@ -26,9 +26,11 @@ final class Stage: @unchecked Sendable {
     /// - extraNames: DNS names (e.g. an ExternalName's target) → the backend that answers them.
     /// - json: the manifest text is JSON (for hostile strings) rather than YAML.
     /// - https: also serve HTTPS (Secrets in the manifests, the default certificate) on `httpsPort`.
+    /// - files: without HTTPS, render with `--output-dir` all the same, for the files the config
+    ///   names (basic authentication's htpasswd files).
     init(
         manifests text: String, services: [String], extraNames: [String: String] = [:], json: Bool = false,
-        extraArguments: [String] = [], https: Bool = false
+        extraArguments: [String] = [], https: Bool = false, files: Bool = false
     ) throws {
         backendPort = try Ports.free()
         httpPort = try Ports.free()
@@ -54,10 +56,11 @@ final class Stage: @unchecked Sendable {
         backends = started
         dns = try DNSServer(records)
         self.extraArguments = extraArguments
+        self.files = files
         outcome = try Self.render(
             file, httpPort: httpPort, httpsPort: httpsPort, output: manifests.file("out"), resolver: dns.resolverAddress,
-            extraArguments: extraArguments)
-        if httpsPort != nil {
+            extraArguments: extraArguments, files: files)
+        if httpsPort != nil || files {
             let nginx = try Nginx(renderedIn: manifests.file("out"))
             try nginx.install(config: Self.lighter(outcome.config))
             try nginx.test()
@@ -69,14 +72,15 @@ final class Stage: @unchecked Sendable {
     }
 
     private let extraArguments: [String]
+    private let files: Bool
 
     /// `portico render`; with an HTTPS port, into `output` (config and certificate files), whose
     /// config is then the outcome's.
     private static func render(
-        _ file: URL, httpPort: Int, httpsPort: Int?, output: URL, resolver: String, extraArguments: [String]
+        _ file: URL, httpPort: Int, httpsPort: Int?, output: URL, resolver: String, extraArguments: [String], files: Bool = false
     ) throws -> RenderOutcome {
         let https = httpsPort.map { ["--https-port", "\($0)", "--output-dir", output.path] }
-            ?? (extraArguments.contains("--https-port") ? [] : ["--no-https"])
+            ?? (extraArguments.contains("--https-port") ? [] : ["--no-https"] + (files ? ["--output-dir", output.path] : []))
         var outcome = renderCommand(
             arguments: [
                 "-f", file.path, "--http-port", "\(httpPort)", "--resolver", resolver, "--bind-address", "127.0.0.1",
@@ -84,7 +88,7 @@ final class Stage: @unchecked Sendable {
         guard outcome.exitCode == 0 else {
             throw TestSupportError("portico render exited \(outcome.exitCode): \(outcome.diagnostics)")
         }
-        if httpsPort != nil {
+        if httpsPort != nil || files {
             outcome.config = try String(contentsOf: output.appendingPathComponent("nginx.conf"), encoding: .utf8)
         }
         return outcome
@@ -102,8 +106,8 @@ final class Stage: @unchecked Sendable {
         let output = manifests.file("out-\(UUID().uuidString.prefix(8))")
         outcome = try Self.render(
             file, httpPort: httpPort, httpsPort: httpsPort, output: output, resolver: dns.resolverAddress,
-            extraArguments: extraArguments)
-        if httpsPort != nil { try nginx.addFiles(renderedIn: output) }
+            extraArguments: extraArguments, files: files)
+        if httpsPort != nil || files { try nginx.addFiles(renderedIn: output) }
         try nginx.reload(with: Self.lighter(outcome.config))
     }
 

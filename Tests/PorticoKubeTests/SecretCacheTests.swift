@@ -36,4 +36,21 @@ import Testing
         let service = Service(metadata: ObjectMeta(name: "web", namespace: "default", labels: ["a": "b"]), spec: ServiceSpec(ports: []))
         #expect(Service.cached(service) == service)
     }
+
+    /// Basic authentication's Secrets are kept too: an htpasswd file under `auth` (with the
+    /// certificate keys, if any), or a Secret whose every value is a password hash (auth-map), as
+    /// text; a Secret of plain passwords is not.
+    @Test func htpasswdFilesAndAuthMapsAreKept() throws {
+        let file = Secret(
+            metadata: ObjectMeta(name: "users", namespace: "default"),
+            data: ["auth": Data("alice:$apr1$x$y\n".utf8).base64EncodedString(), "notes": "bm90ZXM="])
+        #expect(Secret.cached(file)?.stringData == ["auth": "alice:$apr1$x$y\n"])
+        let map = Secret(
+            metadata: ObjectMeta(name: "map", namespace: "default"),
+            data: ["bob": Data("$2y$05$abc".utf8).base64EncodedString(), "amy": Data("{SHA}abc=".utf8).base64EncodedString()])
+        #expect(Secret.cached(map)?.stringData == ["bob": "$2y$05$abc", "amy": "{SHA}abc="])
+        for data in [["password": "aHVudGVyMg=="], ["bob": Data("$2y$05$abc".utf8).base64EncodedString(), "db": "aHVudGVyMg=="], ["x": "%%%"]] {
+            #expect(Secret.cached(Secret(metadata: ObjectMeta(name: "p", namespace: "default"), data: data)) == nil, "\(data)")
+        }
+    }
 }

@@ -50,7 +50,7 @@ import Testing
     @Test func summaryCountsServedOtherClassesAndLeftOut() {
         var ingresses = (0..<7).map { F.ingress("n\($0)", className: "nginx", rules: [F.rule("n\($0).com", F.path("/"))]) }
         ingresses += (0..<12).map { F.ingress("p\($0)", rules: [F.rule("p\($0).com", F.path("/"))]) }
-        ingresses.append(F.ingress("bad", rules: [F.rule("x.com", F.path("/"))]).with(annotations: ["nginx.ingress.kubernetes.io/auth-url": "http://a"]))
+        ingresses.append(F.ingress("bad", rules: [F.rule("x.com", F.path("/"))]).with(annotations: ["nginx.ingress.kubernetes.io/auth-tls-secret": "ca"]))
         let table = route(ingresses, classes: [Self.nginxClass])
         #expect(
             table.summary(ingresses: 20)
@@ -128,12 +128,14 @@ import Testing
     // MARK: access control fails closed
 
     @Test(arguments: [
-        "nginx.ingress.kubernetes.io/auth-url", "nginx.ingress.kubernetes.io/auth-type", "nginx.ingress.kubernetes.io/auth-tls-secret",
-        "nginx.ingress.kubernetes.io/satisfy", "portico.io/auth-url", "nginx.ingress.kubernetes.io/other-source-range",
+        ("nginx.ingress.kubernetes.io/auth-type", "x"), ("nginx.ingress.kubernetes.io/auth-type", "digest"),
+        ("nginx.ingress.kubernetes.io/auth-tls-secret", "x"), ("nginx.ingress.kubernetes.io/satisfy", "any"),
+        ("portico.io/auth-url", "http://a\"b"), ("nginx.ingress.kubernetes.io/other-source-range", "x"),
+        ("nginx.ingress.kubernetes.io/auth-snippet", "x"), ("nginx.ingress.kubernetes.io/auth-proxy-set-headers", "x"),
     ])
-    func accessControlPorticoCannotHonourLeavesTheIngressOut(key: String) {
+    func accessControlPorticoCannotHonourLeavesTheIngressOut(key: String, value: String) {
         let table = route([
-            F.ingress("protected", annotations: [key: "x"], rules: [F.rule("a.com", F.path("/admin"))]),
+            F.ingress("protected", annotations: [key: value], rules: [F.rule("a.com", F.path("/admin"))]),
             F.ingress("public", rules: [F.rule("b.com", F.path("/"))]),
         ])
         #expect(codes(table) == ["access-control-not-honoured protected metadata.annotations[\"\(key)\"]"])

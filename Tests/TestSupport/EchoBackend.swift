@@ -58,6 +58,13 @@ public final class EchoBackend: @unchecked Sendable {
         guard response.status == 200 else { throw TestSupportError("release \(token): status \(response.status)") }
     }
 
+    /// The auth decisions asked of this backend (`/__auth...`), oldest first, asked directly.
+    public func authRequests() throws -> [EchoReply] {
+        let response = try HTTPProbe.request(port: port, host: address, target: "/__auth-log", address: address)
+        guard response.status == 200 else { throw TestSupportError("auth log: status \(response.status)") }
+        return try JSONDecoder().decode([EchoReply].self, from: response.body)
+    }
+
     /// Starts one backend per name on consecutive loopback addresses from 127.0.0.`firstHost`, all
     /// on `port`; returns them in the order given with their addresses.
     public static func start(_ names: [String], port: Int, firstHost: Int = 2) throws -> [EchoBackend] {

@@ -34,9 +34,7 @@ public final class Nginx: @unchecked Sendable {
     public convenience init(renderedIn output: URL, executable: String = "nginx") throws {
         try self.init(
             config: String(contentsOf: output.appendingPathComponent("nginx.conf"), encoding: .utf8), executable: executable)
-        if FileManager.default.fileExists(atPath: output.appendingPathComponent("tls").path) {
-            try addFiles(renderedIn: output)
-        }
+        try addFiles(renderedIn: output)
     }
 
     /// Replaces the config before nginx starts (e.g. with fewer workers).
@@ -46,10 +44,15 @@ public final class Nginx: @unchecked Sendable {
         try write(newConfig)
     }
 
-    /// Copies the certificate files a later `render --output-dir` wrote (before a reload that names them).
+    /// Copies the certificate and htpasswd files a later `render --output-dir` wrote (before a reload
+    /// that names them).
     public func addFiles(renderedIn output: URL) throws {
-        let source = output.appendingPathComponent("tls")
-        let target = directory.file("tls")
+        for name in ["tls", "auth"] where FileManager.default.fileExists(atPath: output.appendingPathComponent(name).path) {
+            try addFiles(output.appendingPathComponent(name), to: directory.file(name))
+        }
+    }
+
+    private func addFiles(_ source: URL, to target: URL) throws {
         try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
         for name in try FileManager.default.contentsOfDirectory(atPath: source.path) {
             let from = source.appendingPathComponent(name)

@@ -22,6 +22,14 @@ For the proxying tests:
   once `GET /__release/TOKEN` has been asked of this backend (directly, not through nginx; at most
   20 s), a chunk "rest\n" and the end.
 
+As an auth service (`auth-url`), for the external authentication tests:
+- A request for `/__auth...` is an auth decision, its answer empty: `Authorization: Bearer good`
+  gets 200 with `X-Auth-User: alice`, `X-Auth-Groups: admins` and `Set-Cookie: auth=ok`; `Bearer
+  forbidden` gets 403; anything else 401 with `WWW-Authenticate: Bearer realm="echo"` and
+  `Set-Cookie: auth=gone`. Each is remembered (as an echo reply would describe it).
+- `GET /__auth-log` (asked directly, not through nginx) answers the remembered ones, oldest first,
+  as a JSON array of echo replies.
+
 Prints "listening NAME ADDRESS:PORT" on stdout once the socket is bound.
 """
 
@@ -87,6 +95,15 @@ class EchoHandler(BaseHTTPRequestHandler):
             self.read_body()
             self.handle_hold(hold)
             return
+        if self.path == "/__auth-log":
+            with self.server.holds_lock:
+                payload = json.dumps(self.server.auth_log).encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         body = self.read_body()
         target = self.path
         path, _, query = target.partition("?")
@@ -94,7 +111,14 @@ class EchoHandler(BaseHTTPRequestHandler):
         for name, value in self.headers.items():
             key = name.lower()
             headers[key] = headers[key] + ", " + value if key in headers else value
-        reply = {
+        if path.startswith("/__auth"):
+            self.handle_auth(self.describe(path, query, headers, body))
+            return
+        reply = self.describe(path, query, headers, body)
+        self.reply(reply)
+
+    def describe(self, path, query, headers, body):
+        return {
             "backend": self.server.backend_name,
             "method": self.command,
             "path": path,
@@ -105,6 +129,29 @@ class EchoHandler(BaseHTTPRequestHandler):
             "bodySHA256": hashlib.sha256(body).hexdigest(),
             "httpVersion": self.request_version,
         }
+
+    def handle_auth(self, request):
+        with self.server.holds_lock:
+            self.server.auth_log.append(request)
+            del self.server.auth_log[:-200]
+        token = request["headers"].get("authorization", "")
+        if token == "Bearer good":
+            self.send_response(200)
+            self.send_header("X-Auth-User", "alice")
+            self.send_header("X-Auth-Groups", "admins")
+            self.send_header("Set-Cookie", "auth=ok")
+        elif token == "Bearer forbidden":
+            self.send_response(403)
+        else:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Bearer realm="echo"')
+            self.send_header("Set-Cookie", "auth=gone")
+        self.send_header("X-Echo-Backend", self.server.backend_name)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def reply(self, reply):
+        query = reply["query"]
         payload = json.dumps(reply).encode("utf-8")
         size = self.headers.get("X-Echo-Size", "")
         if size.isdigit():
@@ -199,6 +246,7 @@ class EchoServer(ThreadingHTTPServer):
         self.status = status
         self.holds = {}
         self.holds_lock = threading.Lock()
+        self.auth_log = []
         super().__init__(address, EchoHandler)
 
     def handle_error(self, request, client_address):
