@@ -28,23 +28,22 @@ enum Allowlist {
         #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
         #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
     ])
-    /// Rate limits (`limit-rps`, `limit-rpm`, `limit-connections`): an Ingress's zones, keyed by
-    /// the client's address or by the map that exempts `limit-whitelist`'s addresses.
-    static let limitID = "[0-9a-f]{16}"
-    static let limitKey = #"(\$binary_remote_addr|\$portico_limit_key_"# + limitID + ")"
+    /// Rate limits (`limit-rps`, `limit-rpm`, `limit-connections`): one zone per rate, named after
+    /// it, and one for connections, all counting by the key each limited route sets; a geo per
+    /// `limit-whitelist` list.
     static let limitZones = patterns([
-        "^limit_conn_zone " + limitKey + " zone=portico_limit_" + limitID + "_conn:5m$",
-        "^limit_req_zone " + limitKey + " zone=portico_limit_" + limitID + #"_rp([sm]):5m rate=\d{1,7}r/\2$"#,
+        #"^limit_conn_zone \$portico_limit_key zone=portico_conn:10m$"#,
+        #"^limit_req_zone \$portico_limit_key zone=portico_rp([sm])_(\d{1,7}):10m rate=\2r/\1$"#,
     ])
-    static let limitBlocks = patterns([
-        #"^geo \$portico_limit_exempt_"# + limitID + "$",
-        #"^map \$portico_limit_exempt_("# + limitID + #") \$portico_limit_key_\1$"#,
-    ])
+    static let limitBlocks = patterns([#"^geo \$portico_limit_exempt_[0-9a-f]{16}$"#])
     static let limitDirectives = patterns([
-        "^limit_conn portico_limit_" + limitID + #"_conn \d{1,7}$"#,
-        "^limit_req zone=portico_limit_" + limitID + #"_rp[sm]( burst=\d{1,10})? nodelay$"#,
+        #"^limit_conn portico_conn \d{1,7}$"#, #"^limit_req zone=portico_rp[sm]_\d{1,7}( burst=\d{1,10})? nodelay$"#,
         #"^limit_rate(_after)? \d{1,10}k$"#,
     ])
+    /// What a limited route sets: its Ingress's key, and no key for an exempt address.
+    static let limitKey = pattern(#"^set \$portico_limit_key "[0-9a-f]{16}:\$binary_remote_addr"$"#)
+    static let limitExemptCondition = pattern(#"^if \(\$portico_limit_exempt_[0-9a-f]{16}\)$"#)
+    static let limitExemptKey = #"set $portico_limit_key """#
     /// The maps the template writes, by `source result`.
     static let mapNames = [
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",

@@ -150,8 +150,8 @@ struct CheckRun {
 
     static let corsMap = "$request_method:$portico_cors_origin $portico_cors_preflight"
 
-    /// The rate limits' zones, and the geo and map of each that exempts addresses: the geo's lines
-    /// are `default 0` and validated ranges to 1; the map counts the address unless it is exempt.
+    /// The rate limits' zones, and the geos that exempt addresses: `default 0` and validated ranges
+    /// to 1.
     mutating func readRateLimits(_ http: ConfigDirective, _ maps: [String: ConfigDirective]) {
         for geo in http.children where geo.name == "geo" {
             let id = String(args(geo).first?.dropFirst("$portico_limit_exempt_".count) ?? "")
@@ -168,15 +168,7 @@ struct CheckRun {
                 ranges.append(range)
             }
             if ranges.isEmpty { fail(geo, "a rate limit's geo exempts nothing") }
-            limitExempt[id] = ranges
-            let map = maps["$portico_limit_exempt_\(id) $portico_limit_key_\(id)"]
-            if map?.children.map(\.description) != ["0 $binary_remote_addr", "1 \"\""] {
-                fail(geo, "the map of $portico_limit_exempt_\(id) must count 0 by $binary_remote_addr and 1 not at all")
-            }
-        }
-        for map in http.children where map.name == "map" && args(map).first?.hasPrefix("$portico_limit_exempt_") == true {
-            let id = String(args(map)[0].dropFirst("$portico_limit_exempt_".count))
-            if limitExempt[id] == nil { fail(map, "a rate limit's map without its geo") }
+            if limitExempt.updateValue(ranges, forKey: id) != nil { fail(geo, "geo \(id) twice") }
         }
         for zone in http.children where zone.name == "limit_req_zone" || zone.name == "limit_conn_zone" {
             let a = args(zone)
@@ -186,24 +178,52 @@ struct CheckRun {
         }
     }
 
+    /// A limited route's key and exemption: its Ingress's id, and the ranges its geo exempts.
+    mutating func routeLimit(_ location: ConfigDirective) -> (id: String, exempt: [SourceRange])? {
+        let children = location.children
+        let keys = children.indices.filter { children[$0].block == nil && Allowlist.limitKey.matches(children[$0].description) }
+        guard let keyIndex = keys.first else { return nil }
+        let value = children[keyIndex].arguments[1].value
+        // Before the hand-over: nothing after `return` runs.
+        if let handOver = children.firstIndex(where: { $0.name == "return" }), handOver < keyIndex {
+            fail(children[keyIndex], "the limit key is set after the hand-over")
+        }
+        let id = String(value.prefix(while: { $0 != ":" }))
+        var exempt: [SourceRange] = []
+        let conditions = children.indices.filter { children[$0].block != nil && Allowlist.limitExemptCondition.matches(children[$0].description) }
+        if let c = conditions.first {
+            let condition = children[c]
+            // `if ($portico_limit_exempt_ID)`: the id between the prefix and the parenthesis.
+            let geo = String(condition.description.dropFirst("if ($portico_limit_exempt_".count).dropLast())
+            if condition.children.map(\.description) != [Allowlist.limitExemptKey] { fail(condition, "an exemption must only empty the key") }
+            guard let ranges = limitExempt[geo] else {
+                fail(condition, "no geo $portico_limit_exempt_\(geo)")
+                return (id, [])
+            }
+            exempt = ranges
+            // After the key is set, or the key is set again over the exemption.
+            if c < keyIndex { fail(condition, "the exemption comes before the key it empties") }
+        }
+        if keys.count > 1 || conditions.count > 1 { fail(location, "one limit key and one exemption per route") }
+        return (id, exempt)
+    }
+
     /// A named location's `limit_*` directives as the limits they enforce, with their zones' rates.
     mutating func rateLimit(_ location: ConfigDirective) -> RateLimit? {
         let directives = location.children.filter { $0.name.hasPrefix("limit_") }
         guard !directives.isEmpty else { return nil }
         var limit = RateLimit(id: "", ingress: ObjectReference(kind: "Ingress", namespace: "", name: ""))
-        var ids = Set<String>()
         for d in directives {
             let a = args(d)
             switch d.name {
             case "limit_rate": limit.rateKiB = Int(a.first?.dropLast() ?? "")
             case "limit_rate_after": limit.rateAfterKiB = Int(a.first?.dropLast() ?? "")
             case "limit_conn" where a.count == 2:
-                guard let zone = limitZones[a[0]], zone.rate == nil else {
+                guard limitZones[a[0]] != nil, a[0] == "portico_conn" else {
                     fail(d, "limit_conn with no limit_conn_zone \(a[0])")
                     continue
                 }
                 limitZonesUsed.insert(a[0])
-                ids.insert(String(a[0].dropFirst("portico_limit_".count).dropLast("_conn".count)))
                 limit.connections = Int(a[1])
             case "limit_req" where a.count == 3 || a.count == 2:
                 let name = String(a[0].dropFirst("zone=".count))
@@ -212,9 +232,8 @@ struct CheckRun {
                     continue
                 }
                 limitZonesUsed.insert(name)
-                ids.insert(String(name.dropFirst("portico_limit_".count).dropLast("_rps".count)))
                 let counted = RateLimit.Limit(rate: rate, burst: a.count == 3 ? Int(a[1].dropFirst("burst=".count)) ?? -1 : 0)
-                if name.hasSuffix("_rps") {
+                if name.hasPrefix("portico_rps_") {
                     if limit.perSecond != nil { fail(d, "two per-second limits") }
                     limit.perSecond = counted
                 } else {
@@ -222,15 +241,6 @@ struct CheckRun {
                     limit.perMinute = counted
                 }
             default: break  // the allowlist has reported it
-            }
-        }
-        if ids.count > 1 { fail(location, "rate limits of more than one Ingress: \(ids.sorted())") }
-        if let id = ids.first {
-            limit.id = id
-            limit.exempt = limitExempt[id] ?? []
-            let key = limit.exempt.isEmpty ? "$binary_remote_addr" : "$portico_limit_key_\(id)"
-            for (name, zone) in limitZones where name.hasPrefix("portico_limit_\(id)_") && zone.key != key {
-                fail(location, "zone \(name) counts by \(zone.key), expected \(key)")
             }
         }
         return limit
@@ -655,7 +665,8 @@ struct CheckRun {
         let own = location.children.filter { $0.block == nil }
         if location.name == "location" && args(location).first != "/" + key + "/" {
             allow(
-                location.children, "a route's location", simple: Allowlist.action, blocks: [Allowlist.corsOriginCondition],
+                location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey],
+                blocks: [Allowlist.corsOriginCondition, Allowlist.limitExemptCondition],
                 literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
         }
         let redirects = checkRedirect(location)
@@ -712,6 +723,15 @@ struct CheckRun {
                 fail(location, auth == nil ? "\(proxy) authenticates but the route sets no values" : "authenticates otherwise than \(proxy)")
             }
             options.auth = auth
+            // A route limited in zones sets the key they count by, and only such a route does.
+            let limit = routeLimit(location)
+            if (options.rateLimit?.usesZones == true) != (limit != nil) {
+                fail(location, limit == nil ? "\(proxy) limits requests but the route sets no key" : "sets a limit key, but \(proxy) limits nothing")
+            }
+            if let limit, options.rateLimit != nil {
+                options.rateLimit?.id = limit.id
+                options.rateLimit?.exempt = limit.exempt
+            }
             if upstream == "$portico_route_upstream" {
                 guard grouped else {
                     fail(location, "uses the route map without capturing portico_route")
@@ -727,6 +747,7 @@ struct CheckRun {
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
         if rewrite != nil { fail(location, "rewrites but does not proxy") }
+        if routeLimit(location) != nil { fail(location, "sets a limit key but does not proxy") }
         if cors != nil { fail(location, "CORS on a route that does not proxy") }
         if routeAuthentication(location, proxy: nil) != nil { fail(location, "authentication on a route that does not proxy") }
         if let redirect {
@@ -754,7 +775,10 @@ struct CheckRun {
     /// Whether a location redirects plain HTTP: its `if` must be its first rewrite directive (nginx
     /// runs them in order) and must do nothing but the redirect.
     mutating func checkRedirect(_ location: ConfigDirective) -> Bool {
-        let ifs = location.children.filter { $0.name == "if" && !$0.description.hasPrefix(Allowlist.corsPreflight) && !$0.description.hasPrefix("if ($http_origin") }
+        let ifs = location.children.filter {
+            $0.name == "if" && !$0.description.hasPrefix(Allowlist.corsPreflight) && !$0.description.hasPrefix("if ($http_origin")
+                && !Allowlist.limitExemptCondition.matches($0.description)
+        }
         guard let first = ifs.first else { return false }
         if ifs.count > 1 { fail(location, "\(ifs.count) if blocks in one location") }
         for block in ifs

@@ -125,7 +125,7 @@ struct ConfigView: TemplateContext {
         case "exact_hosts": return .lazyList(hostNames(wildcard: false))
         case "wildcard_hosts": return .lazyList(hostNames(wildcard: true))
         case "proxies": return .list(proxies.map { .context(ProxyView(proxy: $0)) })
-        case "rate_limits": return .list(RateLimitView.zones(proxies).map { .context(RateLimitView(limit: $0)) })
+        case "rate_limits": return RateLimitView.zones(proxies, table).map(TemplateValue.context) ?? .bool(false)
         case "listen": return .string(listen)
         case "listen_ipv6": return listenIPv6.map(TemplateValue.string) ?? .bool(false)
         case "worker_processes": return .string(options.workerProcesses)
@@ -278,7 +278,7 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -305,10 +305,13 @@ struct RouteView: TemplateContext {
     var corsHSTS = false
     var preservesSlash = false
     var auth: Authentication? = nil
+    var limit: RateLimit? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "limit_key": return limit.map { .string($0.id) } ?? .bool(false)
+        case "limit_exempt": return limit.flatMap { $0.exempt.isEmpty ? nil : .string(RateLimit.exemptionID($0.exempt)) } ?? .bool(false)
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
         case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
         case "cors": return cors.map { .context(CORSView(policy: $0)) } ?? .bool(false)

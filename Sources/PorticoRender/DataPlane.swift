@@ -49,6 +49,8 @@ enum DataPlane {
         var hsts = false
         /// `auth-type: basic`, `auth-url`: the values the route sets for its named location.
         var auth: Authentication?
+        /// Rate limits with zones: the route sets the key they count by (its Ingress and the client).
+        var limit: RateLimit?
     }
 
     struct MapEntry {
@@ -190,7 +192,10 @@ enum DataPlane {
                 r.cors = cors
                 r.hsts = hsts
             }
-            if case .proxy = r.action { r.auth = options.auth }
+            if case .proxy = r.action {
+                r.auth = options.auth
+                if let limit = options.rateLimit, limit.usesZones { r.limit = limit }
+            }
             return r
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
@@ -397,6 +402,12 @@ extension ProxyOptions {
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
         if options.cors != nil { options.cors = CORSPolicy() }
         options.auth = options.auth?.proxied
+        // Zones are shared by rate; each route sets the key of its own Ingress and exemptions.
+        if var limit = options.rateLimit {
+            limit.id = ""
+            limit.exempt = []
+            options.rateLimit = limit
+        }
         return options
     }
 
@@ -414,7 +425,7 @@ extension ProxyOptions {
             parts += DataPlane.corsValues(cors).map { "\($0.name)=\($0.value)" }
         }
         if let r = rateLimit {
-            var limit = ["limit=" + r.id]
+            var limit = ["limit=" + r.id]  // empty in a named location's settings
             if let v = r.perSecond { limit.append("rps=\(v.rate)/\(v.burst)") }
             if let v = r.perMinute { limit.append("rpm=\(v.rate)/\(v.burst)") }
             if let v = r.connections { limit.append("conn=\(v)") }

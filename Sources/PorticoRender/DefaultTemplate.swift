@@ -161,28 +161,26 @@ public enum DefaultTemplate {
         {{/cors_map}}
         {{#rate_limits}}
 
-            # Rate limits of {{ingress}}: per client address; over a limit and its burst, 503.
-        {{#exempt}}
-            geo $portico_limit_exempt_{{id}} {
+            # Rate limits, as ingress-nginx's: per Ingress and client address, the key each limited
+            # route sets; one zone per rate. Over a limit and its burst, 503.
+        {{#conn_zone}}
+            limit_conn_zone $portico_limit_key zone=portico_conn:10m;
+        {{/conn_zone}}
+        {{#rps_zones}}
+            limit_req_zone $portico_limit_key zone=portico_rps_{{.}}:10m rate={{.}}r/s;
+        {{/rps_zones}}
+        {{#rpm_zones}}
+            limit_req_zone $portico_limit_key zone=portico_rpm_{{.}}:10m rate={{.}}r/m;
+        {{/rpm_zones}}
+        {{#exemptions}}
+            # limit-whitelist: addresses whose key is empty, never counted.
+            geo $portico_limit_exempt_{{exempt_id}} {
                 default 0;
         {{#exempt_ranges}}
                 {{.}} 1;
         {{/exempt_ranges}}
             }
-            map $portico_limit_exempt_{{id}} $portico_limit_key_{{id}} {
-                0 $binary_remote_addr;
-                1 "";
-            }
-        {{/exempt}}
-        {{#conn}}
-            limit_conn_zone {{key}} zone=portico_limit_{{id}}_conn:5m;
-        {{/conn}}
-        {{#rps}}
-            limit_req_zone {{key}} zone=portico_limit_{{id}}_rps:5m rate={{rps}}r/s;
-        {{/rps}}
-        {{#rpm}}
-            limit_req_zone {{key}} zone=portico_limit_{{id}}_rpm:5m rate={{rpm}}r/m;
-        {{/rpm}}
+        {{/exemptions}}
         {{/rate_limits}}
         {{#auth_signin}}
 
@@ -254,13 +252,13 @@ public enum DefaultTemplate {
         {{/access}}
         {{#rate_limit}}
         {{#conn}}
-                    limit_conn portico_limit_{{id}}_conn {{conn}};
+                    limit_conn portico_conn {{conn}};
         {{/conn}}
         {{#rps}}
-                    limit_req zone=portico_limit_{{id}}_rps{{#rps_burst}} burst={{rps_burst}}{{/rps_burst}} nodelay;
+                    limit_req zone=portico_rps_{{rps}}{{#rps_burst}} burst={{rps_burst}}{{/rps_burst}} nodelay;
         {{/rps}}
         {{#rpm}}
-                    limit_req zone=portico_limit_{{id}}_rpm{{#rpm_burst}} burst={{rpm_burst}}{{/rpm_burst}} nodelay;
+                    limit_req zone=portico_rpm_{{rpm}}{{#rpm_burst}} burst={{rpm_burst}}{{/rpm_burst}} nodelay;
         {{/rpm}}
         {{#rate_after}}
                     limit_rate_after {{rate_after}}k;
@@ -467,6 +465,14 @@ public enum DefaultTemplate {
                         recursive_error_pages on;
         {{/signin}}
         {{/auth}}
+        {{#limit_key}}
+                        set $portico_limit_key "{{limit_key}}:$binary_remote_addr";
+        {{#limit_exempt}}
+                        if ($portico_limit_exempt_{{limit_exempt}}) {
+                            set $portico_limit_key "";
+                        }
+        {{/limit_exempt}}
+        {{/limit_key}}
         {{#upstream}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{proxy}};

@@ -1,11 +1,11 @@
 /// ingress-nginx's rate limits of one Ingress (`limit-rps`, `limit-rpm`, `limit-connections`,
 /// `limit-burst-multiplier`, `limit-whitelist`/`limit-allowlist`, `limit-rate`,
-/// `limit-rate-after`): per client address, counted in zones of that Ingress's own, shared by its
-/// paths. Requests over a limit (and its burst, served without delay) are answered 503, as
+/// `limit-rate-after`): per client address, a budget of that Ingress's own, shared by its paths
+/// (in zones shared by rate, counted by a key of the Ingress's id and the client). Requests over a limit (and its burst, served without delay) are answered 503, as
 /// ingress-nginx's default `limit-req-status-code`.
 public struct RateLimit: Sendable, Hashable {
-    /// Names the Ingress's zones (`portico_limit_ID_rps`...): 16 hex digits of its namespace/name;
-    /// empty for limits without zones (`limit-rate` alone).
+    /// Starts the key its routes count by (`ID:client`): 16 hex digits of its namespace/name;
+    /// empty for limits without zones (`limit-rate` alone) and in a named location's settings.
     public var id: String
     /// The Ingress, for the config's comments.
     public var ingress: ObjectReference
@@ -69,6 +69,17 @@ public struct RateLimit: Sendable, Hashable {
     public static func id(_ ingress: ObjectReference) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "\(ingress.namespace)/\(ingress.name)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Names the geo of an exemption list: FNV-1a of its ranges.
+    public static func exemptionID(_ ranges: [SourceRange]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ranges.map(\.text).joined(separator: ",").utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }

@@ -62,11 +62,13 @@ enum ConfigStructure {
             #"^ {16}if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \) \{$"#,
             #"^ {16}( {4})?set \$portico_cors_[a-z_]+ ("[A-Za-z0-9_*, -]*"|\$http_origin);$"#,
             #"^ {16}if \(\$portico_cors_preflight\) \{$"#, #"^ {20}return 204;$"#,
-            // Rate limits: an Ingress's zones, the geo and map that exempt addresses, the limits.
-            #"^    limit_(conn_zone|req_zone) (\$binary_remote_addr|\$portico_limit_key_[0-9a-f]{16}) zone=portico_limit_[0-9a-f]{16}_(conn:5m|rp([sm]):5m rate=\d+r/\4);$"#,
-            #"^    (geo \$portico_limit_exempt_[0-9a-f]{16}|map \$portico_limit_exempt_([0-9a-f]{16}) \$portico_limit_key_\2) \{$"#,
-            #"^        (default 0|[0-9a-f.:]+/\d{1,3} 1|0 \$binary_remote_addr|1 "");$"#,
-            #"^            (limit_conn portico_limit_[0-9a-f]{16}_conn \d+|limit_req zone=portico_limit_[0-9a-f]{16}_rp[sm]( burst=\d+)? nodelay|limit_rate(_after)? \d+k);$"#,
+            // Rate limits: a zone per rate, the geos that exempt addresses, the limits, the route's key.
+            #"^    (limit_conn_zone \$portico_limit_key zone=portico_conn:10m|limit_req_zone \$portico_limit_key zone=portico_rp([sm])_(\d+):10m rate=\3r/\2);$"#,
+            #"^    geo \$portico_limit_exempt_[0-9a-f]{16} \{$"#,
+            #"^        (default 0|[0-9a-f.:]+/\d{1,3} 1);$"#,
+            #"^            (limit_conn portico_conn \d+|limit_req zone=portico_rp[sm]_\d+( burst=\d+)? nodelay|limit_rate(_after)? \d+k);$"#,
+            #"^ {16}set \$portico_limit_key "[0-9a-f]{16}:\$binary_remote_addr";$"#,
+            #"^ {16}if \(\$portico_limit_exempt_[0-9a-f]{16}\) \{$"#, #"^ {20}set \$portico_limit_key "";$"#,
             // auth-type basic and auth-url: in the named locations, the routes' values, the auth
             // location, the sign-in redirect and the maps that escape its rd=.
             #"^            (auth_basic \$portico_auth_realm|auth_basic_user_file \$portico_auth_file|auth_request //portico-auth|error_page 401 = @portico_auth_signin);$"#,
