@@ -148,6 +148,19 @@ public enum DefaultTemplate {
         {{/route_map_hosts}}
             }
         {{/route_map}}
+        {{#canaries}}
+
+            # Canaries: each canary route's Service, by its header, then its cookie, then its
+            # weight (as ingress-nginx's balancer decides): "canary", "main" or "" (undecided).
+            variables_hash_max_size {{variables_hash_max_size}};
+        {{#maps}}
+            {{directive}} {{source}} {{variable}} {
+        {{#entries}}
+                {{key}} {{value}};
+        {{/entries}}
+            }
+        {{/maps}}
+        {{/canaries}}
         {{#cors_map}}
 
             # enable-cors: an OPTIONS request from an allowed origin is a preflight nginx answers.

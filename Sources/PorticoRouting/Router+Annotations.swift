@@ -5,18 +5,12 @@ extension RoutingRun {
     static let ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
 
     /// Reads an Ingress's annotations: its proxy settings, or nil when the Ingress must be left out
-    /// (a canary, or access control Portico cannot honour: left out so that nothing protected
-    /// becomes open). `portico.io/NAME` wins over `nginx.ingress.kubernetes.io/NAME`. An invalid
+    /// (access control Portico cannot honour: left out so that nothing protected becomes open).
+    /// A canary's are read by `addCanary` instead. `portico.io/NAME` wins over `nginx.ingress.kubernetes.io/NAME`. An invalid
     /// setting is ignored (the default applies) with a diagnostic, except an invalid source range,
     /// which admits nobody; snippet annotations are refused outright: Portico never copies text from
     /// an object into nginx.conf.
     mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions? {
-        if let (key, _) = Self.lookup("canary", in: annotations), Self.isTrue(annotations[key]) {
-            diagnose(
-                .canaryNotServed, ref, Self.field(key),
-                "canary Ingresses are not implemented yet; Ingress left out, so the main Ingress keeps all of its traffic")
-            return nil
-        }
         var leftOut = false
         var options = ProxyOptions()
         var handled = Set<String>()

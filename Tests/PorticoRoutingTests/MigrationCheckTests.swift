@@ -39,9 +39,13 @@ import Testing
     func theCheckAgreesWithRouting(_ annotations: [String: String], https: Bool) throws {
         let options = RoutingOptions(servesHTTPS: https)
         let ingress = F.ingress("web", annotations: annotations, rules: [F.rule("a.test", F.path("/"))])
-        let state = ClusterState(ingresses: [ingress], services: [F.service("web")])
+        // A canary needs its main Ingress to serve anything, as in ingress-nginx.
+        let main = F.ingress("main", rules: [F.rule("a.test", F.path("/", svc: "main"))])
+        let canary = annotations["nginx.ingress.kubernetes.io/canary"] == "true"
+        let state = ClusterState(ingresses: [ingress] + (canary ? [main] : []), services: [F.service("web"), F.service("main")])
         let table = Router(options: options).route(state)
-        let report = try #require(MigrationCheck.check(state, options: options).first)
+        let report = try #require(MigrationCheck.check(state, options: options).first { $0.name == "web" })
+        if canary { #expect(table.vhost("a.test")?.locations.first?.canary != nil) }
         #expect(report.served)
         let leftOut = table.vhost("a.test") == nil
         let codes = Set(table.diagnostics.map(\.code))
