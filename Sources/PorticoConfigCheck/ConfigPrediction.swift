@@ -198,7 +198,7 @@ extension RouteBody {
             return
         }
         let rules = canary.rules
-        if rules.header == nil && rules.cookie == nil {
+        if rules.header == nil && rules.cookie == nil && (rules.share == 0 || rules.share == CanaryRules.wholeShare) {
             self.init(backend: rules.share == CanaryRules.wholeShare ? .upstream(canary.upstream) : rule.backend, options: options)
             return
         }

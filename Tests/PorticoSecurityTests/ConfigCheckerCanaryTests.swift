@@ -31,6 +31,7 @@ import Testing
                         route("/b", .exact, CanaryRules(header: CanaryHeader(name: "X-B", match: .brokenPattern), cookie: "c")),
                         route("/all", .exact, CanaryRules(share: CanaryRules.wholeShare)),
                         route("/none", .exact, CanaryRules(share: 0)),
+                        route("/wt", .exact, CanaryRules(share: 1250)),
                         route("/hw", .exact, CanaryRules(header: header, share: CanaryRules.wholeShare)),
                     ])
             ],
@@ -52,7 +53,7 @@ import Testing
         for line in [
             "map $http_x_canary $portico_canary_h_", "map $http_x_version $portico_canary_h_", #""~^v1\\.2 b$" canary;"#,
             #""~^Do[A-Z]" canary;"#, "map $cookie_beta $portico_canary_c_", "split_clients $request_id $portico_canary_w_3000 {",
-            "30% canary;", "default main;", "set $portico_upstream api.default.svc.cluster.local:8080;",
+            "30% canary;", "12.5% canary;", "default main;", "set $portico_upstream api.default.svc.cluster.local:8080;",
         ] {
             #expect(config.contains(line), "\(line)")
         }
@@ -83,6 +84,7 @@ import Testing
         ("a broken pattern's empty header decided", "default main;", replace("default main;", "default main; \"\" main;")),
         ("a cookie map on another cookie", "map $cookie_beta", replace("$cookie_beta", "$cookie_alpha")),
         ("a changed weight", "30% canary;", replace("30%", "50%")),
+        ("a changed fraction of a weight", "12.5% canary;", replace("12.5%", "12.05%")),
         ("a weight by client, not by request", "split_clients $request_id", replace("$request_id", "$remote_addr")),
         ("nothing decided sent to the canary", "$portico_canary_w_3000\" $portico_canary_", { $0 }),
         ("a choice's canary elsewhere", #""~^canary" api.default.svc.cluster.local:8080;"#, replace("api.default.svc.cluster.local:8080", "evil.test:80")),
