@@ -49,7 +49,7 @@ public enum MigrationCheck {
     public static func check(_ state: ClusterState, options: RoutingOptions) -> [IngressReport] {
         let classes = ClassSelector(options: options, classes: state.ingressClasses)
         // Which main routes a canary finds depends on every Ingress: routing says.
-        let routed = state.ingresses.contains(where: RoutingRun.isCanary) ? Router(options: options).route(state).diagnostics : []
+        let routed = state.ingresses.contains(where: RoutingRun.isCanary) ? Router(options: options).route(state) : RoutingTable()
         let regexHosts = Set(
             state.ingresses.filter { classes.elsewhere($0) == nil && !RoutingRun.isCanary($0) && usesRegex($0) }.flatMap { ingress in
                 ingress.spec.rules.map { Host($0.host ?? "")?.name ?? "" }
@@ -102,12 +102,31 @@ public enum MigrationCheck {
 
     /// A canary's paths that take no requests (no main route has their host and path, or it does
     /// not proxy), as routing found them: as in ingress-nginx, except a canary's default backend.
-    static func canaryPaths(_ ref: ObjectReference, routed: [Diagnostic]) -> [Finding] {
-        routed.filter { $0.object == ref && $0.code == .canaryNotServed }.map { d in
+    /// ingress-nginx attached a canary to its main route's Service, so its other routes to that
+    /// Service (any host) were split too: said once, with how many there are.
+    static func canaryPaths(_ ref: ObjectReference, routed: RoutingTable) -> [Finding] {
+        var findings = routed.diagnostics.filter { $0.object == ref && $0.code == .canaryNotServed }.map { d in
             d.field == "spec.defaultBackend"
                 ? Finding(subject: d.field, status: .unsupported, detail: d.message)
                 : Finding(subject: d.field, status: .honoured, detail: d.message)
         }
+        let locations = routed.virtualHosts.flatMap(\.locations) + routed.catchAll.locations
+        var mains = Set<Upstream>()
+        for l in locations where l.canary?.source == ref {
+            if case .upstream(let u) = l.backend { mains.insert(u) }
+        }
+        let others = locations.filter { l in
+            guard l.canary?.source != ref, case .upstream(let u) = l.backend else { return false }
+            return mains.contains(u)
+        }
+        if !others.isEmpty {
+            findings.append(
+                Finding(
+                    subject: "spec.rules", status: .honouredDifferently,
+                    detail: "\(others.count) other route\(others.count == 1 ? "" : "s") to \(mains.map(\.address).sorted().joined(separator: ", ")) "
+                        + "keep all of their requests; ingress-nginx attached the canary to that Service and split them too"))
+        }
+        return findings
     }
 
     /// ingress-nginx answered a request for `/x` to a Prefix path `/x/` with a redirect to `/x/`
