@@ -228,21 +228,19 @@ extension RoutingRun {
                 }
                 reading.rules.header = CanaryHeader(name: name, match: match)
             } else {
-                let takes = name.utf8.count <= maxCanaryName && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~/:".contains($0)) }
                 problem(
                     key, name,
                     "is not a header name of letters, digits, - and _ (the names nginx's $http_ variables read); no header rule",
-                    takes: takes)
+                    takes: isIngressNginxName(name))
             }
         }
         if let (key, name) = trimmed("canary-by-cookie"), !name.isEmpty {
             if isCookieName(name) {
                 reading.rules.cookie = name
             } else {
-                let takes = name.utf8.count <= maxCanaryName && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~/:".contains($0)) }
                 problem(
                     key, name, "is not a cookie name of letters, digits and _ (the names nginx's $cookie_ variables read); no cookie rule",
-                    takes: takes)
+                    takes: isIngressNginxName(name))
             }
         }
         var weight = 0
@@ -271,6 +269,11 @@ extension RoutingRun {
         let taken = min(max(weight, 0), whole)
         let (product, overflow) = taken.multipliedReportingOverflow(by: CanaryRules.wholeShare)
         return !overflow && product % whole == 0
+    }
+
+    /// A name ingress-nginx's validation takes (`BasicCharsRegex`, spaces aside), within Portico's length.
+    static func isIngressNginxName(_ s: String) -> Bool {
+        s.utf8.count <= maxCanaryName && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-._~/:".contains($0)) }
     }
 
     static let maxCanaryName = 256
