@@ -34,6 +34,8 @@ extension RoutingRun {
         // Read by `fixedRedirect`, `appRoot` and `regexSettings`.
         for setting in Self.redirectSettings + ["app-root", "use-regex", "rewrite-target"] { handled.formUnion(Self.keys(setting)) }
         for setting in Self.corsSettings { handled.formUnion(Self.keys(setting)) }
+        // Without canary: "true", ingress-nginx ignores them too.
+        for setting in Self.canarySettings { handled.formUnion(Self.keys(setting)) }
         options.cors = corsPolicy(annotations, ref: ref)
         // Read by `redirectPolicy`, applied once every Ingress's `spec.tls` is known.
         if self.options.servesHTTPS {
@@ -110,7 +112,7 @@ extension RoutingRun {
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, ssl-redirect and "
+        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, canary and canary-*, ssl-redirect and "
         + "force-ssl-redirect (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the

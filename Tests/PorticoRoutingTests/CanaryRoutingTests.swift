@@ -242,6 +242,17 @@ import Testing
         ])
     }
 
+    /// Without `canary: "true"` the canary settings are ignored without a word, as ingress-nginx
+    /// ignores them, under either prefix.
+    @Test func canarySettingsOfAnIngressThatIsNoCanaryAreQuiet() {
+        let main = Self.mainIngress(
+            F.path("/", svc: "main"),
+            annotations: ["portico.io/canary-weight": "10", Self.nginx + "canary-by-header": "X", "portico.io/canary": "false"])
+        let table = Self.route([main])
+        #expect(Self.codes(table) == [])
+        #expect(table.vhost("a.test")?.locations.first?.canary == nil)
+    }
+
     @Test func aCanaryServiceIsAnUpstreamAndTheOutputIgnoresInputOrder() {
         let ingresses = [
             Self.mainIngress(F.path("/", svc: "main"), F.path("/x", "Exact", svc: "main")),
