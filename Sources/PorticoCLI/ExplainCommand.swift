@@ -65,13 +65,24 @@ struct ExplainCommand: ParsableCommand {
         out += "  host:     \(e.virtualHost?.name ?? "_") (\(e.hostMatch))\n"
         out += "  rule:     " + (e.rule.map { "\($0.source) \($0.field): \($0.match == .regex ? "~* ^" : $0.match.name + " ")\($0.path)" } ?? "none") + "\n"
         out += "  why:      \(e.reason)\n"
-        let rulesSay: String
+        var rulesSay: String
         switch e.backend {
-        case .upstream(let u): rulesSay = u.address
+        case .upstream(let u):
+            rulesSay = u.address
+            if let canary = e.rule?.canary {
+                switch canary.rules.fixedOutcome {
+                case true?: rulesSay = canary.upstream.address
+                case false?: break
+                case nil: rulesSay += ", canary " + canary.upstream.address
+                }
+            }
         case .unavailable(let status): rulesSay = "\(status)"
         case .redirect(let status, let url): rulesSay = "\(status) to \(url)"
         }
         out += "  backend:  \(rulesSay)\(rulesSay == "503" ? ": the rule's Service or port does not exist" : "")\n"
+        if let canary = e.rule?.canary, case .upstream = e.backend {
+            out += "  canary:   \(canary.upstream.address) for \(canary.rules) (\(canary.source) \(canary.field))\n"
+        }
         out += "  settings: \(Self.describe(e.options))\n"
         let host = self.host.lowercased().split(separator: ":").first.map(String.init) ?? ""
         guard let trace = ConfigTrace.trace(config, host: host, path: path) else {
@@ -81,7 +92,8 @@ struct ExplainCommand: ParsableCommand {
         let lines = config.split(separator: "\n", omittingEmptySubsequences: false)
         out += "nginx.conf:\n"
         for n in trace.lines where n >= 1 && n <= lines.count { out += String(format: "  %5d  ", n) + lines[n - 1] + "\n" }
-        let nginxSays = trace.upstream ?? "\(trace.status ?? 0)" + (trace.redirectURL.map { " to \($0)" } ?? "")
+        let nginxSays = (trace.upstream.map { $0 + (trace.canaryUpstream.map { ", canary " + $0 } ?? "") })
+            ?? "\(trace.status ?? 0)" + (trace.redirectURL.map { " to \($0)" } ?? "")
         guard nginxSays == rulesSay else {
             return RenderOutcome(
                 config: out, diagnostics: ["error: nginx.conf sends this request to \(nginxSays), the rules to \(rulesSay); please report it"],

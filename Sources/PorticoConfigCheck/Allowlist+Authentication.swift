@@ -40,7 +40,6 @@ extension Allowlist {
     /// The server's rewrite when an auth location exists: it must leave the auth subrequest alone.
     static let authRewrite = #"rewrite ^(?!//portico-auth$) /$portico_vhost$uri break"#
     static let plainRewrite = "rewrite ^ /$portico_vhost$uri break"
-    static let variablesHash = "variables_hash_max_size 2048"
 
     /// With auth-signin, by `source result`: eight steps, each escaping the first `%`, `&`, `+` or
     /// `;` of what is left of the request's URI (`done`) and leaving the rest to the next; then all.

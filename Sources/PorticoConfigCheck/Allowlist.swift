@@ -26,6 +26,7 @@ enum Allowlist {
         #"^resolver [0-9a-zA-Z.:\[\]-]+( [0-9a-zA-Z.:\[\]-]+)* valid=10s$"#, #"^resolver_timeout 5s$"#,
         #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#, #"^variables_hash_max_size 2048$"#,
         #"^proxy_set_header (Host|X-Forwarded-Host) \$portico_host$"#,
+        #"^variables_hash_max_size \d{1,9}$"#,
         #"^proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection)$"#,
     ])
     /// Rate limits (`limit-rps`, `limit-rpm`, `limit-connections`): one zone per rate, named after
@@ -50,11 +51,23 @@ enum Allowlist {
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
         "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
     ]
-    static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + mapNames.map { name in
+    static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + canaryBlocks + mapNames.map { name in
         // A source with a colon is quoted, as the template writes it.
         let quoted = name.contains(":") ? "\"" + name.replacingOccurrences(" ", "\" ") : name
         return pattern("^map " + quoted.replacingOccurrences("$", #"\$"#) + "$")
     }
+    /// Canaries: a header's or a cookie's map, a weight's `split_clients`, and the map over their
+    /// words that picks a canary route's Service (the checker reads each back).
+    static let canaryBlocks = patterns([
+        #"^map \$(http|cookie)_[a-z0-9_]{1,300} \$portico_canary_[hc]_[0-9a-f]{8}(_\d{1,6})?$"#,
+        #"^split_clients \$request_id \$portico_canary_w_\d{1,5}$"#,
+        #"^map ("?)(\$portico_canary_[hcw]_[0-9a-f_]{1,16}){1,3}\1 \$portico_canary_[0-9a-f]{8}(_\d{1,6})?$"#,
+    ])
+    /// A canary's header or cookie name after `$http_` / `$cookie_`, as nginx lowercases it.
+    static let canaryName = pattern(#"^[a-z0-9_]{1,300}$"#)
+    /// A canary header's value (`canary-by-header-value`) and pattern, as Router validates them.
+    static let canaryValue = pattern(#"^[A-Za-z0-9 ._~/:-]{1,1024}$"#)
+    static let canaryPattern = pattern(#"^[A-Za-z0-9/._~:^$\[\](){}*+?|&=\\-]{1,1024}$"#)
     /// Maps whose lines never change, as the checker's `description` writes them.
     static let fixedMaps: [String: [String]] = [
         "$http_host $portico_host": [#""" $host"#, "default $http_host"],
@@ -151,7 +164,7 @@ enum Allowlist {
     ]
     /// What a host's location and its routes may do themselves.
     static let action = patterns([
-        #"^set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream)$"#, #"^return (404|418|503)$"#,
+        #"^set \$portico_upstream (NAME:\d{1,5}|\$portico_route_upstream|\$portico_canary_[0-9a-f]{8}(_\d{1,6})?)$"#, #"^return (404|418|503)$"#,
         // permanent-redirect / temporal-redirect: the URL as Router validates it.
         #"^return 30[0-8] "https?://[A-Za-z0-9\-._~:/?#\[\]@!&'()*+,=%]{1,2040}"$"#,
         // app-root: the same scheme and host, a validated path.

@@ -48,6 +48,8 @@ struct CheckRun {
     var limitExempt: [String: [SourceRange]] = [:]
     /// Zones some named location uses.
     var limitZonesUsed: Set<String> = []
+    /// Canary variable (`$portico_canary_...`) → the choice it makes (`ConfigChecker+Canary.swift`).
+    var canaryChoices: [String: CanaryChoice] = [:]
 
     mutating func fail(_ d: ConfigDirective?, _ message: String) {
         problems.append(ConfigProblem(line: d?.line ?? 0, message: message))
@@ -119,6 +121,7 @@ struct CheckRun {
         checkFixedMaps(maps)
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
+        checkCanaryMaps(http)
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
         readRateLimits(http, maps)
         checkEscapeMaps(http, maps)
@@ -345,7 +348,7 @@ struct CheckRun {
                 fail(entry, "route entry \(ConfigTree.quote(entry.description)) is not \"/HOST/PATH\" UPSTREAM")
                 continue
             }
-            guard prediction.upstreamAddresses.contains(a[1]) else {
+            guard prediction.upstreamAddresses.contains(a[1]) || canaryChoices[a[1]] != nil else {
                 fail(entry, "route \(a[0]) goes to \(ConfigTree.quote(a[1])), which is not an upstream of the table")
                 continue
             }
@@ -588,11 +591,16 @@ struct CheckRun {
                 for path in paths {
                     var route = body.routeBody
                     if body.fromMap {
-                        guard let upstream = routeUpstreams["/" + key + path], let u = Self.upstream(upstream) else {
-                            fail(location, "route /\(key)\(path) has no entry in the route map")
-                            continue
+                        if let upstream = routeUpstreams["/" + key + path], upstream.hasPrefix("$portico_canary_") {
+                            guard let canary = canaryBody(upstream, options: body.options, location) else { continue }
+                            route = canary
+                        } else {
+                            guard let upstream = routeUpstreams["/" + key + path], let u = Self.upstream(upstream) else {
+                                fail(location, "route /\(key)\(path) has no entry in the route map")
+                                continue
+                            }
+                            route = RouteBody(backend: .upstream(u), options: body.options)
                         }
-                        route = RouteBody(backend: .upstream(u), options: body.options)
                     }
                     if prefix.updateValue(route, forKey: path) != nil { fail(location, "Prefix \(path) twice") }
                     order.append(path)
@@ -740,6 +748,10 @@ struct CheckRun {
                 return Action(routeBody: RouteBody(backend: .unavailable(status: 0), options: options), fromMap: true, options: options)
             }
             if grouped { fail(location, "captures portico_route but sets a fixed upstream") }
+            if upstream.hasPrefix("$portico_canary_") {
+                guard let body = canaryBody(upstream, options: options, location) else { return nil }
+                return Action(routeBody: body, fromMap: false)
+            }
             guard prediction.upstreamAddresses.contains(upstream), let u = Self.upstream(upstream) else {
                 fail(location, "sets $portico_upstream to \(ConfigTree.quote(upstream)), which is not an upstream of the table")
                 return nil

@@ -1,3 +1,4 @@
+import Foundation
 import PorticoRender
 import PorticoRouting
 
@@ -157,7 +158,7 @@ package struct PredictedHost: Sendable, Equatable {
                 options.redirectsToHTTPS = false
                 options.strictTransportSecurity = false
             }
-            let body = RouteBody(backend: rule.backend, options: options)
+            let body = RouteBody(rule, options: options)
             switch rule.match {
             case .exact: exact[rule.path] = body
             case .prefix where rule.path == "/": otherwise = body
@@ -182,11 +183,14 @@ package struct PredictedRegex: Sendable, Equatable, CustomStringConvertible {
 package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
     package var backend: Backend
     package var options: ProxyOptions
+    /// Which requests go to a canary's Service instead (only on a route to a Service).
+    package var canary: PredictedCanary?
 
-    package init(backend: Backend, options: ProxyOptions) {
+    package init(backend: Backend, options: ProxyOptions, canary: PredictedCanary? = nil) {
         self.backend = backend
         if case .upstream = backend {
             self.options = options
+            self.canary = canary
         } else {
             self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
             self.options.preservesTrailingSlash = options.preservesTrailingSlash
@@ -198,9 +202,71 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
         var settings = options
         settings.redirectsToHTTPS = false
         switch backend {
-        case .upstream(let u): return redirect + "proxy to \(u.address)\(settings.isDefault ? "" : " with \(settings)")"
+        case .upstream(let u):
+            return redirect + "proxy to \(u.address)\(settings.isDefault ? "" : " with \(settings)")" + (canary.map { ", canary \($0)" } ?? "")
         case .unavailable(let status): return redirect + "return \(status)"
         case .redirect(let status, let url): return redirect + "return \(status) \(ConfigTree.quote(url))"
         }
+    }
+}
+
+extension RouteBody {
+    /// A table's route: a canary that decides nothing per request is the Service it always picks.
+    init(_ rule: Location, options: ProxyOptions) {
+        guard let canary = rule.canary, case .upstream = rule.backend else {
+            self.init(backend: rule.backend, options: options)
+            return
+        }
+        let rules = canary.rules
+        if rules.header == nil && rules.cookie == nil && (rules.share == 0 || rules.share == CanaryRules.wholeShare) {
+            self.init(backend: rules.share == CanaryRules.wholeShare ? .upstream(canary.upstream) : rule.backend, options: options)
+            return
+        }
+        var header: PredictedCanary.Header?
+        if let h = rules.header {
+            let variable = "http_" + h.name.lowercased().replacingOccurrences(of: "-", with: "_")
+            switch h.match {
+            case .alwaysOrNever: header = .init(variable: variable, decides: .alwaysOrNever)
+            case .value(let v): header = .init(variable: variable, decides: .regex("^" + CheckRun.escaped(v) + "$"))
+            case .pattern(let p): header = .init(variable: variable, decides: .regex(p))
+            case .brokenPattern: header = .init(variable: variable, decides: .mainWhenPresent)
+            }
+        }
+        self.init(
+            backend: rule.backend, options: options,
+            canary: PredictedCanary(canary: canary.upstream.address, header: header, cookie: rules.cookie?.lowercased(), share: rules.share))
+    }
+}
+
+/// A canary's choice as nginx.conf must make it: its Service, then what its header's value, its
+/// cookie (`always`/`never`) and its share of the rest (hundredths of a percent) decide.
+package struct PredictedCanary: Sendable, Equatable, CustomStringConvertible {
+    package var canary: String
+    package var header: Header?
+    /// The cookie's name, lowercase (nginx's `$cookie_` names match without case).
+    package var cookie: String?
+    package var share: Int
+
+    package struct Header: Sendable, Equatable {
+        /// `http_x_canary`.
+        package var variable: String
+        package var decides: Decision
+    }
+
+    package enum Decision: Sendable, Equatable {
+        /// `always` → canary, `never` → main.
+        case alwaysOrNever
+        /// A match of this regex (unanchored, case-sensitive) → canary.
+        case regex(String)
+        /// Present (not empty) → main.
+        case mainWhenPresent
+    }
+
+    package var description: String {
+        var parts: [String] = []
+        if let header { parts.append("$\(header.variable) \(header.decides)") }
+        if let cookie { parts.append("$cookie_\(cookie) always/never") }
+        parts.append("\(share)/10000")
+        return "\(canary) by " + parts.joined(separator: ", then ")
     }
 }

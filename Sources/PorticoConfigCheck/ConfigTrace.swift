@@ -13,6 +13,8 @@ package struct ConfigTrace: Sendable, Equatable {
     package var redirectURL: String?
     /// The named location the request is handed to.
     package var proxy: String?
+    /// A canary route's other Service: `upstream` is then its main one.
+    package var canaryUpstream: String?
 
     /// Nil when the config is not in the shape (`portico render` with a custom template).
     package static func trace(_ config: String, host: String, path: String) -> ConfigTrace? {
@@ -83,11 +85,22 @@ package struct ConfigTrace: Sendable, Equatable {
             default: break
             }
         }
+        // A canary route's variable: the map that picks its main or its canary Service.
+        if let variable = trace.upstream, variable.hasPrefix("$portico_canary_"),
+            let map = http.children.first(where: { $0.name == "map" && args($0).last == variable })
+        {
+            trace.lines.append(map.line)
+            for entry in map.children where entry.arguments.count == 1 && ["~^main", "~^canary"].contains(entry.name) {
+                trace.lines.append(entry.line)
+                if entry.name == "~^main" { trace.upstream = entry.arguments[0].value } else { trace.canaryUpstream = entry.arguments[0].value }
+            }
+        }
         if handsOver, let proxy = trace.proxy, let location = named[proxy] {
             trace.lines.append(location.line)
             trace.lines += location.children.map(\.line)
         } else {
             trace.upstream = nil
+            trace.canaryUpstream = nil
             trace.proxy = nil
         }
         trace.lines.sort()

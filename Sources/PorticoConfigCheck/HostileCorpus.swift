@@ -138,6 +138,29 @@ package enum HostileCorpus {
             probes: [(host, "/"), (host, "/etc/passwd"), (host, "/pwned")])
     }
 
+    /// A main Ingress `NAME-main` for `NAME.test` and a canary `NAME` of it (Service `canary-app`)
+    /// with hostile `annotations`: each of `invalid` is reported, the main route is all it serves.
+    static func canaryCase(
+        _ name: String, _ annotations: [String: String], invalid: [String],
+        extraRules: [(host: String?, paths: [[String: Any]])] = [], invalidHost: Bool = false
+    ) -> HostileCase {
+        let host = "\(name).test"
+        return HostileCase(
+            cve: "portico", name: name,
+            manifest: json([
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "canary-app", "namespace": "default"],
+                 "spec": ["ports": [["port": servicePort, "name": "http"]]]],
+                ingress("\(name)-main", rules: [(host, [path("/")])]),
+                ingress(
+                    name, annotations: annotations.merging(["nginx.ingress.kubernetes.io/canary": "true"]) { a, _ in a },
+                    rules: [(host, [path("/", service: "canary-app")])] + extraRules),
+            ]),
+            diagnostics: invalid.sorted().map { ExpectedDiagnostic(.invalidAnnotation, "ingress default/\(name)", "metadata.annotations[\"\($0)\"]") }
+                + (invalidHost ? [ExpectedDiagnostic(.invalidHost, "ingress default/\(name)", "spec.rules[1].host")] : []),
+            served: ["\(host) prefix /"],
+            probes: [(host, "/"), (host, "/pwned"), (host, "/etc/passwd")])
+    }
+
     package static let cases: [HostileCase] = [
         // A path that closes its location and opens one serving the filesystem.
         pathCase(
@@ -465,6 +488,49 @@ package enum HostileCorpus {
                     "auth-signin-payload.test": "401", "auth-signin-variable.test": "401", "auth-redirect-payload.test": "401",
                 ])
         }(),
+        // Canary annotations become map sources (`$http_NAME`, `$cookie_NAME`) and map keys (a
+        // header's value or pattern): names that close the map, values that close their quotes.
+        canaryCase(
+            "canary-names",
+            [
+                "nginx.ingress.kubernetes.io/canary-by-header": "X-A\"; return 200 pwned; #",
+                "nginx.ingress.kubernetes.io/canary-by-cookie": "c;} location /etc { alias /etc/; } #",
+                "nginx.ingress.kubernetes.io/canary-weight": "10; return 200",
+                "portico.io/canary-weight-total": "${host}",
+            ],
+            invalid: [
+                "nginx.ingress.kubernetes.io/canary-by-header", "nginx.ingress.kubernetes.io/canary-by-cookie",
+                "nginx.ingress.kubernetes.io/canary-weight", "portico.io/canary-weight-total",
+            ], extraRules: [("canary-names;}.test", [path("/", service: "canary-app")])], invalidHost: true),
+        canaryCase(
+            "canary-values",
+            [
+                "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+                "nginx.ingress.kubernetes.io/canary-by-header-value": "v\"; return 200 pwned; \"",
+                "nginx.ingress.kubernetes.io/canary-by-header-pattern": "a\n  root /etc;",
+            ],
+            invalid: ["nginx.ingress.kubernetes.io/canary-by-header-value", "nginx.ingress.kubernetes.io/canary-by-header-pattern"]),
+        // A named group in a map's regex would set an nginx variable.
+        canaryCase(
+            "canary-named-group",
+            [
+                "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+                "nginx.ingress.kubernetes.io/canary-by-header-pattern": "(?<portico_upstream>169.254.169.254)",
+            ],
+            invalid: ["nginx.ingress.kubernetes.io/canary-by-header-pattern"]),
+        // `$` and braces are regex characters here: the pattern stays a regex, nothing expands.
+        canaryCase(
+            "canary-variables",
+            ["nginx.ingress.kubernetes.io/canary-by-header": "X-Canary", "nginx.ingress.kubernetes.io/canary-by-header-pattern": "x$portico_upstream${host}"],
+            invalid: []),
+        canaryCase(
+            "canary-huge",
+            [
+                "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+                "nginx.ingress.kubernetes.io/canary-by-header-pattern": String(repeating: "a", count: 100_000),
+                "nginx.ingress.kubernetes.io/canary-by-cookie": String(repeating: "c", count: 100_000),
+            ],
+            invalid: ["nginx.ingress.kubernetes.io/canary-by-header-pattern", "nginx.ingress.kubernetes.io/canary-by-cookie"]),
         // rewrite-target goes into a rewrite's replacement, where nginx expands variables.
         annotationCase(
             "portico", "rewrite-target-payload",

@@ -129,6 +129,23 @@ private struct Maker {
     mutating func annotations() -> [String: String]? {
         guard chance(0.3) else { return nil }
         var a: [String: String] = [:]
+        // A canary (it changes the main Ingresses' routes of its hosts), with some of its settings.
+        if chance(0.15) {
+            a["nginx.ingress.kubernetes.io/canary"] = pick(["true", "True", "1", "yes"])
+            let settings: [(String, [String])] = [
+                ("canary-by-header", ["X-Canary", "x_canary", "X.Canary", "X-Canary" + pick(Self.payloads), text()]),
+                ("canary-by-header-value", ["always", "v1.2 beta", "DoCanary", "v" + pick(Self.payloads), text()]),
+                ("canary-by-header-pattern", ["^Do[A-Z][a-z]+y$", "[][**da?$&*", "x$portico_upstream${host}", "(?<x>a)", "^" + pick(Self.payloads), text()]),
+                ("canary-by-cookie", ["beta", "Canary_By", "my-cookie", "c" + pick(Self.payloads), text()]),
+                ("canary-weight", ["0", "30", "100", "1", "-5", "1000", "33", text()]),
+                ("canary-weight-total", ["100", "200", "1000", "10", "300", text()]),
+            ]
+            for (name, values) in settings where chance(0.5) {
+                a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + name] = pick(values)
+            }
+            if chance(0.3) { a[pick(["nginx.ingress.kubernetes.io/proxy-read-timeout", "nginx.ingress.kubernetes.io/affinity", "portico.io/auth-url"])] = "5" }
+            return a
+        }
         let keys = [
             "portico.io/proxy-connect-timeout", "portico.io/proxy-read-timeout", "portico.io/proxy-send-timeout",
             "portico.io/proxy-body-size", "portico.io/server-snippet", "portico.io/auth-url",
@@ -275,6 +292,48 @@ private struct Maker {
         ]
     }
 
+    mutating func canaryPair() -> (main: [String: Any], canary: [String: Any]) {
+        func to(_ service: String, _ rules: [[String: Any]]) -> [[String: Any]] {
+            rules.map { rule in
+                var rule = rule
+                if var http = rule["http"] as? [String: Any], let paths = http["paths"] as? [[String: Any]] {
+                    http["paths"] = paths.map { p -> [String: Any] in
+                        var p = p
+                        p["backend"] = ["service": ["name": service, "port": ["number": 80]]]
+                        return p
+                    }
+                    rule["http"] = http
+                }
+                return rule
+            }
+        }
+        var main = ingress(index: 99)
+        var metadata = main["metadata"] as? [String: Any] ?? [:]
+        metadata["name"] = "twin"
+        metadata["namespace"] = "default"
+        metadata.removeValue(forKey: "annotations")
+        main["metadata"] = metadata
+        var spec = main["spec"] as? [String: Any] ?? [:]
+        spec.removeValue(forKey: "ingressClassName")
+        let rules = spec["rules"] as? [[String: Any]] ?? []
+        spec["rules"] = to("twin-main", rules)
+        main["spec"] = spec
+        var annotations = ["nginx.ingress.kubernetes.io/canary": "true"]
+        if chance(0.7) { annotations["nginx.ingress.kubernetes.io/canary-by-header"] = pick(["X-Canary", "x_canary", "X-Canary" + pick(Self.payloads)]) }
+        if chance(0.4) {
+            annotations[pick(["nginx.ingress.kubernetes.io/canary-by-header-value", "nginx.ingress.kubernetes.io/canary-by-header-pattern"])] =
+                pick(["v1.2 beta", "^Do[A-Z][a-z]+y$", "[][**da?$&*", "x$portico_upstream${host}", "v" + pick(Self.payloads)])
+        }
+        if chance(0.5) { annotations["nginx.ingress.kubernetes.io/canary-by-cookie"] = pick(["beta", "my-cookie", "c" + pick(Self.payloads)]) }
+        if chance(0.6) { annotations["nginx.ingress.kubernetes.io/canary-weight"] = pick(["0", "30", "100", "1", text()]) }
+        if chance(0.2) { annotations["nginx.ingress.kubernetes.io/canary-weight-total"] = pick(["200", "10", "300"]) }
+        var canary = main
+        canary["metadata"] = ["name": "twin-canary", "namespace": "default", "annotations": annotations]
+        spec["rules"] = to(chance(0.9) ? "twin-canary" : "twin-main", rules)
+        canary["spec"] = spec
+        return (main, canary)
+    }
+
     mutating func objects() -> [[String: Any]] {
         var objects = (0..<int(0..<5)).map { _ in service() }
         if !Self.certificates.isEmpty { objects += (0..<int(0..<4)).map { _ in secret() } }
@@ -282,6 +341,14 @@ private struct Maker {
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses
         if chance(0.15), let dup = ingresses.first { objects.append(dup) }
+        // A main Ingress and its canary: the same rules (so that the canary's paths find their
+        // main routes), each to a Service that exists, and hostile or odd canary settings.
+        if chance(0.3) {
+            let (main, canary) = canaryPair()
+            objects += [main, canary] + ["twin-main", "twin-canary"].map { name in
+                ["apiVersion": "v1", "kind": "Service", "metadata": ["name": name, "namespace": "default"], "spec": ["ports": [["port": 80]]]]
+            }
+        }
         if chance(0.1) {
             objects.append([
                 "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": ["name": pick(["portico", "other"])],

@@ -15,6 +15,8 @@ struct ConfigView: TemplateContext {
     /// array it was compared whole for every host: at 10,000 Ingresses with a proxy each, 14 s).
     let proxyIdentity: ProxiesDigest
     let mapHash: (maxSize: Int, bucketSize: Int)
+    /// The canary maps and each canary route's variable (`DataPlane+Canary.swift`).
+    let canaries: DataPlane.Canaries
     /// Each host's identity (the catch-all's first), made once for the two lists keyed by host:
     /// a render cache keeps them with the text, one per host rather than one per list and host.
     let identities: [TemplateItemIdentity]
@@ -36,25 +38,30 @@ struct ConfigView: TemplateContext {
         mapHash = Self.mapHashSizes(table)
         let aliases = table.servedAliases
         self.aliases = aliases
-        identities = keyed
-            ? (0...table.virtualHosts.count).map { [proxyIdentity] in Self.identity($0, table, aliases: aliases, proxies: proxyIdentity) } : []
+        let canaries = DataPlane.canaries(table)
+        self.canaries = canaries
+        identities =
+            keyed
+            ? (0...table.virtualHosts.count).map { [proxyIdentity] in
+                Self.identity($0, table, aliases: aliases, proxies: proxyIdentity, canaries: canaries)
+            } : []
     }
 
     /// The catch-all, then one per virtual host in host order. Each host's routes are built only
     /// when the template reaches it, so rendering holds one host's views at a time.
     var hosts: TemplateList {
-        let table = table, names = proxyNames
+        let table = table, names = proxyNames, canaries = canaries
         return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
             let block: DataPlane.HostBlock
             if index == 0 {
                 block = DataPlane.hostBlock(
                     key: DataPlane.catchAllKey, locations: table.catchAll.locations, fallback: table.catchAll.fallback,
-                    proxies: names)
+                    proxies: names, canaries: canaries)
             } else {
                 let vhost = table.virtualHosts[index - 1]
                 block = DataPlane.hostBlock(
                     key: vhost.host.name, locations: vhost.locations, fallback: vhost.fallback, proxies: names,
-                    hsts: vhost.tls?.certificate != nil, redirectsFallback: vhost.redirectsFallback)
+                    hsts: vhost.tls?.certificate != nil, redirectsFallback: vhost.redirectsFallback, canaries: canaries)
             }
             return .context(HostView(block: block))
         }
@@ -68,7 +75,8 @@ struct ConfigView: TemplateContext {
     }
 
     /// What a host's text (its block, its route map entries) is made of: the catch-all's or a
-    /// virtual host's routing, and the names of the proxies its routes hand requests to.
+    /// virtual host's routing, the names of the proxies its routes hand requests to, and the
+    /// canary variables its routes set (a name moves only when another canary's collides).
     struct HostIdentity: Equatable, Sendable {
         let locations: [Location]
         let fallback: Backend?
@@ -76,6 +84,7 @@ struct ConfigView: TemplateContext {
         let redirectsFallback: Bool
         let aliases: [String]
         let proxies: ProxiesDigest
+        var canaries: [String] = []
     }
 
     /// Two SipHash passes with different salts over the proxies' names and settings: 128 bits, so
@@ -97,26 +106,39 @@ struct ConfigView: TemplateContext {
         }
     }
 
-    private static func identity(_ index: Int, _ table: RoutingTable, aliases: [[String]], proxies: ProxiesDigest) -> TemplateItemIdentity {
+    private static func identity(
+        _ index: Int, _ table: RoutingTable, aliases: [[String]], proxies: ProxiesDigest, canaries: DataPlane.Canaries
+    ) -> TemplateItemIdentity {
+        func names(_ locations: [Location]) -> [String] {
+            guard !canaries.isEmpty else { return [] }
+            return locations.indices.compactMap { locations[$0].canary == nil ? nil : DataPlane.canaryUpstream(locations[$0], canaries) }
+        }
         if index == 0 {
             return TemplateItemIdentity(
                 key: DataPlane.catchAllKey,
                 value: HostIdentity(
                     locations: table.catchAll.locations, fallback: table.catchAll.fallback, tls: nil, redirectsFallback: false,
-                    aliases: [], proxies: proxies))
+                    aliases: [], proxies: proxies, canaries: names(table.catchAll.locations)))
         }
         let vhost = table.virtualHosts[index - 1]
         return TemplateItemIdentity(
             key: vhost.host.name,
             value: HostIdentity(
                 locations: vhost.locations, fallback: vhost.fallback, tls: vhost.tls, redirectsFallback: vhost.redirectsFallback,
-                aliases: aliases[index - 1], proxies: proxies))
+                aliases: aliases[index - 1], proxies: proxies, canaries: names(vhost.locations)))
     }
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "hosts": return .lazyList(hosts)
         case "route_map": return .bool(needsRouteMap)
+        case "canaries": return canaries.isEmpty ? .bool(false) : .context(CanariesView(canaries: canaries))
+        // One for both that need more variables than nginx's default hash holds: canary maps and
+        // auth-signin's escaping maps.
+        case "variables_hash":
+            let signin = proxies.contains { $0.options.auth?.external?.signin != nil }
+            guard signin || !canaries.isEmpty else { return .bool(false) }
+            return .string("\(canaries.isEmpty ? 2048 : canaries.variablesHashSize)")
         case "cors_map": return .bool(proxies.contains { $0.options.cors != nil })
         case "external_auth": return .bool(proxies.contains { $0.options.auth?.external != nil })
         case "auth_signin": return .bool(proxies.contains { $0.options.auth?.external?.signin != nil })
@@ -177,12 +199,13 @@ struct ConfigView: TemplateContext {
 
     /// The route map's entries, host by host, without building the hosts' locations.
     var routeMapHosts: TemplateList {
-        let table = table
+        let table = table, canaries = canaries
         return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
             let entries =
                 index == 0
-                ? DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations)
-                : DataPlane.mapEntries(key: table.virtualHosts[index - 1].host.name, locations: table.virtualHosts[index - 1].locations)
+                ? DataPlane.mapEntries(key: DataPlane.catchAllKey, locations: table.catchAll.locations, canaries: canaries)
+                : DataPlane.mapEntries(
+                    key: table.virtualHosts[index - 1].host.name, locations: table.virtualHosts[index - 1].locations, canaries: canaries)
             return .context(MapEntriesView(entries: entries))
         }
     }
@@ -368,6 +391,44 @@ struct CORSValueView: TemplateContext {
         switch key {
         case "name": .string(name)
         case "value": .string(value)
+        default: nil
+        }
+    }
+}
+
+/// The canary maps: `variables_hash_max_size` and each `map` or `split_clients` block.
+struct CanariesView: TemplateContext {
+    let canaries: DataPlane.Canaries
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "maps": return .list(canaries.maps.map { .context(CanaryMapView(map: $0)) })
+        default: return nil
+        }
+    }
+}
+
+struct CanaryMapView: TemplateContext {
+    let map: DataPlane.CanaryMap
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "directive": .string(map.directive)
+        case "source": .string(map.source)
+        case "variable": .string(map.variable)
+        case "entries": .list(map.entries.map { .context(CanaryEntryView(entry: $0)) })
+        default: nil
+        }
+    }
+}
+
+struct CanaryEntryView: TemplateContext {
+    let entry: DataPlane.CanaryMap.Entry
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "key": .string(entry.key)
+        case "value": .string(entry.value)
         default: nil
         }
     }

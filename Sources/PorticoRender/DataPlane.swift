@@ -137,14 +137,8 @@ enum DataPlane {
 
     static func proxyName(_ options: ProxyOptions, canonical: String? = nil) -> String {
         guard !options.isDefault else { return "@portico_proxy" }
-        // FNV-1a: the same settings get the same name in every process.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (canonical ?? options.canonical).utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash >> 32, radix: 16)
-        return "@portico_proxy_" + String(repeating: "0", count: 8 - hex.count) + hex
+        // The same settings get the same name in every process.
+        return "@portico_proxy_" + fnv32(canonical ?? options.canonical)
     }
 
     /// The variables a CORS route sets and the named location's headers read, with their values
@@ -171,7 +165,7 @@ enum DataPlane {
     /// The host's routes as nested locations, in the order nginx must try them.
     static func hostBlock(
         key: String, locations: [Location], fallback: Backend?, proxies: [ProxyOptions: String], hsts: Bool = false,
-        redirectsFallback: Bool = false
+        redirectsFallback: Bool = false, canaries: Canaries = Canaries()
     ) -> HostBlock {
         let prefix = "/" + key
         func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
@@ -200,6 +194,11 @@ enum DataPlane {
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
         var named: (source: ObjectReference, text: String)?
+        // A route's comments: its rule, and its canary's.
+        func comments(_ l: Location) -> [String] {
+            guard let canary = canaryComment(l) else { return [comment(l)] }
+            return [comment(l), canary]
+        }
         func comment(_ l: Location) -> String {
             let source: String
             if let named, named.source == l.source { source = named.text } else {
@@ -224,11 +223,11 @@ enum DataPlane {
             case .regex:
                 // In the table's order (ingress-nginx's): nginx takes the first that matches.
                 let pattern = "^" + regex(prefix) + "(?:" + l.path + ")"
-                var r = route("~* " + quoted(pattern), [comment(l)], l.backend, l.options)
+                var r = route("~* " + quoted(pattern), comments(l), l.backend, l.options, upstream: canaryUpstream(l, canaries))
                 if case .proxy = r.action, let target = l.options.rewriteTarget { r.rewrite = quoted("(?i)" + pattern) + " " + target }
                 routes.append(r)
             case .exact:
-                exact.append((l.path, route("= \(prefix)\(l.path)", [comment(l)], l.backend, l.options)))
+                exact.append((l.path, route("= \(prefix)\(l.path)", comments(l), l.backend, l.options, upstream: canaryUpstream(l, canaries))))
             case .prefix where l.path == "/": root = l
             case .prefix: prefixes.append(l)
             }
@@ -237,15 +236,18 @@ enum DataPlane {
         for group in groups(prefix: prefix, prefixes) {
             let first = group[0]
             if group.count == 1 {
-                routes.append(route("~ ^\(regex(prefix + first.path))(?:/|$)", [comment(first)], first.backend, first.options))
+                routes.append(
+                    route(
+                        "~ ^\(regex(prefix + first.path))(?:/|$)", comments(first), first.backend, first.options,
+                        upstream: canaryUpstream(first, canaries)))
                 continue
             }
             let alternatives = group.map { regex($0.path) }.joined(separator: "|")
             routes.append(
                 route(
-                    "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", group.map(comment), first.backend, first.options,
+                    "~ ^(?<portico_route>\(regex(prefix))(?:\(alternatives)))(?:/|$)", group.flatMap(comments), first.backend, first.options,
                     upstream: "$portico_route_upstream"))
-            entries += mapEntries(prefix: prefix, group)
+            entries += mapEntries(prefix: prefix, group, canaries)
         }
 
         // `Prefix /` serves what no other rule takes; else the default backend, else 404.
@@ -254,14 +256,15 @@ enum DataPlane {
         var fallbackRedirects = redirectsFallback
         var fallbackPreserves = false
         if let root {
-            let a = action(root.backend, root.options)
+            let a = action(root.backend, root.options, upstream: canaryUpstream(root, canaries))
             if case .proxy = a, !root.options.isDefault {
                 // Settings in `location /KEY/` would be inherited by every nested location.
-                routes.append(route("~ ^\(regex(prefix))/", [comment(root)], root.backend, root.options))
+                routes.append(
+                    route("~ ^\(regex(prefix))/", comments(root), root.backend, root.options, upstream: canaryUpstream(root, canaries)))
                 fallbackComment = "unreachable: Prefix / above takes every request"
             } else {
                 fallbackAction = a
-                fallbackComment = comment(root)
+                fallbackComment = comments(root).joined(separator: "; ")
                 // It takes every request the routes above do not: its own redirect, not the host's.
                 fallbackRedirects = root.options.redirectsToHTTPS
                 fallbackPreserves = root.options.preservesTrailingSlash
@@ -297,15 +300,15 @@ enum DataPlane {
     }
 
     /// Only the route map entries of a host: what `hostBlock` would list, without building the rest.
-    static func mapEntries(key: String, locations: [Location]) -> [MapEntry] {
+    static func mapEntries(key: String, locations: [Location], canaries: Canaries = Canaries()) -> [MapEntry] {
         let prefix = "/" + key
         let prefixes = locations.filter { $0.match == .prefix && $0.path != "/" }
-        return groups(prefix: prefix, prefixes).flatMap { $0.count > 1 ? mapEntries(prefix: prefix, $0) : [] }
+        return groups(prefix: prefix, prefixes).flatMap { $0.count > 1 ? mapEntries(prefix: prefix, $0, canaries) : [] }
     }
 
-    static func mapEntries(prefix: String, _ group: [Location]) -> [MapEntry] {
+    static func mapEntries(prefix: String, _ group: [Location], _ canaries: Canaries) -> [MapEntry] {
         group.compactMap { l in
-            if case .upstream(let u) = l.backend { return MapEntry(key: prefix + l.path, upstream: u.address) }
+            if case .upstream(let u) = l.backend { return MapEntry(key: prefix + l.path, upstream: canaryUpstream(l, canaries) ?? u.address) }
             return nil
         }
     }

@@ -151,6 +151,23 @@ public enum DefaultTemplate {
         {{/route_map_hosts}}
             }
         {{/route_map}}
+        {{#variables_hash}}
+
+            # Room for the variables of the canary and auth-signin maps (nginx's default is 1024).
+            variables_hash_max_size {{variables_hash}};
+        {{/variables_hash}}
+        {{#canaries}}
+
+            # Canaries: each canary route's Service, by its header, then its cookie, then its
+            # weight (as ingress-nginx's balancer decides): "canary", "main" or "" (undecided).
+        {{#maps}}
+            {{directive}} {{source}} {{variable}} {
+        {{#entries}}
+                {{key}} {{value}};
+        {{/entries}}
+            }
+        {{/maps}}
+        {{/canaries}}
         {{#cors_map}}
 
             # enable-cors: an OPTIONS request from an allowed origin is a preflight nginx answers.
@@ -185,9 +202,7 @@ public enum DefaultTemplate {
         {{#auth_signin}}
 
             # auth-signin: the request's URI for rd=, its first % & + ; escaped one map each (nginx has
-            # no escaping of its own); what is left after them follows as it is. Their variables need
-            # a larger variables hash than nginx's default.
-            variables_hash_max_size 2048;
+            # no escaping of its own); what is left after them follows as it is.
         {{#escape_maps}}
             map {{source}} {{result}} {
         {{#lines}}

@@ -28,7 +28,8 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case tlsNotServed = "tls-not-served"
         /// An access-control annotation Portico cannot honour: the Ingress is left out (fails closed).
         case accessControlNotHonoured = "access-control-not-honoured"
-        /// A canary Ingress: left out so that it never takes the main route's traffic.
+        /// A canary Ingress's path (or default backend) that takes no requests: no main route has
+        /// its host and path, or that route does not proxy; the main route keeps its traffic.
         case canaryNotServed = "canary-not-served"
         /// Authentication was asked for and cannot be set up (its Secret is missing or unusable,
         /// its URL is not one): the Ingress's paths answer 503, never open.

@@ -48,8 +48,10 @@ public enum MigrationCheck {
     /// Every Ingress, sorted by namespace and name.
     public static func check(_ state: ClusterState, options: RoutingOptions) -> [IngressReport] {
         let classes = ClassSelector(options: options, classes: state.ingressClasses)
+        // Which main routes a canary finds depends on every Ingress: routing says.
+        let routed = state.ingresses.contains(where: RoutingRun.isCanary) ? Router(options: options).route(state) : RoutingTable()
         let regexHosts = Set(
-            state.ingresses.filter { classes.elsewhere($0) == nil && usesRegex($0) }.flatMap { ingress in
+            state.ingresses.filter { classes.elsewhere($0) == nil && !RoutingRun.isCanary($0) && usesRegex($0) }.flatMap { ingress in
                 ingress.spec.rules.map { Host($0.host ?? "")?.name ?? "" }
             })
         return state.ingresses.map { ingress in
@@ -58,7 +60,9 @@ public enum MigrationCheck {
                 return IngressReport(
                     namespace: ref.namespace, name: ref.name, served: false, elsewhere: elsewhere.reason, findings: [])
             }
-            let findings = annotations(ingress.metadata.annotations ?? [:], options: options) + paths(ingress, regexHosts: regexHosts)
+            let findings =
+                annotations(ingress.metadata.annotations ?? [:], options: options)
+                + (RoutingRun.isCanary(ingress) ? canaryPaths(ref, routed: routed) : paths(ingress, regexHosts: regexHosts))
             return IngressReport(namespace: ref.namespace, name: ref.name, served: true, elsewhere: nil, findings: findings)
         }
         .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
@@ -84,10 +88,43 @@ public enum MigrationCheck {
                 findings.append(Finding(subject: key, status: .honoured, detail: "\(portico)\(name) is set too and wins"))
                 continue
             }
+            if canary, let finding = canaryFinding(key: key, name: name, annotations: annotations) {
+                findings.append(finding)
+                continue
+            }
             findings.append(Finding(subject: key, status: .honoured, detail: "")
                 .classified(
-                    name: name, value: value, canary: canary, options: options, portico: prefix == portico,
+                    name: name, value: value, options: options, portico: prefix == portico,
                     rewriteTarget: RoutingRun.rewriteTarget(annotations)))
+        }
+        return findings
+    }
+
+    /// A canary's paths that take no requests (no main route has their host and path, or it does
+    /// not proxy), as routing found them: as in ingress-nginx, except a canary's default backend.
+    /// ingress-nginx attached a canary to its main route's Service, so its other routes to that
+    /// Service (any host) were split too: said once, with how many there are.
+    static func canaryPaths(_ ref: ObjectReference, routed: RoutingTable) -> [Finding] {
+        var findings = routed.diagnostics.filter { $0.object == ref && $0.code == .canaryNotServed }.map { d in
+            d.field == "spec.defaultBackend"
+                ? Finding(subject: d.field, status: .unsupported, detail: d.message)
+                : Finding(subject: d.field, status: .honoured, detail: d.message)
+        }
+        let locations = routed.virtualHosts.flatMap(\.locations) + routed.catchAll.locations
+        var mains = Set<Upstream>()
+        for l in locations where l.canary?.source == ref {
+            if case .upstream(let u) = l.backend { mains.insert(u) }
+        }
+        let others = locations.filter { l in
+            guard l.canary?.source != ref, case .upstream(let u) = l.backend else { return false }
+            return mains.contains(u)
+        }
+        if !others.isEmpty {
+            findings.append(
+                Finding(
+                    subject: "spec.rules", status: .honouredDifferently,
+                    detail: "\(others.count) other route\(others.count == 1 ? "" : "s") to \(mains.map(\.address).sorted().joined(separator: ", ")) "
+                        + "keep all of their requests; ingress-nginx attached the canary to that Service and split them too"))
         }
         return findings
     }
@@ -126,7 +163,7 @@ public enum MigrationCheck {
 extension MigrationCheck.Finding {
     /// Sets the status and detail for annotation `name` (after its prefix), as `Router` treats it.
     func classified(
-        name: String, value: String, canary: Bool, options: RoutingOptions, portico: Bool, rewriteTarget: String? = nil
+        name: String, value: String, options: RoutingOptions, portico: Bool, rewriteTarget: String? = nil
     ) -> Self {
         func with(_ status: MigrationCheck.Status, _ detail: String) -> Self {
             Self(subject: subject, status: status, detail: detail)
@@ -137,16 +174,8 @@ extension MigrationCheck.Finding {
         if name.lowercased().contains("snippet") {
             return with(.refused, "Portico never copies configuration text from objects into nginx.conf; ignored")
         }
-        if name == "canary" {
-            return canary
-                ? with(.unsupported, "canary Ingresses are not implemented yet: this Ingress is left out, the main one keeps all traffic")
-                : with(.honoured, "not a canary")
-        }
-        if name.hasPrefix("canary-") {
-            return canary
-                ? with(.unsupported, "part of a canary, which is not implemented yet: this Ingress is left out")
-                : with(.honoured, "without canary: \"true\" ingress-nginx ignores it too")
-        }
+        if name == "canary" { return with(.honoured, "not a canary") }
+        if name.hasPrefix("canary-") { return with(.honoured, "without canary: \"true\" ingress-nginx ignores it too") }
         if RoutingRun.proxySettings.contains(name) {
             if let instead = RoutingRun.unsupportedValue(name, value) { return with(.unsupported, instead) }
             var options = ProxyOptions()
@@ -237,6 +266,53 @@ extension MigrationCheck {
         let settings = RoutingRun.regexSettings(ingress.metadata.annotations ?? [:])
         return ingress.spec.rules.contains { rule in
             (rule.http?.paths ?? []).contains { settings.keepsAsWritten($0.path.flatMap { $0.isEmpty ? nil : $0 } ?? "/") }
+        }
+    }
+}
+
+extension MigrationCheck {
+    /// An annotation of a canary Ingress: its canary settings as routing reads them, the ones
+    /// ingress-nginx takes from a canary for its Service (nil: classified as anywhere), and the
+    /// others, which ingress-nginx ignores on a canary too.
+    static func canaryFinding(key: String, name: String, annotations: [String: String]) -> Finding? {
+        func finding(_ status: Status, _ detail: String) -> Finding { Finding(subject: key, status: status, detail: detail) }
+        if RoutingRun.readFromCanary(name) { return nil }
+        guard RoutingRun.canarySettings.contains(name) else {
+            return finding(.honoured, "ignored on a canary, as by ingress-nginx: the main Ingress's settings apply to its requests")
+        }
+        let reading = RoutingRun.canaryReading(annotations)
+        if let problem = reading.problems.first(where: { $0.key == key }) {
+            return problem.ingressNginxTakes
+                ? finding(.honouredDifferently, problem.message + " (ingress-nginx took it)")
+                : finding(.honoured, problem.message + "; ingress-nginx refused it too")
+        }
+        let value = annotations[key] ?? ""
+        switch name {
+        case "canary":
+            return finding(
+                .honoured,
+                "its paths take requests of the main Ingress's routes with the same host, path and path type: by header, then cookie, "
+                    + "then weight, as in ingress-nginx; its other annotations are ignored")
+        case "canary-by-header-value", "canary-by-header-pattern":
+            if reading.rules.header == nil { return finding(.honoured, "without canary-by-header ingress-nginx ignores it too") }
+            if name == "canary-by-header-pattern", case .value? = reading.rules.header?.match {
+                return finding(.honoured, "canary-by-header-value is set and wins, as in ingress-nginx")
+            }
+            return finding(.honoured, "")
+        case "canary-weight", "canary-weight-total":
+            let weight = RoutingRun.lookup("canary-weight", in: annotations).flatMap { Int($0.value) } ?? 0
+            let total = RoutingRun.lookup("canary-weight-total", in: annotations).flatMap { Int($0.value) } ?? 100
+            if !RoutingRun.canaryShareIsExact(weight: weight, total: total) {
+                return finding(
+                    .honouredDifferently,
+                    "\(weight) of \(max(total, 100)) is \(reading.rules.percent) of requests: nginx splits in hundredths of a percent")
+            }
+            if name == "canary-weight-total", let n = Int(value), n < 100 {
+                return finding(.honoured, "below 100, so out of 100, as ingress-nginx's balancer counts")
+            }
+            return finding(.honoured, "")
+        default:
+            return finding(.honoured, "")
         }
     }
 }

@@ -5,20 +5,14 @@ extension RoutingRun {
     static let ingressNginxPrefix = "nginx.ingress.kubernetes.io/"
 
     /// Reads an Ingress's annotations: its proxy settings, or nil when the Ingress must be left out
-    /// (a canary, or access control Portico cannot honour: left out so that nothing protected
-    /// becomes open). `portico.io/NAME` wins over `nginx.ingress.kubernetes.io/NAME`. An invalid
+    /// (access control Portico cannot honour: left out so that nothing protected becomes open).
+    /// A canary's are read by `addCanary` instead. `portico.io/NAME` wins over `nginx.ingress.kubernetes.io/NAME`. An invalid
     /// setting is ignored (the default applies) with a diagnostic, except an invalid source range,
     /// which admits nobody; snippet annotations are refused outright: Portico never copies text from
     /// an object into nginx.conf.
     mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions? {
         // Most Ingresses carry none: no key to look up, nothing to report.
         if annotations.isEmpty { return ProxyOptions() }
-        if let (key, _) = Self.lookup("canary", in: annotations), Self.isTrue(annotations[key]) {
-            diagnose(
-                .canaryNotServed, ref, Self.field(key),
-                "canary Ingresses are not implemented yet; Ingress left out, so the main Ingress keeps all of its traffic")
-            return nil
-        }
         var leftOut = false
         var options = ProxyOptions()
         var handled = Set<String>()
@@ -97,10 +91,12 @@ extension RoutingRun {
     }
 
     /// Annotation keys this function leaves to others: `fixedRedirect`, `appRoot`,
-    /// `regexSettings` and `corsPolicy`; with HTTPS also `redirectPolicy`, applied once every
+    /// `regexSettings`, `corsPolicy`, `rateLimit`, `serverAliases` and the canary's reading (without
+    /// `canary: "true"` ingress-nginx ignores its settings too); with HTTPS also `redirectPolicy`, applied once every
     /// Ingress's `spec.tls` is known.
     static let readElsewhere = Set(
-        (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings).flatMap(keys))
+        (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings)
+            .flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 
     static func keys(_ name: String) -> [String] { [annotationPrefix + name, ingressNginxPrefix + name] }
@@ -131,7 +127,7 @@ extension RoutingRun {
         "proxy-connect-timeout, proxy-read-timeout, proxy-send-timeout, proxy-body-size, "
         + upstreamSettings.joined(separator: ", ") + ", "
         + "allowlist-source-range, whitelist-source-range, denylist-source-range, permanent-redirect(-code), "
-        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, "
+        + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, canary and canary-*, "
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
         + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, ssl-redirect and force-ssl-redirect (with HTTPS)"

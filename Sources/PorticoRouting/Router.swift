@@ -21,9 +21,12 @@ public struct Router: Sendable {
 
     public func route(_ state: ClusterState) -> RoutingTable {
         var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
-        for ingress in run.ingressesInPriorityOrder() {
+        let ingresses = run.ingressesInPriorityOrder()
+        run.expectCanaries(ingresses)
+        for ingress in ingresses {
             run.add(ingress)
         }
+        run.applyCanaries()
         return run.finish()
     }
 }
@@ -61,6 +64,10 @@ struct RoutingRun {
     var authFiles: [String: AuthFile] = [:]
     /// Ingresses whose authentication cannot be set up: every path answers 503.
     var unavailableAuth: Set<ObjectReference> = []
+    /// The main routes canaries can find (nil when no Ingress is a canary) and the canaries
+    /// waiting for every main route (`Router+Canary.swift`).
+    var canaryTargets: [CanaryTarget: Int]?
+    var pendingCanaries: [PendingCanary] = []
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -175,6 +182,10 @@ struct RoutingRun {
                 "\(pathCount) paths, more than the limit of \(options.maxPathsPerIngress); Ingress left out")
             return
         }
+        if Self.isCanary(ingress) {
+            addCanary(ingress, ref: ref)
+            return
+        }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
@@ -273,6 +284,7 @@ struct RoutingRun {
                     continue
                 }
                 claims[key] = routes.locations.count
+                recordCanaryTarget(host: host, path: path, raw: valid.raw, index: routes.locations.count)
                 if valid.slashed { routes.slashed.insert(routes.locations.count) }
                 if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
                 var options = ruleOptions
@@ -415,10 +427,10 @@ struct RoutingRun {
             if case .upstream(let u)? = backend { upstreams.insert(u) }
         }
         for vhost in virtualHosts {
-            vhost.locations.forEach { collect($0.backend) }
+            vhost.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
             collect(vhost.fallback)
         }
-        catchAll.locations.forEach { collect($0.backend) }
+        catchAll.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
         collect(catchAll.fallback)
 
         return RoutingTable(

@@ -182,6 +182,12 @@ public struct Location: Sendable, Hashable {
     mutating func setOptions(_ options: ProxyOptions, sharingWith other: Location?) {
         if let box = other?.customOptions, box.options == options { customOptions = box } else { self.options = options }
     }
+    /// A canary Ingress's share of the route's requests (on a route to a Service only).
+    public var canary: Canary? {
+        get { canaryStorage?.value }
+        set { canaryStorage = newValue.map(Indirect.init) }
+    }
+    private var canaryStorage: Indirect<Canary>?
     /// Which Ingress rule this came from (`ingress default/web spec.rules[0].http.paths[1]`).
     public var source: ObjectReference
     public var field: String

@@ -84,6 +84,16 @@ enum ConfigStructure {
             #"^    variables_hash_max_size 2048;$"#,
             #"^    map \$(request_uri|portico_rd_rest_\d) \$portico_(rd_(done|rest)_\d|escaped_request_uri) \{$"#,
             #"^        ("~\^\(\[\^%&\+;\]\*\)(%|&|\\\+|;)" "\$1%(25|26|2B|3B)"|"~\^\[\^%&\+;\]\*\[%&\+;\]\(\.\*\)\$" \$1|default (\$request_uri|\$portico_rd_rest_\d|""|"(\$portico_rd_done_\d)+\$portico_rd_rest_\d"));$"#,
+            // Canaries: the header, cookie, weight and choice maps, and routes that set a choice.
+            #"^    variables_hash_max_size \d+;$"#,
+            #"^    map \$(http|cookie)_[a-z0-9_]+ \$portico_canary_[hc]_[0-9a-f]{8}(_\d+)? \{$"#,
+            #"^    split_clients \$request_id \$portico_canary_w_\d+ \{$"#,
+            #"^    map ("?)(\$portico_canary_[hcw]_[0-9a-f_]+){1,3}\1 \$portico_canary_[0-9a-f]{8}(_\d+)? \{$"#,
+            #"^        (default ""|"~\^always\$" canary|"~\^never\$" main|default main|"" ""|"~[ -~]+" canary);$"#,
+            #"^        (\d{1,2}(\.\d{1,2})?% canary|\* main);$"#,
+            #"^        (default|"~\^canary"|"~\^main") NAME:\d{1,5};$"#,
+            #"^        "/(_|(\*\.)?NAME)PATH" \$portico_canary_[0-9a-f]{8}(_\d+)?;$"#,
+            #"^ {12}( {4})?set \$portico_upstream \$portico_canary_[0-9a-f]{8}(_\d+)?;$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

@@ -46,10 +46,17 @@ struct SmallWorld {
             rules.append(chance(0.1) ? IngressRule(host: pick(Self.hosts), http: nil) : IngressRule(host: pick(Self.hosts), paths: paths))
         }
         var annotations: [String: String]?
-        switch Int.random(in: 0..<8, using: &random) {
+        switch Int.random(in: 0..<10, using: &random) {
         case 0: annotations = ["portico.io/proxy-body-size": "1m"]
         case 1: annotations = ["nginx.ingress.kubernetes.io/whitelist-source-range": "10.0.0.0/8"]
         case 2: annotations = ["nginx.ingress.kubernetes.io/canary": "true"]
+        // A canary changes the routes of the main Ingresses of its hosts.
+        case 8: annotations = ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": pick(["X-A", "X-B"])]
+        case 9:
+            annotations = [
+                "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": pick(["30", "100"]),
+                "nginx.ingress.kubernetes.io/canary-by-cookie": "c",
+            ]
         // A host matched as ingress-nginx did depends on every Ingress of the host.
         case 3: annotations = ["nginx.ingress.kubernetes.io/use-regex": "true"]
         case 4: annotations = ["nginx.ingress.kubernetes.io/rewrite-target": "/$1"]

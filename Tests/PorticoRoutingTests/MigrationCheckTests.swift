@@ -16,6 +16,14 @@ import Testing
         ["nginx.ingress.kubernetes.io/auth-type": "basic"],
         ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "10"],
         ["nginx.ingress.kubernetes.io/canary": "false", "nginx.ingress.kubernetes.io/canary-weight": "10"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": "X-Canary",
+         "nginx.ingress.kubernetes.io/canary-by-header-pattern": "[][**da?$&*", "nginx.ingress.kubernetes.io/canary-by-cookie": "beta",
+         "nginx.ingress.kubernetes.io/proxy-read-timeout": "5", "nginx.ingress.kubernetes.io/auth-type": "basic"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": "X.Canary"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-cookie": "my-cookie"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-weight": "1",
+         "nginx.ingress.kubernetes.io/canary-weight-total": "300"],
+        ["nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/affinity": "cookie"],
         ["nginx.ingress.kubernetes.io/server-snippet": "return 200;"],
         ["nginx.ingress.kubernetes.io/ssl-redirect": "false", "nginx.ingress.kubernetes.io/service-upstream": "true"],
         ["nginx.ingress.kubernetes.io/ssl-redirect": "true"],
@@ -39,9 +47,13 @@ import Testing
     func theCheckAgreesWithRouting(_ annotations: [String: String], https: Bool) throws {
         let options = RoutingOptions(servesHTTPS: https)
         let ingress = F.ingress("web", annotations: annotations, rules: [F.rule("a.test", F.path("/"))])
-        let state = ClusterState(ingresses: [ingress], services: [F.service("web")])
+        // A canary needs its main Ingress to serve anything, as in ingress-nginx.
+        let main = F.ingress("main", rules: [F.rule("a.test", F.path("/", svc: "main"))])
+        let canary = annotations["nginx.ingress.kubernetes.io/canary"] == "true"
+        let state = ClusterState(ingresses: [ingress] + (canary ? [main] : []), services: [F.service("web"), F.service("main")])
         let table = Router(options: options).route(state)
-        let report = try #require(MigrationCheck.check(state, options: options).first)
+        let report = try #require(MigrationCheck.check(state, options: options).first { $0.name == "web" })
+        if canary { #expect(table.vhost("a.test")?.locations.first?.canary != nil) }
         #expect(report.served)
         let leftOut = table.vhost("a.test") == nil
         let codes = Set(table.diagnostics.map(\.code))
@@ -62,6 +74,33 @@ import Testing
         // A host matched as ingress-nginx did is said once per rule.
         let regex = table.vhost("a.test")?.locations.contains { $0.match == .regex } ?? false
         #expect(report.findings.contains { $0.subject == "spec.rules[0]" } == regex, "\(annotations): \(report.findings)")
+    }
+
+    /// What each canary annotation gets, and the canary's paths that find no main route.
+    @Test func aCanaryIsReportedAsRoutingReadsIt() throws {
+        let canary = F.ingress(
+            "canary",
+            annotations: [
+                "nginx.ingress.kubernetes.io/canary": "true", "nginx.ingress.kubernetes.io/canary-by-header": "X.Canary",
+                "nginx.ingress.kubernetes.io/canary-by-cookie": "beta", "nginx.ingress.kubernetes.io/canary-weight": "1",
+                "nginx.ingress.kubernetes.io/canary-weight-total": "300", "nginx.ingress.kubernetes.io/configuration-snippet": "x",
+                "nginx.ingress.kubernetes.io/canary-by-header-pattern": "^a",
+            ],
+            rules: [F.rule("a.test", F.path("/", svc: "web"), F.path("/none", svc: "web"))])
+        let main = F.ingress("main", rules: [F.rule("a.test", F.path("/", svc: "main")), F.rule("b.test", F.path("/", svc: "main"))])
+        let state = ClusterState(ingresses: [canary, main], services: [F.service("web"), F.service("main")])
+        let report = try #require(MigrationCheck.check(state, options: RoutingOptions()).first { $0.name == "canary" })
+        let statuses = Dictionary(uniqueKeysWithValues: report.findings.map { ($0.subject, $0.status) })
+        let n = "nginx.ingress.kubernetes.io/"
+        #expect(statuses == [
+            n + "canary": .honoured, n + "canary-by-header": .honouredDifferently, n + "canary-by-cookie": .honoured,
+            n + "canary-weight": .honouredDifferently, n + "canary-weight-total": .honouredDifferently,
+            n + "configuration-snippet": .honoured, n + "canary-by-header-pattern": .honoured,
+            "spec.rules[0].http.paths[1]": .honoured, "spec.rules": .honouredDifferently,
+        ])
+        #expect(report.findings.first { $0.subject == "spec.rules" }?.detail.hasPrefix("1 other route to main.default.svc.cluster.local:80 ") == true)
+        #expect(report.findings.first { $0.subject == n + "canary-weight" }?.detail.contains("0.33%") == true)
+        #expect(report.status == .honouredDifferently)
     }
 
     @Test func prefixPathsEndingInASlashAreSaidToDiffer() throws {

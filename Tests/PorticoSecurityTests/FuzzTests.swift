@@ -1,5 +1,7 @@
 import Foundation
 import PorticoConfigCheck
+import PorticoModel
+import PorticoRouting
 import Testing
 
 /// A short seeded run of the manifest fuzzer (portico-fuzz runs the same for millions of inputs):
@@ -21,6 +23,21 @@ import Testing
         for failure in report.failures {
             Issue.record("\(failure)\n\(failure.input.prefix(2000))")
         }
+    }
+
+    /// The run proves something about canaries only if its inputs make canary routes that nginx
+    /// decides per request: some must.
+    @Test func generatedInputsMakeCanaryRoutes() {
+        let campaign = FuzzCampaign(seed: 20_261_121, seeds: [])
+        var routes = 0
+        for i in 0..<600 {
+            guard let objects = try? ManifestDecoder.decode(Data(campaign.input(i).manifest.utf8), source: "fuzz") else { continue }
+            let table = Router().route(ClusterState(objects))
+            routes += (table.virtualHosts.flatMap(\.locations) + table.catchAll.locations).filter {
+                $0.canary.map { $0.rules.fixedOutcome == nil } ?? false
+            }.count
+        }
+        #expect(routes >= 10, "\(routes) canary routes in 600 inputs")
     }
 
     @Test func inputsAreReproducible() {
