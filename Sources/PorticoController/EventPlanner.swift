@@ -191,15 +191,9 @@ public struct EventPlanner: Sendable {
 
     /// `<ingress name>.<16 hex digits>`: a valid object name whatever the Ingress is called.
     static func eventName(_ key: Key) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for part in [key.object.namespace, key.object.name, key.reason, key.message] {
-            for byte in part.utf8 + [0] {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
-        var hex = String(hash, radix: 16)
-        hex = String(repeating: "0", count: 16 - hex.count) + hex
+        var hash = FNV1a()
+        for part in [key.object.namespace, key.object.name, key.reason, key.message] { hash.add(part.utf8 + [0]) }
+        let hex = hash.hex
         var prefix = Validation.isSubdomain(key.object.name) ? String(key.object.name.prefix(200)) : "portico"
         while let last = prefix.last, last == "." || last == "-" { prefix.removeLast() }
         return "\(prefix.isEmpty ? "portico" : prefix).\(hex)"

@@ -79,10 +79,11 @@ extension DataPlane {
         var used = Set<String>()
         /// Names for `contents` by their canonical text: a hash of it, `_2`... after a collision.
         func name(_ prefix: String, _ canonical: String) -> String {
-            var name = prefix + fnv32(canonical)
+            let base = prefix + FNV1a.hex32(canonical)
+            var name = base
             var n = 2
             while used.contains(name) {
-                name = prefix + fnv32(canonical) + "_\(n)"
+                name = base + "_\(n)"
                 n += 1
             }
             used.insert(name)
@@ -164,14 +165,4 @@ extension DataPlane {
         ].joined(separator: "|")
     }
 
-    /// FNV-1a's upper 32 bits as 8 hex digits: the same text gets the same name in every process.
-    static func fnv32(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash >> 32, radix: 16)
-        return String(repeating: "0", count: 8 - hex.count) + hex
-    }
 }

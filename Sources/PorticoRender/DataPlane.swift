@@ -138,7 +138,7 @@ enum DataPlane {
     static func proxyName(_ options: ProxyOptions, canonical: String? = nil) -> String {
         guard !options.isDefault else { return "@portico_proxy" }
         // The same settings get the same name in every process.
-        return "@portico_proxy_" + fnv32(canonical ?? options.canonical)
+        return "@portico_proxy_" + FNV1a.hex32(canonical ?? options.canonical)
     }
 
     /// The variables a CORS route sets and the named location's headers read, with their values

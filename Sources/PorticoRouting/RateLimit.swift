@@ -67,24 +67,12 @@ public struct RateLimit: Sendable, Hashable {
 
     /// The zone id of an Ingress: FNV-1a of `namespace/name`, the same in every process.
     public static func id(_ ingress: ObjectReference) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(ingress.namespace)/\(ingress.name)".utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        FNV1a.hex("\(ingress.namespace)/\(ingress.name)")
     }
 
     /// Names the geo of an exemption list: FNV-1a of its ranges.
     public static func exemptionID(_ ranges: [SourceRange]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in ranges.map(\.text).joined(separator: ",").utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        FNV1a.hex(ranges.map(\.text).joined(separator: ","))
     }
 
     /// ingress-nginx's default `limit-burst-multiplier`.
