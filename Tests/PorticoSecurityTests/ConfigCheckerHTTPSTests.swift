@@ -180,9 +180,7 @@ import Testing
         }
         let (what, from, to) = Self.mutations[i]
         let config = try ConfigRenderer().render(table, options: Self.options)
-        #expect(config.contains(resolve(from)), "mutation \(what): \(resolve(from)) is not in the config")
-        guard let r = config.range(of: resolve(from)) else { return }
-        let mutated = config.replacingCharacters(in: r, with: resolve(to))
+        guard let mutated = mutated(config, what, from: resolve(from), to: resolve(to)) else { return }
         #expect(!Self.problems(mutated, table).isEmpty, "\(what) was not caught")
     }
 
