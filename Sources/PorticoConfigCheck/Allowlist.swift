@@ -145,7 +145,7 @@ enum Allowlist {
         #"^proxy_next_upstream (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent|off)"#
             + #"( (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent))*$"#,
         #"^access_log off$"#,
-        #"^(proxy|grpc)_set_header Host (\$portico_host|"NAME(:\d{1,5})?")$"#,
+        #"^(proxy|grpc)_set_header Host (\$portico_host|\$portico_upstream_vhost|"NAME(:\d{1,5})?")$"#,
         #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
         // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
         #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
@@ -173,6 +173,8 @@ enum Allowlist {
         // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
         #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
         corsValue, #"^set \$portico_cors_origin \$http_origin$"#,
+        // upstream-vhost: the Host header its named location sends, as Router validates it.
+        #"^set \$portico_upstream_vhost "NAME(:\d{1,5})?"$"#,
     ] + authValues)
     /// A `rewrite-target` as Router validates it: a path with `$1`... groups, no variable.
     static let rewriteTarget = #"(/|\$[0-9])([A-Za-z0-9/._~:-]|\$[0-9])*$"#

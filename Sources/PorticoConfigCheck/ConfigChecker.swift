@@ -527,6 +527,8 @@ struct CheckRun {
         }
         if let host = values["host"] {
             if host.arguments[1].quoted { upstream.host = host.arguments[1].value }
+            // upstream-vhost: the value each route sets (`action` reads it).
+            if !host.arguments[1].quoted, host.arguments[1].value == "$portico_upstream_vhost" { upstream.host = "" }
         } else {
             fail(location, "sets headers of its own but no Host")
         }
@@ -684,7 +686,7 @@ struct CheckRun {
         }
         let cors = corsPolicy(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
-        var rewrite: String?
+        var rewrite: String?, upstreamHost: String?
         var seen = Set<String>()
         for d in own {
             let a = args(d)
@@ -698,6 +700,9 @@ struct CheckRun {
                 if seen.contains("return") || seen.contains("set $portico_upstream") { fail(d, "rewrite after the hand-over never runs") }
                 rewrite = a[1]
             case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
+            case "set" where a.count == 2 && a[0] == "$portico_upstream_vhost":
+                if seen.contains("set $portico_upstream") { fail(d, "sets the upstream's Host after the hand-over") }
+                upstreamHost = a[1]
             case "return" where a.count == 1: status = Int(a[0])
             case "return" where a.count == 2: redirect = Int(a[0]).map { ($0, a[1]) }
             case "error_page" where a.count == 3 && a[0] == "418" && a[1] == "=": proxy = a[2]
@@ -720,6 +725,11 @@ struct CheckRun {
                 fail(location, rewrite == nil ? "\(proxy) sends a rewritten path but nothing rewrites it" : "rewrites, but \(proxy) sends the original request")
             }
             options.rewriteTarget = rewrite
+            // A route whose proxy sends the route's Host sets it, and only such a route does.
+            if (options.upstream?.host == "") != (upstreamHost != nil) {
+                fail(location, upstreamHost == nil ? "\(proxy) sends the Host its routes set but the route sets none" : "sets a Host, but \(proxy) does not send it")
+            }
+            if let upstreamHost, options.upstream?.host == "" { options.upstream?.host = upstreamHost }
             // A CORS route hands over to a proxy that adds the headers, and only one does.
             if (options.cors != nil) != (cors != nil) {
                 fail(location, cors == nil ? "\(proxy) adds CORS headers but the route sets no values" : "sets CORS values, but \(proxy) adds no headers")
@@ -759,6 +769,7 @@ struct CheckRun {
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
         if rewrite != nil { fail(location, "rewrites but does not proxy") }
+        if upstreamHost != nil { fail(location, "sets the upstream's Host but does not proxy") }
         if routeLimit(location) != nil { fail(location, "sets a limit key but does not proxy") }
         if cors != nil { fail(location, "CORS on a route that does not proxy") }
         if routeAuthentication(location, proxy: nil) != nil { fail(location, "authentication on a route that does not proxy") }

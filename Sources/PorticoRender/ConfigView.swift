@@ -301,7 +301,8 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit,
+                            upstreamHost: $0.upstreamHost))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -329,10 +330,12 @@ struct RouteView: TemplateContext {
     var preservesSlash = false
     var auth: Authentication? = nil
     var limit: RateLimit? = nil
+    var upstreamHost: String? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "upstream_vhost": return upstreamHost.map(TemplateValue.string) ?? .bool(false)
         case "limit_key": return limit.map { .string($0.id) } ?? .bool(false)
         case "limit_exempt": return limit.flatMap { $0.exempt.isEmpty ? nil : .string(RateLimit.exemptionID($0.exempt)) } ?? .bool(false)
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
@@ -503,7 +506,8 @@ struct ProxyView: TemplateContext {
         case "access_log_off": return .bool(u.accessLogOff)
         // Any header of its own means repeating them all: one proxy_set_header drops the inherited ones.
         case "set_headers": return .bool(u.setsHeaders)
-        case "host_header": return .string(u.host.map { "\"\($0)\"" } ?? "$portico_host")
+        // "": each route sets its own (`upstream-vhost`).
+        case "host_header": return .string(u.host.map { $0.isEmpty ? "$portico_upstream_vhost" : "\"\($0)\"" } ?? "$portico_host")
         case "forwarded_prefix": return optional(u.forwardedPrefix)
         case "scheme": return .string(u.backendProtocol?.scheme ?? "http")
         case "grpc": return .bool(u.backendProtocol?.isGRPC == true)

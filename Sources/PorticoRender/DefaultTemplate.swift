@@ -488,6 +488,9 @@ public enum DefaultTemplate {
                         }
         {{/limit_exempt}}
         {{/limit_key}}
+        {{#upstream_vhost}}
+                        set $portico_upstream_vhost "{{upstream_vhost}}";
+        {{/upstream_vhost}}
         {{#upstream}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{proxy}};

@@ -38,7 +38,8 @@ enum ConfigStructure {
             // The proxying annotations, in a named location.
             #"^            (access_log off|proxy_(request_)?buffering (on|off)|proxy_buffer_size \d+[km]?|proxy_buffers \d+ \d+[km]?|proxy_http_version 1\.[01]);$"#,
             #"^            (proxy_next_upstream [a-z_0-9 ]+|proxy_next_upstream_tries \d+|proxy_next_upstream_timeout \d+s);$"#,
-            #"^            proxy_set_header (Host (\$portico_host|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
+            #"^            proxy_set_header (Host (\$portico_host|\$portico_upstream_vhost|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
+            #"^                set \$portico_upstream_vhost "NAME(:\d+)?";$"#,
             #"^            proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
             #"^            (set \$portico_upstream NAME:\d{1,5}|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             #"^            location (= /(_|(\*\.)?NAME)PATH|~ \^[-A-Za-z0-9/._~!*+,:@=&\\|()?<>$^]+) \{$"#,
