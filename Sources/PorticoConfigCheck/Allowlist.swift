@@ -50,6 +50,7 @@ enum Allowlist {
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
         "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
+        requestIDMap,
     ]
     static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + canaryBlocks + mapNames.map { name in
         // A source with a colon is quoted, as the template writes it.
@@ -75,6 +76,7 @@ enum Allowlist {
         "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
         "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
         "$request_method:$portico_cors_origin $portico_cors_preflight": ["default 0", #""~^OPTIONS:." 1"#],
+        requestIDMap: requestIDLines,
     ]
     /// With an HTTPS listener: the maps that redirect, add HSTS and pick a handshake's certificate.
     static let httpsMapNames = [

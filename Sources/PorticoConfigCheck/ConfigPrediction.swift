@@ -27,6 +27,8 @@ package struct ConfigPrediction: Sendable, Equatable {
     /// request to sign in (`auth-signin`).
     package var externalAuth: Bool
     package var signin: Bool
+    /// custom-http-errors, default-backend: the server's error locations.
+    package var errorPages: PredictedErrorPages
 
     package static let catchAllKey = "_"
 
@@ -73,6 +75,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         }
         externalAuth = external
         self.signin = signin
+        errorPages = PredictedErrorPages(table)
     }
 }
 
@@ -194,6 +197,10 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
         } else {
             self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
             self.options.preservesTrailingSlash = options.preservesTrailingSlash
+            // A missing Service's default backend answers instead of its 503.
+            if case .unavailable = backend, let errors = options.customErrors, errors.defaultBackend != nil {
+                self.options.customErrors = CustomErrors(codes: [], defaultBackend: errors.defaultBackend, origin: errors.origin)
+            }
         }
     }
 

@@ -140,6 +140,9 @@ struct ConfigView: TemplateContext {
             guard signin || !canaries.isEmpty else { return .bool(false) }
             return .string("\(canaries.isEmpty ? 2048 : canaries.variablesHashSize)")
         case "cors_map": return .bool(proxies.contains { $0.options.cors != nil })
+        case "error_locations":
+            let locations = DataPlane.errorLocations(proxies, table)
+            return locations.isEmpty ? .bool(false) : .context(ErrorLocationsView(locations: locations))
         case "external_auth": return .bool(proxies.contains { $0.options.auth?.external != nil })
         case "auth_signin": return .bool(proxies.contains { $0.options.auth?.external?.signin != nil })
         case "escape_maps": return .list(DataPlane.escapeMaps.map { .context(MapView(map: $0)) })
@@ -301,7 +304,8 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit,
+                            errors: $0.errors))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -329,10 +333,16 @@ struct RouteView: TemplateContext {
     var preservesSlash = false
     var auth: Authentication? = nil
     var limit: RateLimit? = nil
+    var errors: CustomErrors? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "errors":
+            guard let errors else { return .bool(false) }
+            var proxies = false
+            if case .proxy = action { proxies = true }
+            return .context(RouteErrorsView(errors: errors, proxies: proxies, recursive: auth?.external?.signin != nil))
         case "limit_key": return limit.map { .string($0.id) } ?? .bool(false)
         case "limit_exempt": return limit.flatMap { $0.exempt.isEmpty ? nil : .string(RateLimit.exemptionID($0.exempt)) } ?? .bool(false)
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
@@ -473,6 +483,7 @@ struct ProxyView: TemplateContext {
         case "rate_limit": return options.rateLimit.map { .context(RateLimitView(limit: $0)) } ?? .bool(false)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         case "grpc_unrewritten": return .bool(options.upstream?.backendProtocol?.isGRPC == true && options.rewriteTarget == nil)
+        case "custom_errors": return options.customErrors.map { .context(ProxyErrorsView(errors: $0)) } ?? .bool(false)
         case "basic_auth": return .bool(options.auth?.basic != nil)
         case "external_auth": return .bool(options.auth?.external != nil)
         case "auth_signin": return .bool(options.auth?.external?.signin != nil)

@@ -51,6 +51,9 @@ enum DataPlane {
         var auth: Authentication?
         /// Rate limits with zones: the route sets the key they count by (its Ingress and the client).
         var limit: RateLimit?
+        /// `custom-http-errors`, `default-backend`: what the route sets for its error pages; on a
+        /// route that answers 503, its default backend answers instead.
+        var errors: CustomErrors?
     }
 
     struct MapEntry {
@@ -189,7 +192,9 @@ enum DataPlane {
             if case .proxy = r.action {
                 r.auth = options.auth
                 if let limit = options.rateLimit, limit.usesZones { r.limit = limit }
+                r.errors = options.customErrors
             }
+            if case .status = r.action, let errors = options.customErrors, errors.defaultBackend != nil { r.errors = errors }
             return r
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
@@ -257,7 +262,14 @@ enum DataPlane {
         var fallbackPreserves = false
         if let root {
             let a = action(root.backend, root.options, upstream: canaryUpstream(root, canaries))
-            if case .proxy = a, !root.options.isDefault {
+            var ownLocation = false
+            switch a {
+            case .proxy: ownLocation = !root.options.isDefault
+            // A missing Service's default backend: its variables and error page are the route's own.
+            case .status: ownLocation = root.options.customErrors?.defaultBackend != nil
+            case .redirect: break
+            }
+            if ownLocation {
                 // Settings in `location /KEY/` would be inherited by every nested location.
                 routes.append(
                     route("~ ^\(regex(prefix))/", comments(root), root.backend, root.options, upstream: canaryUpstream(root, canaries)))
@@ -405,6 +417,7 @@ extension ProxyOptions {
         if options.rewriteTarget != nil { options.rewriteTarget = "" }
         if options.cors != nil { options.cors = CORSPolicy() }
         options.auth = options.auth?.proxied
+        options.customErrors = options.customErrors?.proxied
         // Zones are shared by rate; each route sets the key of its own Ingress and exemptions.
         if var limit = options.rateLimit {
             limit.id = ""
@@ -438,6 +451,11 @@ extension ProxyOptions {
             parts.append(limit.joined(separator: ","))
         }
         if let auth { parts += auth.canonical }
+        if let e = customErrors {
+            parts.append("errors=" + e.codes.map(String.init).joined(separator: ",") + (e.defaultBackend == nil ? "" : "+backend"))
+            if let b = e.defaultBackend, !b.host.isEmpty { parts.append("default-backend=" + b.address) }
+            if let o = e.origin { parts.append("origin=\(o.namespace)/\(o.ingress)/\(o.service):\(o.port)") }
+        }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

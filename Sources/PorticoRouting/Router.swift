@@ -191,6 +191,7 @@ struct RoutingRun {
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
         let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
+        let errors = customErrors(ingress.metadata.annotations ?? [:], ref: ref, namespace: namespace, options: proxyOptions)
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -288,6 +289,7 @@ struct RoutingRun {
                 if valid.slashed { routes.slashed.insert(routes.locations.count) }
                 if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
                 var options = ruleOptions
+                if redirect == nil, !ruleUnavailable { options.customErrors = Self.routeErrors(errors, path: path, backend: backend, options: options, ref: ref) }
                 if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
                 // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
                 if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
@@ -427,10 +429,18 @@ struct RoutingRun {
             if case .upstream(let u)? = backend { upstreams.insert(u) }
         }
         for vhost in virtualHosts {
-            vhost.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
+            vhost.locations.forEach {
+                collect($0.backend)
+                collect($0.canary.map { .upstream($0.upstream) })
+                collect($0.options.customErrors?.defaultBackend.map(Backend.upstream))
+            }
             collect(vhost.fallback)
         }
-        catchAll.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
+        catchAll.locations.forEach {
+            collect($0.backend)
+            collect($0.canary.map { .upstream($0.upstream) })
+            collect($0.options.customErrors?.defaultBackend.map(Backend.upstream))
+        }
         collect(catchAll.fallback)
 
         return RoutingTable(

@@ -289,6 +289,13 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         set { authStorage = newValue.map(Indirect.init) }
     }
     private var authStorage: Indirect<Authentication>? = nil
+    /// `custom-http-errors`, `default-backend`: the Service's answers with these codes, and routes
+    /// whose Service is not there or does not answer, are the default backend's (`CustomErrors`).
+    public var customErrors: CustomErrors? {
+        get { customErrorsStorage?.value }
+        set { customErrorsStorage = newValue.map(Indirect.init) }
+    }
+    private var customErrorsStorage: Indirect<CustomErrors>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,

@@ -93,7 +93,7 @@ import Testing
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("affinity", "cookie", "session affinity needs the Service's Pod endpoints"),
-        ("custom-http-errors", "404", "ignored; Portico's default applies"),
+        ("mirror-target", "http://m.test/", "ignored; Portico's default applies"),
     ])
     func unimplementedIngressNginxAnnotationsSayWhatHappensInstead(name: String, value: String, instead: String) {
         let key = "nginx.ingress.kubernetes.io/\(name)"
