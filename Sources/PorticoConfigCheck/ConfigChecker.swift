@@ -116,7 +116,10 @@ struct CheckRun {
             maps[key] = map
         }
         let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
-        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap]
+        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap, Allowlist.wwwPathMap]
+        if (maps[Allowlist.wwwPathMap] != nil) != prediction.wwwRedirects {
+            fail(http, "map \(Allowlist.wwwPathMap) \(prediction.wwwRedirects ? "missing" : "without a from-to-www-redirect")")
+        }
         for key in mapNames where maps[key] == nil && !optional.contains(key) { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
         checkHostMaps(maps)
@@ -564,7 +567,9 @@ struct CheckRun {
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
         allow(
-            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") },
+            host.children, "a host's location",
+            simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") }
+                + [Allowlist.wwwRedirect],
             blocks: Allowlist.hostBlocks,
             literals: hstsHeader, literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]

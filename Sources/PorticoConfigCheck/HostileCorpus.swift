@@ -260,6 +260,11 @@ package enum HostileCorpus {
             ["nginx.ingress.kubernetes.io/custom-http-errors": String(repeating: "404,", count: 25_000),
              "nginx.ingress.kubernetes.io/default-backend": "$host"],
             code: .invalidAnnotation),
+        // from-to-www-redirect: a boolean whose host becomes a map key and a Location.
+        annotationCase(
+            "CVE-2021-25742", "www-redirect-breakout",
+            ["nginx.ingress.kubernetes.io/from-to-www-redirect": "true\"; return 200 pwned; } location /pwned { alias /etc/; #"],
+            code: .invalidAnnotation),
         // Rate limits: numbers in limit_req/limit_conn and their zones, ranges in a geo block.
         annotationCase(
             "CVE-2025-24514", "rate-limit-breakout",

@@ -177,7 +177,7 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/auth-signin-redirect-param", "nginx.ingress.kubernetes.io/auth-snippet",
             "nginx.ingress.kubernetes.io/auth-cache-key", "nginx.ingress.kubernetes.io/satisfy",
             "nginx.ingress.kubernetes.io/custom-http-errors", "portico.io/custom-http-errors", "nginx.ingress.kubernetes.io/default-backend",
-            "portico.io/default-backend",
+            "portico.io/default-backend", "nginx.ingress.kubernetes.io/from-to-www-redirect", "portico.io/from-to-www-redirect",
         ]
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([

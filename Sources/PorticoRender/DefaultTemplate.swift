@@ -123,6 +123,9 @@ public enum DefaultTemplate {
         {{#aliases}}
                 {{.}} {{name}};
         {{/aliases}}
+        {{#www}}
+                {{.}} {{.}};
+        {{/www}}
         {{/exact_hosts}}
             }
             map $host $portico_parent_host {
@@ -176,6 +179,14 @@ public enum DefaultTemplate {
                 "~^OPTIONS:." 1;
             }
         {{/cors_map}}
+        {{#www_map}}
+
+            # from-to-www-redirect: as ingress-nginx, the redirect drops one trailing slash.
+            map $request_uri $portico_www_path {
+                default $request_uri;
+                "~^(.*)/$" $1;
+            }
+        {{/www_map}}
         {{#error_locations}}
         {{#request_id}}
 
@@ -605,6 +616,13 @@ public enum DefaultTemplate {
         {{/redirect_url}}
         {{/fallback}}
                 }
+        {{#www_redirect}}
+
+                # from-to-www-redirect: {{from}} answers 308 to {{to}}, on the scheme and port it came on.
+                location /{{from}}/ {
+                    return 308 "$scheme://{{to}}:$server_port$portico_www_path";
+                }
+        {{/www_redirect}}
         {{/hosts}}
 
                 # Unreachable: every request's /HOST/ has a location above.

@@ -92,7 +92,7 @@ public enum MigrationCheck {
                 findings.append(finding)
                 continue
             }
-            if !canary, let finding = customErrorsFinding(key: key, name: name, annotations: annotations) {
+            if !canary, let finding = customErrorsFinding(key: key, name: name, annotations: annotations) ?? wwwFinding(key: key, name: name, value: value) {
                 findings.append(finding)
                 continue
             }

@@ -60,6 +60,8 @@ struct RoutingRun {
     var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
     /// `server-alias` by host: the oldest Ingress with any decides.
     var aliasClaims: [Host: (names: [String], source: ObjectReference)] = [:]
+    /// `from-to-www-redirect`: hosts any Ingress of which asks for it.
+    var wwwHosts: Set<Host> = []
     /// The htpasswd files made of the Secrets that basic authentication names, by path.
     var authFiles: [String: AuthFile] = [:]
     /// Ingresses whose authentication cannot be set up: every path answers 503.
@@ -191,6 +193,7 @@ struct RoutingRun {
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
         let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
+        let redirectsWWW = redirectsFromToWWW(ingress.metadata.annotations ?? [:], ref: ref)
         let errors = customErrors(ingress.metadata.annotations ?? [:], ref: ref, namespace: namespace, options: proxyOptions)
         served.insert(ref)
         if options.servesHTTPS {
@@ -261,6 +264,9 @@ struct RoutingRun {
             if let appRoot { addAppRoot(appRoot, host: host, to: &routes, ref: ref) }
             if !aliases.isEmpty {
                 claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: ingress.metadata.annotations ?? [:]))
+            }
+            if redirectsWWW {
+                claimFromToWWW(host: host, ref: ref, field: Self.field(Self.annotationPrefix + "from-to-www-redirect", in: ingress.metadata.annotations ?? [:]))
             }
             let (ruleOptions, ruleUnavailable) = authenticatedOptions(proxyOptions, host: host, ref: ref, rule: ruleField, unavailable: authUnavailable)
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
@@ -401,6 +407,7 @@ struct RoutingRun {
             if hasRegex(routes) { regexHosts[host] = routes }
             virtualHosts.append(
                 VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback, aliases: aliasClaims[host]?.names ?? []))
+            virtualHosts[virtualHosts.count - 1].redirectsFromToWWW = wwwHosts.contains(host)
         }
         hosts = [:]
         for i in virtualHosts.indices {

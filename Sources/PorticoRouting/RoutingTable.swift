@@ -105,6 +105,9 @@ public struct VirtualHost: Sendable, Hashable {
     /// that sets any), sorted. A name that is a host of its own, or an earlier host's alias, is not
     /// served as an alias (`RoutingTable.servedAliases`).
     public var aliases: [String] = []
+    /// `from-to-www-redirect`: an Ingress of the host asks that its www name (or bare name) answer
+    /// 308 to it (`RoutingTable.servedWWWRedirects`).
+    public var redirectsFromToWWW = false
 
     public init(
         host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false,

@@ -93,6 +93,9 @@ enum ConfigStructure {
             #"^            (rewrite \^ / break|proxy_pass http://\$portico_error_backend(\$request_uri)?);$"#,
             #"^ {16}set \$portico_error_(backend "NAME:\d{1,5}"|(namespace|ingress|service) "NAME"|port "[a-z0-9-]+");$"#,
             #"^ {16}error_page 503 = @portico_default_backend;$"#,
+            // from-to-www-redirect: the map that drops a slash and the redirected name's location.
+            #"^    map \$request_uri \$portico_www_path \{$"#, #"^        (default \$request_uri|"~\^\(\.\*\)/\$" \$1);$"#,
+            #"^            return 308 "\$scheme://NAME:\$server_port\$portico_www_path";$"#,
             // Canaries: the header, cookie, weight and choice maps, and routes that set a choice.
             #"^    variables_hash_max_size \d+;$"#,
             #"^    map \$(http|cookie)_[a-z0-9_]+ \$portico_canary_[hc]_[0-9a-f]{8}(_\d+)? \{$"#,

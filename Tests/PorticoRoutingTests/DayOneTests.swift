@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("from-to-www-redirect", "true", "no redirect between www. and the bare name"),
+        ("proxy-cookie-path", "/ /app", "ignored; Portico's default applies"),
         ("proxy-ssl-verify", "on", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "FCGI", "plain HTTP/1.1"),

@@ -90,6 +90,35 @@ import Testing
         #expect(!Self.problems(mutated).isEmpty, "\(what) was not caught")
     }
 
+    /// from-to-www-redirect: the redirected name's map entry and location, read back.
+    static func wwwTable() -> RoutingTable {
+        var table = table()
+        table.virtualHosts[0].redirectsFromToWWW = true
+        return table
+    }
+
+    static let wwwMutations: [(String, String, String)] = [
+        ("a redirect elsewhere", "return 308 \"$scheme://e.test:$server_port$portico_www_path\";", "return 308 \"$scheme://evil.test:$server_port$portico_www_path\";"),
+        ("a redirect without the port", "return 308 \"$scheme://e.test:$server_port$portico_www_path\";", "return 308 \"$scheme://e.test$portico_www_path\";"),
+        ("the redirected name served as the host", "www.e.test www.e.test;", "www.e.test e.test;"),
+        ("no map entry", "        www.e.test www.e.test;\n", ""),
+        ("the slash kept", "\"~^(.*)/$\" $1;\n    }\n\n    # custom-http-errors", "\"~^(.*)$\" $1;\n    }\n\n    # custom-http-errors"),
+        ("another status", "return 308 \"$scheme://e.test", "return 302 \"$scheme://e.test"),
+    ]
+
+    @Test func readsTheWWWRedirectBack() throws {
+        let table = Self.wwwTable()
+        let config = try ConfigRenderer().render(table, options: Self.options)
+        #expect(Self.problems(config, table: table) == [], "\(config)")
+        #expect(config.contains("location /www.e.test/ {"))
+        for (what, from, to) in Self.wwwMutations {
+            guard let mutated = mutated(config, what, from: from, to: to) else { continue }
+            #expect(!Self.problems(mutated, table: table).isEmpty, "\(what) was not caught")
+        }
+        // A config with the redirect for a table without it.
+        #expect(!Self.problems(config).isEmpty)
+    }
+
     /// Without custom errors nothing of them is rendered, and any of it is refused.
     @Test func nothingOfItWithoutCustomErrors() throws {
         var table = Self.table()
