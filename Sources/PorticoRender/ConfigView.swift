@@ -314,7 +314,7 @@ struct HostView: TemplateContext {
         case "comment": .string(block.comment)
         case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
         case "hsts": .bool(block.hsts)
-        case "www_redirect": www.map { .context(WWWRedirectView(from: $0.from, to: $0.to)) } ?? .bool(false)
+        case "www_redirect": www.map { .context(FieldsView(fields: ["from": $0.from, "to": $0.to])) } ?? .bool(false)
         case "routes":
             .list(
                 block.routes.map {
@@ -637,16 +637,10 @@ struct MapView: TemplateContext {
     }
 }
 
-/// `from-to-www-redirect`: the location of the redirected name.
-struct WWWRedirectView: TemplateContext {
-    let from: String
-    let to: String
+/// A context of a few fixed strings by name (a redirect's `from` and `to`, an error page's
+/// `codes` and `target`).
+struct FieldsView: TemplateContext {
+    let fields: [String: String]
 
-    func value(for key: String) -> TemplateValue? {
-        switch key {
-        case "from": .string(from)
-        case "to": .string(to)
-        default: nil
-        }
-    }
+    func value(for key: String) -> TemplateValue? { fields[key].map(TemplateValue.string) }
 }

@@ -85,24 +85,12 @@ struct ProxyErrorsView: TemplateContext {
         case "pages":
             guard !errors.codes.isEmpty else { return .list([]) }
             if errors.defaultBackend == nil {
-                return .list([.context(ErrorPageView(codes: errors.codes.map(String.init).joined(separator: " "), target: "@portico_error_none"))])
+                let codes = errors.codes.map(String.init).joined(separator: " ")
+                return .list([.context(FieldsView(fields: ["codes": codes, "target": "@portico_error_none"]))])
             }
-            return .list(errors.codes.map { .context(ErrorPageView(codes: "\($0)", target: "@portico_error_\($0)")) })
+            return .list(errors.codes.map { .context(FieldsView(fields: ["codes": "\($0)", "target": "@portico_error_\($0)"])) })
         case "bad_gateway": return .bool(errors.fallsBackOnBadGateway)
         default: return nil
-        }
-    }
-}
-
-struct ErrorPageView: TemplateContext {
-    let codes: String
-    let target: String
-
-    func value(for key: String) -> TemplateValue? {
-        switch key {
-        case "codes": .string(codes)
-        case "target": .string(target)
-        default: nil
         }
     }
 }
