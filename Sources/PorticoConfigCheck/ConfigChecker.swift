@@ -116,7 +116,10 @@ struct CheckRun {
             maps[key] = map
         }
         let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
-        let optional = ["$portico_route $portico_route_upstream", Self.corsMap]
+        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap, Allowlist.wwwPathMap]
+        if (maps[Allowlist.wwwPathMap] != nil) != prediction.wwwRedirects {
+            fail(http, "map \(Allowlist.wwwPathMap) \(prediction.wwwRedirects ? "missing" : "without a from-to-www-redirect")")
+        }
         for key in mapNames where maps[key] == nil && !optional.contains(key) { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
         checkHostMaps(maps)
@@ -143,6 +146,7 @@ struct CheckRun {
             return
         }
         checkServer(main[0])
+        checkErrorServer(main[0], maps: maps)
         let unused = Set(limitZones.keys).subtracting(limitZonesUsed)
         if !unused.isEmpty { fail(http, "rate-limit zones no location uses: \(unused.sorted())") }
         // nginx refuses a map on a variable nothing sets.
@@ -373,7 +377,7 @@ struct CheckRun {
     mutating func checkServer(_ server: ConfigDirective) {
         allow(
             server.children, "server", simple: Allowlist.server + (prediction.https == nil ? [] : [Allowlist.httpsListen]),
-            blocks: Allowlist.serverBlocks, literals: prediction.https?.serverSettings ?? [])
+            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks, literals: prediction.https?.serverSettings ?? [])
         expectTLSSettings(server, prediction.https?.serverSettings ?? [])
         let listens = server.children.filter { $0.name == "listen" }.map(args)
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }
@@ -385,6 +389,7 @@ struct CheckRun {
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") == true {
             let name = args(location)[0]
             if name == "@portico_auth_signin" { continue }  // checkAuthServer's
+            if Self.isErrorLocation(name) { continue }  // checkErrorServer's
             if proxies[name] != nil { fail(location, "\(name) twice") }
             proxies[name] = proxyOptions(location)
         }
@@ -421,7 +426,7 @@ struct CheckRun {
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(
-            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives, blocks: [],
+            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives + Allowlist.errorProxy, blocks: [],
             literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
@@ -430,7 +435,7 @@ struct CheckRun {
         let module = location.children.contains { $0.name == "grpc_pass" } ? "grpc" : "proxy"
         for d in location.children {
             let a = args(d)
-            if Self.isAuthDirective(d) { continue }  // namedAuthentication's
+            if Self.isAuthDirective(d) || Self.isErrorPage(d) { continue }  // namedAuthentication's, namedCustomErrors'
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
                 continue
@@ -481,6 +486,7 @@ struct CheckRun {
             options.cors = CORSPolicy()
         }
         options.auth = namedAuthentication(location, headers: headers)
+        options.customErrors = namedCustomErrors(location, grpc: module == "grpc")
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
             fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
@@ -563,7 +569,9 @@ struct CheckRun {
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
         allow(
-            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") },
+            host.children, "a host's location",
+            simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") }
+                + [Allowlist.wwwRedirect],
             blocks: Allowlist.hostBlocks,
             literals: hstsHeader, literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
@@ -675,7 +683,7 @@ struct CheckRun {
         let own = location.children.filter { $0.block == nil }
         if location.name == "location" && args(location).first != "/" + key + "/" {
             allow(
-                location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey],
+                location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey] + Allowlist.errorValues,
                 blocks: [Allowlist.corsOriginCondition, Allowlist.limitExemptCondition],
                 literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
         }
@@ -736,11 +744,12 @@ struct CheckRun {
             }
             options.cors = cors
             // An authenticated route sets what its proxy authenticates with, and only such a route does.
-            let auth = routeAuthentication(location, proxy: options.auth)
+            let auth = routeAuthentication(location, proxy: options.auth, errorPages: options.customErrors != nil)
             if Self.shared(auth) != options.auth {
                 fail(location, auth == nil ? "\(proxy) authenticates but the route sets no values" : "authenticates otherwise than \(proxy)")
             }
             options.auth = auth
+            options.customErrors = routeCustomErrors(location, proxy: options.customErrors, proxies: true)
             // A route limited in zones sets the key they count by, and only such a route does.
             let limit = routeLimit(location)
             if (options.rateLimit?.usesZones == true) != (limit != nil) {
@@ -787,6 +796,8 @@ struct CheckRun {
             fail(location, "neither proxies nor answers a status")
             return nil
         }
+        redirectOnly.customErrors = routeCustomErrors(location, proxy: nil, proxies: false)
+        if redirectOnly.customErrors != nil, status != 503 { fail(location, "sends \(status) to the default backend: only a missing Service's 503 goes there") }
         return Action(
             routeBody: RouteBody(backend: .unavailable(status: status), options: redirectOnly), fromMap: false)
     }

@@ -53,6 +53,9 @@ enum DataPlane {
         var limit: RateLimit?
         /// `upstream-vhost`: the Host header the route sets for its named location to send.
         var upstreamHost: String?
+        /// `custom-http-errors`, `default-backend`: what the route sets for its error pages; on a
+        /// route that answers 503, its default backend answers instead.
+        var errors: CustomErrors?
     }
 
     struct MapEntry {
@@ -196,7 +199,9 @@ enum DataPlane {
                 r.upstreamHost = options.upstream?.host
                 r.auth = options.auth
                 if let limit = options.rateLimit, limit.usesZones { r.limit = limit }
+                r.errors = options.customErrors
             }
+            if case .status = r.action, let errors = options.customErrors, errors.defaultBackend != nil { r.errors = errors }
             return r
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
@@ -264,7 +269,14 @@ enum DataPlane {
         var fallbackPreserves = false
         if let root {
             let a = action(root.backend, root.options, upstream: canaryUpstream(root, canaries))
-            if case .proxy = a, !root.options.isDefault {
+            var ownLocation = false
+            switch a {
+            case .proxy: ownLocation = !root.options.isDefault
+            // A missing Service's default backend: its variables and error page are the route's own.
+            case .status: ownLocation = root.options.customErrors?.defaultBackend != nil
+            case .redirect: break
+            }
+            if ownLocation {
                 // Settings in `location /KEY/` would be inherited by every nested location.
                 routes.append(
                     route("~ ^\(regex(prefix))/", comments(root), root.backend, root.options, upstream: canaryUpstream(root, canaries)))
@@ -438,6 +450,7 @@ extension ProxyOptions {
         // (one per Ingress was one proxy_pass context per Ingress: at 10,000, a 96 MB config).
         if options.upstream?.host != nil { options.upstream?.host = "" }
         options.auth = options.auth?.proxied
+        options.customErrors = options.customErrors?.proxied
         // Zones are shared by rate; each route sets the key of its own Ingress and exemptions.
         if var limit = options.rateLimit {
             limit.id = ""
@@ -471,6 +484,11 @@ extension ProxyOptions {
             parts.append(limit.joined(separator: ","))
         }
         if let auth { parts += auth.canonical }
+        if let e = customErrors {
+            parts.append("errors=" + e.codes.map(String.init).joined(separator: ",") + (e.defaultBackend == nil ? "" : "+backend"))
+            if let b = e.defaultBackend, !b.host.isEmpty { parts.append("default-backend=" + b.address) }
+            if let o = e.origin { parts.append("origin=\(o.namespace)/\(o.ingress)/\(o.service):\(o.port)") }
+        }
         if let access {
             parts.append("deny=" + access.deny.map(\.text).joined(separator: ","))
             if let allow = access.allow { parts.append("allow=" + allow.map(\.text).joined(separator: ",")) }

@@ -105,6 +105,9 @@ public struct VirtualHost: Sendable, Hashable {
     /// that sets any), sorted. A name that is a host of its own, or an earlier host's alias, is not
     /// served as an alias (`RoutingTable.servedAliases`).
     public var aliases: [String] = []
+    /// `from-to-www-redirect`: an Ingress of the host asks that its www name (or bare name) answer
+    /// 308 to it (`RoutingTable.servedWWWRedirects`).
+    public var redirectsFromToWWW = false
 
     public init(
         host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false,
@@ -305,6 +308,13 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         set { authStorage = newValue.map(Indirect.init) }
     }
     private var authStorage: Indirect<Authentication>? = nil
+    /// `custom-http-errors`, `default-backend`: the Service's answers with these codes, and routes
+    /// whose Service is not there or does not answer, are the default backend's (`CustomErrors`).
+    public var customErrors: CustomErrors? {
+        get { customErrorsStorage?.value }
+        set { customErrorsStorage = newValue.map(Indirect.init) }
+    }
+    private var customErrorsStorage: Indirect<CustomErrors>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
