@@ -27,10 +27,13 @@ package struct ConfigPrediction: Sendable, Equatable {
     /// request to sign in (`auth-signin`).
     package var externalAuth: Bool
     package var signin: Bool
+    /// The `stream {}` part (`ConfigChecker+Stream.swift`).
+    package var streams: PredictedStreams
 
     package static let catchAllKey = "_"
 
     package init(table: RoutingTable, options: RenderOptions) {
+        streams = PredictedStreams(table: table, options: options)
         func addresses(_ number: Int) -> [String] {
             let port = "\(number)"
             if let bind = options.bindAddress { return [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"] }
