@@ -34,7 +34,7 @@ struct StreamRunEndToEndTests {
         #expect(changeToLive < 5, "\(changeToLive) s from the edit to the new port")
         try inFlight.send(Data("\r\n".utf8))
         let answer = String(decoding: try inFlight.readToEnd(), as: UTF8.self)
-        #expect(answer.hasPrefix("HTTP/1.0 200") && answer.contains("/in-flight") && answer.contains("\"web\""), "\(answer.prefix(300))")
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.contains("/in-flight") && answer.contains("\"web\""), "\(answer.prefix(300))")
 
         try await rig.server.patch(Self.configMaps + "/tcp-services", ["data": ["\(first)": NSNull()]])
         try await eventually(timeout: .seconds(20), "the removed port still listens: \(rig.log)") { !Ports.isListening(first) }
