@@ -19,16 +19,9 @@ public final class StreamBackend: @unchecked Sendable {
         self.address = address
         self.port = port
         logs = try TemporaryDirectory("portico-stream-backend")
-        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
-        process = try ChildProcess(
-            python, ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port)] + (proxyProtocol ? ["--proxy-protocol"] : []),
-            name: "stream-\(name)", logDirectory: logs.url)
-        do {
-            try Ports.waitUntilListening(port, host: address, timeout: timeout, process: process)
-        } catch {
-            process.stop()
-            throw error
-        }
+        process = try EchoBackend.launch(
+            Self.script, proxyProtocol ? ["--proxy-protocol"] : [], name: name, address: address, port: port, label: "stream-\(name)",
+            logs: logs, timeout: timeout)
     }
 
     deinit { stop() }
