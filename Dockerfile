@@ -31,6 +31,8 @@ RUN --mount=type=cache,target=/src/.build \
 FROM debian:bookworm-slim
 # nginx: in bookworm, nginx-light is a transitional package that installs this same `nginx`
 #   plus the third-party echo module, which Portico does not use; so `nginx` directly.
+# libnginx-mod-stream: nginx's stream module, which the config loads (load_module) when there are
+#   TCP or UDP services (--tcp-services-configmap, --udp-services-configmap).
 # libcurl4, libpcre3: the shared libraries the binary needs beyond glibc, libstdc++ and libgcc
 #   (`ldd` on the release build). libcurl's own libraries (OpenSSL, nghttp2, GSSAPI, LDAP, ...)
 #   come along as its dependencies.
@@ -41,7 +43,7 @@ FROM debian:bookworm-slim
 # nginx logs to stderr until it has read its config (built with --error-log-path=stderr).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        nginx libcurl4 libpcre3 ca-certificates \
+        nginx libnginx-mod-stream libcurl4 libpcre3 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && mkdir -p /var/run/portico
 COPY --from=build /out/portico /usr/local/bin/portico

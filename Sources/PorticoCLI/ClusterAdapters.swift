@@ -4,6 +4,7 @@ import PorticoKube
 import PorticoModel
 import PorticoNginx
 import PorticoRender
+import PorticoRouting
 
 /// The Kubernetes client's watch cache as the controller's `ClusterSource`.
 struct WatcherSource: ClusterSource {
@@ -157,5 +158,12 @@ package final class FileOutput: UTF8OutputStream {
         guard let written = output as? WrittenConfig else { return false }
         file.write(written.file, offset: offset, count: count)
         return true
+    }
+}
+
+extension StreamOptions {
+    /// The ConfigMaps `portico run` watches for them.
+    var watched: [ConfigMapName] {
+        [tcpServices, udpServices].compactMap { $0.map { ConfigMapName(namespace: $0.namespace, name: $0.name) } }
     }
 }

@@ -45,7 +45,7 @@ enum ManifestFiles {
             }
             if contents.objects.count == before {
                 let name = path == "-" ? "<stdin>" : path
-                let what = files == 0 ? "no *.yaml, *.yml or *.json file in it" : "no Ingress, Service, IngressClass or Secret in it"
+                let what = files == 0 ? "no *.yaml, *.yml or *.json file in it" : "no Ingress, Service, IngressClass, Secret or ConfigMap in it"
                 contents.warnings.append("warning: \(name): \(what); nothing to render from it")
             }
         }

@@ -57,6 +57,23 @@ struct RenderFlags: ParsableArguments {
         valueName: "namespace/name"))
     var defaultSSLCertificate: String?
 
+    @Option(name: .customLong("tcp-services-configmap"), help: ArgumentHelp(
+        "A ConfigMap of TCP services, ingress-nginx's format: each key a port nginx listens on, each value "
+            + "NAMESPACE/SERVICE:PORT (a number or a name) with optional :PROXY (the client sends PROXY protocol) and "
+            + ":PROXY:PROXY (nginx sends it on), or several comma-separated references with optional weight=N.",
+        valueName: "namespace/name"))
+    var tcpServicesConfigMap: String?
+
+    @Option(name: .customLong("udp-services-configmap"), help: ArgumentHelp(
+        "A ConfigMap of UDP services, the same format without PROXY protocol.", valueName: "namespace/name"))
+    var udpServicesConfigMap: String?
+
+    @Option(name: .customLong("stream-module"), help: ArgumentHelp(
+        "The nginx stream module loaded when there are TCP or UDP services (Debian's libnginx-mod-stream); "
+            + "\"\" for an nginx built with it.",
+        valueName: "path"))
+    var streamModule: String = RenderOptions.debianStreamModule
+
     /// The HTTPS port, nil with --no-https.
     var httpsPort: Int? { noHTTPS ? nil : httpsListenPort }
 
@@ -100,10 +117,11 @@ struct RenderFlags: ParsableArguments {
         var hsts = "max-age=\(hstsMaxAge)"
         if hstsIncludeSubdomains { hsts += "; includeSubDomains" }
         if hstsPreload { hsts += "; preload" }
-        let render = RenderOptions(
+        var render = RenderOptions(
             httpPort: httpPort, bindAddress: bindAddress, listenIPv6: ipv6, resolvers: resolvers, logs: logs,
             httpsPort: httpsPort, sessionTicketKey: httpsPort == nil ? nil : Self.ticketKeyPath,
             strictTransportSecurity: noHSTS ? nil : hsts)
+        render.streamModule = streamModule
         try render.validate()
         var renderer = ConfigRenderer()
         if let template {
@@ -114,10 +132,11 @@ struct RenderFlags: ParsableArguments {
             }
             renderer = ConfigRenderer(template: try Template(text, source: template))
         }
-        let routing = RoutingOptions(
+        var routing = RoutingOptions(
             ingressClass: ingressClass, serveIngressesWithoutClass: !ignoreIngressesWithoutClass,
             clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil, defaultCertificate: try defaultCertificate(),
             controllerClasses: controllerClass.isEmpty ? [RoutingOptions.controllerName] : controllerClass)
+        routing.streams = try streams()
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }
@@ -137,6 +156,25 @@ extension RenderFlags {
             throw Invalid(description: "--default-ssl-certificate: HTTPS is off (--no-https); drop one of the two")
         }
         return ObjectReference(kind: "Secret", namespace: parts[0], name: parts[1])
+    }
+
+    /// The TCP and UDP services' ConfigMaps, and the ports they may not take (the health and
+    /// status ports are `portico run`'s, which adds them).
+    func streams() throws -> StreamOptions {
+        var reserved = [httpPort: "HTTP"]
+        if let httpsPort { reserved[httpsPort] = "HTTPS" }
+        return StreamOptions(
+            tcpServices: try Self.configMap(tcpServicesConfigMap, flag: "tcp-services-configmap"),
+            udpServices: try Self.configMap(udpServicesConfigMap, flag: "udp-services-configmap"), reservedPorts: reserved)
+    }
+
+    static func configMap(_ value: String?, flag: String) throws -> ObjectReference? {
+        guard let value else { return nil }
+        let parts = value.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2, PorticoRouting.Validation.isLabel(parts[0]), PorticoRouting.Validation.isSubdomain(parts[1]) else {
+            throw Invalid(description: "--\(flag): \(MessageText.quoted(value)) is not NAMESPACE/NAME of a ConfigMap (e.g. ingress/tcp-services)")
+        }
+        return ObjectReference(kind: "ConfigMap", namespace: parts[0], name: parts[1])
     }
 
     /// Where nginx finds the key that encrypts TLS session tickets, relative to its prefix.

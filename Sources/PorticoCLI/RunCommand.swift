@@ -130,7 +130,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func runController(logger: Logger) async throws {
-        let settings = try render.settings(logs: .standardStreams)
+        var settings = try render.settings(logs: .standardStreams)
+        settings.routing.streams.reservedPorts[healthPort] = "health"
+        settings.routing.streams.reservedPorts[statusPort] = "status"
         var renderOptions = settings.render
         renderOptions.statusPort = statusPort
         renderOptions.workerUser = nginxUser
@@ -146,7 +148,8 @@ struct RunCommand: AsyncParsableCommand {
         let https = renderOptions.httpsPort != nil
         // Secrets always: spec.tls's certificates (with HTTPS) and basic authentication's users.
         let watcher = ClusterWatcher(
-            client: client, scope: .init(namespace: watchNamespace, secrets: true), logger: logger)
+            client: client, scope: .init(namespace: watchNamespace, secrets: true, configMaps: settings.routing.streams.watched),
+            logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
         // HTTPS: the default certificate (self-signed, made now) and the session ticket key, before

@@ -71,7 +71,8 @@ struct CheckRun {
     }
 
     mutating func checkMain(_ tree: [ConfigDirective]) {
-        allow(tree, "the main context", simple: Allowlist.main, blocks: Allowlist.mainBlocks)
+        allow(tree, "the main context", simple: Allowlist.main + Allowlist.streamMain, blocks: Allowlist.mainBlocks + Allowlist.streamBlocks)
+        checkStreams(tree)
         expectOnce(tree, "events", in: "the main context")
         expectOnce(tree, "http", in: "the main context")
         let users = tree.filter { $0.name == "user" }.map { $0.arguments.map(\.value) }

@@ -31,10 +31,13 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var errorPages: PredictedErrorPages
     /// from-to-www-redirect: some name answers 308 to its host (the map that drops a slash is there).
     package var wwwRedirects: Bool
+    /// The `stream {}` part (`ConfigChecker+Stream.swift`).
+    package var streams: PredictedStreams
 
     package static let catchAllKey = "_"
 
     package init(table: RoutingTable, options: RenderOptions) {
+        streams = PredictedStreams(table: table, options: options)
         func addresses(_ number: Int) -> [String] {
             let port = "\(number)"
             if let bind = options.bindAddress { return [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"] }

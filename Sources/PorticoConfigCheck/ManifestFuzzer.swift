@@ -33,7 +33,7 @@ package struct ManifestFuzzer: Sendable {
     package func input(_ index: Int) -> String {
         var g = SeededGenerator(seed: seed &* 0x1000_0000_01B3 ^ UInt64(index) &* 0x9E37_79B9)
         _ = g.next()
-        var maker = Maker(g: g)
+        var maker = ManifestFuzzerMaker(g: g)
         switch Int.random(in: 0..<10, using: &maker.g) {
         case 0..<6: return maker.objectsText()
         case 6..<9 where !seeds.isEmpty: return maker.mutate(seeds[Int.random(in: 0..<seeds.count, using: &maker.g)])
@@ -42,7 +42,7 @@ package struct ManifestFuzzer: Sendable {
     }
 }
 
-private struct Maker {
+struct ManifestFuzzerMaker {
     var g: SeededGenerator
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &g) < p }
@@ -342,6 +342,8 @@ private struct Maker {
         var objects = (0..<int(0..<5)).map { _ in service() }
         if !Self.certificates.isEmpty { objects += (0..<int(0..<4)).map { _ in secret() } }
         if chance(0.3) { objects.append(authSecret()) }
+        if chance(0.3) { objects.append(streamConfigMap(ManifestFuzzer.tcpServices)) }
+        if chance(0.15) { objects.append(streamConfigMap(ManifestFuzzer.udpServices)) }
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses
         if chance(0.15), let dup = ingresses.first { objects.append(dup) }

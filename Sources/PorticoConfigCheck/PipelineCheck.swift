@@ -34,11 +34,12 @@ package struct PipelineCheck: Sendable {
     /// Secret (when there is one) as the operator's default certificate.
     package func run(_ objects: [KubeObject], options: RenderOptions) -> Outcome {
         let https = options.httpsPort != nil
-        let router = Router(
-            options: RoutingOptions(
-                servesHTTPS: https,
-                defaultCertificate: https && options.generation % 3 == 0
-                    ? ObjectReference(kind: "Secret", namespace: "default", name: "w-tls") : nil))
+        var routing = RoutingOptions(
+            servesHTTPS: https,
+            defaultCertificate: https && options.generation % 3 == 0
+                ? ObjectReference(kind: "Secret", namespace: "default", name: "w-tls") : nil)
+        routing.streams = Self.streams(options)
+        let router = Router(options: routing)
         let table = router.route(ClusterState(objects))
         let config: String
         do {
@@ -61,6 +62,18 @@ package struct PipelineCheck: Sendable {
             failures.append("diagnostic spans lines: \(d.description.debugDescription)")
         }
         return failures.isEmpty ? .checked(diagnostics: table.diagnostics.count) : .failed(failures)
+    }
+
+    /// The fuzzer's TCP and UDP services' ConfigMaps, the options' ports reserved.
+    static func streams(_ options: RenderOptions) -> StreamOptions {
+        func configMap(_ name: String) -> ObjectReference {
+            ObjectReference(kind: "ConfigMap", namespace: ManifestFuzzer.streamNamespace, name: name)
+        }
+        var reserved = [options.httpPort: "HTTP"]
+        if let https = options.httpsPort { reserved[https] = "HTTPS" }
+        if let status = options.statusPort { reserved[status] = "status" }
+        return StreamOptions(
+            tcpServices: configMap(ManifestFuzzer.tcpServices), udpServices: configMap(ManifestFuzzer.udpServices), reservedPorts: reserved)
     }
 
     /// Random but valid operator settings: ports, bind address, status server, and half the time

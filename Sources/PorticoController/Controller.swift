@@ -93,6 +93,7 @@ public actor Controller {
         let table = pass.table()
         try await sink.start(config: configText(table, generation: 1), generation: 1)
         metrics.recordCertificates(table.certificates)
+        metrics.recordStreams(table.streams)
         live = (pass.digest, pass.servedIngresses, 1)
         _isReady = true
         metrics.markReady()
@@ -165,6 +166,7 @@ public actor Controller {
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordCertificates(table.certificates)
+            metrics.recordStreams(table.streams)
             metrics.recordChangeToLive(seconds: changeSeen.duration(to: applied).seconds)
             steps["config.generation"] = "\(generation)"
             steps["routing.hosts"] = "\(table.virtualHosts.count)"

@@ -22,6 +22,9 @@ public final class ControllerMetrics: @unchecked Sendable {
     /// Served certificates: namespace, Secret, host, and when it expires (seconds since 1970).
     private var certificateExpiry: [(namespace: String, secret: String, host: String, notAfter: Double)] = []
 
+    /// Stream servers of the config that now serves, by protocol.
+    private var streamServers: [String: Int] = ["tcp": 0, "udp": 0]
+
     public init() {}
 
     /// True once the first config serves: what `/readyz` reports.
@@ -69,6 +72,12 @@ public final class ControllerMetrics: @unchecked Sendable {
             file.hosts.map { (file.secret.namespace, file.secret.name, $0, file.notAfter.timeIntervalSince1970) }
         }.sorted { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }
         lock.withLock { certificateExpiry = rows.map { (namespace: $0.0, secret: $0.1, host: $0.2, notAfter: $0.3) } }
+    }
+
+    /// The TCP and UDP services of the config that now serves.
+    func recordStreams(_ servers: [StreamServer]) {
+        let tcp = servers.filter { $0.transport == .tcp }.count
+        lock.withLock { streamServers = ["tcp": tcp, "udp": servers.count - tcp] }
     }
 
     /// What the allocator holds for live objects, read after each reconcile has released its own.
@@ -144,6 +153,11 @@ public final class ControllerMetrics: @unchecked Sendable {
                 "Memory held for live objects after the last reconcile (the watch caches and what the controller keeps "
                     + "between changes); the rest of the resident memory is code, libraries and free pages.",
                 "\(heapInUseBytes)")
+            labelled(
+                "portico_stream_servers", "gauge",
+                "TCP and UDP services (stream servers) in the config nginx serves, by protocol. Connections per stream "
+                    + "server are not available: nginx's stub_status counts all connections together.",
+                "protocol", streamServers)
             header(
                 "portico_ssl_certificate_expiry_timestamp_seconds", "gauge",
                 "When each served certificate expires, by the Secret it comes from and the host it serves.")

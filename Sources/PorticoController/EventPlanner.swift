@@ -166,6 +166,8 @@ public struct EventPlanner: Sendable {
         case .accessControlNotHonoured: "AccessControlNotHonoured"
         case .canaryNotServed: "CanaryNotServed"
         case .authUnavailable: "AuthUnavailable"
+        case .invalidStreamService: "InvalidStreamService"
+        case .configMapNotFound: "ConfigMapNotFound"
         }
     }
 

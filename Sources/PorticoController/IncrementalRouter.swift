@@ -89,26 +89,44 @@ struct IncrementalRouter {
         let virtualHosts: [VirtualHost]
         let catchAll: CatchAll
         let upstreams: [Upstream]
-        let diagnostics: [Diagnostic]
+        var diagnostics: [Diagnostic]
         let servedIngresses: Set<ObjectReference>
         let otherClasses: [String: Int]
-        let digest: Digest
+        var digest: Digest
         /// How many groups this pass routed (the others were kept); 1 for a pass that routed whole.
         let routedGroups: Int
         var certificates: [CertificateFile] = []
         var authFiles: [AuthFile] = []
+        /// TCP and UDP services: routed whole on every pass (a few ConfigMap entries).
+        var streams: [StreamServer] = []
 
         var hostCount: Int { virtualHosts.count }
 
         /// The table `Router` gives for the snapshot.
         func table() -> RoutingTable {
-            RoutingTable(
+            var table = RoutingTable(
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
                 servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
+            table.streams = streams
+            return table
         }
     }
 
     mutating func route(_ state: ClusterState) -> Pass {
+        var pass = routeIngresses(state)
+        (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics)
+        if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
+        return pass
+    }
+
+    /// The options Ingresses are routed with: streams are `route(_:)`'s, once per pass.
+    private var ingressOptions: RoutingOptions {
+        var ingressOnly = options
+        ingressOnly.streams = StreamOptions()
+        return ingressOnly
+    }
+
+    private mutating func routeIngresses(_ state: ClusterState) -> Pass {
         // With HTTPS a host's certificate may come from any Ingress and any Secret: routed whole
         // (groups by host and Secret are for later), with validated certificates kept.
         if options.servesHTTPS { return routeWhole(state) }
@@ -204,7 +222,7 @@ struct IncrementalRouter {
         (ingresses, services, classes, serviceIndex) = ([], [], [], [:])
         (groups, groupAt, hostOwner, catchAllGroup, totals) = ([:], [], [:], nil, Totals())
         primed = false
-        let table = Router(options: options, certificates: certificates, now: Date()).route(state)
+        let table = Router(options: ingressOptions, certificates: certificates, now: Date()).route(state)
         certificates.forgetUnused()
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
@@ -236,7 +254,7 @@ struct IncrementalRouter {
     /// Routes the Ingresses at `positions` with the Services they name and every IngressClass.
     private mutating func route(_ positions: [Int]) -> (group: Group, virtualHosts: [VirtualHost]) {
         let members = positions.map { ingresses[$0] }
-        var table = Router(options: options).route(
+        var table = Router(options: ingressOptions).route(
             ClusterState(ingresses: members, services: servicesNamed(by: members), ingressClasses: classes))
         var orders: [ObjectReference: RoutingOrder] = [:]
         for ingress in members { orders[ObjectReference(ingress)] = RoutingOrder(ingress) }

@@ -23,8 +23,12 @@ public final class ClusterWatcher: Sendable {
         /// Whether Secrets are watched too (`portico run` always does: spec.tls's certificates and
         /// basic authentication's htpasswd files). Only those are kept (`Secret.cached`).
         public var secrets: Bool
+        /// The ConfigMaps watched, each by namespace and name (`--tcp-services-configmap`,
+        /// `--udp-services-configmap`); only these, whatever the namespace and label selector.
+        public var configMaps: [ConfigMapName]
 
-        public init(namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false) {
+        public init(namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false, configMaps: [ConfigMapName] = []) {
+            self.configMaps = configMaps
             self.namespace = namespace
             self.labelSelector = labelSelector
             self.secrets = secrets
@@ -37,6 +41,7 @@ public final class ClusterWatcher: Sendable {
     private let services: Reflector<Service>
     private let ingressClasses: Reflector<IngressClass>
     private let secrets: Reflector<Secret>?
+    private let configMaps: [Reflector<ConfigMap>]
 
     /// `logger` hears of failed lists and watches (warnings, with the error and the retry delay) and
     /// of relists after expiry; by default nothing is logged.
@@ -60,6 +65,12 @@ public final class ClusterWatcher: Sendable {
             ? Reflector(
                 client: client, namespace: scope.namespace, labelSelector: scope.labelSelector, settings: settings,
                 notifier: notifier, logger: logger) : nil
+        let notifier = self.notifier
+        configMaps = Set(scope.configMaps).sorted().map { name in
+            Reflector(
+                client: client, namespace: name.namespace, labelSelector: nil, fieldSelector: "metadata.name=\(name.name)",
+                settings: settings, notifier: notifier, logger: logger)
+        }
     }
 
     /// Lists and watches every kind until the task is cancelled; then returns.
@@ -70,6 +81,7 @@ public final class ClusterWatcher: Sendable {
                 group.addTask { try await self.services.run() }
                 group.addTask { try await self.ingressClasses.run() }
                 if let secrets = self.secrets { group.addTask { try await secrets.run() } }
+                for configMaps in self.configMaps { group.addTask { try await configMaps.run() } }
                 try await group.waitForAll()
             }
         } catch is CancellationError {
@@ -83,6 +95,7 @@ public final class ClusterWatcher: Sendable {
     /// True once every kind has been listed.
     public var isSynced: Bool {
         ingresses.isSynced && services.isSynced && ingressClasses.isSynced && (secrets?.isSynced ?? true)
+            && configMaps.allSatisfy(\.isSynced)
     }
 
     /// Waits until every kind has been listed once. Throws `CancellationError` if cancelled first.
@@ -96,9 +109,11 @@ public final class ClusterWatcher: Sendable {
 
     /// The cached objects of every kind, each list sorted by namespace and name.
     public func snapshot() -> ClusterState {
-        ClusterState(
+        var state = ClusterState(
             ingresses: ingresses.items, services: services.items, ingressClasses: ingressClasses.items,
             secrets: secrets?.items ?? [])
+        state.configMaps = configMaps.flatMap(\.items)
+        return state
     }
 
     /// One cached object, without building a whole snapshot.
@@ -121,5 +136,19 @@ public final class ClusterWatcher: Sendable {
     /// All kinds' counters added up.
     public var statistics: WatchStatistics {
         ingresses.statistics + services.statistics + ingressClasses.statistics + (secrets?.statistics ?? WatchStatistics())
+            + configMaps.reduce(WatchStatistics()) { $0 + $1.statistics }
     }
+}
+
+/// A ConfigMap's namespace and name, as a flag gives it.
+public struct ConfigMapName: Sendable, Hashable, Comparable {
+    public var namespace: String
+    public var name: String
+
+    public init(namespace: String, name: String) {
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { (a.namespace, a.name) < (b.namespace, b.name) }
 }

@@ -74,9 +74,11 @@ public struct KubePermission: Sendable, Hashable, Comparable, CustomStringConver
 /// request needs a new entry here, and then a new rule in rc.yaml, or the tests fail.
 public enum PorticoPermissions {
     /// The kinds `ClusterWatcher` lists and watches (and `render --from-cluster` lists); Secrets
-    /// for the certificates of `spec.tls` (unless `--no-https`).
+    /// for the certificates of `spec.tls` (unless `--no-https`); ConfigMaps for the TCP and UDP
+    /// services (only those the flags name are read, by name).
     public static let watchedKinds: [KubeResourceType] = [
         Ingress.resourceType, Service.resourceType, IngressClass.resourceType, Secret.resourceType,
+        ConfigMap.resourceType,
     ]
 
     /// Listing and watching the routing inputs.

@@ -66,6 +66,11 @@ extension IngressClass: KubeResource {
         namespaced: false)
 }
 
+extension ConfigMap: KubeResource {
+    public static let resourceType = KubeResourceType(
+        group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true)
+}
+
 extension Secret: KubeResource {
     public static let resourceType = KubeResourceType(
         group: "", version: "v1", plural: "secrets", kind: "Secret", namespaced: true)

@@ -40,6 +40,8 @@ final class Reflector<R: KubeResource>: Sendable {
     let client: KubeClient
     let namespace: String?
     let labelSelector: String?
+    /// `metadata.name=NAME`: one object of a namespace (a ConfigMap the flags name).
+    let fieldSelector: String?
     let settings: WatchSettings
     let notifier: ChangeNotifier
     let logger: Logger
@@ -94,9 +96,10 @@ final class Reflector<R: KubeResource>: Sendable {
     private let state = Mutex(State())
 
     init(
-        client: KubeClient, namespace: String?, labelSelector: String?, settings: WatchSettings,
+        client: KubeClient, namespace: String?, labelSelector: String?, fieldSelector: String? = nil, settings: WatchSettings,
         notifier: ChangeNotifier, logger: Logger
     ) {
+        self.fieldSelector = fieldSelector
         self.logger = logger
         self.client = client
         self.namespace = R.resourceType.namespaced ? namespace : nil
@@ -186,7 +189,7 @@ final class Reflector<R: KubeResource>: Sendable {
             let page: KubeClient.ListPage<R>
             do {
                 page = try await client.listPage(
-                    R.self, namespace: namespace, labelSelector: labelSelector, limit: settings.pageSize,
+                    R.self, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, limit: settings.pageSize,
                     continueToken: token)
             } catch let error as KubeAPIError where error.isExpired && token != nil {
                 // The continue token outlived the snapshot it pointed into: start over.
@@ -229,6 +232,7 @@ final class Reflector<R: KubeResource>: Sendable {
             ("timeoutSeconds", String(Int.random(in: settings.watchTimeoutSeconds))),
         ]
         if let labelSelector, !labelSelector.isEmpty { query.append(("labelSelector", labelSelector)) }
+        if let fieldSelector, !fieldSelector.isEmpty { query.append(("fieldSelector", fieldSelector)) }
         let path = R.resourceType.path(namespace: namespace) + KubeClient.queryString(query)
         let session = WatchSession<R>(resourceVersion: resourceVersion)
         state.withLock { $0.statistics.watches += 1 }

@@ -4,6 +4,8 @@ public struct ClusterState: Sendable, Equatable {
     public var services: [Service]
     public var ingressClasses: [IngressClass]
     public var secrets: [Secret]
+    /// The ConfigMaps routing reads (`tcp-services`, `udp-services`); others may be given too.
+    public var configMaps: [ConfigMap] = []
 
     public init(
         ingresses: [Ingress] = [], services: [Service] = [], ingressClasses: [IngressClass] = [],
@@ -27,6 +29,7 @@ public struct ClusterState: Sendable, Equatable {
             case .service(let s): services.append(s)
             case .ingressClass(let c): ingressClasses.append(c)
             case .secret(let s): secrets.append(s)
+            case .configMap(let c): configMaps.append(c)
             }
         }
     }

@@ -12,6 +12,7 @@ extension FieldSchema {
         case .service: service
         case .ingressClass: ingressClass
         case .secret: secret
+        case .configMap: configMap
         }
     }
 
@@ -22,6 +23,7 @@ extension FieldSchema {
         case "Service": service
         case "IngressClass": ingressClass
         case "Secret": secret
+        case "ConfigMap": configMap
         default: nil
         }
     }
@@ -115,4 +117,7 @@ extension FieldSchema {
 
     /// Secret has neither spec nor status.
     static let secret = object(["data": .any, "stringData": .any, "type": .any, "immutable": .any])
+
+    /// ConfigMap has neither spec nor status.
+    static let configMap = object(["data": .any, "binaryData": .any, "immutable": .any])
 }

@@ -4,9 +4,10 @@ public enum KubeObject: Sendable, Equatable {
     case service(Service)
     case ingressClass(IngressClass)
     case secret(Secret)
+    case configMap(ConfigMap)
 
     /// The kinds Portico decodes; anything else in a manifest is skipped.
-    static let kinds: Set<String> = ["Ingress", "Service", "IngressClass", "Secret"]
+    static let kinds: Set<String> = ["Ingress", "Service", "IngressClass", "Secret", "ConfigMap"]
 }
 
 /// Decodes one document: a single object, a `kind: List` or a typed list (`IngressList`), whose
@@ -42,6 +43,7 @@ struct ObjectDocument: Decodable {
         case "Service": objects = [.service(try Service(from: decoder))]
         case "IngressClass": objects = [.ingressClass(try IngressClass(from: decoder))]
         case "Secret": objects = [.secret(try Secret(from: decoder))]
+        case "ConfigMap": objects = [.configMap(try ConfigMap(from: decoder))]
         default: objects = []
         }
     }

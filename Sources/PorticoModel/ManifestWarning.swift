@@ -34,6 +34,7 @@ public struct ManifestWarning: Sendable, Equatable, CustomStringConvertible {
         case .ingress(let o): (kind, meta, namespaced) = ("ingress", o.metadata, true)
         case .service(let o): (kind, meta, namespaced) = ("service", o.metadata, true)
         case .secret(let o): (kind, meta, namespaced) = ("secret", o.metadata, true)
+        case .configMap(let o): (kind, meta, namespaced) = ("configmap", o.metadata, true)
         case .ingressClass(let o): (kind, meta, namespaced) = ("ingressclass", o.metadata, false)
         }
         let name = MessageText.printable(meta.name)

@@ -167,6 +167,8 @@ struct ConfigView: TemplateContext {
         case "error_log": return .string(options.logs == .prefixFiles ? "error.log" : "stderr")
         case "access_log": return .string(options.logs == .prefixFiles ? "access.log" : "/dev/stdout")
         case "resolvers": return .string(options.resolvers.joined(separator: " "))
+        case "streams": return table.streams.isEmpty ? .bool(false) : .context(StreamView(servers: table.streams, options: options))
+        case "stream_module": return table.streams.isEmpty || options.streamModule.isEmpty ? .bool(false) : .string(options.streamModule)
         case "map_hash_max_size": return .string("\(mapHash.maxSize)")
         case "map_hash_bucket_size": return .string("\(mapHash.bucketSize)")
         case "upstreams":

@@ -10,6 +10,9 @@ public enum DefaultTemplate {
         worker_processes {{worker_processes}};
         pid {{pid}};
         error_log {{error_log}} warn;
+        {{#stream_module}}
+        load_module {{stream_module}};
+        {{/stream_module}}
 
         events {
             worker_connections {{worker_connections}};
@@ -634,6 +637,55 @@ public enum DefaultTemplate {
                 }
             }
         }
+        {{#streams}}
+
+        # TCP and UDP services (--tcp-services-configmap, --udp-services-configmap): each port
+        # proxies to its Service, whose name resolves when a connection needs it.
+        stream {
+            resolver {{resolvers}} valid=10s;
+            resolver_timeout 5s;
+            proxy_connect_timeout {{connect_timeout}};
+        {{#upstreams}}
+
+            # {{comment}}
+            upstream {{name}} {
+        {{#members}}
+                server {{.}};
+        {{/members}}
+            }
+        {{/upstreams}}
+        {{#servers}}
+
+            # {{comment}}
+            server {
+        {{#listen}}
+                listen {{.}};
+        {{/listen}}
+                proxy_timeout {{timeout}};
+        {{#udp}}
+                proxy_responses 1;
+        {{/udp}}
+        {{^udp}}
+                proxy_half_close on;
+        {{/udp}}
+        {{#real_ip}}
+                set_real_ip_from 0.0.0.0/0;
+                set_real_ip_from ::/0;
+        {{/real_ip}}
+        {{#send_proxy_protocol}}
+                proxy_protocol on;
+        {{/send_proxy_protocol}}
+        {{#resolved}}
+                set $portico_stream_upstream {{resolved}};
+                proxy_pass $portico_stream_upstream;
+        {{/resolved}}
+        {{#group}}
+                proxy_pass {{group}};
+        {{/group}}
+            }
+        {{/servers}}
+        }
+        {{/streams}}
 
         """#
 }

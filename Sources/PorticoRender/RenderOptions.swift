@@ -34,6 +34,10 @@ public struct RenderOptions: Sendable, Equatable {
     public var sessionTicketKey: String?
     /// The Strict-Transport-Security value for hosts with their own certificate; nil: none.
     public var strictTransportSecurity: String?
+    /// The stream module nginx loads when the table has TCP or UDP services (Debian's
+    /// libnginx-mod-stream); empty for an nginx built with it.
+    public var streamModule = RenderOptions.debianStreamModule
+    public static let debianStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
     public init(
         httpPort: Int = 80, bindAddress: String? = nil, listenIPv6: Bool = false, resolvers: [String] = ["127.0.0.1"],
@@ -65,7 +69,7 @@ public struct RenderOptions: Sendable, Equatable {
     /// The same for the HTTPS port; empty without one.
     public var httpsListenAddresses: [String] { httpsPort.map(addresses(port:)) ?? [] }
 
-    private func addresses(port number: Int) -> [String] {
+    package func addresses(port number: Int) -> [String] {
         let port = "\(number)"
         if let bindAddress { return [bindAddress.contains(":") ? "[\(bindAddress)]:\(port)" : "\(bindAddress):\(port)"] }
         return listenIPv6 ? [port, "[::]:\(port)"] : [port]
@@ -88,6 +92,9 @@ public struct RenderOptions: Sendable, Equatable {
         }
         if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort || statusPort == httpsPort {
             throw RenderOptionsError(option: "status-port", message: "\(statusPort) is not a free port number (1-65535, not the HTTP port)")
+        }
+        if !streamModule.isEmpty, !Self.isModulePath(streamModule) {
+            throw RenderOptionsError(option: "stream-module", message: "\"\(streamModule.prefix(80))\" is not an absolute path of plain characters")
         }
         guard !resolvers.isEmpty else {
             throw RenderOptionsError(option: "resolver", message: "at least one resolver is needed")
@@ -113,6 +120,17 @@ public struct RenderOptions: Sendable, Equatable {
         guard (16...1_048_576).contains(workerConnections) else {
             throw RenderOptionsError(option: "worker-connections", message: "must be 16-1048576")
         }
+    }
+}
+
+extension RenderOptions {
+    /// `/usr/lib/nginx/modules/ngx_stream_module.so`: nothing nginx's parser reads as syntax.
+    static func isModulePath(_ s: String) -> Bool {
+        s.hasPrefix("/") && s.utf8.count <= 1024 && !s.contains("/../")
+            && s.utf8.allSatisfy { c in
+                (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+                    || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || "/._-".utf8.contains(c)
+            }
     }
 }
 

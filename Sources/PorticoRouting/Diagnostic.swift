@@ -34,6 +34,10 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         /// Authentication was asked for and cannot be set up (its Secret is missing or unusable,
         /// its URL is not one): the Ingress's paths answer 503, never open.
         case authUnavailable = "auth-unavailable"
+        /// A `tcp-services`/`udp-services` entry that is not served as written.
+        case invalidStreamService = "invalid-stream-service"
+        /// `--tcp-services-configmap`/`--udp-services-configmap` names a ConfigMap that is not there.
+        case configMapNotFound = "configmap-not-found"
 
         /// Info diagnostics say what happened to an object that is fine as it is; they make no
         /// Event and do not fail `render --strict`.

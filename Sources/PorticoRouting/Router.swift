@@ -27,7 +27,15 @@ public struct Router: Sendable {
             run.add(ingress)
         }
         run.applyCanaries()
-        return run.finish()
+        var table = run.finish()
+        (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics)
+        return table
+    }
+
+    /// The TCP and UDP services, and every diagnostic with theirs after the Ingresses'.
+    public func streams(_ state: ClusterState, adding diagnostics: [Diagnostic] = []) -> ([StreamServer], [Diagnostic]) {
+        let streams = StreamRouter.route(state, options: options)
+        return (streams.servers, diagnostics + streams.diagnostics)
     }
 }
 

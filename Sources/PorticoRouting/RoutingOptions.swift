@@ -24,6 +24,8 @@ public struct RoutingOptions: Sendable, Equatable {
     /// (`--default-ssl-certificate`): served for names without a certificate of their own and
     /// clients without SNI. Nil, or missing or invalid (with a diagnostic): the self-signed one.
     public var defaultCertificate: ObjectReference?
+    /// TCP and UDP services (`StreamRoutes.swift`).
+    public var streams = StreamOptions()
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

@@ -21,6 +21,8 @@ public struct RoutingTable: Sendable, Equatable {
     public var defaultCertificate: String?
     /// The htpasswd files the routes' basic authentication names, sorted by path.
     public var authFiles: [AuthFile]
+    /// nginx's `stream {}` servers (TCP and UDP services), by protocol and port.
+    public var streams: [StreamServer] = []
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
@@ -42,6 +44,7 @@ public struct RoutingTable: Sendable, Equatable {
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
             && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
+            && streams == other.streams
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -59,6 +62,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(certificates)
             hasher.combine(defaultCertificate)
             hasher.combine(authFiles)
+            hasher.combine(streams)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))

@@ -107,6 +107,13 @@ enum ConfigStructure {
             #"^        (default|"~\^canary"|"~\^main") NAME:\d{1,5};$"#,
             #"^        "/(_|(\*\.)?NAME)PATH" \$portico_canary_[0-9a-f]{8}(_\d+)?;$"#,
             #"^ {12}( {4})?set \$portico_upstream \$portico_canary_[0-9a-f]{8}(_\d+)?;$"#,
+            // TCP and UDP services: the module, the stream block, its servers and balanced groups.
+            #"^load_module /[A-Za-z0-9/._-]+;$"#, #"^stream \{$"#,
+            #"^    (proxy_connect_timeout 5s;|upstream portico_stream_(tcp|udp)_\d{1,5} \{)$"#,
+            #"^        server ([0-9.]+|\[[0-9a-f:]+\]):\d{1,5}( weight=\d+)? max_fails=3 fail_timeout=10s;$"#,
+            #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+( udp| proxy_protocol)?;$"#,
+            #"^        (proxy_timeout (600s|10s)|proxy_responses 1|proxy_half_close on|proxy_protocol on|set_real_ip_from (0\.0\.0\.0|::)/0|proxy_pass (\$portico_stream_upstream|portico_stream_(tcp|udp)_\d{1,5}));$"#,
+            #"^        set \$portico_stream_upstream NAME:\d{1,5};$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

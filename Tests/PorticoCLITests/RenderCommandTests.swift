@@ -289,11 +289,11 @@ import TestSupport
     @Test func inputWithNoObjectsIsAWarningAndFailsStrict() throws {
         let dir = try TemporaryDirectory()
         try dir.write("empty/README.md", "not a manifest")
-        try dir.write("configmaps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+        try dir.write("configmaps/cm.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n")
         try dir.write("blank.yaml", "---\n")
         for (path, what) in [
-            ("empty", "no *.yaml, *.yml or *.json file in it"), ("configmaps", "no Ingress, Service, IngressClass or Secret in it"),
-            ("blank.yaml", "no Ingress, Service, IngressClass or Secret in it"),
+            ("empty", "no *.yaml, *.yml or *.json file in it"), ("configmaps", "no Ingress, Service, IngressClass, Secret or ConfigMap in it"),
+            ("blank.yaml", "no Ingress, Service, IngressClass, Secret or ConfigMap in it"),
         ] {
             let file = dir.file(path).path
             let out = renderCommand(arguments: ["-f", file, "--no-https"] + Self.fixed)

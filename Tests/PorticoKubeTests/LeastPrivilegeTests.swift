@@ -80,8 +80,11 @@ import Yams
         defer { server.stop() }
         let client = try APIServerClients.client(for: server)
         _ = try await loadClusterSnapshot(configuration: try APIServerClients.configuration(server), secrets: true)
-        // As `portico run --https-port` watches: Secrets too.
-        let watcher = ClusterWatcher(client: client, scope: .init(secrets: true), settings: APIServerClients.quickSettings)
+        // As `portico run --https-port --tcp-services-configmap default/tcp-services` watches:
+        // Secrets and that ConfigMap too.
+        let watcher = ClusterWatcher(
+            client: client, scope: .init(secrets: true, configMaps: [ConfigMapName(namespace: "default", name: "tcp-services")]),
+            settings: APIServerClients.quickSettings)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await watcher.run() }
             try await watcher.waitUntilSynced()

@@ -44,6 +44,33 @@ struct TestAPIServerFidelityTests {
         #expect((resources["services"] as? [Any])?.count == 1)
     }
 
+    /// ConfigMaps (tcp-services) as kubectl sees them: created, listed with their DATA count, and a
+    /// key that is no config key refused as the real server refuses it.
+    @Test func configMapsApplyListAndRefuseBadKeys() async throws {
+        let server = try TestAPIServer()
+        defer { server.stop() }
+        let kubectl = try Kubectl(server)
+        let manifest = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: tcp-services, namespace: default}
+            data: {"2222": "default/git:ssh", "5432": "default/db:5432"}
+            """
+        let applied = try kubectl.run(["apply", "-f", "-"], input: manifest)
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("configmap/tcp-services created"))
+        let table = try kubectl.run(["get", "cm"])
+        let rows = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.first == ["NAME", "DATA", "AGE"])
+        #expect(rows.dropFirst().first?.prefix(2) == ["tcp-services", "2"])
+        let object = try kubectl.json(["get", "configmap", "tcp-services", "-o", "json"])
+        #expect(object["data"] as? [String: String] == ["2222": "default/git:ssh", "5432": "default/db:5432"])
+
+        let refused = try kubectl.run(["apply", "-f", "-"], input: manifest.replacingOccurrences(of: "\"5432\":", with: "\"80;\":"))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains(#"ConfigMap "tcp-services" is invalid: data[80;]: Invalid value: "80;": a valid config key"#), "\(refused.stderr)")
+    }
+
     @Test func reapplyWithChangeIsModifiedAndBumpsGeneration() async throws {
         let server = try TestAPIServer()
         defer { server.stop() }

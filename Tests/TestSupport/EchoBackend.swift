@@ -30,19 +30,29 @@ public final class EchoBackend: @unchecked Sendable {
         self.address = address
         self.port = port
         logs = try TemporaryDirectory("portico-echo")
+        process = try Self.launch(
+            Self.script, ["--status", String(status)] + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? []),
+            name: name, address: address, port: port, label: "echo-\(name)", logs: logs, timeout: timeout)
+    }
+
+    /// Starts a Python backend script (`--name`, `--address`, `--port` and `arguments`) and returns
+    /// once it accepts connections on `address`:`port`.
+    static func launch(
+        _ script: URL, _ arguments: [String], name: String, address: String, port: Int, label: String, logs: TemporaryDirectory,
+        timeout: TimeInterval
+    ) throws -> ChildProcess {
         // The system interpreter starts faster than a version manager's shim.
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
-        process = try ChildProcess(
-            python,
-            ["-u", Self.script.path, "--name", name, "--address", address, "--port", String(port), "--status", String(status)]
-                + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? []),
-            name: "echo-\(name)", logDirectory: logs.url)
+        let process = try ChildProcess(
+            python, ["-u", script.path, "--name", name, "--address", address, "--port", String(port)] + arguments, name: label,
+            logDirectory: logs.url)
         do {
             try Ports.waitUntilListening(port, host: address, timeout: timeout, process: process)
         } catch {
             process.stop()
             throw error
         }
+        return process
     }
 
     deinit { stop() }

@@ -61,6 +61,7 @@ RESOURCES = [
     Resource("", "v1", "namespaces", "namespace", "Namespace", False, ["ns"], has_status=True),
     Resource("", "v1", "services", "service", "Service", True, ["svc"], has_status=True),
     Resource("", "v1", "secrets", "secret", "Secret", True),
+    Resource("", "v1", "configmaps", "configmap", "ConfigMap", True, ["cm"]),
     Resource("", "v1", "events", "event", "Event", True, ["ev"]),
     Resource("events.k8s.io", "v1", "events", "event", "Event", True, ["ev"]),
     Resource("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", True, ["ing"],
@@ -74,6 +75,8 @@ RESOURCE_BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
 NAMESPACES = RESOURCE_BY_PATH[("", "v1", "namespaces")]
 SERVICES = RESOURCE_BY_PATH[("", "v1", "services")]
 SECRETS = RESOURCE_BY_PATH[("", "v1", "secrets")]
+CONFIGMAPS = RESOURCE_BY_PATH[("", "v1", "configmaps")]
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 RESOURCE_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -738,6 +741,8 @@ class Store:
                 data = obj.setdefault("data", {})
                 for k, v in string_data.items():
                     data[k] = base64.b64encode(str(v).encode()).decode()
+        elif res is CONFIGMAPS:
+            validate_config_map(res, obj)
         elif res is NAMESPACES:
             obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = \
                 obj["metadata"]["name"]
@@ -841,6 +846,28 @@ def validate_name(res, name):
                       'Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower '
                       "case alphanumeric characters, '-' or '.', and must start and end with an "
                       "alphanumeric character" % name)
+
+
+def validate_config_map(res, obj):
+    """As the real server: data values are strings (else the body does not decode), keys are
+    config keys (alphanumerics, '-', '_', '.'), at most 253 bytes."""
+    name = obj["metadata"].get("name", "")
+    for field in ("data", "binaryData"):
+        values = obj.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            raise bad_request("json: cannot unmarshal %s into Go struct field ConfigMap.%s of type map[string]%s"
+                              % (type(values).__name__, field, "string" if field == "data" else "[]uint8"))
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise bad_request("json: cannot unmarshal %s into Go struct field ConfigMap.%s of type string"
+                                  % ("number" if isinstance(value, (int, float)) else type(value).__name__, field))
+            if len(key) > 253 or not CONFIG_KEY.match(key):
+                raise invalid(res, name, "%s[%s]" % (field, key), "FieldValueInvalid",
+                              "Invalid value: \"%s\": a valid config key must consist of alphanumeric characters, "
+                              "'-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
+                              "validation is '[-._a-zA-Z0-9]+')" % key)
 
 
 def strip_type(obj):
@@ -1421,6 +1448,8 @@ TABLE_COLUMNS = {
                                      ("Address", "string", 0), ("Ports", "string", 0)], _ingress_cells),
     "services": ([("Type", "string", 0), ("Cluster-IP", "string", 0), ("External-IP", "string", 0),
                   ("Port(s)", "string", 0), ("Selector", "string", 1)], _service_cells),
+    "configmaps": ([("Data", "integer", 0)],
+                   lambda o: [len(o.get("data") or {}) + len(o.get("binaryData") or {})]),
     "secrets": ([("Type", "string", 0), ("Data", "integer", 0)],
                 lambda o: [o.get("type", "Opaque"), len(o.get("data") or {})]),
     "namespaces": ([("Status", "string", 0)], lambda o: [(o.get("status") or {}).get("phase", "Active")]),
