@@ -27,6 +27,8 @@ package struct ConfigPrediction: Sendable, Equatable {
     /// request to sign in (`auth-signin`).
     package var externalAuth: Bool
     package var signin: Bool
+    /// Host key → its client certificates and the names its own server answers (with HTTPS).
+    package var clientCertificates: [String: PredictedClientCertificate] = [:]
 
     package static let catchAllKey = "_"
 
@@ -49,6 +51,9 @@ package struct ConfigPrediction: Sendable, Equatable {
         // server-alias: more exact names for a host, those that are no host's and no earlier alias.
         for (vhost, aliases) in zip(table.virtualHosts, table.servedAliases) {
             for alias in aliases { exact[alias] = vhost.host.name }
+            if servesHTTPS, let required = vhost.clientCertificate { 
+                clientCertificates[vhost.host.name] = PredictedClientCertificate(vhost, required: required, aliases: aliases)
+            }
             hosts[vhost.host.name] = PredictedHost(
                 vhost.locations, fallback: vhost.fallback, https: servesHTTPS, hsts: vhost.tls?.certificate != nil,
                 redirectsFallback: vhost.redirectsFallback)
@@ -62,7 +67,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         generation = options.generation
         resolvers = options.resolvers + ["valid=10s"]
         user = options.workerUser
-        authFiles = Set(table.authFiles.map(\.path))
+        authFiles = Set(table.authFiles.map(\.path).filter { $0.hasSuffix(".htpasswd") })
         var external = false, signin = false
         for locations in table.virtualHosts.map(\.locations) + [table.catchAll.locations] {
             for l in locations {

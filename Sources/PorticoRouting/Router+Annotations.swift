@@ -61,6 +61,12 @@ extension RoutingRun {
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
+        for setting in Self.clientCertificateSettings { handled.formUnion(Self.keys(setting)) }
+        switch clientCertificate(annotations, ref: ref) {
+        case .none, .protected: break
+        case .unavailable: unavailableAuth.insert(ref)
+        case .leftOut: leftOut = true
+        }
 
         for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
             let value = annotations[key] ?? ""
@@ -268,7 +274,7 @@ extension RoutingRun {
         case "auth-proxy-set-headers":
             return "the headers it sends to the auth service come from a ConfigMap, which Portico does not read"
         case _ where name.hasPrefix("auth-tls-"):
-            return "client certificate authentication (auth-tls-*) is not implemented"
+            return "\(name) (a client certificate's subject checked by regex) is not implemented"
         case _ where name.hasPrefix("auth-") || name.hasSuffix("-source-range"):
             return "access control that Portico does not implement"
         default: return nil

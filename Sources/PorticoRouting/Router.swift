@@ -64,6 +64,10 @@ struct RoutingRun {
     var authFiles: [String: AuthFile] = [:]
     /// Ingresses whose authentication cannot be set up: every path answers 503.
     var unavailableAuth: Set<ObjectReference> = []
+    /// Client certificates (`auth-tls-secret`) by the Ingress that asks for them, and by host: the
+    /// oldest Ingress of the host with one decides (`Router+ClientCertificate.swift`).
+    var clientCertificates: [ObjectReference: ClientCertificate] = [:]
+    var clientCertificateClaims: [Host: ClientCertificate] = [:]
     /// The main routes canaries can find (nil when no Ingress is a canary) and the canaries
     /// waiting for every main route (`Router+Canary.swift`).
     var canaryTargets: [CanaryTarget: Int]?
@@ -191,6 +195,7 @@ struct RoutingRun {
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
         let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
+        guard claimClientCertificate(ingress, ref: ref) else { return }
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -202,7 +207,9 @@ struct RoutingRun {
 
         let authUnavailable = unavailableAuth.contains(ref)
         var defaultBackend: Backend?
-        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil || proxyOptions.auth != nil || authUnavailable {
+        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil || proxyOptions.auth != nil || authUnavailable
+            || clientCertificates[ref] != nil
+        {
             // The fallback locations carry no Ingress's settings: a restricted default backend
             // there would be open to everyone.
             diagnose(
@@ -421,6 +428,7 @@ struct RoutingRun {
         var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
         var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
         let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil
+        finishClientCertificates(&virtualHosts)
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {

@@ -105,6 +105,8 @@ public struct VirtualHost: Sendable, Hashable {
     /// that sets any), sorted. A name that is a host of its own, or an earlier host's alias, is not
     /// served as an alias (`RoutingTable.servedAliases`).
     public var aliases: [String] = []
+    /// `auth-tls-secret`: clients must present a certificate (served by a server of its own).
+    public var clientCertificate: ClientCertificate?
 
     public init(
         host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false,
