@@ -10,9 +10,10 @@ extension MigrationCheck.Finding {
         case "auth-tls-secret":
             return (.honouredDifferently,
                 "the host gets a server of its own (ssl_client_certificate with the Secret's ca.crt), as in ingress-nginx; plain HTTP "
-                    + "to it is redirected to HTTPS (or answers 403), never served; a handshake for another host answers 421; a Secret "
-                    + "that is missing, in another namespace, without a valid ca.crt or with a ca.crl makes the paths answer 503; "
-                    + "rules without a host or with a wildcard host leave the Ingress out")
+                    + "to it is redirected to HTTPS, never served (an ACME challenge answers 403); a Secret that is missing, in another "
+                    + "namespace, without a valid ca.crt or with a ca.crl (not checked yet) makes the paths answer 503 (ingress-nginx "
+                    + "served them without client certificates when ca.crt was missing); rules without a host or with a wildcard host "
+                    + "leave the Ingress out")
         case "auth-tls-verify-client":
             return ClientCertificate.Verification(rawValue: value) == nil ? (.honoured, "not on, off, optional or optional_no_ca: on applies, as in ingress-nginx") : (.honoured, "")
         case "auth-tls-verify-depth":

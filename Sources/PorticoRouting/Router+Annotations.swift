@@ -136,7 +136,8 @@ extension RoutingRun {
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, canary and canary-*, "
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
-        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, ssl-redirect and force-ssl-redirect (with HTTPS), "
+        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
