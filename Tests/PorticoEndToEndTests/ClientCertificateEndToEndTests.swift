@@ -28,7 +28,7 @@ struct ClientCertificateEndToEndTests {
     /// curl over HTTPS to `url` (its host resolved to 127.0.0.1) with `arguments`: the status and
     /// the echo backend's JSON, when it answered.
     static func get(_ url: String, port: Int, _ arguments: [String] = []) throws -> (status: Int, echo: [String: Any]?) {
-        let hosts = ["a.test", "b.test", "c.test", "d.test"].flatMap { ["--resolve", "\($0):\(port):127.0.0.1"] }
+        let hosts = ["a.test", "b.test", "c.test", "d.test", "e.test"].flatMap { ["--resolve", "\($0):\(port):127.0.0.1"] }
         let result = try runCommand("curl", ["-sS", "-k", "--max-time", "10", "-w", "\n%{http_code}"] + hosts + arguments + [url], timeout: 20)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         let status = Int(lines.last ?? "") ?? 0
@@ -65,12 +65,15 @@ struct ClientCertificateEndToEndTests {
                     annotations: ["nginx.ingress.kubernetes.io/auth-tls-secret": "ca-b", "portico.io/auth-tls-verify-client": "optional"]),
                 Self.ingress("c", host: "c.test", port: backendPort),
                 Self.ingress("d", host: "d.test", port: backendPort, annotations: ["nginx.ingress.kubernetes.io/auth-tls-secret": "missing"]),
+                Self.ingress(
+                    "e", host: "e.test", port: backendPort,
+                    annotations: ["nginx.ingress.kubernetes.io/auth-tls-secret": "ca-a", "nginx.ingress.kubernetes.io/auth-tls-error-page": "https://login.example/cert?from=e"]),
             ],
             services: [Service(metadata: ObjectMeta(name: "web", namespace: "default"), spec: ServiceSpec(ports: [ServicePort(port: backendPort)]))],
             secrets: [try Self.caSecret("ca-a", first.caCertificate), try Self.caSecret("ca-b", second.caCertificate)])
         let table = Router(options: RoutingOptions(servesHTTPS: true)).route(state)
         #expect(table.diagnostics.map(\.code) == [.authUnavailable], "\(table.diagnostics)")
-        #expect(table.virtualHosts.map { $0.clientCertificate?.verification } == [.on, .optional, nil, nil])
+        #expect(table.virtualHosts.map { $0.clientCertificate?.verification } == [.on, .optional, nil, nil, .on])
         let options = RenderOptions(httpPort: httpPort, bindAddress: "127.0.0.1", resolvers: [dns.resolverAddress], httpsPort: httpsPort)
         let config = try ConfigRenderer().render(table, options: options)
         #expect(ConfigChecker().check(config, table: table, options: options) == [])
@@ -78,7 +81,7 @@ struct ClientCertificateEndToEndTests {
         let nginx = try Nginx(config: config)
         defer { nginx.stop() }
         try FileManager.default.createDirectory(at: nginx.directory.file("auth"), withIntermediateDirectories: true)
-        #expect(table.authFiles.count == 2)
+        #expect(table.authFiles.count == 2)  // e.test shares a.test's authorities: one file
         for file in table.authFiles { try Data(file.content.utf8).write(to: nginx.directory.file(file.path)) }
         let fallback = try SelfSignedCertificate.generate(commonName: "portico-default", now: Date())
         try FileManager.default.createDirectory(at: nginx.directory.file("tls"), withIntermediateDirectories: true)
@@ -124,5 +127,13 @@ struct ClientCertificateEndToEndTests {
         #expect(try Self.get("https://a.test:\(httpsPort)/", port: httpsPort, alice + ["-H", "Host: c.test"]).status == 200)
         #expect(try Self.get("https://c.test:\(httpsPort)/", port: httpsPort).status == 200)
         #expect(try Self.get("https://d.test:\(httpsPort)/", port: httpsPort).status == 503)
+        // e.test's error page: a request without a valid certificate is sent there (302).
+        for certificate in [[], mallory] {
+            let refused = try runCommand(
+                "curl", ["-sS", "-k", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--resolve", "e.test:\(httpsPort):127.0.0.1"]
+                    + certificate + ["https://e.test:\(httpsPort)/x"], timeout: 20)
+            #expect(refused.stdout == "302 https://login.example/cert?from=e", "\(refused.stdout)")
+        }
+        #expect(try Self.get("https://e.test:\(httpsPort)/x", port: httpsPort, alice).status == 200)
     }
 }
