@@ -50,6 +50,7 @@ enum Allowlist {
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
         "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
+        requestIDMap, wwwPathMap,
     ]
     static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + canaryBlocks + mapNames.map { name in
         // A source with a colon is quoted, as the template writes it.
@@ -75,7 +76,12 @@ enum Allowlist {
         "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
         "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
         "$request_method:$portico_cors_origin $portico_cors_preflight": ["default 0", #""~^OPTIONS:." 1"#],
+        requestIDMap: requestIDLines,
+        wwwPathMap: ["default $request_uri", #""~^(.*)/$" $1"#],
     ]
+    /// from-to-www-redirect: the request's URI less one trailing slash, and the redirect of a name.
+    static let wwwPathMap = "$request_uri $portico_www_path"
+    static let wwwRedirect = patterns([#"^return 308 "\$scheme://NAME:\$server_port\$portico_www_path"$"#])[0]
     /// With an HTTPS listener: the maps that redirect, add HSTS and pick a handshake's certificate.
     static let httpsMapNames = [
         "$scheme:$request_uri $portico_to_https", "$request_uri $portico_https_path", "$host $portico_https_url",
@@ -145,7 +151,7 @@ enum Allowlist {
         #"^proxy_next_upstream (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent|off)"#
             + #"( (error|timeout|invalid_header|http_50[0234]|http_40[34]|http_429|non_idempotent))*$"#,
         #"^access_log off$"#,
-        #"^(proxy|grpc)_set_header Host (\$portico_host|"NAME(:\d{1,5})?")$"#,
+        #"^(proxy|grpc)_set_header Host (\$portico_host|\$portico_upstream_vhost|"NAME(:\d{1,5})?")$"#,
         #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
         // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
         #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
@@ -173,6 +179,8 @@ enum Allowlist {
         // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
         #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
         corsValue, #"^set \$portico_cors_origin \$http_origin$"#,
+        // upstream-vhost: the Host header its named location sends, as Router validates it.
+        #"^set \$portico_upstream_vhost "NAME(:\d{1,5})?"$"#,
     ] + authValues)
     /// A `rewrite-target` as Router validates it: a path with `$1`... groups, no variable.
     static let rewriteTarget = #"(/|\$[0-9])([A-Za-z0-9/._~:-]|\$[0-9])*$"#

@@ -9,7 +9,7 @@ extension CheckRun {
     static func isAuthDirective(_ d: ConfigDirective) -> Bool {
         ["auth_basic", "auth_basic_user_file", "auth_request", "auth_request_set"].contains(d.name)
             || (d.name == "add_header" && d.arguments.first?.value == "Set-Cookie")
-            || (d.name == "error_page" && d.arguments.first?.value == "401")
+            || (d.name == "error_page" && d.arguments.first?.value == "401" && !isErrorPage(d))
     }
 
     /// A header the named location sets for authentication: no Authorization, or an auth service's.
@@ -93,12 +93,13 @@ extension CheckRun {
 
     /// A route's authentication, read back from what it sets (the named location's own part
     /// completed by `proxy`), or nil when it sets none. The sets come before the hand-over.
-    mutating func routeAuthentication(_ location: ConfigDirective, proxy: Authentication?) -> Authentication? {
+    /// `errorPages`: the named location has custom errors, which chain error pages too.
+    mutating func routeAuthentication(_ location: ConfigDirective, proxy: Authentication?, errorPages: Bool = false) -> Authentication? {
         let children = location.children
         let sets = children.filter { $0.name == "set" && $0.arguments.first?.value.hasPrefix("$portico_auth_") == true }
         let chains = children.filter { $0.description == "recursive_error_pages on" }
         guard !sets.isEmpty else {
-            if !chains.isEmpty { fail(location, "recursive_error_pages without a sign-in redirect") }
+            if !chains.isEmpty && !errorPages { fail(location, "recursive_error_pages without a sign-in redirect") }
             return nil
         }
         if let handOver = children.firstIndex(where: { $0.name == "return" }),
@@ -146,7 +147,7 @@ extension CheckRun {
             external.alwaysSetCookie = proxy?.external?.alwaysSetCookie ?? false
             auth.external = external
         }
-        if (auth.external?.signin != nil) != (chains.count == 1) {
+        if auth.external?.signin != nil ? chains.count != 1 : !chains.isEmpty && !errorPages {
             fail(location, "a sign-in redirect needs recursive_error_pages on, once, and nothing else does")
         }
         return auth

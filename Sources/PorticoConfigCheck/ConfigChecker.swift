@@ -116,7 +116,10 @@ struct CheckRun {
             maps[key] = map
         }
         let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
-        let optional = ["$portico_route $portico_route_upstream", Self.corsMap]
+        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap, Allowlist.wwwPathMap]
+        if (maps[Allowlist.wwwPathMap] != nil) != prediction.wwwRedirects {
+            fail(http, "map \(Allowlist.wwwPathMap) \(prediction.wwwRedirects ? "missing" : "without a from-to-www-redirect")")
+        }
         for key in mapNames where maps[key] == nil && !optional.contains(key) { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
         checkHostMaps(maps)
@@ -145,6 +148,7 @@ struct CheckRun {
             return
         }
         checkServer(main[0])
+        checkErrorServer(main[0], maps: maps)
         checkClientCertificateServers(own)
         let unused = Set(limitZones.keys).subtracting(limitZonesUsed)
         if !unused.isEmpty { fail(http, "rate-limit zones no location uses: \(unused.sorted())") }
@@ -376,7 +380,7 @@ struct CheckRun {
     mutating func checkServer(_ server: ConfigDirective) {
         allow(
             server.children, "server", simple: Allowlist.server + (prediction.https == nil ? [] : [Allowlist.httpsListen]),
-            blocks: Allowlist.serverBlocks, literals: prediction.https?.serverSettings ?? [])
+            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks, literals: prediction.https?.serverSettings ?? [])
         expectTLSSettings(server, prediction.https?.serverSettings ?? [])
         let listens = server.children.filter { $0.name == "listen" }.map(args)
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }
@@ -388,6 +392,7 @@ struct CheckRun {
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") == true {
             let name = args(location)[0]
             if name == "@portico_auth_signin" { continue }  // checkAuthServer's
+            if Self.isErrorLocation(name) { continue }  // checkErrorServer's
             if proxies[name] != nil { fail(location, "\(name) twice") }
             proxies[name] = proxyOptions(location)
         }
@@ -428,7 +433,7 @@ struct CheckRun {
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(
-            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives, blocks: [],
+            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives + Allowlist.errorProxy, blocks: [],
             literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
@@ -437,7 +442,7 @@ struct CheckRun {
         let module = location.children.contains { $0.name == "grpc_pass" } ? "grpc" : "proxy"
         for d in location.children {
             let a = args(d)
-            if Self.isAuthDirective(d) { continue }  // namedAuthentication's
+            if Self.isAuthDirective(d) || Self.isErrorPage(d) { continue }  // namedAuthentication's, namedCustomErrors'
             if (d.name == "allow" || d.name == "deny") && a.count == 1 {
                 access.append((d.name, a[0]))
                 continue
@@ -488,6 +493,7 @@ struct CheckRun {
             options.cors = CORSPolicy()
         }
         options.auth = namedAuthentication(location, headers: headers)
+        options.customErrors = namedCustomErrors(location, grpc: module == "grpc")
         if seen.contains("proxy_buffer_size") != seen.contains("proxy_buffers") {
             fail(location, "proxy_buffer_size and proxy_buffers come together")
         }
@@ -534,6 +540,8 @@ struct CheckRun {
         }
         if let host = values["host"] {
             if host.arguments[1].quoted { upstream.host = host.arguments[1].value }
+            // upstream-vhost: the value each route sets (`action` reads it).
+            if !host.arguments[1].quoted, host.arguments[1].value == "$portico_upstream_vhost" { upstream.host = "" }
         } else {
             fail(location, "sets headers of its own but no Host")
         }
@@ -568,7 +576,9 @@ struct CheckRun {
     /// add up to the host's Exact and Prefix rules.
     mutating func checkHost(_ host: ConfigDirective, key: String, _ expected: PredictedHost) {
         allow(
-            host.children, "a host's location", simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") },
+            host.children, "a host's location",
+            simple: Allowlist.action.filter { !$0.pattern.contains("portico_cors") && !$0.pattern.contains("portico_auth") && !$0.pattern.contains("recursive") }
+                + [Allowlist.wwwRedirect],
             blocks: Allowlist.hostBlocks,
             literals: hstsHeader, literalBlocks: redirectBlock)
         var exact: [String: RouteBody] = [:], prefix: [String: RouteBody] = [:]
@@ -680,7 +690,7 @@ struct CheckRun {
         let own = location.children.filter { $0.block == nil }
         if location.name == "location" && args(location).first != "/" + key + "/" {
             allow(
-                location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey],
+                location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey] + Allowlist.errorValues,
                 blocks: [Allowlist.corsOriginCondition, Allowlist.limitExemptCondition],
                 literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
         }
@@ -691,7 +701,7 @@ struct CheckRun {
         }
         let cors = corsPolicy(location)
         var upstream: String?, status: Int?, proxy: String?, bodySize: String?, redirect: (status: Int, url: String)?
-        var rewrite: String?
+        var rewrite: String?, upstreamHost: String?
         var seen = Set<String>()
         for d in own {
             let a = args(d)
@@ -705,6 +715,9 @@ struct CheckRun {
                 if seen.contains("return") || seen.contains("set $portico_upstream") { fail(d, "rewrite after the hand-over never runs") }
                 rewrite = a[1]
             case "set" where a.count == 2 && a[0] == "$portico_upstream": upstream = a[1]
+            case "set" where a.count == 2 && a[0] == "$portico_upstream_vhost":
+                if seen.contains("set $portico_upstream") { fail(d, "sets the upstream's Host after the hand-over") }
+                upstreamHost = a[1]
             case "return" where a.count == 1: status = Int(a[0])
             case "return" where a.count == 2: redirect = Int(a[0]).map { ($0, a[1]) }
             case "error_page" where a.count == 3 && a[0] == "418" && a[1] == "=": proxy = a[2]
@@ -727,17 +740,23 @@ struct CheckRun {
                 fail(location, rewrite == nil ? "\(proxy) sends a rewritten path but nothing rewrites it" : "rewrites, but \(proxy) sends the original request")
             }
             options.rewriteTarget = rewrite
+            // A route whose proxy sends the route's Host sets it, and only such a route does.
+            if (options.upstream?.host == "") != (upstreamHost != nil) {
+                fail(location, upstreamHost == nil ? "\(proxy) sends the Host its routes set but the route sets none" : "sets a Host, but \(proxy) does not send it")
+            }
+            if let upstreamHost, options.upstream?.host == "" { options.upstream?.host = upstreamHost }
             // A CORS route hands over to a proxy that adds the headers, and only one does.
             if (options.cors != nil) != (cors != nil) {
                 fail(location, cors == nil ? "\(proxy) adds CORS headers but the route sets no values" : "sets CORS values, but \(proxy) adds no headers")
             }
             options.cors = cors
             // An authenticated route sets what its proxy authenticates with, and only such a route does.
-            let auth = routeAuthentication(location, proxy: options.auth)
+            let auth = routeAuthentication(location, proxy: options.auth, errorPages: options.customErrors != nil)
             if Self.shared(auth) != options.auth {
                 fail(location, auth == nil ? "\(proxy) authenticates but the route sets no values" : "authenticates otherwise than \(proxy)")
             }
             options.auth = auth
+            options.customErrors = routeCustomErrors(location, proxy: options.customErrors, proxies: true)
             // A route limited in zones sets the key they count by, and only such a route does.
             let limit = routeLimit(location)
             if (options.rateLimit?.usesZones == true) != (limit != nil) {
@@ -766,6 +785,7 @@ struct CheckRun {
             return Action(routeBody: RouteBody(backend: .upstream(u), options: options), fromMap: false)
         }
         if rewrite != nil { fail(location, "rewrites but does not proxy") }
+        if upstreamHost != nil { fail(location, "sets the upstream's Host but does not proxy") }
         if routeLimit(location) != nil { fail(location, "sets a limit key but does not proxy") }
         if cors != nil { fail(location, "CORS on a route that does not proxy") }
         if routeAuthentication(location, proxy: nil) != nil { fail(location, "authentication on a route that does not proxy") }
@@ -783,6 +803,8 @@ struct CheckRun {
             fail(location, "neither proxies nor answers a status")
             return nil
         }
+        redirectOnly.customErrors = routeCustomErrors(location, proxy: nil, proxies: false)
+        if redirectOnly.customErrors != nil, status != 503 { fail(location, "sends \(status) to the default backend: only a missing Service's 503 goes there") }
         return Action(
             routeBody: RouteBody(backend: .unavailable(status: status), options: redirectOnly), fromMap: false)
     }

@@ -27,6 +27,10 @@ package struct ConfigPrediction: Sendable, Equatable {
     /// request to sign in (`auth-signin`).
     package var externalAuth: Bool
     package var signin: Bool
+    /// custom-http-errors, default-backend: the server's error locations.
+    package var errorPages: PredictedErrorPages
+    /// from-to-www-redirect: some name answers 308 to its host (the map that drops a slash is there).
+    package var wwwRedirects: Bool
     /// Host key → its client certificates and the names its own server answers (with HTTPS).
     package var clientCertificates: [String: PredictedClientCertificate] = [:]
 
@@ -49,6 +53,15 @@ package struct ConfigPrediction: Sendable, Equatable {
         ]
         var exact: [String: String] = [:], wildcard: [String: String] = [:]
         // server-alias: more exact names for a host, those that are no host's and no earlier alias.
+        // from-to-www-redirect: the other name is a key of its own, whose location only redirects.
+        let www = table.servedWWWRedirects
+        wwwRedirects = www.contains { $0 != nil }
+        for (vhost, from) in zip(table.virtualHosts, www) {
+            guard let from else { continue }
+            exact[from] = from
+            hosts[from] = PredictedHost(
+                [], fallback: .redirect(status: 308, url: "$scheme://\(vhost.host.name):$server_port$portico_www_path"), https: servesHTTPS)
+        }
         for (vhost, aliases) in zip(table.virtualHosts, table.servedAliases) {
             for alias in aliases { exact[alias] = vhost.host.name }
             if servesHTTPS, let required = vhost.clientCertificate { 
@@ -78,6 +91,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         }
         externalAuth = external
         self.signin = signin
+        errorPages = PredictedErrorPages(table)
     }
 }
 
@@ -199,6 +213,10 @@ package struct RouteBody: Sendable, Equatable, CustomStringConvertible {
         } else {
             self.options = ProxyOptions(redirectsToHTTPS: options.redirectsToHTTPS)
             self.options.preservesTrailingSlash = options.preservesTrailingSlash
+            // A missing Service's default backend answers instead of its 503.
+            if case .unavailable = backend, let errors = options.customErrors, errors.defaultBackend != nil {
+                self.options.customErrors = CustomErrors(codes: [], defaultBackend: errors.defaultBackend, origin: errors.origin)
+            }
         }
     }
 

@@ -282,6 +282,23 @@ package enum HostileCorpus {
             "CVE-2021-25742", "server-names-breakout",
             ["nginx.ingress.kubernetes.io/server-alias": "a.test; } server { listen 80; location / { alias /etc/; } } map $x $y {, ~^(?<x>.*)$, b.test\n default c.test, $host"],
             code: .invalidAnnotation),
+        // custom-http-errors, default-backend: codes that become error_page lines, a Service name
+        // that becomes an address, values that close their quotes, a huge list.
+        annotationCase(
+            "CVE-2021-25742", "error-pages-breakout",
+            ["nginx.ingress.kubernetes.io/custom-http-errors": "404 = @x; } location / { alias /etc/; } error_page 500",
+             "portico.io/default-backend": "app\"; set $portico_error_backend 169.254.169.254:80; #\n}"],
+            code: .invalidAnnotation),
+        annotationCase(
+            "portico", "error-pages-huge",
+            ["nginx.ingress.kubernetes.io/custom-http-errors": String(repeating: "404,", count: 25_000),
+             "nginx.ingress.kubernetes.io/default-backend": "$host"],
+            code: .invalidAnnotation),
+        // from-to-www-redirect: a boolean whose host becomes a map key and a Location.
+        annotationCase(
+            "CVE-2021-25742", "www-redirect-breakout",
+            ["nginx.ingress.kubernetes.io/from-to-www-redirect": "true\"; return 200 pwned; } location /pwned { alias /etc/; #"],
+            code: .invalidAnnotation),
         // Rate limits: numbers in limit_req/limit_conn and their zones, ranges in a geo block.
         annotationCase(
             "CVE-2025-24514", "rate-limit-breakout",

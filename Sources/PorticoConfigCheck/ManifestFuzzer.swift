@@ -176,6 +176,8 @@ private struct Maker {
             "nginx.ingress.kubernetes.io/auth-request-redirect", "nginx.ingress.kubernetes.io/auth-always-set-cookie",
             "nginx.ingress.kubernetes.io/auth-signin-redirect-param", "nginx.ingress.kubernetes.io/auth-snippet",
             "nginx.ingress.kubernetes.io/auth-cache-key", "nginx.ingress.kubernetes.io/satisfy",
+            "nginx.ingress.kubernetes.io/custom-http-errors", "portico.io/custom-http-errors", "nginx.ingress.kubernetes.io/default-backend",
+            "portico.io/default-backend", "nginx.ingress.kubernetes.io/from-to-www-redirect", "portico.io/from-to-www-redirect",
             "nginx.ingress.kubernetes.io/auth-tls-secret", "portico.io/auth-tls-secret", "nginx.ingress.kubernetes.io/auth-tls-verify-client",
             "nginx.ingress.kubernetes.io/auth-tls-verify-depth", "nginx.ingress.kubernetes.io/auth-tls-error-page",
             "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream",
@@ -196,6 +198,8 @@ private struct Maker {
                 "http://auth.default.svc.cluster.local/verify?x=1", "https://$host/oauth2/auth", "http://$http_x/verify",
                 "https://$host/oauth2/start?rd=$escaped_request_uri", "https://login.example/start", "X-Auth-User, X-Auth-Groups",
                 "GET", "any", "all", "/next", "https://$host/x" + pick(Self.payloads),
+                "404", "404,503", "401, 500,502 ,599", "399", "600", "404" + pick(Self.payloads), pick(Self.services), "web", "db",
+                "missing", "db" + pick(Self.payloads),
                 "ca", "default/ca", "ca" + pick(Self.payloads), "optional", "optional_no_ca", "on" + pick(Self.payloads), "2", "17",
             ])
         }

@@ -22,6 +22,8 @@ struct ConfigView: TemplateContext {
     let identities: [TemplateItemIdentity]
     /// Each virtual host's aliases as served (`RoutingTable.servedAliases`).
     let aliases: [[String]]
+    /// Each virtual host's redirected www name as served (`RoutingTable.servedWWWRedirects`).
+    let www: [String?]
 
     /// `keyed`: for a render with a cache (which reads each host's identity).
     init(table: RoutingTable, options: RenderOptions, keyed: Bool = false) {
@@ -38,19 +40,21 @@ struct ConfigView: TemplateContext {
         mapHash = Self.mapHashSizes(table)
         let aliases = table.servedAliases
         self.aliases = aliases
+        let www = table.servedWWWRedirects
+        self.www = www
         let canaries = DataPlane.canaries(table)
         self.canaries = canaries
         identities =
             keyed
             ? (0...table.virtualHosts.count).map { [proxyIdentity] in
-                Self.identity($0, table, aliases: aliases, proxies: proxyIdentity, canaries: canaries)
+                Self.identity($0, table, aliases: aliases, www: www, proxies: proxyIdentity, canaries: canaries)
             } : []
     }
 
     /// The catch-all, then one per virtual host in host order. Each host's routes are built only
     /// when the template reaches it, so rendering holds one host's views at a time.
     var hosts: TemplateList {
-        let table = table, names = proxyNames, canaries = canaries
+        let table = table, names = proxyNames, canaries = canaries, www = www
         return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
             var block: DataPlane.HostBlock
             if index == 0 {
@@ -62,7 +66,8 @@ struct ConfigView: TemplateContext {
                 block = Self.hostBlock(vhost, proxies: names, canaries: canaries)
                 if let required = vhost.clientCertificate { block = DataPlane.clientCertificateStub(block, required) }
             }
-            return .context(HostView(block: block))
+            let redirected = index == 0 ? nil : www[index - 1].map { (from: $0, to: table.virtualHosts[index - 1].host.name) }
+            return .context(HostView(block: block, www: redirected))
         }
     }
 
@@ -84,6 +89,7 @@ struct ConfigView: TemplateContext {
         let aliases: [String]
         let proxies: ProxiesDigest
         var canaries: [String] = []
+        var www: String? = nil
         var clientCertificate: ClientCertificate? = nil
     }
 
@@ -107,7 +113,7 @@ struct ConfigView: TemplateContext {
     }
 
     private static func identity(
-        _ index: Int, _ table: RoutingTable, aliases: [[String]], proxies: ProxiesDigest, canaries: DataPlane.Canaries
+        _ index: Int, _ table: RoutingTable, aliases: [[String]], www: [String?], proxies: ProxiesDigest, canaries: DataPlane.Canaries
     ) -> TemplateItemIdentity {
         func names(_ locations: [Location]) -> [String] {
             guard !canaries.isEmpty else { return [] }
@@ -125,7 +131,7 @@ struct ConfigView: TemplateContext {
             key: vhost.host.name,
             value: HostIdentity(
                 locations: vhost.locations, fallback: vhost.fallback, tls: vhost.tls, redirectsFallback: vhost.redirectsFallback,
-                aliases: aliases[index - 1], proxies: proxies, canaries: names(vhost.locations),
+                aliases: aliases[index - 1], proxies: proxies, canaries: names(vhost.locations), www: www[index - 1],
                 clientCertificate: vhost.clientCertificate))
     }
 
@@ -143,6 +149,10 @@ struct ConfigView: TemplateContext {
             guard signin || !canaries.isEmpty else { return .bool(false) }
             return .string("\(canaries.isEmpty ? 2048 : canaries.variablesHashSize)")
         case "cors_map": return .bool(proxies.contains { $0.options.cors != nil })
+        case "www_map": return .bool(www.contains { $0 != nil })
+        case "error_locations":
+            let locations = DataPlane.errorLocations(proxies, table)
+            return locations.isEmpty ? .bool(false) : .context(ErrorLocationsView(locations: locations))
         case "external_auth": return .bool(proxies.contains { $0.options.auth?.external != nil })
         case "auth_signin": return .bool(proxies.contains { $0.options.auth?.external?.signin != nil })
         case "escape_maps": return .list(DataPlane.escapeMaps.map { .context(MapView(map: $0)) })
@@ -187,9 +197,9 @@ struct ConfigView: TemplateContext {
         let hosts = table.virtualHosts
         let indices = hosts.indices.filter { hosts[$0].host.isWildcard == wildcard }
         let identity = identity.map { identity in { @Sendable (index: Int) in identity(indices[index] + 1) } }
-        let aliases = aliases
+        let aliases = aliases, www = www
         return TemplateList(count: indices.count, identity: identity) {
-            .context(HostNameView(host: hosts[indices[$0]].host, aliases: aliases[indices[$0]]))
+            .context(HostNameView(host: hosts[indices[$0]].host, aliases: aliases[indices[$0]], www: www[indices[$0]]))
         }
     }
 
@@ -229,6 +239,10 @@ struct ConfigView: TemplateContext {
             if hosts[i].host.isWildcard { wildcard += 1 } else { exact += 1 }
             for alias in hosts[i].aliases {
                 keys.add(alias.utf8.count)
+                exact += 1
+            }
+            if hosts[i].redirectsFromToWWW {
+                keys.add(hosts[i].host.name.utf8.count + 4)
                 exact += 1
             }
             let name = hosts[i].host.name.utf8.count
@@ -277,12 +291,15 @@ struct HostNameView: TemplateContext {
     let host: Host
     /// `server-alias` names, served as the host (exact hosts only).
     let aliases: [String]
+    /// `from-to-www-redirect`: the name that answers 308 to the host, its own key.
+    var www: String? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "name": .string(host.name)
         case "suffix": .string(host.suffix)
         case "aliases": .list(aliases.map(TemplateValue.string))
+        case "www": .list(www.map { [.string($0)] } ?? [])
         default: nil
         }
     }
@@ -290,6 +307,8 @@ struct HostNameView: TemplateContext {
 
 struct HostView: TemplateContext {
     let block: DataPlane.HostBlock
+    /// `from-to-www-redirect`: the name redirected to this host.
+    var www: (from: String, to: String)? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -298,13 +317,15 @@ struct HostView: TemplateContext {
         case "comment": .string(block.comment)
         case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
         case "hsts": .bool(block.hsts)
+        case "www_redirect": www.map { .context(FieldsView(fields: ["from": $0.from, "to": $0.to])) } ?? .bool(false)
         case "routes":
             .list(
                 block.routes.map {
                     .context(
                         RouteView(
                             location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit))
+                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit,
+                            upstreamHost: $0.upstreamHost, errors: $0.errors))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -332,10 +353,18 @@ struct RouteView: TemplateContext {
     var preservesSlash = false
     var auth: Authentication? = nil
     var limit: RateLimit? = nil
+    var upstreamHost: String? = nil
+    var errors: CustomErrors? = nil
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "location": return .string(location)
+        case "upstream_vhost": return upstreamHost.map(TemplateValue.string) ?? .bool(false)
+        case "errors":
+            guard let errors else { return .bool(false) }
+            var proxies = false
+            if case .proxy = action { proxies = true }
+            return .context(RouteErrorsView(errors: errors, proxies: proxies, recursive: auth?.external?.signin != nil))
         case "limit_key": return limit.map { .string($0.id) } ?? .bool(false)
         case "limit_exempt": return limit.flatMap { $0.exempt.isEmpty ? nil : .string(RateLimit.exemptionID($0.exempt)) } ?? .bool(false)
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
@@ -476,6 +505,7 @@ struct ProxyView: TemplateContext {
         case "rate_limit": return options.rateLimit.map { .context(RateLimitView(limit: $0)) } ?? .bool(false)
         case "access": return .list(Self.accessRules(options.access).map { .context($0) })
         case "grpc_unrewritten": return .bool(options.upstream?.backendProtocol?.isGRPC == true && options.rewriteTarget == nil)
+        case "custom_errors": return options.customErrors.map { .context(ProxyErrorsView(errors: $0)) } ?? .bool(false)
         case "basic_auth": return .bool(options.auth?.basic != nil)
         case "external_auth": return .bool(options.auth?.external != nil)
         case "auth_signin": return .bool(options.auth?.external?.signin != nil)
@@ -506,7 +536,8 @@ struct ProxyView: TemplateContext {
         case "access_log_off": return .bool(u.accessLogOff)
         // Any header of its own means repeating them all: one proxy_set_header drops the inherited ones.
         case "set_headers": return .bool(u.setsHeaders)
-        case "host_header": return .string(u.host.map { "\"\($0)\"" } ?? "$portico_host")
+        // "": each route sets its own (`upstream-vhost`).
+        case "host_header": return .string(u.host.map { $0.isEmpty ? "$portico_upstream_vhost" : "\"\($0)\"" } ?? "$portico_host")
         case "forwarded_prefix": return optional(u.forwardedPrefix)
         case "scheme": return .string(u.backendProtocol?.scheme ?? "http")
         case "grpc": return .bool(u.backendProtocol?.isGRPC == true)
@@ -610,4 +641,12 @@ struct MapView: TemplateContext {
         default: nil
         }
     }
+}
+
+/// A context of a few fixed strings by name (a redirect's `from` and `to`, an error page's
+/// `codes` and `target`).
+struct FieldsView: TemplateContext {
+    let fields: [String: String]
+
+    func value(for key: String) -> TemplateValue? { fields[key].map(TemplateValue.string) }
 }

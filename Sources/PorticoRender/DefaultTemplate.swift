@@ -123,6 +123,9 @@ public enum DefaultTemplate {
         {{#aliases}}
                 {{.}} {{name}};
         {{/aliases}}
+        {{#www}}
+                {{.}} {{.}};
+        {{/www}}
         {{/exact_hosts}}
             }
             map $host $portico_parent_host {
@@ -176,6 +179,24 @@ public enum DefaultTemplate {
                 "~^OPTIONS:." 1;
             }
         {{/cors_map}}
+        {{#www_map}}
+
+            # from-to-www-redirect: as ingress-nginx, the redirect drops one trailing slash.
+            map $request_uri $portico_www_path {
+                default $request_uri;
+                "~^(.*)/$" $1;
+            }
+        {{/www_map}}
+        {{#error_locations}}
+        {{#request_id}}
+
+            # custom-http-errors, default-backend: the request's X-Request-ID, else nginx's own id.
+            map $http_x_request_id $portico_request_id {
+                "" $request_id;
+                default $http_x_request_id;
+            }
+        {{/request_id}}
+        {{/error_locations}}
         {{#rate_limits}}
 
             # Rate limits, as ingress-nginx's: per Ingress and client address, the key each limited
@@ -337,6 +358,19 @@ public enum DefaultTemplate {
                     error_page 401 = @portico_auth_signin;
         {{/auth_signin}}
         {{/external_auth}}
+        {{#custom_errors}}
+        {{#intercept}}
+                    # custom-http-errors: these answers of the Service are the default backend's.
+                    proxy_intercept_errors on;
+        {{/intercept}}
+        {{#pages}}
+                    error_page {{codes}} = {{target}};
+        {{/pages}}
+        {{#bad_gateway}}
+                    # default-backend: it answers when nothing does (nginx's own 502).
+                    error_page 502 = @portico_default_backend;
+        {{/bad_gateway}}
+        {{/custom_errors}}
         {{#connect_timeout}}
                     {{module}}_connect_timeout {{connect_timeout}}s;
         {{/connect_timeout}}
@@ -469,6 +503,54 @@ public enum DefaultTemplate {
                     return 302 $portico_auth_signin;
                 }
         {{/auth_signin}}
+        {{#error_locations}}
+        {{#codes}}
+
+                # custom-http-errors: the default backend's answer to GET / instead of the Service's {{.}}.
+                location @portico_error_{{.}} {
+                    proxy_set_header X-Code {{.}};
+                    proxy_set_header X-Format $http_accept;
+                    proxy_set_header X-Original-URI $request_uri;
+                    proxy_set_header X-Namespace $portico_error_namespace;
+                    proxy_set_header X-Ingress-Name $portico_error_ingress;
+                    proxy_set_header X-Service-Name $portico_error_service;
+                    proxy_set_header X-Service-Port $portico_error_port;
+                    proxy_set_header X-Request-ID $portico_request_id;
+                    proxy_set_header X-Forwarded-For $remote_addr;
+                    proxy_set_header Host $portico_host;
+                    rewrite ^ / break;
+                    proxy_pass http://$portico_error_backend;
+                }
+        {{/codes}}
+        {{#none}}
+
+                # custom-http-errors without a default backend: 404, as ingress-nginx's own default backend.
+                location @portico_error_none {
+                    return 404;
+                }
+        {{/none}}
+        {{#default_backend}}
+
+                # default-backend: the route's Service is not there or nothing answered; the request as it is.
+                location @portico_default_backend {
+                    proxy_set_header X-Code 503;
+                    proxy_set_header X-Format $http_accept;
+                    proxy_set_header X-Namespace $portico_error_namespace;
+                    proxy_set_header X-Ingress-Name $portico_error_ingress;
+                    proxy_set_header X-Service-Name $portico_error_service;
+                    proxy_set_header X-Service-Port $portico_error_port;
+                    proxy_set_header X-Request-ID $portico_request_id;
+                    proxy_set_header Host $portico_host;
+                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                    proxy_set_header X-Forwarded-Proto $scheme;
+                    proxy_set_header X-Forwarded-Host $portico_host;
+                    proxy_set_header X-Real-IP $remote_addr;
+                    proxy_set_header Upgrade $http_upgrade;
+                    proxy_set_header Connection $portico_connection;
+                    proxy_pass http://$portico_error_backend$request_uri;
+                }
+        {{/default_backend}}
+        {{/error_locations}}
         {{#hosts}}
 
                 # {{comment}}
@@ -537,6 +619,22 @@ public enum DefaultTemplate {
                         }
         {{/limit_exempt}}
         {{/limit_key}}
+        {{#upstream_vhost}}
+                        set $portico_upstream_vhost "{{upstream_vhost}}";
+        {{/upstream_vhost}}
+        {{#errors}}
+        {{#values}}
+                        set {{name}} "{{value}}";
+        {{/values}}
+        {{#recursive}}
+                        # The named location's error pages follow this one (418).
+                        recursive_error_pages on;
+        {{/recursive}}
+        {{#fallback}}
+                        # default-backend: the Service is not there; its default backend answers.
+                        error_page 503 = @portico_default_backend;
+        {{/fallback}}
+        {{/errors}}
         {{#upstream}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{proxy}};
@@ -570,6 +668,13 @@ public enum DefaultTemplate {
         {{/redirect_url}}
         {{/fallback}}
                 }
+        {{#www_redirect}}
+
+                # from-to-www-redirect: {{from}} answers 308 to {{to}}, on the scheme and port it came on.
+                location /{{from}}/ {
+                    return 308 "$scheme://{{to}}:$server_port$portico_www_path";
+                }
+        {{/www_redirect}}
         {{/hosts}}
 
                 # Unreachable: every request's /HOST/ has a location above.

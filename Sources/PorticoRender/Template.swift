@@ -135,7 +135,7 @@ public struct Template: Sendable {
         }
 
         private mutating func lookup(_ path: [String], _ stack: [TemplateValue], line: Int) throws(TemplateError) -> TemplateValue {
-            if path == ["."] { return stack[stack.count - 1] }
+            if path.count == 1, path[0] == "." { return stack[stack.count - 1] }
             var found: TemplateValue?
             for frame in stack.indices.reversed() {
                 if case .context(let c) = stack[frame], let v = c.value(for: path[0]) {

@@ -92,6 +92,10 @@ public enum MigrationCheck {
                 findings.append(finding)
                 continue
             }
+            if !canary, let finding = customErrorsFinding(key: key, name: name, annotations: annotations) ?? wwwFinding(key: key, name: name, value: value) {
+                findings.append(finding)
+                continue
+            }
             findings.append(Finding(subject: key, status: .honoured, detail: "")
                 .classified(
                     name: name, value: value, options: options, portico: prefix == portico,

@@ -101,7 +101,8 @@ extension RoutingRun {
     /// `canary: "true"` ingress-nginx ignores its settings too); with HTTPS also `redirectPolicy`, applied once every
     /// Ingress's `spec.tls` is known.
     static let readElsewhere = Set(
-        (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings)
+        (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
+            + customErrorSettings + ["from-to-www-redirect"])
             .flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 
@@ -136,7 +137,7 @@ extension RoutingRun {
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, canary and canary-*, "
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
-        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, ssl-redirect and force-ssl-redirect (with HTTPS), "
+        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, custom-http-errors, default-backend, from-to-www-redirect, ssl-redirect and force-ssl-redirect (with HTTPS), "
         + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
@@ -292,7 +293,6 @@ extension RoutingRun {
         case _ where name.hasPrefix("canary-"): return nil  // without canary: "true" ingress-nginx ignores them too
         case "preserve-trailing-slash": return nil  // nothing is redirected without HTTPS
         case "ssl-redirect", "force-ssl-redirect": return "plain HTTP is served; there is no redirect to HTTPS"
-        case "from-to-www-redirect": return "there is no redirect between www. and the bare name"
         case _ where name.hasPrefix("affinity") || name.hasPrefix("session-cookie-"):
             return "session affinity needs the Service's Pod endpoints, and Portico proxies to the Service's cluster DNS "
                 + "name: requests are spread as the Service spreads them, without a sticky cookie"

@@ -96,6 +96,7 @@ extension RoutingRun {
     mutating func finishTLS(_ virtualHosts: inout [VirtualHost], catchAll: inout CatchAll) -> [CertificateFile] {
         var files: [String: CertificateFile] = [:]
         var checked: [ServiceKey: ValidatedCertificate?] = [:]
+        var lastHTTPS: (HTTPSSettings, before: Location, after: Location)?
         let known = Set(virtualHosts.map(\.host))
         var named = Set(tlsClaims.compactMap { known.contains($0.key) ? $0.value.secret : nil })
         if let secret = options.defaultCertificate { named.insert(ServiceKey(namespace: secret.namespace, name: secret.name)) }
@@ -134,11 +135,21 @@ extension RoutingRun {
                 let policy = redirectPolicies[location.source] ?? RedirectPolicy()
                 forced = forced || policy.forced
                 let redirects = ((hasTLS && policy.sslRedirect) || policy.forced) && !Self.isACMEChallenge(location.path)
+                let change = HTTPSSettings(
+                    before: location.optionsIdentity, redirects: redirects, preservesSlash: redirects && policy.preserveTrailingSlash,
+                    hsts: ownCertificate)
+                // The same settings as the last location, given the same: the same copy, without making it again.
+                if let (last, _, result) = lastHTTPS, last == change {
+                    virtualHosts[i].locations[j].shareOptions(of: result)
+                    continue
+                }
                 var options = location.options
-                options.redirectsToHTTPS = redirects
-                options.preservesTrailingSlash = redirects && policy.preserveTrailingSlash
-                options.strictTransportSecurity = ownCertificate
+                options.redirectsToHTTPS = change.redirects
+                options.preservesTrailingSlash = change.preservesSlash
+                options.strictTransportSecurity = change.hsts
                 virtualHosts[i].locations[j].setOptions(options, sharingWith: j > 0 ? virtualHosts[i].locations[j - 1] : nil)
+                // The location as it was is kept too: its copy of settings stays alive, so no other can take its identity.
+                lastHTTPS = (change, location, virtualHosts[i].locations[j])
             }
             let tlsPolicy = virtualHosts[i].tls.flatMap { redirectPolicies[$0.source] } ?? RedirectPolicy()
             virtualHosts[i].redirectsFallback = (hasTLS && tlsPolicy.sslRedirect) || forced
@@ -154,6 +165,14 @@ extension RoutingRun {
         }
         for path in files.keys { files[path]?.hosts.sort() }
         return files.values.sorted { $0.path < $1.path }
+    }
+
+    /// What finishing a location's HTTPS settings starts from and sets.
+    private struct HTTPSSettings: Equatable {
+        let before: ObjectIdentifier?
+        let redirects: Bool
+        let preservesSlash: Bool
+        let hsts: Bool
     }
 
     /// The operator's default certificate (`--default-ssl-certificate`), validated like a host's:
@@ -339,6 +358,28 @@ public final class CertificateCache: @unchecked Sendable {
         let key: String
         /// `data` (base64) or `stringData` (text).
         let encoded: Bool
+        /// The data hashed once, when the input is made: a pass looks each Secret up several
+        /// times (known, used, its file's content), and hashing kilobytes of PEM for each was a
+        /// tenth of routing at 1,000 certificates.
+        private let digest: Int
+
+        init(certificate: String, key: String, encoded: Bool) {
+            self.certificate = certificate
+            self.key = key
+            self.encoded = encoded
+            var hasher = Hasher()
+            hasher.combine(certificate)
+            hasher.combine(key)
+            hasher.combine(encoded)
+            digest = hasher.finalize()
+        }
+
+        // Equal data from the same Secret object shares its storage: compared without reading it.
+        static func == (a: Input, b: Input) -> Bool {
+            a.digest == b.digest && a.encoded == b.encoded && a.certificate == b.certificate && a.key == b.key
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(digest) }
     }
 
     private let lock = NSLock()

@@ -60,6 +60,8 @@ struct RoutingRun {
     var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
     /// `server-alias` by host: the oldest Ingress with any decides.
     var aliasClaims: [Host: (names: [String], source: ObjectReference)] = [:]
+    /// `from-to-www-redirect`: hosts any Ingress of which asks for it.
+    var wwwHosts: Set<Host> = []
     /// The htpasswd files made of the Secrets that basic authentication names, by path.
     var authFiles: [String: AuthFile] = [:]
     /// Ingresses whose authentication cannot be set up: every path answers 503.
@@ -195,6 +197,8 @@ struct RoutingRun {
         let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
         let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
         let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
+        let redirectsWWW = redirectsFromToWWW(ingress.metadata.annotations ?? [:], ref: ref)
+        let errors = customErrors(ingress.metadata.annotations ?? [:], ref: ref, namespace: namespace, options: proxyOptions)
         guard claimClientCertificate(ingress, ref: ref) else { return }
         served.insert(ref)
         if options.servesHTTPS {
@@ -268,6 +272,9 @@ struct RoutingRun {
             if !aliases.isEmpty {
                 claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: ingress.metadata.annotations ?? [:]))
             }
+            if redirectsWWW {
+                claimFromToWWW(host: host, ref: ref, field: Self.field(Self.annotationPrefix + "from-to-www-redirect", in: ingress.metadata.annotations ?? [:]))
+            }
             let (ruleOptions, ruleUnavailable) = authenticatedOptions(proxyOptions, host: host, ref: ref, rule: ruleField, unavailable: authUnavailable)
             for (j, path) in (rule.http?.paths ?? []).enumerated() {
                 let field = pathField(rule: i, path: j)
@@ -295,6 +302,7 @@ struct RoutingRun {
                 if valid.slashed { routes.slashed.insert(routes.locations.count) }
                 if path.pathType == "Exact" { routes.exactPaths.insert(valid.raw) }
                 var options = ruleOptions
+                if redirect == nil, !ruleUnavailable { options.customErrors = Self.routeErrors(errors, path: path, backend: backend, options: options, ref: ref) }
                 if match == .regex, case .upstream = backend { options.rewriteTarget = regex.target(for: valid.raw) }
                 // ingress-nginx sends X-Forwarded-Prefix only where it rewrites (not on the target itself).
                 if options.rewriteTarget == nil, options.upstream?.forwardedPrefix != nil { options.updateUpstream { $0.forwardedPrefix = nil } }
@@ -406,6 +414,7 @@ struct RoutingRun {
             if hasRegex(routes) { regexHosts[host] = routes }
             virtualHosts.append(
                 VirtualHost(host: host, locations: routes.locations, fallback: routes.fallback, aliases: aliasClaims[host]?.names ?? []))
+            virtualHosts[virtualHosts.count - 1].redirectsFromToWWW = wwwHosts.contains(host)
         }
         hosts = [:]
         for i in virtualHosts.indices {
@@ -435,10 +444,18 @@ struct RoutingRun {
             if case .upstream(let u)? = backend { upstreams.insert(u) }
         }
         for vhost in virtualHosts {
-            vhost.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
+            vhost.locations.forEach {
+                collect($0.backend)
+                collect($0.canary.map { .upstream($0.upstream) })
+                collect($0.options.customErrors?.defaultBackend.map(Backend.upstream))
+            }
             collect(vhost.fallback)
         }
-        catchAll.locations.forEach { collect($0.backend); collect($0.canary.map { .upstream($0.upstream) }) }
+        catchAll.locations.forEach {
+            collect($0.backend)
+            collect($0.canary.map { .upstream($0.upstream) })
+            collect($0.options.customErrors?.defaultBackend.map(Backend.upstream))
+        }
         collect(catchAll.fallback)
 
         return RoutingTable(

@@ -105,6 +105,9 @@ public struct VirtualHost: Sendable, Hashable {
     /// that sets any), sorted. A name that is a host of its own, or an earlier host's alias, is not
     /// served as an alias (`RoutingTable.servedAliases`).
     public var aliases: [String] = []
+    /// `from-to-www-redirect`: an Ingress of the host asks that its www name (or bare name) answer
+    /// 308 to it (`RoutingTable.servedWWWRedirects`).
+    public var redirectsFromToWWW = false
     /// `auth-tls-secret`: clients must present a certificate (served by a server of its own).
     public var clientCertificate: ClientCertificate?
 
@@ -171,7 +174,11 @@ public struct Location: Sendable, Hashable {
     public var match: PathMatch
     public var backend: Backend
     public var options: ProxyOptions {
-        get { customOptions?.options ?? ProxyOptions() }
+        // Read in place: rendering reads a location's settings a dozen times, and a copy of them
+        // on each read retained every field.
+        _read {
+            if let box = customOptions { yield box.options } else { yield ProxyOptions.defaults }
+        }
         set { customOptions = newValue.isDefault ? nil : ProxyOptionsBox(newValue) }
     }
     /// Nil for nginx.conf's defaults, as nearly every location has them; else in a box the copies
@@ -183,6 +190,18 @@ public struct Location: Sendable, Hashable {
     /// Ingress nearly always do): one copy for them instead of one per location.
     mutating func setOptions(_ options: ProxyOptions, sharingWith other: Location?) {
         if let box = other?.customOptions, box.options == options { customOptions = box } else { self.options = options }
+    }
+
+    /// Which copy of settings the location holds (nil: the defaults), to tell cheaply that two
+    /// locations hold the same one.
+    package var optionsIdentity: ObjectIdentifier? { customOptions.map(ObjectIdentifier.init) }
+
+    /// Takes `other`'s copy of its settings.
+    mutating func shareOptions(of other: Location) { customOptions = other.customOptions }
+
+    /// Whether both hold the same settings: the same copy, as the paths of one Ingress do, or equal ones.
+    package func hasOptions(of other: Location) -> Bool {
+        customOptions === other.customOptions || options == other.options
     }
     /// A canary Ingress's share of the route's requests (on a route to a Service only).
     public var canary: Canary? {
@@ -291,6 +310,13 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         set { authStorage = newValue.map(Indirect.init) }
     }
     private var authStorage: Indirect<Authentication>? = nil
+    /// `custom-http-errors`, `default-backend`: the Service's answers with these codes, and routes
+    /// whose Service is not there or does not answer, are the default backend's (`CustomErrors`).
+    public var customErrors: CustomErrors? {
+        get { customErrorsStorage?.value }
+        set { customErrorsStorage = newValue.map(Indirect.init) }
+    }
+    private var customErrorsStorage: Indirect<CustomErrors>? = nil
 
     public init(
         connectTimeoutSeconds: Int? = nil, readTimeoutSeconds: Int? = nil, sendTimeoutSeconds: Int? = nil,
@@ -312,5 +338,8 @@ public struct ProxyOptions: Sendable, Equatable, Hashable {
         self.auth = auth
     }
 
-    public var isDefault: Bool { self == ProxyOptions() }
+    public var isDefault: Bool { self == Self.defaults }
+
+    /// nginx.conf's defaults, made once.
+    static let defaults = ProxyOptions()
 }

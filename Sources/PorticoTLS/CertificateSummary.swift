@@ -19,8 +19,10 @@ public struct CertificateSummary: Sendable, Equatable {
     /// `*.example.com` covering exactly one more label (`a.example.com`, not `a.b.example.com` nor
     /// `example.com`). A wildcard host `*.example.com` is covered by the same wildcard name.
     public func covers(host: String) -> Bool {
-        let host = host.lowercased()
         guard !host.isEmpty else { return false }
+        // Routing's hosts are lowercase already: the usual answer without a copy.
+        if dnsNames.contains(host) { return true }
+        let host = host.lowercased()
         return dnsNames.contains { name in
             if name == host { return true }
             guard name.hasPrefix("*."), name.count > 2 else { return false }

@@ -50,7 +50,8 @@ public enum CertificateValidation {
     /// (an empty host, as for the catch-all server, is not checked).
     public static func warnings(for summary: CertificateSummary, host: String, now: Date) -> [CertificateWarning] {
         var warnings: [CertificateWarning] = []
-        let subject = MessageText.quoted(summary.subject)
+        // Made only when there is a warning: nearly every certificate has none, every pass.
+        var subject: String { MessageText.quoted(summary.subject) }
         if now > summary.notAfter {
             warnings.append(
                 CertificateWarning(

@@ -61,7 +61,7 @@ extension PEMBlock {
                 } else if boundaryLabel(line, "-----BEGIN ") != nil {
                     throw .unterminated(index: blocks.count + 1, label: block.label)
                 } else {
-                    if block.inHeaders, line.contains(":") {
+                    if block.inHeaders, line.utf8.contains(UInt8(ascii: ":")) {
                         block.headers.append(line)
                     } else if !line.isEmpty {
                         block.inHeaders = false
@@ -80,10 +80,14 @@ extension PEMBlock {
 
     /// `CERTIFICATE` for `-----BEGIN CERTIFICATE-----` and `prefix` `-----BEGIN `.
     private static func boundaryLabel(_ line: Substring, _ prefix: String) -> Substring? {
-        guard line.hasPrefix(prefix), line.hasSuffix("-----"), line.utf8.count >= prefix.utf8.count + 5 else {
-            return nil
-        }
-        return line.dropFirst(prefix.count).dropLast(5)
+        // By bytes: compared as Unicode text, the boundary checks were most of splitting a chain.
+        let bytes = line.utf8, dashes = "-----".utf8
+        guard bytes.count >= prefix.utf8.count + dashes.count, bytes.starts(with: prefix.utf8),
+            bytes.reversed().starts(with: dashes.reversed())
+        else { return nil }
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix.utf8.count)
+        let end = bytes.index(bytes.endIndex, offsetBy: -dashes.count)
+        return line[start..<end]
     }
 }
 

@@ -38,7 +38,8 @@ enum ConfigStructure {
             // The proxying annotations, in a named location.
             #"^            (access_log off|proxy_(request_)?buffering (on|off)|proxy_buffer_size \d+[km]?|proxy_buffers \d+ \d+[km]?|proxy_http_version 1\.[01]);$"#,
             #"^            (proxy_next_upstream [a-z_0-9 ]+|proxy_next_upstream_tries \d+|proxy_next_upstream_timeout \d+s);$"#,
-            #"^            proxy_set_header (Host (\$portico_host|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
+            #"^            proxy_set_header (Host (\$portico_host|\$portico_upstream_vhost|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
+            #"^                set \$portico_upstream_vhost "NAME(:\d+)?";$"#,
             #"^            proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
             #"^            (set \$portico_upstream NAME:\d{1,5}|error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d+)?)?|return (404|418|503));$"#,
             #"^            location (= /(_|(\*\.)?NAME)PATH|~ \^[-A-Za-z0-9/._~!*+,:@=&\\|()?<>$^]+) \{$"#,
@@ -84,6 +85,18 @@ enum ConfigStructure {
             #"^    variables_hash_max_size 2048;$"#,
             #"^    map \$(request_uri|portico_rd_rest_\d) \$portico_(rd_(done|rest)_\d|escaped_request_uri) \{$"#,
             #"^        ("~\^\(\[\^%&\+;\]\*\)(%|&|\\\+|;)" "\$1%(25|26|2B|3B)"|"~\^\[\^%&\+;\]\*\[%&\+;\]\(\.\*\)\$" \$1|default (\$request_uri|\$portico_rd_rest_\d|""|"(\$portico_rd_done_\d)+\$portico_rd_rest_\d"));$"#,
+            // custom-http-errors and default-backend: the request id map, the named locations' error
+            // pages, the error locations and what a route sets for them.
+            #"^    map \$http_x_request_id \$portico_request_id \{$"#, #"^        ("" \$request_id|default \$http_x_request_id);$"#,
+            #"^            (proxy_intercept_errors on|error_page [45]\d\d( [45]\d\d)* = @portico_(error_([45]\d\d|none)|default_backend));$"#,
+            #"^        location @portico_(error_([45]\d\d|none)|default_backend) \{$"#,
+            #"^            proxy_set_header (X-Code \d{3}|X-Format \$http_accept|X-Original-URI \$request_uri|X-(Namespace|Ingress-Name|Service-Name|Service-Port) \$portico_error_(namespace|ingress|service|port)|X-Request-ID \$portico_request_id|X-Forwarded-For \$remote_addr|Host \$portico_host);$"#,
+            #"^            (rewrite \^ / break|proxy_pass http://\$portico_error_backend(\$request_uri)?);$"#,
+            #"^ {16}set \$portico_error_(backend "NAME:\d{1,5}"|(namespace|ingress|service) "NAME"|port "[a-z0-9-]+");$"#,
+            #"^ {16}error_page 503 = @portico_default_backend;$"#,
+            // from-to-www-redirect: the map that drops a slash and the redirected name's location.
+            #"^    map \$request_uri \$portico_www_path \{$"#, #"^        (default \$request_uri|"~\^\(\.\*\)/\$" \$1);$"#,
+            #"^            return 308 "\$scheme://NAME:\$server_port\$portico_www_path";$"#,
             // Canaries: the header, cookie, weight and choice maps, and routes that set a choice.
             #"^    variables_hash_max_size \d+;$"#,
             #"^    map \$(http|cookie)_[a-z0-9_]+ \$portico_canary_[hc]_[0-9a-f]{8}(_\d+)? \{$"#,

@@ -50,10 +50,12 @@ import TestSupport
         #expect(ConfigStructure.unexpectedLines(out.config) == [])
         for line in [
             "proxy_buffer_size 16k;", "proxy_buffers 4 16k;", "proxy_next_upstream error timeout http_503;", "access_log off;",
-            "proxy_buffering off;", #"proxy_set_header Host "api.shop.internal";"#, #"proxy_set_header X-Forwarded-Prefix "/api";"#,
+            "proxy_buffering off;", "proxy_set_header Host $portico_upstream_vhost;", #"proxy_set_header X-Forwarded-Prefix "/api";"#,
         ] {
             #expect(out.config.contains("\n            " + line + "\n"), "\(line)")
         }
+        // upstream-vhost: the route sets the Host its named location sends.
+        #expect(out.config.contains("\n                set $portico_upstream_vhost \"api.shop.internal\";\n"))
     }
 
     @Test func echomapV1RendersTheSameBytesAsV1beta1() {

@@ -27,6 +27,10 @@ final class UpstreamEndToEndTests {
         Manifest.ingress(
             "vhost", host: "vhost.test", annotations: [n + "upstream-vhost": "api.internal", n + "x-forwarded-prefix": "/shop", n + "rewrite-target": "/"],
             paths: [("/shop", "Prefix"), ("/", "Prefix")]),
+        // The same settings but another Host: one named location serves both, each route sets its own.
+        Manifest.ingress(
+            "vhost2", host: "vhost2.test", annotations: [n + "upstream-vhost": "other.internal:8080", n + "x-forwarded-prefix": "/shop", n + "rewrite-target": "/"],
+            paths: [("/shop", "Prefix")]),
         Manifest.ingress(
             "noprefix", host: "noprefix.test",
             annotations: [n + "x-forwarded-prefix": "/shop", "portico.io/upstream-vhost": "api.internal\"; proxy_set_header X-Evil 1; #"]),
@@ -121,6 +125,12 @@ final class UpstreamEndToEndTests {
         let root = try stage.request("/other", host: "vhost.test").echo()
         #expect(root.header("Host") == "api.internal")
         #expect(root.header("X-Forwarded-Prefix") == nil)
+        // Another Ingress's Host through the same named location, and the first one's again after it.
+        let other = try stage.request("/shop/cart", host: "vhost2.test").echo()
+        #expect(other.header("Host") == "other.internal:8080", "\(other.headers)")
+        #expect(other.header("X-Forwarded-Prefix") == "/shop")
+        #expect(try stage.request("/shop/cart", host: "vhost.test").echo().header("Host") == "api.internal")
+        #expect(stage.config.components(separatedBy: #"proxy_set_header X-Forwarded-Prefix "/shop";"#).count == 2, "\(stage.config)")
 
         // Without rewrite-target no prefix, as in ingress-nginx; the hostile vhost is refused and
         // the client's Host is sent.

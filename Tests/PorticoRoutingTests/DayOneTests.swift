@@ -88,12 +88,12 @@ import Testing
     }
 
     @Test(arguments: [
-        ("from-to-www-redirect", "true", "no redirect between www. and the bare name"),
+        ("proxy-cookie-path", "/ /app", "ignored; Portico's default applies"),
         ("proxy-ssl-verify", "on", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("affinity", "cookie", "session affinity needs the Service's Pod endpoints"),
-        ("custom-http-errors", "404", "ignored; Portico's default applies"),
+        ("mirror-target", "http://m.test/", "ignored; Portico's default applies"),
     ])
     func unimplementedIngressNginxAnnotationsSayWhatHappensInstead(name: String, value: String, instead: String) {
         let key = "nginx.ingress.kubernetes.io/\(name)"
