@@ -78,7 +78,9 @@ struct NginxSink: ConfigSink {
             // The new config serves: what only older configs named can go.
             let keeping = keptFiles.union(config.certificates.map(\.path))
             tlsFiles?.removeUnused(keeping: keeping)
-            authFiles?.removeUnused(keeping: Set(config.authFiles.map(\.path)), in: "auth", suffix: ".htpasswd")
+            for suffix in [".htpasswd", ".ca.pem"] {  // htpasswd files, client certificates' authorities
+                authFiles?.removeUnused(keeping: Set(config.authFiles.map(\.path)), in: "auth", suffix: suffix)
+            }
             certificatesWritten.paths.formIntersection(keeping.union(config.authFiles.map(\.path)))
         }
     }

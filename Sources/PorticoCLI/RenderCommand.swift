@@ -113,7 +113,7 @@ struct RenderCommand: ParsableCommand {
         }
         if outputDir == nil, !table.authFiles.isEmpty {
             lines.append(
-                "info: \(table.authFiles.count) htpasswd files (basic authentication) were not written (the config names them); "
+                "info: \(table.authFiles.count) \(Self.authFilesNoun(table.authFiles)) were not written (the config names them); "
                     + "--output-dir DIR writes them")
         }
         // The summary comes last.
@@ -124,13 +124,21 @@ struct RenderCommand: ParsableCommand {
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 
+    /// What the files next to nginx.conf are: htpasswd files, and client certificates' authorities.
+    static func authFilesNoun(_ files: [AuthFile], short: Bool = false) -> String {
+        if files.allSatisfy({ $0.path.hasSuffix(".htpasswd") }) { return short ? "htpasswd files" : "htpasswd files (basic authentication)" }
+        return short ? "authentication files" : "authentication files (htpasswd files, client certificates' authorities)"
+    }
+
     /// DIR/nginx.conf and the TLS and htpasswd files it names; what was written, for stderr.
     func write(_ rendered: RenderedInput, to directory: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try ConfigFile.writeAtomically(rendered.config, to: "\(directory)/nginx.conf")
         let files = TLSFiles(prefix: directory, workerUser: rendered.options.workerUser)
         for file in rendered.table.authFiles { try files.write(file.path, Array(file.content.utf8)) }
-        let auth = rendered.table.authFiles.isEmpty ? "" : ", \(rendered.table.authFiles.count) htpasswd files under \(directory)/auth"
+        let auth =
+            rendered.table.authFiles.isEmpty
+            ? "" : ", \(rendered.table.authFiles.count) \(Self.authFilesNoun(rendered.table.authFiles, short: true)) under \(directory)/auth"
         guard render.httpsPort != nil else { return "info: wrote \(directory)/nginx.conf" + auth }
         for certificate in rendered.table.certificates {
             try files.write(certificate.path, Array(certificate.pem.utf8))

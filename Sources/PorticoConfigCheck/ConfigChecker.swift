@@ -130,16 +130,18 @@ struct CheckRun {
         readRateLimits(http, maps)
         checkEscapeMaps(http, maps)
 
-        var main: [ConfigDirective] = []
+        var main: [ConfigDirective] = [], own: [ConfigDirective] = []
         for server in http.children where server.name == "server" {
             let status = prediction.statusPort.map { "127.0.0.1:\($0)" }
             if server.children.contains(where: { $0.name == "listen" && args($0) == [status ?? "-"] }) {
                 checkStatusServer(server)
+            } else if server.children.contains(where: { $0.name == "server_name" && args($0) != ["_"] }) {
+                own.append(server)  // a host's own: client certificates
             } else {
                 main.append(server)
             }
         }
-        if prediction.statusPort != nil, http.children.filter({ $0.name == "server" }).count != main.count + 1 {
+        if prediction.statusPort != nil, http.children.filter({ $0.name == "server" }).count != main.count + own.count + 1 {
             fail(http, "expected exactly one status server on 127.0.0.1:\(prediction.statusPort ?? 0)")
         }
         guard main.count == 1 else {
@@ -148,6 +150,7 @@ struct CheckRun {
         }
         checkServer(main[0])
         checkErrorServer(main[0], maps: maps)
+        checkClientCertificateServers(own)
         let unused = Set(limitZones.keys).subtracting(limitZonesUsed)
         if !unused.isEmpty { fail(http, "rate-limit zones no location uses: \(unused.sorted())") }
         // nginx refuses a map on a variable nothing sets.
@@ -417,6 +420,10 @@ struct CheckRun {
                 continue
             }
             if !seen.insert(key).inserted { fail(location, "two locations for host \(key)") }
+            if prediction.clientCertificates[key] != nil {
+                checkClientCertificateStub(location, key: key)
+                continue
+            }
             checkHost(location, key: key, expected)
         }
         if !catchAllRoot { fail(server, "no location / for requests outside every host") }

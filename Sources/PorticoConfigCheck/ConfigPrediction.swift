@@ -33,6 +33,8 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var wwwRedirects: Bool
     /// The `stream {}` part (`ConfigChecker+Stream.swift`).
     package var streams: PredictedStreams
+    /// Host key → its client certificates and the names its own server answers (with HTTPS).
+    package var clientCertificates: [String: PredictedClientCertificate] = [:]
 
     package static let catchAllKey = "_"
 
@@ -65,6 +67,9 @@ package struct ConfigPrediction: Sendable, Equatable {
         }
         for (vhost, aliases) in zip(table.virtualHosts, table.servedAliases) {
             for alias in aliases { exact[alias] = vhost.host.name }
+            if servesHTTPS, let required = vhost.clientCertificate { 
+                clientCertificates[vhost.host.name] = PredictedClientCertificate(vhost, required: required, aliases: aliases)
+            }
             hosts[vhost.host.name] = PredictedHost(
                 vhost.locations, fallback: vhost.fallback, https: servesHTTPS, hsts: vhost.tls?.certificate != nil,
                 redirectsFallback: vhost.redirectsFallback)
@@ -78,7 +83,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         generation = options.generation
         resolvers = options.resolvers + ["valid=10s"]
         user = options.workerUser
-        authFiles = Set(table.authFiles.map(\.path))
+        authFiles = Set(table.authFiles.map(\.path).filter { $0.hasSuffix(".htpasswd") })
         var external = false, signin = false
         for locations in table.virtualHosts.map(\.locations) + [table.catchAll.locations] {
             for l in locations {

@@ -228,10 +228,44 @@ package enum HostileCorpus {
             ],
             served: [],
             probes: [("auth-url.test", "/"), ("auth-url.test", "/etc/passwd")]),
-        annotationCase(
-            "CVE-2025-1097", "auth-tls",
-            ["portico.io/auth-tls-match-cn": "CN=x\"){}}}load_module /tmp/evil.so;#", "portico.io/auth-tls-secret": "../../etc/shadow"],
-            code: .accessControlNotHonoured, leftOut: true),
+        // auth-tls-match-cn is not honoured: left out. Client certificates' other values go into
+        // ssl_* directives of the host's own server, a file name and an error_page: a value that
+        // could break out leaves the Ingress out (without HTTPS every one is left out), a Secret
+        // name that is a path answers 503 with HTTPS.
+        HostileCase(
+            cve: "CVE-2025-1097", name: "auth-tls",
+            manifest: json(
+                [
+                    ingress(
+                        "auth-tls",
+                        annotations: [
+                            "portico.io/auth-tls-match-cn": "CN=x\"){}}}load_module /tmp/evil.so;#", "portico.io/auth-tls-secret": "../../etc/shadow",
+                        ], rules: [("auth-tls.test", [path("/")])]),
+                    ingress(
+                        "auth-tls-secret", annotations: ["nginx.ingress.kubernetes.io/auth-tls-secret": "ca\"; ssl_verify_client off; #"],
+                        rules: [("auth-tls-secret.test", [path("/")])]),
+                    ingress(
+                        "auth-tls-page",
+                        annotations: [
+                            "nginx.ingress.kubernetes.io/auth-tls-secret": "ca", "nginx.ingress.kubernetes.io/auth-tls-error-page": "https://x.test/\";return 200 pwned;#",
+                        ], rules: [("auth-tls-page.test", [path("/")])]),
+                    ingress(
+                        "auth-tls-page-newline",
+                        annotations: [
+                            "portico.io/auth-tls-secret": "ca", "portico.io/auth-tls-error-page": "https://x.test/\n  ssl_verify_client off;",
+                        ], rules: [("auth-tls-page-newline.test", [path("/")])]),
+                ]),
+            diagnostics: [
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-tls", "metadata.annotations[\"portico.io/auth-tls-match-cn\"]"),
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-tls-secret", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-tls-secret\"]"),
+            ],
+            served: [],
+            probes: [("auth-tls.test", "/"), ("auth-tls-secret.test", "/"), ("auth-tls-page.test", "/"), ("auth-tls-page-newline.test", "/pwned")],
+            httpsDiagnostics: [
+                ExpectedDiagnostic(.authUnavailable, "ingress default/auth-tls", "metadata.annotations[\"portico.io/auth-tls-secret\"]"),
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-tls-page", "metadata.annotations[\"nginx.ingress.kubernetes.io/auth-tls-error-page\"]"),
+                ExpectedDiagnostic(.accessControlNotHonoured, "ingress default/auth-tls-page-newline", "metadata.annotations[\"portico.io/auth-tls-error-page\"]"),
+            ]),
         // A source range that smuggles a directive: not a range, so the paths admit nobody.
         annotationCase(
             "CVE-2025-24514", "source-range",

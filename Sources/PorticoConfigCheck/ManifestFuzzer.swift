@@ -178,7 +178,12 @@ struct ManifestFuzzerMaker {
             "nginx.ingress.kubernetes.io/auth-cache-key", "nginx.ingress.kubernetes.io/satisfy",
             "nginx.ingress.kubernetes.io/custom-http-errors", "portico.io/custom-http-errors", "nginx.ingress.kubernetes.io/default-backend",
             "portico.io/default-backend", "nginx.ingress.kubernetes.io/from-to-www-redirect", "portico.io/from-to-www-redirect",
+            "nginx.ingress.kubernetes.io/auth-tls-secret", "portico.io/auth-tls-secret", "nginx.ingress.kubernetes.io/auth-tls-verify-client",
+            "nginx.ingress.kubernetes.io/auth-tls-verify-depth", "nginx.ingress.kubernetes.io/auth-tls-error-page",
+            "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream",
         ]
+        // Client certificates from the Secret `ca`, with some of their settings.
+        if chance(0.3) { a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "auth-tls-secret"] = pick(["ca", "default/ca"]) }
         for _ in 0..<int(1..<4) {
             a[chance(0.9) ? pick(keys) : text()] = pick([
                 "5", "30", "3600", "3601", "0", "1m", "8M", "10g", "1t", text(), "5" + pick(Self.payloads), "portico",
@@ -195,6 +200,7 @@ struct ManifestFuzzerMaker {
                 "GET", "any", "all", "/next", "https://$host/x" + pick(Self.payloads),
                 "404", "404,503", "401, 500,502 ,599", "399", "600", "404" + pick(Self.payloads), pick(Self.services), "web", "db",
                 "missing", "db" + pick(Self.payloads),
+                "ca", "default/ca", "ca" + pick(Self.payloads), "optional", "optional_no_ca", "on" + pick(Self.payloads), "2", "17",
             ])
         }
         return a
@@ -296,6 +302,21 @@ struct ManifestFuzzerMaker {
         ]
     }
 
+    /// `ca`, which client certificates name: a certificate as its authority, or text around one,
+    /// one that is not PEM, a key, or with a revocation list.
+    mutating func authoritiesSecret(namespace: String) -> [String: Any] {
+        let certificate = pick(Self.certificates)
+        let pem = String(decoding: Data(base64Encoded: certificate.crt) ?? Data(), as: UTF8.self)
+        let data: [String: String] = pick([
+            ["ca.crt": pem], ["ca.crt": pick(Self.payloads) + "\n" + pem + pick(Self.payloads)], ["ca.crt": text()],
+            ["ca.crt": String(decoding: Data(base64Encoded: certificate.key) ?? Data(), as: UTF8.self)], ["ca.crt": pem, "ca.crl": text()],
+        ])
+        return [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ca", "namespace": namespace],
+            "stringData": data,
+        ]
+    }
+
     mutating func canaryPair() -> (main: [String: Any], canary: [String: Any]) {
         func to(_ service: String, _ rules: [[String: Any]]) -> [[String: Any]] {
             rules.map { rule in
@@ -344,6 +365,7 @@ struct ManifestFuzzerMaker {
         if chance(0.3) { objects.append(authSecret()) }
         if chance(0.3) { objects.append(streamConfigMap(ManifestFuzzer.tcpServices)) }
         if chance(0.15) { objects.append(streamConfigMap(ManifestFuzzer.udpServices)) }
+        if chance(0.7), !Self.certificates.isEmpty { objects += Self.namespaces.map { authoritiesSecret(namespace: $0) } }
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses
         if chance(0.15), let dup = ingresses.first { objects.append(dup) }

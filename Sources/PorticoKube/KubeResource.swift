@@ -77,14 +77,16 @@ extension Secret: KubeResource {
 
     /// Only what routing reads: a Secret's `tls.crt` and `tls.key`, whatever its type, and
     /// basic authentication's users: an htpasswd file under `auth` (ingress-nginx's auth-file), or
-    /// every key when each value is a password hash (auth-map). A Secret with none of these (Helm
+    /// every key when each value is a password hash (auth-map), and client certificates'
+    /// authorities (`ca.crt`, `ca.crl`). A Secret with none of these (Helm
     /// releases, tokens, passwords) is not kept at all, so that watching Secrets costs memory for
     /// certificates and htpasswd files only.
     public static let certificateKeys: Set<String> = ["tls.crt", "tls.key"]
     public static let authFileKey = "auth"
+    public static let authorityKeys: Set<String> = ["ca.crt", "ca.crl"]
 
     public static func cached(_ object: Secret) -> Secret? {
-        let routed = certificateKeys.union([authFileKey])
+        let routed = certificateKeys.union([authFileKey]).union(authorityKeys)
         var data = object.data?.filter { routed.contains($0.key) } ?? [:]
         var text = object.stringData?.filter { routed.contains($0.key) } ?? [:]
         if data.isEmpty && text.isEmpty, isAuthMap(object) {

@@ -56,16 +56,15 @@ struct ConfigView: TemplateContext {
     var hosts: TemplateList {
         let table = table, names = proxyNames, canaries = canaries, www = www
         return TemplateList(count: 1 + table.virtualHosts.count, identity: identity) { index in
-            let block: DataPlane.HostBlock
+            var block: DataPlane.HostBlock
             if index == 0 {
                 block = DataPlane.hostBlock(
                     key: DataPlane.catchAllKey, locations: table.catchAll.locations, fallback: table.catchAll.fallback,
                     proxies: names, canaries: canaries)
             } else {
                 let vhost = table.virtualHosts[index - 1]
-                block = DataPlane.hostBlock(
-                    key: vhost.host.name, locations: vhost.locations, fallback: vhost.fallback, proxies: names,
-                    hsts: vhost.tls?.certificate != nil, redirectsFallback: vhost.redirectsFallback, canaries: canaries)
+                block = Self.hostBlock(vhost, proxies: names, canaries: canaries)
+                if let required = vhost.clientCertificate { block = DataPlane.clientCertificateStub(block, required) }
             }
             let redirected = index == 0 ? nil : www[index - 1].map { (from: $0, to: table.virtualHosts[index - 1].host.name) }
             return .context(HostView(block: block, www: redirected))
@@ -91,6 +90,7 @@ struct ConfigView: TemplateContext {
         let proxies: ProxiesDigest
         var canaries: [String] = []
         var www: String? = nil
+        var clientCertificate: ClientCertificate? = nil
     }
 
     /// Two SipHash passes with different salts over the proxies' names and settings: 128 bits, so
@@ -131,12 +131,15 @@ struct ConfigView: TemplateContext {
             key: vhost.host.name,
             value: HostIdentity(
                 locations: vhost.locations, fallback: vhost.fallback, tls: vhost.tls, redirectsFallback: vhost.redirectsFallback,
-                aliases: aliases[index - 1], proxies: proxies, canaries: names(vhost.locations), www: www[index - 1]))
+                aliases: aliases[index - 1], proxies: proxies, canaries: names(vhost.locations), www: www[index - 1],
+                clientCertificate: vhost.clientCertificate))
     }
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "hosts": return .lazyList(hosts)
+        case "servers": return .list(servers)
+        case "main_server", "client_certificate_headers": return .bool(false)
         case "route_map": return .bool(needsRouteMap)
         case "canaries": return canaries.isEmpty ? .bool(false) : .context(CanariesView(canaries: canaries))
         // One for both that need more variables than nginx's default hash holds: canary maps and

@@ -249,8 +249,10 @@ public enum DefaultTemplate {
                 }
             }
         {{/status_port}}
+        {{#servers}}
 
             server {
+        {{#main_server}}
                 listen {{listen}} default_server;
         {{#listen_ipv6}}
                 listen {{listen_ipv6}} default_server;
@@ -263,6 +265,37 @@ public enum DefaultTemplate {
                 ssl_certificate_key $portico_cert;
         {{/https}}
                 server_name _;
+        {{/main_server}}
+        {{#client_certificate}}
+                # {{cc_comment}}.
+                # Its own server, chosen by SNI and Host: 421 after a handshake for another host, 400 without a valid certificate.
+        {{#listen_https}}
+                listen {{.}} ssl http2;
+        {{/listen_https}}
+                ssl_certificate $portico_cert;
+                ssl_certificate_key $portico_cert;
+                server_name {{cc_server_names}};
+                ssl_client_certificate {{cc_authorities}};
+                ssl_verify_client {{cc_verify}};
+                ssl_verify_depth {{cc_depth}};
+        {{#cc_error_page}}
+                error_page 495 496 = "{{cc_error_page}}";
+        {{/cc_error_page}}
+                # nginx.conf's headers again (setting one drops the rest), and what the client's certificate says.
+                proxy_set_header Host $portico_host;
+                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                proxy_set_header X-Forwarded-Proto $scheme;
+                proxy_set_header X-Forwarded-Host $portico_host;
+                proxy_set_header X-Real-IP $remote_addr;
+                proxy_set_header Upgrade $http_upgrade;
+                proxy_set_header Connection $portico_connection;
+                proxy_set_header ssl-client-verify $ssl_client_verify;
+                proxy_set_header ssl-client-subject-dn $ssl_client_s_dn;
+                proxy_set_header ssl-client-issuer-dn $ssl_client_i_dn;
+        {{#cc_pass_certificate}}
+                proxy_set_header ssl-client-cert $ssl_client_escaped_cert;
+        {{/cc_pass_certificate}}
+        {{/client_certificate}}
 
                 # Every request continues as /HOST/PATH, HOST being its virtual host (maps above);
                 # each host's locations below match that. Backends receive the original request.
@@ -410,6 +443,14 @@ public enum DefaultTemplate {
         {{#auth_headers}}
                     {{module}}_set_header {{name}} {{variable}};
         {{/auth_headers}}
+        {{#client_certificate_headers}}
+                    {{module}}_set_header ssl-client-verify $ssl_client_verify;
+                    {{module}}_set_header ssl-client-subject-dn $ssl_client_s_dn;
+                    {{module}}_set_header ssl-client-issuer-dn $ssl_client_i_dn;
+        {{#cc_pass_certificate}}
+                    {{module}}_set_header ssl-client-cert $ssl_client_escaped_cert;
+        {{/cc_pass_certificate}}
+        {{/client_certificate_headers}}
         {{/set_headers}}
         {{^grpc}}
         {{#rewritten}}
@@ -444,6 +485,14 @@ public enum DefaultTemplate {
                     proxy_set_header X-Real-IP $remote_addr;
                     proxy_set_header X-Forwarded-For $remote_addr;
                     proxy_set_header X-Auth-Request-Redirect $portico_auth_redirect;
+        {{#client_certificate_headers}}
+                    proxy_set_header ssl-client-verify $ssl_client_verify;
+                    proxy_set_header ssl-client-subject-dn $ssl_client_s_dn;
+                    proxy_set_header ssl-client-issuer-dn $ssl_client_i_dn;
+        {{#cc_pass_certificate}}
+                    proxy_set_header ssl-client-cert $ssl_client_escaped_cert;
+        {{/cc_pass_certificate}}
+        {{/client_certificate_headers}}
                     proxy_method $portico_auth_method;
                     proxy_ssl_server_name on;
                     proxy_pass $portico_auth_url;
@@ -636,6 +685,7 @@ public enum DefaultTemplate {
                     return 404;
                 }
             }
+        {{/servers}}
         }
         {{#streams}}
 

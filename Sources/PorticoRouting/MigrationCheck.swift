@@ -253,6 +253,7 @@ extension MigrationCheck.Finding {
                 : with(.honoured, "")
         }
         if let auth = authentication(name: name, value: value) { return with(auth.status, auth.detail) }
+        if let tls = clientCertificate(name: name, value: value, options: options) { return with(tls.status, tls.detail) }
         if let why = RoutingRun.accessControlNotHonoured(name, value: value) {
             return with(.refused, "\(why): the Ingress is left out, so that nothing it protects is served unprotected")
         }

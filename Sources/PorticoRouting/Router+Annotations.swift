@@ -61,6 +61,12 @@ extension RoutingRun {
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
+        for setting in Self.clientCertificateSettings { handled.formUnion(Self.keys(setting)) }
+        switch clientCertificate(annotations, ref: ref) {
+        case .none, .protected: break
+        case .unavailable: unavailableAuth.insert(ref)
+        case .leftOut: leftOut = true
+        }
 
         for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
             let value = annotations[key] ?? ""
@@ -131,7 +137,8 @@ extension RoutingRun {
         + "temporal-redirect(-code), app-root, use-regex, rewrite-target, enable-cors and cors-*, canary and canary-*, "
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
-        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, custom-http-errors, default-backend, from-to-www-redirect, ssl-redirect and force-ssl-redirect (with HTTPS)"
+        + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, custom-http-errors, default-backend, from-to-www-redirect, ssl-redirect and force-ssl-redirect (with HTTPS), "
+        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
@@ -269,7 +276,7 @@ extension RoutingRun {
         case "auth-proxy-set-headers":
             return "the headers it sends to the auth service come from a ConfigMap, which Portico does not read"
         case _ where name.hasPrefix("auth-tls-"):
-            return "client certificate authentication (auth-tls-*) is not implemented"
+            return "\(name) (a client certificate's subject checked by regex) is not implemented"
         case _ where name.hasPrefix("auth-") || name.hasSuffix("-source-range"):
             return "access control that Portico does not implement"
         default: return nil

@@ -388,7 +388,10 @@ extension RoutingRun {
         func collect(_ locations: [Location]) {
             for j in locations.indices { if let file = locations[j].options.auth?.basic?.file { used.insert(file) } }
         }
-        for vhost in virtualHosts { collect(vhost.locations) }
+        for vhost in virtualHosts {
+            collect(vhost.locations)
+            if let authorities = vhost.clientCertificate?.authorities { used.insert(authorities) }
+        }
         collect(catchAll.locations)
         return used.sorted().compactMap { authFiles[$0] }
     }

@@ -74,6 +74,10 @@ struct RoutingRun {
     var authFiles: [String: AuthFile] = [:]
     /// Ingresses whose authentication cannot be set up: every path answers 503.
     var unavailableAuth: Set<ObjectReference> = []
+    /// Client certificates (`auth-tls-secret`) by the Ingress that asks for them, and by host: the
+    /// oldest Ingress of the host with one decides (`Router+ClientCertificate.swift`).
+    var clientCertificates: [ObjectReference: ClientCertificate] = [:]
+    var clientCertificateClaims: [Host: ClientCertificate] = [:]
     /// The main routes canaries can find (nil when no Ingress is a canary) and the canaries
     /// waiting for every main route (`Router+Canary.swift`).
     var canaryTargets: [CanaryTarget: Int]?
@@ -203,6 +207,7 @@ struct RoutingRun {
         let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
         let redirectsWWW = redirectsFromToWWW(ingress.metadata.annotations ?? [:], ref: ref)
         let errors = customErrors(ingress.metadata.annotations ?? [:], ref: ref, namespace: namespace, options: proxyOptions)
+        guard claimClientCertificate(ingress, ref: ref) else { return }
         served.insert(ref)
         if options.servesHTTPS {
             let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
@@ -214,7 +219,9 @@ struct RoutingRun {
 
         let authUnavailable = unavailableAuth.contains(ref)
         var defaultBackend: Backend?
-        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil || proxyOptions.auth != nil || authUnavailable {
+        if ingress.spec.defaultBackend != nil, proxyOptions.access != nil || proxyOptions.auth != nil || authUnavailable
+            || clientCertificates[ref] != nil
+        {
             // The fallback locations carry no Ingress's settings: a restricted default backend
             // there would be open to everyone.
             diagnose(
@@ -438,6 +445,7 @@ struct RoutingRun {
         var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
         var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
         let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil
+        finishClientCertificates(&virtualHosts)
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {

@@ -112,6 +112,8 @@ public struct VirtualHost: Sendable, Hashable {
     /// `from-to-www-redirect`: an Ingress of the host asks that its www name (or bare name) answer
     /// 308 to it (`RoutingTable.servedWWWRedirects`).
     public var redirectsFromToWWW = false
+    /// `auth-tls-secret`: clients must present a certificate (served by a server of its own).
+    public var clientCertificate: ClientCertificate?
 
     public init(
         host: Host, locations: [Location] = [], fallback: Backend? = nil, tls: HostTLS? = nil, redirectsFallback: Bool = false,

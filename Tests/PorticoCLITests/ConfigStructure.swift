@@ -114,6 +114,13 @@ enum ConfigStructure {
             #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+( udp| proxy_protocol)?;$"#,
             #"^        (proxy_timeout (600s|10s)|proxy_responses 1|proxy_half_close on|proxy_protocol on|set_real_ip_from (0\.0\.0\.0|::)/0|proxy_pass (\$portico_stream_upstream|portico_stream_(tcp|udp)_\d{1,5}));$"#,
             #"^        set \$portico_stream_upstream NAME:\d{1,5};$"#,
+            // Client certificates: a host's own server, its headers, the main server's 403 for it.
+            #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ ssl http2;$"#,
+            #"^        (server_name NAME( NAME)*|ssl_client_certificate auth/[0-9a-f]{32}\.ca\.pem|ssl_verify_client (on|off|optional|optional_no_ca)|ssl_verify_depth \d{1,2});$"#,
+            #"^        error_page 495 496 = "https?://[A-Za-z0-9\-._~:/?#\[\]@!&'()*+,=%]+";$"#,
+            #"^        proxy_set_header (Host \$portico_host|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
+            #"^ {8}( {4})?(proxy|grpc)_set_header ssl-client-(verify \$ssl_client_verify|subject-dn \$ssl_client_s_dn|issuer-dn \$ssl_client_i_dn|cert \$ssl_client_escaped_cert);$"#,
+            #"^            return 403;$"#,
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

@@ -40,6 +40,17 @@ import Testing
         #expect(routes >= 10, "\(routes) canary routes in 600 inputs")
     }
 
+    /// And about client certificates only if some hosts (routed with HTTPS) require them.
+    @Test func generatedInputsRequireClientCertificates() {
+        let campaign = FuzzCampaign(seed: 20_261_121, seeds: [])
+        var hosts = 0
+        for i in 0..<600 {
+            guard let objects = try? ManifestDecoder.decode(Data(campaign.input(i).manifest.utf8), source: "fuzz") else { continue }
+            hosts += Router(options: RoutingOptions(servesHTTPS: true)).route(ClusterState(objects)).virtualHosts.filter { $0.clientCertificate != nil }.count
+        }
+        #expect(hosts >= 3, "\(hosts) hosts with client certificates in 600 inputs")
+    }
+
     @Test func inputsAreReproducible() {
         let a = FuzzCampaign(seed: 5, seeds: ["kind: List\n"]), b = FuzzCampaign(seed: 5, seeds: ["kind: List\n"])
         #expect((0..<50).map { a.input($0).manifest } == (0..<50).map { b.input($0).manifest })
