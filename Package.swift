@@ -84,6 +84,10 @@ let package = Package(
             name: "portico-tls-route-bench",
             dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoTLS", "CMallocShims"],
             path: "Benchmarks/TLSRouteBench"),
+        // TCP services beside Ingresses, routed and rendered (release build).
+        .executableTarget(
+            name: "portico-stream-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender"],
+            path: "Benchmarks/StreamBench"),
 
         // PCRE, the regex engine nginx itself uses (libpcre3-dev).
         .systemLibrary(name: "CPCRE", pkgConfig: "libpcre", providers: [.apt(["libpcre3-dev"])]),
