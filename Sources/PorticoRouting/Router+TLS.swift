@@ -211,19 +211,30 @@ extension RoutingRun {
             key: secret.stringData?["tls.key"] ?? secret.data?["tls.key"] ?? "", encoded: secret.stringData == nil)
     }
 
+    /// `cacheInput` of the Secret `key`, made once per pass: making it hashes the data, and a pass
+    /// needs it to validate, to look the result up and to find the file's content.
+    mutating func cacheInput(_ key: ServiceKey, _ secret: Secret) -> CertificateCache.Input {
+        if let made = certificateInputs[key] { return made }
+        let input = Self.cacheInput(secret)
+        certificateInputs[key] = input
+        return input
+    }
+
     /// Validates, on every core, the named Secrets' certificates that the cache does not know yet
     /// (a first config at thousands of certificates: parsing keys and chains is most of its work),
     /// and leaves the results in the cache. Only Secrets with both keys of a plausible size: the
     /// others are reported by `certificate(_:claim:)`, in order, as before.
     mutating func validateInParallel(_ keys: Set<ServiceKey>) {
-        let work = keys.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }.compactMap { key -> (CertificateCache.Input, [UInt8], [UInt8])? in
-            guard let secret = secrets[key] else { return nil }
-            let raw = Self.cacheInput(secret)
+        var pending: [(CertificateCache.Input, [UInt8], [UInt8])] = []
+        for name in keys.sorted(by: { ($0.namespace, $0.name) < ($1.namespace, $1.name) }) {
+            guard let secret = secrets[name] else { continue }
+            let raw = cacheInput(name, secret)
             guard certificates.peek(raw) == nil, let crt = Self.decoded(secret, "tls.crt") ?? nil,
                 let key = Self.decoded(secret, "tls.key") ?? nil
-            else { return nil }
-            return (raw, crt, key)
+            else { continue }
+            pending.append((raw, crt, key))
         }
+        let work = pending
         guard work.count >= 16 else { return }  // not worth the threads
         let cache = certificates
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
@@ -279,7 +290,7 @@ extension RoutingRun {
             return nil
         }
         // Validated before, with the same data: no decoding, parsing or hashing again.
-        let raw = Self.cacheInput(secret)
+        let raw = cacheInput(key, secret)
         if let known = certificates.known(raw) { return report(known, name: name, fallback: fallback, claim: claim) }
         let certificate = Self.decoded(secret, "tls.crt"), privateKey = Self.decoded(secret, "tls.key")
         for (k, value) in [("tls.crt", certificate), ("tls.key", privateKey)] {
@@ -328,7 +339,8 @@ extension RoutingRun {
     /// The file of a Secret's validated certificate: its content as this pass validated it, or
     /// made again from the Secret's data if the file must be written.
     mutating func certificateFile(_ valid: ValidatedCertificate, secret: ServiceKey) -> CertificateFile {
-        let input = secrets[secret].map(Self.cacheInput)
+        let input: CertificateCache.Input?
+        if let data = secrets[secret] { input = cacheInput(secret, data) } else { input = nil }
         let content: CertificateContent
         if let input, let pem = certificates.validatedPEM(input) {
             content = CertificateContent { pem }

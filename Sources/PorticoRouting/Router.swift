@@ -63,6 +63,8 @@ struct RoutingRun {
     /// Secrets by namespace and name, made when the first `spec.tls` needs one.
     lazy var secrets: [ServiceKey: Secret] = Self.unique(state.secrets, kind: "Secret", outcome: "used") { $0.metadata }.byKey
     var tlsClaims: [Host: TLSClaim] = [:]
+    /// Each named Secret's certificate data as the cache knows it, made once per pass.
+    var certificateInputs: [ServiceKey: CertificateCache.Input] = [:]
     var redirectPolicies: [ObjectReference: RedirectPolicy] = [:]
     /// Each host's `app-root` (nil key: rules without a host): the first Ingress's, as it was set.
     var appRoots: [Host?: (path: String, source: ObjectReference)] = [:]
