@@ -206,17 +206,19 @@ enum DataPlane {
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
         var named: (source: ObjectReference, text: String)?
+        func spelled(_ source: ObjectReference) -> String {
+            if let named, named.source == source { return named.text }
+            let text = source.description
+            named = (source, text)
+            return text
+        }
         // A route's comments: its rule, and its canary's.
         func comments(_ l: Location) -> [String] {
             guard let canary = canaryComment(l) else { return [comment(l)] }
             return [comment(l), canary]
         }
         func comment(_ l: Location) -> String {
-            let source: String
-            if let named, named.source == l.source { source = named.text } else {
-                source = l.source.description
-                named = (l.source, source)
-            }
+            let source = spelled(l.source)
             switch l.match {
             case .regex:
                 let target = l.options.rewriteTarget.map { ", rewritten to \($0)" } ?? ""
@@ -301,7 +303,7 @@ enum DataPlane {
             let field = ruleField(l.field)
             if let lastRule, lastRule.source == l.source, lastRule.field == field { continue }
             lastRule = (l.source, field)
-            let source = named.flatMap { $0.source == l.source ? $0.text : nil } ?? l.source.description
+            let source = spelled(l.source)
             ruleNames.insert("\(source) \(field)")
         }
         let rules = ruleNames.sorted()
