@@ -49,9 +49,9 @@ enum Allowlist {
     static let mapNames = [
         "$http_host $portico_host", "$http_upgrade $portico_connection", "$host $portico_exact_host",
         "$host $portico_parent_host", "$portico_parent_host $portico_wildcard_host", "$portico_exact_host $portico_vhost",
-        "$portico_route $portico_route_upstream", "$request_method:$portico_cors_origin $portico_cors_preflight",
+        "$portico_route $portico_route_upstream", "$request_method:$portico_cors $portico_cors_preflight",
         requestIDMap, wwwPathMap,
-    ]
+    ] + corsMaps.keys.sorted()
     static let httpBlocks = [pattern(#"^server$"#), escapeMapBlock] + canaryBlocks + mapNames.map { name in
         // A source with a colon is quoted, as the template writes it.
         let quoted = name.contains(":") ? "\"" + name.replacingOccurrences(" ", "\" ") : name
@@ -75,10 +75,10 @@ enum Allowlist {
         "$http_upgrade $portico_connection": [#""" close"#, "default upgrade"],
         "$host $portico_parent_host": [#"default """#, #""~^[^.]+\.(.+)$" $1"#],
         "$portico_exact_host $portico_vhost": [#""" $portico_wildcard_host"#, "default $portico_exact_host"],
-        "$request_method:$portico_cors_origin $portico_cors_preflight": ["default 0", #""~^OPTIONS:." 1"#],
+        "$request_method:$portico_cors $portico_cors_preflight": ["default 0", #""~^OPTIONS:." 1"#],
         requestIDMap: requestIDLines,
         wwwPathMap: ["default $request_uri", #""~^(.*)/$" $1"#],
-    ]
+    ].merging(corsMaps) { a, _ in a }
     /// from-to-www-redirect: the request's URI less one trailing slash, and the redirect of a name.
     static let wwwPathMap = "$request_uri $portico_www_path"
     static let wwwRedirect = patterns([#"^return 308 "\$scheme://NAME:\$server_port\$portico_www_path"$"#])[0]
@@ -112,13 +112,27 @@ enum Allowlist {
         ("Access-Control-Allow-Methods", "$portico_cors_methods"), ("Access-Control-Allow-Headers", "$portico_cors_headers"),
         ("Access-Control-Expose-Headers", "$portico_cors_expose"), ("Access-Control-Max-Age", "$portico_cors_max_age"),
     ].map { "add_header \($0.0) \($0.1) always" }
-    /// The variables a CORS route sets after the origin, in order.
-    static let corsValueNames = [
-        "$portico_cors_credentials", "$portico_cors_methods", "$portico_cors_headers", "$portico_cors_expose", "$portico_cors_max_age",
-    ]
+    /// The maps that read the CORS headers' values from the policy a route sets in `$portico_cors`
+    /// (`DataPlane.corsPolicyValue`), each field by its position; their lines never change.
+    static let corsMaps: [String: [String]] = {
+        let field = #"[^|]*\|"#
+        func nth(_ n: Int, last: Bool = false) -> [String] {
+            let capture = last ? "([0-9]+)$" : #"([^|]*)\|"#
+            return [#"default """#, "\"~^[*=]\\|" + String(repeating: field, count: n) + capture + "\" $1"]
+        }
+        return [
+            "$portico_cors $portico_cors_origin": [#"default """#, #""~^\*\|" "*""#, #""~^=\|" $http_origin"#],
+            "$portico_cors $portico_cors_credentials": [#"default """#, #""~^[*=]\|true\|" "true""#],
+            "$portico_cors $portico_cors_methods": nth(1), "$portico_cors $portico_cors_headers": nth(2),
+            "$portico_cors $portico_cors_expose": nth(3), "$portico_cors $portico_cors_max_age": nth(4, last: true),
+        ]
+    }()
     static let corsPreflight = "if ($portico_cors_preflight)"
-    /// A CORS value as Router validates them: tokens of letters, digits, `-`, `_`, `*`, commas and spaces.
-    static let corsValue = #"^set \$portico_cors_(origin "\*"|(credentials|methods|headers|expose|max_age) "[A-Za-z0-9_*, -]{0,1024}")$"#
+    /// A CORS route's policy as Router validates its values: `*` or `=`, `true` or nothing, tokens of
+    /// letters, digits, `-`, `_`, `*`, commas and spaces, and a number.
+    static let corsValue = pattern(corsValueText)
+    static let corsValueText =
+        #"^set \$portico_cors "[*=]\|(true)?\|[A-Za-z0-9_*, -]{0,1024}\|[A-Za-z0-9_*, -]{0,1024}\|[A-Za-z0-9_*, -]{0,1024}\|[0-9]{1,9}"$"#
     static let corsOriginCondition = pattern(#"^if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \)$"#)
     /// The redirect of plain HTTP, the first thing a location that redirects does, and all its `if` does.
     static let redirectCondition = "if ($portico_to_https)"
@@ -178,7 +192,7 @@ enum Allowlist {
         #"^error_page 418 = @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^client_max_body_size \d{1,9}[kmg]?$"#,
         // rewrite-target: the route's own regex, caseless, and a target of path characters and groups.
         #"^rewrite "\(\?i\)\^[ -~]+" "# + rewriteTarget,
-        corsValue, #"^set \$portico_cors_origin \$http_origin$"#,
+        corsValueText,
         // upstream-vhost: the Host header its named location sends, as Router validates it.
         #"^set \$portico_upstream_vhost "NAME(:\d{1,5})?"$"#,
     ] + authValues)

@@ -117,7 +117,7 @@ struct CheckRun {
             maps[key] = map
         }
         let mapNames = Allowlist.mapNames + (prediction.https == nil ? [] : Allowlist.httpsMapNames)
-        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap, Allowlist.wwwPathMap]
+        let optional = ["$portico_route $portico_route_upstream", Self.corsMap, Allowlist.requestIDMap, Allowlist.wwwPathMap] + Allowlist.corsMaps.keys
         if (maps[Allowlist.wwwPathMap] != nil) != prediction.wwwRedirects {
             fail(http, "map \(Allowlist.wwwPathMap) \(prediction.wwwRedirects ? "missing" : "without a from-to-www-redirect")")
         }
@@ -154,12 +154,13 @@ struct CheckRun {
         let unused = Set(limitZones.keys).subtracting(limitZonesUsed)
         if !unused.isEmpty { fail(http, "rate-limit zones no location uses: \(unused.sorted())") }
         // nginx refuses a map on a variable nothing sets.
-        if (maps[Self.corsMap] != nil) != proxies.values.contains(where: { $0.cors != nil }) {
-            fail(http, "map \(Self.corsMap) \(maps[Self.corsMap] == nil ? "missing" : "without a CORS route")")
+        let corsProxies = proxies.values.contains(where: { $0.cors != nil })
+        for name in [Self.corsMap] + Allowlist.corsMaps.keys.sorted() where (maps[name] != nil) != corsProxies {
+            fail(http, "map \(name) \(maps[name] == nil ? "missing" : "without a CORS route")")
         }
     }
 
-    static let corsMap = "$request_method:$portico_cors_origin $portico_cors_preflight"
+    static let corsMap = "$request_method:$portico_cors $portico_cors_preflight"
 
     /// The rate limits' zones, and the geos that exempt addresses: `default 0` and validated ranges
     /// to 1.
@@ -435,7 +436,7 @@ struct CheckRun {
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(
             location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives + Allowlist.errorProxy, blocks: [],
-            literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite])
+            literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite], literalBlocks: [Allowlist.corsPreflight])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
         var seen = Set<String>(), access: [(String, String)] = [], headers: [ConfigDirective] = []
@@ -489,9 +490,19 @@ struct CheckRun {
         }
         let cors = location.children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader && !Self.isAuthDirective($0) }
             .map(\.description)
+        let preflights = location.children.filter { $0.description == Allowlist.corsPreflight }
         if !cors.isEmpty {
             if cors != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
             options.cors = CORSPolicy()
+            // The preflight is answered first: before gRPC's rewrite (which ends the rewrite
+            // directives) and with nothing but return 204.
+            if preflights.count != 1 || location.children.first?.description != Allowlist.corsPreflight
+                || preflights[0].children.map(\.description) != ["return 204"]
+            {
+                fail(location, "a CORS proxy must answer a preflight with return 204, first and once")
+            }
+        } else if !preflights.isEmpty {
+            fail(location, "a preflight answered by a proxy that adds no CORS headers")
         }
         options.auth = namedAuthentication(location, headers: headers)
         options.customErrors = namedCustomErrors(location, grpc: module == "grpc")
@@ -692,8 +703,7 @@ struct CheckRun {
         if location.name == "location" && args(location).first != "/" + key + "/" {
             allow(
                 location.children, "a route's location", simple: Allowlist.action + [Allowlist.limitKey] + Allowlist.errorValues,
-                blocks: [Allowlist.corsOriginCondition, Allowlist.limitExemptCondition],
-                literals: hstsHeader + Allowlist.corsHeaders, literalBlocks: redirectBlock + [Allowlist.corsPreflight])
+                blocks: [Allowlist.corsOriginCondition, Allowlist.limitExemptCondition], literalBlocks: redirectBlock)
         }
         let redirects = checkRedirect(location)
         var redirectOnly = ProxyOptions(redirectsToHTTPS: redirects)
@@ -837,68 +847,52 @@ struct CheckRun {
         return true
     }
 
-    /// A route's CORS policy, read back: the values it sets for any origin, or in one `if` on the
-    /// `Origin` header for the origins its regex names; then its preflight answer, after them, and
-    /// the headers. Nil when the route has none of these.
+    /// A route's CORS policy, read back: the policy it sets `$portico_cors` to for any origin, or in
+    /// one `if` on the `Origin` header for the origins its regex names (nothing else in that `if`).
+    /// Nil when the route sets none.
     mutating func corsPolicy(_ location: ConfigDirective) -> CORSPolicy? {
         let children = location.children
-        let sets = children.filter { $0.name == "set" && args($0).first?.hasPrefix("$portico_cors_") == true }
+        let sets = children.filter { $0.name == "set" && args($0).first?.hasPrefix("$portico_cors") == true }
         let origins = children.filter { $0.name == "if" && $0.description.hasPrefix("if ($http_origin") }
-        let preflights = children.filter { $0.description == Allowlist.corsPreflight }
-        let headers = children.filter { $0.name == "add_header" && $0.description != Allowlist.hstsHeader }.map(\.description)
-        guard !(sets.isEmpty && origins.isEmpty && preflights.isEmpty && headers.isEmpty) else { return nil }
-        if headers != Allowlist.corsHeaders { fail(location, "CORS headers are not exactly \(Allowlist.corsHeaders)") }
-        guard preflights.count == 1, preflights[0].children.map(\.description) == ["return 204"] else {
-            fail(location, "a CORS route must answer a preflight with return 204, once")
-            return nil
-        }
-        // The values must be set before the preflight is answered (nginx runs these in order).
-        let preflightIndex = children.firstIndex { $0.description == Allowlist.corsPreflight } ?? 0
-        if let last = (sets + origins).compactMap({ d in children.firstIndex { $0.line == d.line } }).max(), last > preflightIndex {
-            fail(location, "CORS values are set after the preflight is answered")
-        }
+        guard !(sets.isEmpty && origins.isEmpty) else { return nil }
+        let value: ConfigDirective
         var policy = CORSPolicy(origins: [])
-        var values: [ConfigDirective]
-        switch (sets.isEmpty, origins.count) {
-        case (false, 0):
-            guard sets.first.map(args) == ["$portico_cors_origin", "*"] else {
-                fail(location, "CORS values for any origin must start with set $portico_cors_origin \"*\"")
-                return nil
-            }
+        switch (sets.count, origins.count) {
+        case (1, 0):
+            value = sets[0]
             policy.origins = ["*"]
-            values = Array(sets.dropFirst())
-        case (true, 1):
+        case (0, 1):
             let block = origins[0]
             let a = args(block)
             guard a.count == 4, let list = Self.corsOrigins(a[2]) else {
                 fail(block, "\(ConfigTree.quote(block.description)) is not a check of the Origin header against listed origins")
                 return nil
             }
-            policy.origins = list
-            guard block.children.first.map(args) == ["$portico_cors_origin", "$http_origin"] else {
-                fail(block, "an allowed origin must be answered as sent")
+            guard block.children.count == 1, block.children[0].block == nil, Allowlist.corsValue.matches(block.children[0].description) else {
+                fail(block, "an allowed origin must set $portico_cors to a policy, and nothing else")
                 return nil
             }
-            values = Array(block.children.dropFirst())
-        case (true, 0):
-            return policy  // no origin is allowed: nothing is set
+            value = block.children[0]
+            policy.origins = list
         default:
-            fail(location, "CORS values set both for any origin and for listed ones, or two origin checks")
+            fail(location, "$portico_cors set more than once, or both for any origin and for listed ones")
             return nil
         }
-        guard values.map({ args($0).first ?? "" }) == Allowlist.corsValueNames, values.allSatisfy({ $0.name == "set" && args($0).count == 2 }) else {
-            fail(location, "CORS values are not \(Allowlist.corsValueNames) in order")
+        // *|CREDENTIALS|METHODS|HEADERS|EXPOSE|MAX-AGE, as DataPlane.corsPolicyValue writes it.
+        let fields = args(value).dropFirst().first?.split(separator: "|", omittingEmptySubsequences: false).map(String.init) ?? []
+        guard args(value).count == 2, args(value)[0] == "$portico_cors", fields.count == 6, let maxAge = Int(fields[5]) else {
+            fail(value, "\(ConfigTree.quote(value.description)) is not a CORS policy")
             return nil
         }
-        let v = values.map { args($0)[1] }
-        guard v[0] == "true" || v[0] == "", let maxAge = Int(v[4]) else {
-            fail(location, "CORS credentials or max-age is not a value Portico sets")
+        // Any origin is answered "*", a listed one as sent: a policy of the other kind would widen it.
+        if (fields[0] == "*") != (policy.origins == ["*"]) {
+            fail(value, fields[0] == "*" ? "answers listed origins with *" : "answers every origin as sent")
             return nil
         }
-        policy.credentials = v[0] == "true"
-        policy.methods = v[1]
-        policy.headers = v[2]
-        policy.exposeHeaders = v[3].isEmpty ? nil : v[3]
+        policy.credentials = fields[1] == "true"
+        policy.methods = fields[2]
+        policy.headers = fields[3]
+        policy.exposeHeaders = fields[4].isEmpty ? nil : fields[4]
         policy.maxAge = maxAge
         return policy
     }

@@ -326,7 +326,7 @@ struct HostView: TemplateContext {
                     .context(
                         RouteView(
                             location: route.location, comments: route.comments, action: route.action, redirect: route.redirect, rewrite: route.rewrite,
-                            cors: route.cors.map { CORSView(policy: $0, originRegex: route.corsOriginRegex) }, corsHSTS: route.hsts,
+                            cors: route.cors.map { CORSView(policy: $0, originRegex: route.corsOriginRegex, value: route.corsValue) },
                             preservesSlash: route.preservesSlash, auth: route.auth, limit: route.limit, upstreamHost: route.upstreamHost,
                             errors: route.errors))
                 })
@@ -351,8 +351,6 @@ struct RouteView: TemplateContext {
     /// `rewrite` arguments (`rewrite-target`), after the redirect and before the hand-over.
     var rewrite: String? = nil
     var cors: CORSView? = nil
-    /// With `cors`: the route adds Strict-Transport-Security itself too.
-    var corsHSTS = false
     var preservesSlash = false
     var auth: Authentication? = nil
     var limit: RateLimit? = nil
@@ -373,7 +371,6 @@ struct RouteView: TemplateContext {
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
         case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
         case "cors": return cors.map { .context($0) } ?? .bool(false)
-        case "cors_hsts": return .bool(corsHSTS)
         case "redirect": return .bool(redirect)
         case "https_url": return .string(preservesSlash ? "$portico_https_url_preserved" : "$portico_https_url")
         case "comments": return .list(comments.map(TemplateValue.string))
@@ -401,23 +398,25 @@ struct RouteView: TemplateContext {
     }
 }
 
-/// A route's CORS policy: the values it sets (all of them, "" for a header left out) for any origin
+/// A route's CORS policy: the value it sets `$portico_cors` to (`policy`, quoted) for any origin
 /// (`any_origin`) or, in an `if`, for the origins `origin_regex` (quoted) matches.
 struct CORSView: TemplateContext {
     let policy: CORSPolicy
-    /// `DataPlane.Route.corsOriginRegex`.
+    /// `DataPlane.Route.corsOriginRegex` and `corsValue`.
     let originRegex: String?
+    let value: String
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "any_origin": return .bool(policy.allowsAnyOrigin)
         case "origin_regex": return originRegex.map(TemplateValue.string) ?? .bool(false)
-        case "values": return .list(DataPlane.corsValues(policy).map { .context(CORSValueView(name: $0.name, value: $0.value)) })
+        case "policy": return .string(value)
         default: return nil
         }
     }
 }
 
+/// A variable a route sets and its value (`set NAME "VALUE"`).
 struct CORSValueView: TemplateContext {
     let name: String
     let value: String

@@ -42,13 +42,13 @@ enum DataPlane {
         var preservesSlash = false
         /// `rewrite-target`: the `rewrite` arguments, the route's regex (quoted) and the target.
         var rewrite: String?
-        /// `enable-cors`: the route sets the headers' values, answers preflights and adds the headers
-        /// (then Strict-Transport-Security too, when `hsts`: a location's own `add_header` replaces
-        /// the ones it would inherit).
+        /// `enable-cors`: the route sets `$portico_cors` to its policy (`corsPolicyValue`, quoted in
+        /// `corsValue`) when the request's origin is allowed; its named location answers preflights
+        /// and adds the headers.
         var cors: CORSPolicy?
         /// With `cors` for listed origins: the quoted regex the `Origin` header must match.
         var corsOriginRegex: String?
-        var hsts = false
+        var corsValue = ""
         /// `auth-type: basic`, `auth-url`: the values the route sets for its named location.
         var auth: Authentication?
         /// Rate limits with zones: the route sets the key they count by (its Ingress and the client).
@@ -152,14 +152,22 @@ enum DataPlane {
         return "@portico_proxy_" + FNV1a.hex32(canonical ?? options.canonical)
     }
 
-    /// The variables a CORS route sets and the named location's headers read, with their values
-    /// for `policy` ("" leaves a header out), in the order they are set.
+    /// A CORS policy's values by the header variable each fills, for the settings' canonical text
+    /// (which names their named location: unchanged since routes set them one by one).
     static func corsValues(_ policy: CORSPolicy) -> [(name: String, value: String)] {
         [
             ("$portico_cors_credentials", policy.credentials ? "true" : ""), ("$portico_cors_methods", policy.methods),
             ("$portico_cors_headers", policy.headers), ("$portico_cors_expose", policy.exposeHeaders ?? ""),
             ("$portico_cors_max_age", "\(policy.maxAge)"),
         ]
+    }
+
+    /// What a CORS route sets `$portico_cors` to, for the http context's maps to read:
+    /// `ORIGIN|CREDENTIALS|METHODS|HEADERS|EXPOSE|MAX-AGE`, ORIGIN `*` (any origin, answered `*`) or `=`
+    /// (the request's origin, answered as sent). Validated values hold no `|` or `"`.
+    static func corsPolicyValue(_ policy: CORSPolicy) -> String {
+        [policy.allowsAnyOrigin ? "*" : "=", policy.credentials ? "true" : "", policy.methods, policy.headers, policy.exposeHeaders ?? "", "\(policy.maxAge)"]
+            .joined(separator: "|")
     }
 
     /// The origins a CORS route answers, as one caseless regex over the whole `Origin` header
@@ -197,14 +205,14 @@ enum DataPlane {
             case .upstream(let u): return .proxy(upstream: upstream ?? u.address, proxy: proxy(options), bodySize: options.maxBodySize)
             }
         }
-        // The same for the CORS origins' regex, quoted.
-        var lastOrigins: (origins: [String], regex: String)?
-        func originRegex(_ cors: CORSPolicy) -> String? {
-            guard !cors.allowsAnyOrigin, !cors.origins.isEmpty else { return nil }
-            if let lastOrigins, lastOrigins.origins == cors.origins { return lastOrigins.regex }
-            let regex = quoted(corsOriginRegex(cors.origins))
-            lastOrigins = (cors.origins, regex)
-            return regex
+        // The same for a CORS policy's origins' regex and value, quoted.
+        var lastCORS: (policy: CORSPolicy, regex: String?, value: String)?
+        func corsRoute(_ cors: CORSPolicy) -> (regex: String?, value: String) {
+            if let lastCORS, lastCORS.policy == cors { return (lastCORS.regex, lastCORS.value) }
+            let regex = cors.allowsAnyOrigin || cors.origins.isEmpty ? nil : quoted(corsOriginRegex(cors.origins))
+            let value = quoted(corsPolicyValue(cors))
+            lastCORS = (cors, regex, value)
+            return (regex, value)
         }
         // A route for `options` and `backend`: its action, its redirect, and CORS when it proxies.
         func route(_ location: String, _ comments: [String], _ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Route {
@@ -212,8 +220,7 @@ enum DataPlane {
             r.preservesSlash = options.preservesTrailingSlash
             if case .proxy = r.action, let cors = options.cors {
                 r.cors = cors
-                r.corsOriginRegex = originRegex(cors)
-                r.hsts = hsts
+                (r.corsOriginRegex, r.corsValue) = corsRoute(cors)
             }
             if case .proxy = r.action {
                 r.upstreamHost = options.upstream?.host

@@ -176,8 +176,36 @@ public enum DefaultTemplate {
         {{/canaries}}
         {{#cors_map}}
 
-            # enable-cors: an OPTIONS request from an allowed origin is a preflight nginx answers.
-            map "$request_method:$portico_cors_origin" $portico_cors_preflight {
+            # enable-cors: a route whose request's origin is allowed sets $portico_cors to its policy,
+            # ORIGIN|CREDENTIALS|METHODS|HEADERS|EXPOSE|MAX-AGE (ORIGIN * for any origin, = to answer
+            # the request's); these read the headers' values from it ("" leaves a header out).
+            map $portico_cors $portico_cors_origin {
+                default "";
+                "~^\*\|" "*";
+                "~^=\|" $http_origin;
+            }
+            map $portico_cors $portico_cors_credentials {
+                default "";
+                "~^[*=]\|true\|" "true";
+            }
+            map $portico_cors $portico_cors_methods {
+                default "";
+                "~^[*=]\|[^|]*\|([^|]*)\|" $1;
+            }
+            map $portico_cors $portico_cors_headers {
+                default "";
+                "~^[*=]\|[^|]*\|[^|]*\|([^|]*)\|" $1;
+            }
+            map $portico_cors $portico_cors_expose {
+                default "";
+                "~^[*=]\|[^|]*\|[^|]*\|[^|]*\|([^|]*)\|" $1;
+            }
+            map $portico_cors $portico_cors_max_age {
+                default "";
+                "~^[*=]\|[^|]*\|[^|]*\|[^|]*\|[^|]*\|([0-9]+)$" $1;
+            }
+            # An OPTIONS request from an allowed origin is a preflight nginx answers.
+            map "$request_method:$portico_cors" $portico_cors_preflight {
                 default 0;
                 "~^OPTIONS:." 1;
             }
@@ -307,7 +335,7 @@ public enum DefaultTemplate {
                 # a client's slashes), which goes to the auth location below.
                 rewrite ^(?!//portico-auth$) /$portico_vhost$uri break;
         {{/external_auth}}
-                # CORS routes leave a header's variable unset when its origin is not allowed.
+                # CORS routes leave $portico_cors unset when the request's origin is not allowed.
                 uninitialized_variable_warn off;
 
                 # Routes set $portico_upstream and hand the request to the proxy of their settings:
@@ -315,6 +343,12 @@ public enum DefaultTemplate {
                 # one proxy_pass per combination of settings, not one per route.
         {{#proxies}}
                 location {{name}} {
+        {{#cors}}
+                    # enable-cors: a preflight is answered first (before the access rules).
+                    if ($portico_cors_preflight) {
+                        return 204;
+                    }
+        {{/cors}}
         {{#grpc_unrewritten}}
                     # grpc_pass sends the URI as rewritten: without the host key again.
                     rewrite ^/[^/]+(/.*)$ $1 break;
@@ -390,7 +424,7 @@ public enum DefaultTemplate {
                     add_header Strict-Transport-Security $portico_hsts always;
         {{/hsts}}
         {{#cors}}
-                    # enable-cors: the values its routes set ("" leaves a header out).
+                    # enable-cors: the values of its routes' policies ("" leaves a header out).
                     add_header Access-Control-Allow-Origin $portico_cors_origin always;
                     add_header Access-Control-Allow-Credentials $portico_cors_credentials always;
                     add_header Access-Control-Allow-Methods $portico_cors_methods always;
@@ -573,31 +607,13 @@ public enum DefaultTemplate {
         {{/redirect}}
         {{#cors}}
         {{#any_origin}}
-                        set $portico_cors_origin "*";
-        {{#values}}
-                        set {{name}} "{{value}}";
-        {{/values}}
+                        set $portico_cors {{policy}};
         {{/any_origin}}
         {{#origin_regex}}
                         if ($http_origin ~* {{origin_regex}} ) {
-                            set $portico_cors_origin $http_origin;
-        {{#values}}
-                            set {{name}} "{{value}}";
-        {{/values}}
+                            set $portico_cors {{policy}};
                         }
         {{/origin_regex}}
-                        if ($portico_cors_preflight) {
-                            return 204;
-                        }
-                        add_header Access-Control-Allow-Origin $portico_cors_origin always;
-                        add_header Access-Control-Allow-Credentials $portico_cors_credentials always;
-                        add_header Access-Control-Allow-Methods $portico_cors_methods always;
-                        add_header Access-Control-Allow-Headers $portico_cors_headers always;
-                        add_header Access-Control-Expose-Headers $portico_cors_expose always;
-                        add_header Access-Control-Max-Age $portico_cors_max_age always;
-        {{#cors_hsts}}
-                        add_header Strict-Transport-Security $portico_hsts always;
-        {{/cors_hsts}}
         {{/cors}}
         {{#rewrite}}
                         rewrite {{rewrite}};

@@ -57,12 +57,15 @@ enum ConfigStructure {
             #"^        ssl_certificate(_key)? \$portico_cert;$"#,
             #"^ {12}( {4})?(if \(\$portico_to_https\) \{|add_header Strict-Transport-Security \$portico_hsts always;)$"#,
             #"^ {16}( {4})?return 308 \$portico_https_url(_preserved)?;$"#,
-            // enable-cors: the preflight map, the headers, and a route's values.
-            #"^    map "\$request_method:\$portico_cors_origin" \$portico_cors_preflight \{$"#, #"^        "~\^OPTIONS:\." 1;$"#,
+            // enable-cors: the maps reading a policy, the preflight map, the headers, a route's policy.
+            #"^    map \$portico_cors \$portico_cors_(origin|credentials|methods|headers|expose|max_age) \{$"#,
+            #"^        "~\^(\\\*|=)\\\|" ("\*"|\$http_origin);$"#, #"^        "~\^\[\*=\]\\\|true\\\|" "true";$"#,
+            #"^        "~\^\[\*=\]\\\|(\[\^\|\]\*\\\|){1,4}\((\[\^\|\]\*\)\\\||\[0-9\]\+\)\$)" \$1;$"#,
+            #"^    map "\$request_method:\$portico_cors" \$portico_cors_preflight \{$"#, #"^        "~\^OPTIONS:\." 1;$"#,
             #"^ {12}( {4})?add_header Access-Control-(Allow-Origin|Allow-Credentials|Allow-Methods|Allow-Headers|Expose-Headers|Max-Age) \$portico_cors_[a-z_]+ always;$"#,
             #"^ {16}if \(\$http_origin ~\* "\^\(\?:[ -~]+\)\$" \) \{$"#,
-            #"^ {16}( {4})?set \$portico_cors_[a-z_]+ ("[A-Za-z0-9_*, -]*"|\$http_origin);$"#,
-            #"^ {16}if \(\$portico_cors_preflight\) \{$"#, #"^ {20}return 204;$"#,
+            #"^ {16}( {4})?set \$portico_cors "[*=]\|(true)?(\|[A-Za-z0-9_*, -]*){3}\|[0-9]+";$"#,
+            #"^ {12}if \(\$portico_cors_preflight\) \{$"#, #"^ {16}return 204;$"#,
             // Rate limits: a zone per rate, the geos that exempt addresses, the limits, the route's key.
             #"^    (limit_conn_zone \$portico_limit_key zone=portico_conn:10m|limit_req_zone \$portico_limit_key zone=portico_rp([sm])_(\d+):10m rate=\3r/\2);$"#,
             #"^    geo \$portico_limit_exempt_[0-9a-f]{16} \{$"#,
