@@ -24,6 +24,9 @@ extension RoutingTable {
                 line += ": see --ignore-ingresses-without-class and the default IngressClass"
             }
         }
+        // `--expose-services`: a Service's host has its one location, an Ingress's never has one of a Service's.
+        let exposed = virtualHosts.filter { $0.locations.first?.source.kind == "Service" }.count
+        if exposed > 0 { line += "; \(exposed == 1 ? "1 host" : "\(exposed) hosts") of Services exposed by label" }
         let leftOut = ingresses - servedIngresses.count - elsewhere
         if leftOut > 0 { line += "; \(leftOut) left out (see above)" }
         return "info: " + line

@@ -93,7 +93,7 @@ struct StreamRouter {
 
     static func route(_ state: ClusterState, options: RoutingOptions) -> (servers: [StreamServer], diagnostics: [Diagnostic]) {
         let streams = options.streams
-        guard streams.tcpServices != nil || streams.udpServices != nil else { return ([], []) }
+        guard streams.tcpServices != nil || streams.udpServices != nil || options.expose != nil else { return ([], []) }
         let (services, _) = RoutingRun.unique(state.services, kind: "Service", outcome: "used") { $0.metadata }
         let (configMaps, duplicates) = RoutingRun.unique(state.configMaps, kind: "ConfigMap", outcome: "used") { $0.metadata }
         var router = StreamRouter(options: options, services: services)
@@ -110,6 +110,7 @@ struct StreamRouter {
             }
             servers += router.servers(configMap.data ?? [:], transport: transport, ref: reference)
         }
+        if let exposure = options.expose { servers += router.exposedServers(exposure, besides: servers) }
         return (servers.sorted { ($0.transport, $0.port) < ($1.transport, $1.port) }, router.diagnostics)
     }
 
