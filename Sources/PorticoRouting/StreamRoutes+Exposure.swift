@@ -14,18 +14,7 @@ extension StreamRouter {
             guard let raw = service.metadata.annotations?[ServiceExposure.tcpPortAnnotation] else { continue }
             let ref = ObjectReference(service)
             let field = ServiceExposure.field(ServiceExposure.tcpPortAnnotation)
-            guard let listen = Self.port(raw) else {
-                diagnose(ref, field, "\(quoted(raw)) is not a port number (1-65535); not exposed over TCP")
-                continue
-            }
-            if let user = options.streams.reservedPorts[listen] {
-                diagnose(ref, field, "port \(listen) is Portico's \(user) port; not exposed over TCP")
-                continue
-            }
-            if let owner = taken[listen] {
-                diagnose(ref, field, "port \(listen) is \(owner) already; not exposed over TCP")
-                continue
-            }
+            guard let listen = freePort(raw, ref: ref, field: field, outcome: "not exposed over TCP", takenBy: { taken[$0] }) else { continue }
             // A Service without a port to expose is reported once, by the HTTP part.
             guard case .success(let port) = ServiceExposure.port(of: service) else { continue }
             let reference = Reference(namespace: ref.namespace, service: ref.name, port: "\(port.number)")
