@@ -207,3 +207,30 @@ import Testing
         #expect(table.diagnostics.first?.description.contains("\n") == false)
     }
 }
+
+/// HTTPS for exposed hosts: none of their own (the default certificate, no redirect), unless an
+/// Ingress's `spec.tls` lists the name without a rule for it, which gives it that Secret's
+/// certificate and the redirect, as for a host whose rules another Ingress has.
+@Suite struct ServiceExposureTLSTests {
+    @Test func anExposedHostHasNoCertificateUnlessAnIngressSpecTLSNamesIt() throws {
+        var options = ServiceExposureTests.options()
+        options.servesHTTPS = true
+        let plain = Router(options: options, now: TLSRoutingTests.now).route(ClusterState(services: [ServiceExposureTests.service("web")]))
+        let vhost = try #require(plain.vhost("web.demo.apps.example.com"))
+        #expect(vhost.tls == nil && !vhost.redirectsFallback && vhost.locations.allSatisfy { !$0.options.redirectsToHTTPS })
+        #expect(plain.diagnostics.isEmpty, "\(plain.diagnostics)")
+
+        let bundle = try TLSRoutingTests.bundle("web.demo.apps.example.com")
+        var certificateOnly = F.ingress("web-tls", ns: "demo", rules: [])
+        certificateOnly.spec.tls = [IngressTLS(hosts: ["web.demo.apps.example.com"], secretName: "web-tls")]
+        let named = Router(options: options, now: TLSRoutingTests.now).route(
+            ClusterState(
+                ingresses: [certificateOnly], services: [ServiceExposureTests.service("web")],
+                secrets: [TLSRoutingTests.secret("web-tls", bundle, ns: "demo")]))
+        let withCertificate = try #require(named.vhost("web.demo.apps.example.com"))
+        #expect(withCertificate.tls?.certificate == named.certificates.first?.path)
+        #expect(withCertificate.locations.map(\.source.kind) == ["Service"])
+        #expect(withCertificate.locations.allSatisfy { $0.options.redirectsToHTTPS })
+        #expect(named.diagnostics.isEmpty, "\(named.diagnostics)")
+    }
+}
