@@ -53,6 +53,14 @@ import TestSupport
         #expect(out.config.contains("backend:  docs.web.svc.cluster.local:8080"), "\(out.config)")
     }
 
+    @Test func checkNamesTheExposedHosts() {
+        let out = checkCommand(arguments: ["-f", RenderCommandTests.example("exposed")] + Self.flags + RenderCommandTests.fixed)
+        #expect(
+            out.diagnostics.contains(
+                "info: 2 hosts of Services exposed by label (--expose-services, which ingress-nginx does not have): docs.example.com "
+                    + "(service web/docs), grafana.monitoring.apps.example.com (service monitoring/grafana)"), "\(out.diagnostics)")
+    }
+
     @Test(arguments: [
         (["--expose-services", ""], "an empty selector would select every Service"),
         (["--expose-services", "app=web,"], "expected: identifier after ','"),
