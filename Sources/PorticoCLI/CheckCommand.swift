@@ -54,12 +54,13 @@ struct CheckCommand: ParsableCommand {
         }
         if let problem = input.problem() { return failure(problem) }
         let reports: [MigrationCheck.IngressReport]
-        let warnings: [String]
+        var warnings: [String]
         do {
             let settings = try render.settings()
             let (state, read) = try input.read(standardInput: standardInput)
             reports = MigrationCheck.check(state, options: settings.routing)
             warnings = read
+            if settings.routing.expose != nil { warnings += Self.exposed(Router(options: settings.routing).route(state)) }
         } catch {
             return failure("\(error)")
         }
@@ -79,6 +80,16 @@ struct CheckCommand: ParsableCommand {
         }
         let allHonoured = !served.isEmpty && served.allSatisfy { $0.status == .honoured }
         return RenderOutcome(config: text, diagnostics: lines, exitCode: allHonoured ? 0 : 1)
+    }
+
+    /// `--expose-services`: the hosts of the Services it exposes (Portico's own, not ingress-nginx's).
+    static func exposed(_ table: RoutingTable) -> [String] {
+        let hosts = table.exposedHosts
+        guard !hosts.isEmpty else { return [] }
+        return [
+            "info: \(hosts.count == 1 ? "1 host" : "\(hosts.count) hosts") of Services exposed by label (--expose-services, "
+                + "which ingress-nginx does not have): " + hosts.map { "\($0.host) (\($0.service))" }.joined(separator: ", ")
+        ]
     }
 
     static func summary(_ counts: [MigrationCheck.Status: Int], served: Int, elsewhere: Int) -> String {

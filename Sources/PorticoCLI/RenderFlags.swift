@@ -74,6 +74,21 @@ struct RenderFlags: ParsableArguments {
         valueName: "path"))
     var streamModule: String = RenderOptions.debianStreamModule
 
+    @Option(name: .customLong("expose-services"), help: ArgumentHelp(
+        "Serve the Services this label selector selects without an Ingress (kubectl's syntax: k=v, k==v, k!=v, "
+            + "'k in (a,b)', 'k notin (a,b)', k, !k, comma for and; e.g. portico.io/expose=true): each as the host in its "
+            + "portico.io/host annotation, else SERVICE.NAMESPACE.DOMAIN (--expose-services-domain), path / to its "
+            + "portico.io/port (a number or name), else its first TCP port; portico.io/tcp-port: \"N\" serves that port "
+            + "over TCP on listen port N too. Ingress rules for the same host win.",
+        valueName: "selector"))
+    var exposeServices: String?
+
+    @Option(name: .customLong("expose-services-domain"), help: ArgumentHelp(
+        "The DNS domain of exposed Services without portico.io/host: SERVICE.NAMESPACE.DOMAIN. No default: without it, "
+            + "such a Service is not exposed over HTTP (a warning says so).",
+        valueName: "domain"))
+    var exposeServicesDomain: String?
+
     /// The HTTPS port, nil with --no-https.
     var httpsPort: Int? { noHTTPS ? nil : httpsListenPort }
 
@@ -137,6 +152,7 @@ struct RenderFlags: ParsableArguments {
             clusterDomain: clusterDomain, servesHTTPS: httpsPort != nil, defaultCertificate: try defaultCertificate(),
             controllerClasses: controllerClass.isEmpty ? [RoutingOptions.controllerName] : controllerClass)
         routing.streams = try streams()
+        routing.expose = try exposure()
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }
@@ -166,6 +182,24 @@ extension RenderFlags {
         return StreamOptions(
             tcpServices: try Self.configMap(tcpServicesConfigMap, flag: "tcp-services-configmap"),
             udpServices: try Self.configMap(udpServicesConfigMap, flag: "udp-services-configmap"), reservedPorts: reserved)
+    }
+
+    /// `--expose-services` and `--expose-services-domain`, validated.
+    func exposure() throws -> ServiceExposure? {
+        if let domain = exposeServicesDomain {
+            guard exposeServices != nil else {
+                throw Invalid(description: "--expose-services-domain: needs --expose-services (the Services to expose)")
+            }
+            guard Validation.isClusterDomain(domain), PorticoRouting.Validation.isSubdomain(domain) else {
+                throw Invalid(description: "--expose-services-domain: \(MessageText.quoted(domain)) is not a DNS name (e.g. apps.example.com)")
+            }
+        }
+        guard let text = exposeServices else { return nil }
+        do {
+            return ServiceExposure(selector: try LabelSelector(parsing: text), domain: exposeServicesDomain)
+        } catch {
+            throw Invalid(description: "--expose-services: \(MessageText.quoted(text)) is not a label selector: \(error.message)")
+        }
     }
 
     static func configMap(_ value: String?, flag: String) throws -> ObjectReference? {

@@ -44,4 +44,23 @@ extension ManifestFuzzerMaker {
 
 extension ManifestFuzzer {
     static let namespacesForStreams = ["default", "team-a"]
+
+    /// `--expose-services` in `PipelineCheck`: the Services this label selects are exposed.
+    package static let exposeLabel = "portico.io/expose"
+    static let exposedHosts = ["a.test", "x.test", "*.w.test", "A.Test", "a.test;", "$host", "../a.test", "a.test\n}", "", "10.0.0.1"]
+    static let exposedPorts = ["80", "8080", "http", "web", "0", "70000", "80;", "http}", "$port", "18080"]
+    static let exposedTCPPorts = ["2222", "5432", "80", "443", "22", "0", "70000", "80;", "2222\nlisten 81", "$port"]
+}
+
+extension ManifestFuzzerMaker {
+    /// A Service's labels and `portico.io/` annotations for `--expose-services`: selected or not, with
+    /// a host, a port and a TCP port that are valid, taken or hostile.
+    mutating func exposure(_ metadata: inout [String: Any]) {
+        metadata["labels"] = [ManifestFuzzer.exposeLabel: pick(["true", "true", "false", "yes"])]
+        var annotations: [String: String] = [:]
+        if chance(0.5) { annotations["portico.io/host"] = chance(0.8) ? pick(ManifestFuzzer.exposedHosts) : text() }
+        if chance(0.4) { annotations["portico.io/port"] = chance(0.8) ? pick(ManifestFuzzer.exposedPorts) : text() }
+        if chance(0.3) { annotations["portico.io/tcp-port"] = chance(0.8) ? pick(ManifestFuzzer.exposedTCPPorts) : text(maxLength: 6) }
+        if !annotations.isEmpty { metadata["annotations"] = annotations }
+    }
 }

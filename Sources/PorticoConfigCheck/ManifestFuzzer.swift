@@ -264,10 +264,9 @@ struct ManifestFuzzerMaker {
             if chance(0.4) { p["targetPort"] = chance(0.5) ? pick([8080, 0, 9090]) as Any : pick(["http", text()]) as Any }
             return p
         }
-        return [
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": ["name": name(Self.services), "namespace": name(Self.namespaces)], "spec": spec,
-        ]
+        var metadata: [String: Any] = ["name": name(Self.services), "namespace": name(Self.namespaces)]
+        if chance(0.4) { exposure(&metadata) }
+        return ["apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec]
     }
 
     /// Valid certificates and keys (base64, as a Secret's data holds them) for `a.test` and

@@ -39,6 +39,7 @@ package struct PipelineCheck: Sendable {
             defaultCertificate: https && options.generation % 3 == 0
                 ? ObjectReference(kind: "Secret", namespace: "default", name: "w-tls") : nil)
         routing.streams = Self.streams(options)
+        routing.expose = Self.exposure(options)
         let router = Router(options: routing)
         let table = router.route(ClusterState(objects))
         let config: String
@@ -74,6 +75,13 @@ package struct PipelineCheck: Sendable {
         if let status = options.statusPort { reserved[status] = "status" }
         return StreamOptions(
             tcpServices: configMap(ManifestFuzzer.tcpServices), udpServices: configMap(ManifestFuzzer.udpServices), reservedPorts: reserved)
+    }
+
+    /// The fuzzer's Services labelled `portico.io/expose=true` are exposed, under a domain on two
+    /// generations of three.
+    static func exposure(_ options: RenderOptions) -> ServiceExposure? {
+        guard let selector = try? LabelSelector(parsing: ManifestFuzzer.exposeLabel + "=true") else { return nil }
+        return ServiceExposure(selector: selector, domain: options.generation % 3 == 1 ? nil : "svc.test")
     }
 
     /// Random but valid operator settings: ports, bind address, status server, and half the time

@@ -113,23 +113,19 @@ struct IncrementalRouter {
     }
 
     mutating func route(_ state: ClusterState) -> Pass {
+        // Groups route HTTP only (`Router.routeHTTP`); streams are routed whole, once per pass.
         var pass = routeIngresses(state)
         (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics)
         if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
         return pass
     }
 
-    /// The options Ingresses are routed with: streams are `route(_:)`'s, once per pass.
-    private var ingressOptions: RoutingOptions {
-        var ingressOnly = options
-        ingressOnly.streams = StreamOptions()
-        return ingressOnly
-    }
-
     private mutating func routeIngresses(_ state: ClusterState) -> Pass {
         // With HTTPS a host's certificate may come from any Ingress and any Secret: routed whole
         // (groups by host and Secret are for later), with validated certificates kept.
         if options.servesHTTPS { return routeWhole(state) }
+        // Services exposed by label claim hosts after every Ingress, by their labels: routed whole too.
+        if options.expose != nil { return routeWhole(state) }
         // So is basic authentication, whose Secrets the groups do not follow.
         if state.ingresses.contains(where: Router.readsSecrets) { return routeWhole(state) }
         guard primed, state.ingressClasses == classes else { return regroup(state) }
@@ -222,7 +218,7 @@ struct IncrementalRouter {
         (ingresses, services, classes, serviceIndex) = ([], [], [], [:])
         (groups, groupAt, hostOwner, catchAllGroup, totals) = ([:], [], [:], nil, Totals())
         primed = false
-        let table = Router(options: ingressOptions, certificates: certificates, now: Date()).route(state)
+        let table = Router(options: options, certificates: certificates, now: Date()).routeHTTP(state)
         certificates.forgetUnused()
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
@@ -254,7 +250,7 @@ struct IncrementalRouter {
     /// Routes the Ingresses at `positions` with the Services they name and every IngressClass.
     private mutating func route(_ positions: [Int]) -> (group: Group, virtualHosts: [VirtualHost]) {
         let members = positions.map { ingresses[$0] }
-        var table = Router(options: ingressOptions).route(
+        var table = Router(options: options).routeHTTP(
             ClusterState(ingresses: members, services: servicesNamed(by: members), ingressClasses: classes))
         var orders: [ObjectReference: RoutingOrder] = [:]
         for ingress in members { orders[ObjectReference(ingress)] = RoutingOrder(ingress) }

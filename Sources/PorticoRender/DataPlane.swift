@@ -325,6 +325,8 @@ enum DataPlane {
         let comment: String
         // Spelled once per rule: a host's paths are nearly always one rule's, in a row.
         var ruleNames = Set<String>()
+        // A Service exposed by label (`--expose-services`) names its host by its labels, not a rule's.
+        var exposedBy = Set<String>()
         var lastRule: (source: ObjectReference, field: Substring)?
         for l in locations {
             let field = ruleField(l.field)
@@ -332,13 +334,14 @@ enum DataPlane {
             lastRule = (l.source, field)
             let source = spelled(l.source)
             ruleNames.insert("\(source) \(field)")
+            if l.source.kind == "Service" { exposedBy.insert("\(source) \(field)") }
         }
         let rules = ruleNames.sorted()
         if key == catchAllKey {
             comment = "requests for no host below: " + (rules.isEmpty ? "" : rules.joined(separator: ", ") + ", then ")
                 + (fallback == nil ? "404" : "the default backend")
         } else {
-            comment = "host \(key): " + rules.map { $0 + ".host" }.joined(separator: ", ")
+            comment = "host \(key): " + rules.map { exposedBy.contains($0) ? $0 + " (selected by label)" : $0 + ".host" }.joined(separator: ", ")
         }
         return HostBlock(
             key: key, comment: comment, routes: exact.map(\.route) + routes, mapEntries: entries, fallback: fallbackAction,

@@ -20,6 +20,13 @@ public struct Router: Sendable {
     }
 
     public func route(_ state: ClusterState) -> RoutingTable {
+        var table = routeHTTP(state)
+        (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics)
+        return table
+    }
+
+    /// The table without its TCP and UDP services (`streams(_:)` adds them).
+    public func routeHTTP(_ state: ClusterState) -> RoutingTable {
         var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
         let ingresses = run.ingressesInPriorityOrder()
         run.expectCanaries(ingresses)
@@ -27,9 +34,8 @@ public struct Router: Sendable {
             run.add(ingress)
         }
         run.applyCanaries()
-        var table = run.finish()
-        (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics)
-        return table
+        run.addExposedServices()
+        return run.finish()
     }
 
     /// The TCP and UDP services, and every diagnostic with theirs after the Ingresses'.

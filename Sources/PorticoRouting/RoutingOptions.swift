@@ -26,6 +26,8 @@ public struct RoutingOptions: Sendable, Equatable {
     public var defaultCertificate: ObjectReference?
     /// TCP and UDP services (`StreamRoutes.swift`).
     public var streams = StreamOptions()
+    /// Services served by label, without an Ingress (`--expose-services`, `ServiceExposure.swift`).
+    public var expose: ServiceExposure?
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

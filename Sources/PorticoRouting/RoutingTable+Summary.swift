@@ -24,8 +24,19 @@ extension RoutingTable {
                 line += ": see --ignore-ingresses-without-class and the default IngressClass"
             }
         }
+        let exposed = exposedHosts.count
+        if exposed > 0 { line += "; \(exposed == 1 ? "1 host" : "\(exposed) hosts") of Services exposed by label" }
         let leftOut = ingresses - servedIngresses.count - elsewhere
         if leftOut > 0 { line += "; \(leftOut) left out (see above)" }
         return "info: " + line
+    }
+
+    /// The hosts of Services exposed by label (`--expose-services`), with each Service: a Service's
+    /// host has its one location, and an Ingress's host never has one of a Service's.
+    public var exposedHosts: [(host: String, service: ObjectReference)] {
+        virtualHosts.compactMap { vhost in
+            guard let source = vhost.locations.first?.source, source.kind == "Service" else { return nil }
+            return (vhost.host.name, source)
+        }
     }
 }

@@ -93,7 +93,7 @@ struct StreamRouter {
 
     static func route(_ state: ClusterState, options: RoutingOptions) -> (servers: [StreamServer], diagnostics: [Diagnostic]) {
         let streams = options.streams
-        guard streams.tcpServices != nil || streams.udpServices != nil else { return ([], []) }
+        guard streams.tcpServices != nil || streams.udpServices != nil || options.expose != nil else { return ([], []) }
         let (services, _) = RoutingRun.unique(state.services, kind: "Service", outcome: "used") { $0.metadata }
         let (configMaps, duplicates) = RoutingRun.unique(state.configMaps, kind: "ConfigMap", outcome: "used") { $0.metadata }
         var router = StreamRouter(options: options, services: services)
@@ -110,6 +110,7 @@ struct StreamRouter {
             }
             servers += router.servers(configMap.data ?? [:], transport: transport, ref: reference)
         }
+        if let exposure = options.expose { servers += router.exposedServers(exposure, besides: servers) }
         return (servers.sorted { ($0.transport, $0.port) < ($1.transport, $1.port) }, router.diagnostics)
     }
 
@@ -117,22 +118,30 @@ struct StreamRouter {
         var byPort: [Int: (key: String, server: StreamServer)] = [:]
         for key in data.keys.sorted() {
             let field = "data[\(quoted(key))]"
-            guard let port = Self.port(key) else {
-                diagnose(ref, field, "\(quoted(key)) is not a port number (1-65535); left out")
-                continue
-            }
-            if let user = options.streams.reservedPorts[port] {
-                diagnose(ref, field, "port \(port) is Portico's \(user) port; left out")
-                continue
-            }
-            if let earlier = byPort[port] {
-                diagnose(ref, field, "port \(port) is \(quoted(earlier.key)) already; left out")
-                continue
-            }
+            guard let port = freePort(key, ref: ref, field: field, outcome: "left out", takenBy: { byPort[$0].map { quoted($0.key) } })
+            else { continue }
             guard let server = server(port: port, value: data[key] ?? "", transport: transport, ref: ref, field: field) else { continue }
             byPort[port] = (key, server)
         }
         return byPort.values.map(\.server)
+    }
+
+    /// A listen port that is a port number, not one of Portico's own and not `takenBy` another
+    /// entry already; nil with a diagnostic that ends with `outcome`.
+    mutating func freePort(_ raw: String, ref: ObjectReference, field: String, outcome: String, takenBy: (Int) -> String?) -> Int? {
+        guard let port = Self.port(raw) else {
+            diagnose(ref, field, "\(quoted(raw)) is not a port number (1-65535); \(outcome)")
+            return nil
+        }
+        if let user = options.streams.reservedPorts[port] {
+            diagnose(ref, field, "port \(port) is Portico's \(user) port; \(outcome)")
+            return nil
+        }
+        if let owner = takenBy(port) {
+            diagnose(ref, field, "port \(port) is \(owner) already; \(outcome)")
+            return nil
+        }
+        return port
     }
 
     /// A listen port as ingress-nginx reads it (digits), 1-65535.

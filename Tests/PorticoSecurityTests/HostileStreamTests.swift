@@ -21,13 +21,8 @@ import Testing
         return Router(options: options).route(state)
     }
 
-    @Test(arguments: HostileCorpus.streamEntries)
-    func hostileEntryIsLeftOutAndReported(_ entry: HostileCorpus.StreamEntry) throws {
-        let table = Self.route([entry.key: entry.value, "3000": "default/app:http"])
-        #expect(table.streams.map(\.port).contains(3000))
-        #expect(!table.streams.map(\.port).contains(Int(entry.key) ?? -1), "\(entry): served")
-        let mine = table.diagnostics.filter { $0.object == Self.reference && $0.field.hasPrefix("data[") }
-        #expect(mine.count >= 1, "\(entry): \(table.diagnostics)")
+    /// Each diagnostic one line and cut short; the config rendered, and accepted by the checker.
+    static func checkedConfig(_ table: RoutingTable, _ entry: CustomStringConvertible) throws -> String {
         for d in table.diagnostics {
             #expect(!d.description.contains { $0.isNewline }, "\(entry): diagnostic spans lines: \(d)")
             #expect(d.description.utf8.count < 1000, "\(entry): diagnostic not cut")
@@ -35,6 +30,17 @@ import Testing
         let options = RenderOptions(httpPort: 8080, resolvers: ["10.96.0.10"], statusPort: 18081, generation: 3)
         let config = try ConfigRenderer().render(table, options: options)
         #expect(ConfigChecker().check(config, table: table, options: options) == [], "\(entry)")
+        return config
+    }
+
+    @Test(arguments: HostileCorpus.streamEntries)
+    func hostileEntryIsLeftOutAndReported(_ entry: HostileCorpus.StreamEntry) throws {
+        let table = Self.route([entry.key: entry.value, "3000": "default/app:http"])
+        #expect(table.streams.map(\.port).contains(3000))
+        #expect(!table.streams.map(\.port).contains(Int(entry.key) ?? -1), "\(entry): served")
+        let mine = table.diagnostics.filter { $0.object == Self.reference && $0.field.hasPrefix("data[") }
+        #expect(mine.count >= 1, "\(entry): \(table.diagnostics)")
+        let config = try Self.checkedConfig(table, entry)
         for fragment in ["169.254", "pwned", "listen 81", "kube-system"] {
             #expect(!config.contains(fragment), "\(entry): \(fragment) in the config")
         }
