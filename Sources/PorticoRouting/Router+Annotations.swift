@@ -67,6 +67,12 @@ extension RoutingRun {
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
+        for setting in Self.proxySSLSettings { handled.formUnion(Self.keys(setting)) }
+        switch proxySSL(annotations, ref: ref, into: &options) {
+        case .none, .protected: break
+        case .unavailable: unavailableAuth.insert(ref)
+        case .leftOut: leftOut = true
+        }
 
         for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
             let value = annotations[key] ?? ""
@@ -138,7 +144,8 @@ extension RoutingRun {
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
         + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, custom-http-errors, default-backend, from-to-www-redirect, ssl-redirect and force-ssl-redirect (with HTTPS), "
-        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS)"
+        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS), "
+        + "proxy-ssl-secret with proxy-ssl-verify, -verify-depth, -name, -server-name, -ciphers and -protocols (with backend-protocol HTTPS or GRPCS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
