@@ -125,6 +125,13 @@ import Testing
         #expect(Self.ssl(table) == nil && table.authFiles.isEmpty)
     }
 
+    /// ingress-nginx denies the location whatever the protocol: so does Portico.
+    @Test func anUnusableSecretAnswers503OverPlainHTTPToo() throws {
+        let table = Self.route(["proxy-ssl-secret": "default/none"], proto: nil)
+        #expect(Self.codes(table) == ["auth-unavailable " + Self.field("proxy-ssl-secret")])
+        #expect(try #require(table.vhost("a.com")).locations.allSatisfy { $0.backend == .unavailable(status: 503) })
+    }
+
     @Test func grpcsTakesThemToo() throws {
         let table = Self.route(["proxy-ssl-secret": "default/ssl", "proxy-ssl-verify": "on"], proto: "GRPCS")
         #expect(table.diagnostics == [])
