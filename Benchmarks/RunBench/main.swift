@@ -16,7 +16,12 @@
 //   5. rotations under HTTPS load: Benchmarks/tls-handshake-load.py (full handshakes with the
 //      rotated host's SNI) while the certificate is replaced CHANGES/5 times (target: none failed)
 //   with memory targets of 60 MB at 1,000 Secrets and 120 MB at 10,000.
-// Usage: swift build -c release && .build/release/portico-run-bench [INGRESSES] [CHANGES] [--tls]
+// With --streams, a TCP services ConfigMap (--tcp-services-configmap) of as many ports as there are
+// Ingresses, each to one of their Services, and
+//   6. a ConfigMap change live: an entry added through the API until an HTTP request through its new
+//      port is answered by the backend, isolated as above (issue 13's target: p50 within 1.5x of a
+//      route change at the same scale)
+// Usage: swift build -c release && .build/release/portico-run-bench [INGRESSES] [CHANGES] [--tls] [--streams]
 import Foundation
 import PorticoTLS
 import TestSupport
@@ -29,6 +34,7 @@ let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let ingressCount = arguments.first ?? 1000
 let changeCount = arguments.dropFirst().first ?? 50
 let tls = CommandLine.arguments.contains("--tls")
+let streams = CommandLine.arguments.contains("--streams")
 let memoryTarget = !tls ? "80 MB" : ingressCount <= 1000 ? "60 MB" : "120 MB"
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
@@ -170,7 +176,15 @@ do {
         if tls { try await server.bulkCreate(try range.map { try secret($0).object }) }
         try await server.bulkCreate(range.map { ingress($0, path: "/initial") })
     }
-    say("portico-run-bench: \(ingressCount) Ingresses (5 paths each)\(tls ? ", each with spec.tls and its own Secret," : "") and Services created in \(fmt(ms(ContinuousClock.now - setup))) ms")
+    // A port for each Ingress's Service, and the ones the changes add.
+    let streamPorts = streams ? try (0..<ingressCount + changeCount).map { _ in try Ports.free() } : []
+    if streams {
+        var data: [String: String] = [:]
+        for i in 0..<ingressCount { data["\(streamPorts[i])"] = "default/svc-\(i):\(backendPort)" }
+        try await server.create(
+            TestAPIServer.path("v1", "configmaps", namespace: "default"), ["metadata": ["name": "tcp-services"], "data": data])
+    }
+    say("portico-run-bench: \(ingressCount) Ingresses (5 paths each)\(tls ? ", each with spec.tls and its own Secret," : "")\(streams ? " with as many TCP services," : "") and Services created in \(fmt(ms(ContinuousClock.now - setup))) ms")
 
     let kubeconfig = try server.writeKubeconfig(to: work.file("kubeconfig"))
     let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free(), httpsPort = try Ports.free()
@@ -184,7 +198,7 @@ do {
         ] + (tls ? ["--https-port", "\(httpsPort)"] : ["--no-https"]) + [
             "--resolver", dns.resolverAddress, "--health-port", "\(healthPort)", "--health-address", "127.0.0.1",
             "--status-port", "\(statusPort)", "--runtime-dir", work.file("nginx").path, "--sync-window-ms", "20",
-        ], name: "portico", logDirectory: work.url)
+        ] + (streams ? ["--tcp-services-configmap", "default/tcp-services"] : []), name: "portico", logDirectory: work.url)
     portico = process
     while (try? HTTPProbe.get("/readyz", host: "localhost", port: healthPort, timeout: 1).status) != 200 {
         guard process.isRunning, ContinuousClock.now - started < .seconds(120) else {
@@ -226,6 +240,28 @@ do {
     let backToBack = try await changes(changeCount, from: changeCount, isolated: false)
     say("  change to live over \(changeCount) changes back to back: p50 \(fmt(percentile(backToBack, 50))) ms, p99 \(fmt(percentile(backToBack, 99))) ms, max \(fmt(backToBack.last ?? .nan)) ms")
     say(porticoStepsLine(process.stderr))
+    if streams {
+        // Each change adds one entry; isolated like the route changes above.
+        let configMap = TestAPIServer.path("v1", "configmaps", namespace: "default") + "/tcp-services"
+        let before = liveChanges()
+        var latencies: [Double] = []
+        for k in 0..<changeCount {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while liveChanges() < before + k, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            let port = streamPorts[ingressCount + k]
+            let t0 = ContinuousClock.now
+            try await server.patch(configMap, ["data": ["\(port)": "default/svc-\(k * 7919 % ingressCount):\(backendPort)"]])
+            while (try? HTTPProbe.get("/", host: "stream.bench", port: port, timeout: 2).status) != 200 {
+                guard ContinuousClock.now - t0 < .seconds(30) else { throw TestSupportError("stream change \(k) not live in 30 s") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            latencies.append(ms(ContinuousClock.now - t0))
+        }
+        latencies.sort()
+        let ratio = percentile(latencies, 50) / percentile(isolated, 50)
+        say("  ConfigMap change to live over \(changeCount) isolated changes (a TCP port added): p50 \(fmt(percentile(latencies, 50))) ms, p99 \(fmt(percentile(latencies, 99))) ms, max \(fmt(latencies.last ?? .nan)) ms; "
+            + String(format: "%.2f", ratio) + "x the route change's p50 (target: 1.5x)")
+    }
     say("  controller resident memory as the last change goes live (its reconcile still confirming): \(residentMemory(pid: process.pid))")
     try await waitUntilIdle(healthPort: healthPort)
     say("  controller resident memory after the changes, idle: \(residentMemory(pid: process.pid)), heap in use \(heapInUse(healthPort: healthPort)) MB (target \(memoryTarget))")

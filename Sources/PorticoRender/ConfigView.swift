@@ -322,12 +322,13 @@ struct HostView: TemplateContext {
         case "www_redirect": www.map { .context(FieldsView(fields: ["from": $0.from, "to": $0.to])) } ?? .bool(false)
         case "routes":
             .list(
-                block.routes.map {
+                block.routes.map { route in
                     .context(
                         RouteView(
-                            location: $0.location, comments: $0.comments, action: $0.action, redirect: $0.redirect, rewrite: $0.rewrite,
-                            cors: $0.cors, corsHSTS: $0.hsts, preservesSlash: $0.preservesSlash, auth: $0.auth, limit: $0.limit,
-                            upstreamHost: $0.upstreamHost, errors: $0.errors))
+                            location: route.location, comments: route.comments, action: route.action, redirect: route.redirect, rewrite: route.rewrite,
+                            cors: route.cors.map { CORSView(policy: $0, originRegex: route.corsOriginRegex) }, corsHSTS: route.hsts,
+                            preservesSlash: route.preservesSlash, auth: route.auth, limit: route.limit, upstreamHost: route.upstreamHost,
+                            errors: route.errors))
                 })
         case "map_entries": .list(block.mapEntries.map { .context(MapEntryView(entry: $0)) })
         case "fallback":
@@ -349,7 +350,7 @@ struct RouteView: TemplateContext {
     let redirect: Bool
     /// `rewrite` arguments (`rewrite-target`), after the redirect and before the hand-over.
     var rewrite: String? = nil
-    var cors: CORSPolicy? = nil
+    var cors: CORSView? = nil
     /// With `cors`: the route adds Strict-Transport-Security itself too.
     var corsHSTS = false
     var preservesSlash = false
@@ -371,7 +372,7 @@ struct RouteView: TemplateContext {
         case "limit_exempt": return limit.flatMap { $0.exempt.isEmpty ? nil : .string(RateLimit.exemptionID($0.exempt)) } ?? .bool(false)
         case "auth": return auth.map { .context(AuthView(auth: $0)) } ?? .bool(false)
         case "rewrite": return rewrite.map(TemplateValue.string) ?? .bool(false)
-        case "cors": return cors.map { .context(CORSView(policy: $0)) } ?? .bool(false)
+        case "cors": return cors.map { .context($0) } ?? .bool(false)
         case "cors_hsts": return .bool(corsHSTS)
         case "redirect": return .bool(redirect)
         case "https_url": return .string(preservesSlash ? "$portico_https_url_preserved" : "$portico_https_url")
@@ -404,13 +405,13 @@ struct RouteView: TemplateContext {
 /// (`any_origin`) or, in an `if`, for the origins `origin_regex` (quoted) matches.
 struct CORSView: TemplateContext {
     let policy: CORSPolicy
+    /// `DataPlane.Route.corsOriginRegex`.
+    let originRegex: String?
 
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "any_origin": return .bool(policy.allowsAnyOrigin)
-        case "origin_regex":
-            guard !policy.allowsAnyOrigin, !policy.origins.isEmpty else { return .bool(false) }
-            return .string(DataPlane.quoted(DataPlane.corsOriginRegex(policy.origins)))
+        case "origin_regex": return originRegex.map(TemplateValue.string) ?? .bool(false)
         case "values": return .list(DataPlane.corsValues(policy).map { .context(CORSValueView(name: $0.name, value: $0.value)) })
         default: return nil
         }

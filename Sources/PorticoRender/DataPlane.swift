@@ -46,6 +46,8 @@ enum DataPlane {
         /// (then Strict-Transport-Security too, when `hsts`: a location's own `add_header` replaces
         /// the ones it would inherit).
         var cors: CORSPolicy?
+        /// With `cors` for listed origins: the quoted regex the `Origin` header must match.
+        var corsOriginRegex: String?
         var hsts = false
         /// `auth-type: basic`, `auth-url`: the values the route sets for its named location.
         var auth: Authentication?
@@ -165,8 +167,10 @@ enum DataPlane {
     static func corsOriginRegex(_ origins: [String]) -> String {
         // A validated origin has at most one `*.`, right after its scheme.
         let alternatives = origins.map { origin in
-            origin.split(separator: "*.", maxSplits: 1, omittingEmptySubsequences: false).map { regex(String($0)) }
-                .joined(separator: "[A-Za-z0-9-]+\\.")
+            guard let star = origin.utf8.firstIndex(of: UInt8(ascii: "*")) else { return regex(origin) }
+            let label = origin.utf8.index(after: star)
+            guard label < origin.utf8.endIndex, origin.utf8[label] == UInt8(ascii: ".") else { return regex(origin) }
+            return regex(String(origin[..<star])) + "[A-Za-z0-9-]+\\." + regex(String(origin[origin.utf8.index(after: label)...]))
         }
         return "^(?:" + alternatives.joined(separator: "|") + ")$"
     }
@@ -177,15 +181,30 @@ enum DataPlane {
         redirectsFallback: Bool = false, canaries: Canaries = Canaries()
     ) -> HostBlock {
         let prefix = "/" + key
+        // A host's routes mostly share one Ingress's settings: their proxy is looked up once.
+        var lastProxy: (options: ProxyOptions, name: String)?
+        func proxy(_ options: ProxyOptions) -> String {
+            if let lastProxy, lastProxy.options == options { return lastProxy.name }
+            let proxied = options.proxied
+            let name = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
+            lastProxy = (options, name)
+            return name
+        }
         func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
             switch backend {
             case .unavailable(let status): return .status(status)
             case .redirect(let status, let url): return .redirect(status: status, url: url)
-            case .upstream(let u):
-                let proxied = options.proxied
-                let proxy = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
-                return .proxy(upstream: upstream ?? u.address, proxy: proxy, bodySize: options.maxBodySize)
+            case .upstream(let u): return .proxy(upstream: upstream ?? u.address, proxy: proxy(options), bodySize: options.maxBodySize)
             }
+        }
+        // The same for the CORS origins' regex, quoted.
+        var lastOrigins: (origins: [String], regex: String)?
+        func originRegex(_ cors: CORSPolicy) -> String? {
+            guard !cors.allowsAnyOrigin, !cors.origins.isEmpty else { return nil }
+            if let lastOrigins, lastOrigins.origins == cors.origins { return lastOrigins.regex }
+            let regex = quoted(corsOriginRegex(cors.origins))
+            lastOrigins = (cors.origins, regex)
+            return regex
         }
         // A route for `options` and `backend`: its action, its redirect, and CORS when it proxies.
         func route(_ location: String, _ comments: [String], _ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Route {
@@ -193,6 +212,7 @@ enum DataPlane {
             r.preservesSlash = options.preservesTrailingSlash
             if case .proxy = r.action, let cors = options.cors {
                 r.cors = cors
+                r.corsOriginRegex = originRegex(cors)
                 r.hsts = hsts
             }
             if case .proxy = r.action {
@@ -395,12 +415,18 @@ enum DataPlane {
     /// `\r` as control characters, which doubling every backslash avoids). Validated regexes hold
     /// no quote; it is escaped all the same.
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for c in text {
-            if c == "\\" || c == "\"" { out.append("\\") }
-            out.append(c)
+        // By bytes: a quote followed by a combining mark is one Character, but nginx reads the
+        // quote. Most values have nothing to escape.
+        let backslash = UInt8(ascii: "\\"), quote = UInt8(ascii: "\"")
+        guard text.utf8.contains(where: { $0 == backslash || $0 == quote }) else { return "\"" + text + "\"" }
+        var out: [UInt8] = [quote]
+        out.reserveCapacity(text.utf8.count + 8)
+        for byte in text.utf8 {
+            if byte == backslash || byte == quote { out.append(backslash) }
+            out.append(byte)
         }
-        return out + "\""
+        out.append(quote)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A literal for PCRE: the characters a validated path or host may hold that mean something in

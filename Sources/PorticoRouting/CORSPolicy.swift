@@ -37,10 +37,12 @@ public struct CORSPolicy: Sendable, Hashable {
     /// digits, `-` and `.`, an optional port; or `null`.
     public static func isOrigin(_ origin: String) -> Bool {
         if origin == "null" { return true }
-        guard let range = origin.range(of: "://") else { return false }
-        let scheme = origin[..<range.lowerBound]
-        guard !scheme.isEmpty, scheme.utf8.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
-        var rest = origin[range.upperBound...]
+        // The scheme: lowercase letters up to `://`.
+        let utf8 = origin.utf8
+        guard let colon = utf8.firstIndex(where: { $0 < UInt8(ascii: "a") || $0 > UInt8(ascii: "z") }), colon > utf8.startIndex,
+            utf8[colon...].starts(with: "://".utf8)
+        else { return false }
+        var rest = origin[utf8.index(colon, offsetBy: 3)...]
         if rest.hasPrefix("*.") { rest = rest.dropFirst(2) }
         var host = rest
         if let colon = rest.firstIndex(of: ":") {
@@ -75,7 +77,7 @@ extension RoutingRun {
         if let (key, value) = Self.lookup("cors-allow-origin", in: annotations), value.contains(where: { $0 != " " && $0 != "," }) {
             var origins: [String] = []
             for item in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let origin = String(item.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+                let origin = Self.trimmingBlanks(item)
                 if origin.isEmpty { continue }
                 if origin == "*" {
                     origins = ["*"]
@@ -120,6 +122,13 @@ extension RoutingRun {
         }
         // No origin left: none is ever answered, as with CORS off (ingress-nginx too).
         return policy.origins.isEmpty ? nil : policy
+    }
+
+    /// `item` without spaces and tabs at either end (most have none: copied as they are).
+    static func trimmingBlanks(_ item: Substring) -> String {
+        func blank(_ byte: UInt8?) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard blank(item.utf8.first) || blank(item.utf8.last) else { return String(item) }
+        return String(item.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
     /// Comma-separated tokens of letters and `extra`, with optional spaces after commas; at most 1 KB.

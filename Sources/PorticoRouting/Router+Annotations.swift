@@ -15,10 +15,8 @@ extension RoutingRun {
         if annotations.isEmpty { return ProxyOptions() }
         var leftOut = false
         var options = ProxyOptions()
-        var handled = Set<String>()
         for setting in Self.proxySettings {
             guard let (key, value) = Self.lookup(setting, in: annotations) else { continue }
-            handled.formUnion(Self.keys(setting))
             if let instead = Self.unsupportedValue(setting, value) {
                 diagnose(.unsupportedAnnotation, ref, Self.field(key), "\(quoted(value)): \(instead)")
                 continue
@@ -40,8 +38,12 @@ extension RoutingRun {
         for setting in ["denylist-source-range", "allowlist-source-range"] {
             let names = setting == "allowlist-source-range" ? [setting, "whitelist-source-range"] : [setting]
             guard let (key, value) = names.lazy.compactMap({ Self.lookup($0, in: annotations) }).first else { continue }
-            for name in names { handled.formUnion(Self.keys(name)) }
-            switch SourceRange.parseList(value) {
+            let parsed: Result<[SourceRange], SourceRange.Problem>
+            if let known = sourceRangeLists[value] { parsed = known } else {
+                parsed = SourceRange.parseList(value)
+                sourceRangeLists[value] = parsed
+            }
+            switch parsed {
             case .success(let ranges):
                 if setting == "allowlist-source-range" { access.allow = ranges } else { access.deny = ranges }
             case .failure(let problem):
@@ -54,27 +56,24 @@ extension RoutingRun {
             }
         }
         if access != SourceAccess() { options.access = access }
-        for setting in Self.authSettings { handled.formUnion(Self.keys(setting)) }
         switch authentication(annotations, ref: ref) {
         case .none: break
         case .protected(let auth): options.auth = auth
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
-        for setting in Self.clientCertificateSettings { handled.formUnion(Self.keys(setting)) }
         switch clientCertificate(annotations, ref: ref) {
         case .none, .protected: break
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
-        for setting in Self.proxySSLSettings { handled.formUnion(Self.keys(setting)) }
         switch proxySSL(annotations, ref: ref, into: &options) {
         case .none, .protected: break
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
 
-        for key in annotations.keys.sorted() where !handled.contains(key) && !readElsewhere.contains(key) {
+        for key in annotations.keys.filter({ !Self.readHere.contains($0) && !readElsewhere.contains($0) }).sorted() {
             let value = annotations[key] ?? ""
             let field = Self.field(key)
             let name = [Self.annotationPrefix, Self.ingressNginxPrefix].first(where: key.hasPrefix).map { String(key.dropFirst($0.count)) }
@@ -106,6 +105,11 @@ extension RoutingRun {
     /// `regexSettings`, `corsPolicy`, `rateLimit`, `serverAliases` and the canary's reading (without
     /// `canary: "true"` ingress-nginx ignores its settings too); with HTTPS also `redirectPolicy`, applied once every
     /// Ingress's `spec.tls` is known.
+    /// The keys this function reads itself (with the shadowed ingress-nginx key of one set under
+    /// `portico.io/` too).
+    static let readHere = Set(
+        (proxySettings + ["denylist-source-range", "allowlist-source-range", "whitelist-source-range"] + authSettings
+            + clientCertificateSettings + proxySSLSettings).flatMap(keys))
     static let readElsewhere = Set(
         (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
             + customErrorSettings + ["from-to-www-redirect"])

@@ -180,5 +180,9 @@ extension RoutingRun {
 
 extension String {
     /// Without the spaces (only U+0020) at either end.
-    var trimmingSpaces: String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+    var trimmingSpaces: String {
+        // Most values have no space at either end: themselves, without a copy.
+        guard utf8.first == UInt8(ascii: " ") || utf8.last == UInt8(ascii: " ") else { return self }
+        return String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
 }

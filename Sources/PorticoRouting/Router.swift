@@ -63,6 +63,8 @@ struct RoutingRun {
     /// Secrets by namespace and name, made when the first `spec.tls` needs one.
     lazy var secrets: [ServiceKey: Secret] = Self.unique(state.secrets, kind: "Secret", outcome: "used") { $0.metadata }.byKey
     var tlsClaims: [Host: TLSClaim] = [:]
+    /// Source-range annotations read this pass, by value: most Ingresses of a cluster share a few.
+    var sourceRangeLists: [String: Result<[SourceRange], SourceRange.Problem>] = [:]
     /// Each named Secret's certificate data as the cache knows it, made once per pass.
     var certificateInputs: [ServiceKey: CertificateCache.Input] = [:]
     var redirectPolicies: [ObjectReference: RedirectPolicy] = [:]

@@ -21,6 +21,20 @@ import Testing
         return DataPlane.hostBlock(key: "a.test", locations: locations, fallback: fallback, proxies: names)
     }
 
+    /// nginx reads bytes: a quote that is one Character with the combining mark after it is still
+    /// a quote to nginx, and is escaped.
+    @Test func quotingEscapesByByte() {
+        #expect(DataPlane.quoted("plain") == "\"plain\"")
+        #expect(DataPlane.quoted("a\\b\"c") == #""a\\b\"c""#)
+        #expect(DataPlane.quoted("x\"\u{301}; return 200") == "\"x\\\"\u{301}; return 200\"")
+    }
+
+    /// A `*.` in an origin stands for one label; everything else is literal.
+    @Test func corsOriginRegexEscapesAndWidensOneLabel() {
+        #expect(DataPlane.corsOriginRegex(["https://a.example", "http://*.b.example:8080"])
+            == #"^(?:https://a\.example|http://[A-Za-z0-9-]+\.b\.example:8080)$"#)
+    }
+
     @Test func defaultRoutesShareOneRegexLongestFirst() {
         let b = Self.block([Self.prefix("/a"), Self.prefix("/a/b", "deep"), Self.prefix("/c.d")])
         #expect(b.routes.map(\.location) == [#"~ ^(?<portico_route>/a\.test(?:/a/b|/c\.d|/a))(?:/|$)"#])
