@@ -78,7 +78,8 @@ struct NginxSink: ConfigSink {
             // The new config serves: what only older configs named can go.
             let keeping = keptFiles.union(config.certificates.map(\.path))
             tlsFiles?.removeUnused(keeping: keeping)
-            for suffix in [".htpasswd", ".ca.pem"] {  // htpasswd files, client certificates' authorities
+            // htpasswd files, authorities (client certificates', backends'), client certificates for backends
+            for suffix in [".htpasswd", ".ca.pem", ".client.pem"] {
                 authFiles?.removeUnused(keeping: Set(config.authFiles.map(\.path)), in: "auth", suffix: suffix)
             }
             certificatesWritten.paths.formIntersection(keeping.union(config.authFiles.map(\.path)))

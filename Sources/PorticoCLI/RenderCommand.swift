@@ -124,10 +124,11 @@ struct RenderCommand: ParsableCommand {
         return RenderOutcome(config: config, diagnostics: lines, exitCode: strict && warned ? 1 : 0)
     }
 
-    /// What the files next to nginx.conf are: htpasswd files, and client certificates' authorities.
+    /// What the files next to nginx.conf are: htpasswd files, authorities (of client
+    /// certificates, of backends), and the client certificates nginx presents to backends.
     static func authFilesNoun(_ files: [AuthFile], short: Bool = false) -> String {
         if files.allSatisfy({ $0.path.hasSuffix(".htpasswd") }) { return short ? "htpasswd files" : "htpasswd files (basic authentication)" }
-        return short ? "authentication files" : "authentication files (htpasswd files, client certificates' authorities)"
+        return short ? "authentication files" : "authentication files (htpasswd files, authorities, client certificates for backends)"
     }
 
     /// DIR/nginx.conf and the TLS and htpasswd files it names; what was written, for stderr.

@@ -435,7 +435,8 @@ struct CheckRun {
     /// The settings a named location proxies with; its only proxy_pass sends the client's request.
     mutating func proxyOptions(_ location: ConfigDirective) -> ProxyOptions? {
         allow(
-            location.children, "a named location", simple: Allowlist.proxyLocation + Allowlist.limitDirectives + Allowlist.errorProxy, blocks: [],
+            location.children, "a named location",
+            simple: Allowlist.proxyLocation + Allowlist.limitDirectives + Allowlist.errorProxy + Allowlist.proxySSL, blocks: [],
             literals: hstsHeader + Allowlist.corsHeaders + [Allowlist.grpcRewrite], literalBlocks: [Allowlist.corsPreflight])
         var options = ProxyOptions()
         var upstream = UpstreamOptions()
@@ -511,6 +512,7 @@ struct CheckRun {
         }
         options.rateLimit = rateLimit(location)
         checkHeaders(headers.filter { !Self.isAuthHeader($0) }, location, grpc: module == "grpc", ownHeaders: headers.contains(where: Self.isAuthHeader), into: &upstream)
+        upstream.ssl = proxySSL(location, module: module, tls: upstream.backendProtocol == .https || upstream.backendProtocol == .grpcs)
         options.upstream = upstream.isDefault ? nil : upstream
         if location.children.filter({ $0.name == "proxy_pass" || $0.name == "grpc_pass" }).count != 1 {
             fail(location, "a named location must hold exactly one proxy_pass or grpc_pass")

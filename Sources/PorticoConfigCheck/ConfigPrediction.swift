@@ -23,6 +23,9 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var https: PredictedHTTPS?
     /// The htpasswd files the table writes: the only ones a route's basic authentication may name.
     package var authFiles: Set<String>
+    /// The files `proxy-ssl-secret` Secrets became: the only ones a named location's
+    /// `proxy_ssl_certificate` and `proxy_ssl_trusted_certificate` may name.
+    package var proxySSLFiles: Set<String>
     /// Some route that proxies asks an auth service (`auth-url`); some also sends a refused
     /// request to sign in (`auth-signin`).
     package var externalAuth: Bool
@@ -84,6 +87,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         resolvers = options.resolvers + ["valid=10s"]
         user = options.workerUser
         authFiles = Set(table.authFiles.map(\.path).filter { $0.hasSuffix(".htpasswd") })
+        proxySSLFiles = Self.proxySSLFiles(table)
         var external = false, signin = false
         for locations in table.virtualHosts.map(\.locations) + [table.catchAll.locations] {
             for l in locations {

@@ -333,6 +333,7 @@ package enum HostileCorpus {
              "portico.io/proxy-next-upstream": String(repeating: "error ", count: 20_000),
              "portico.io/enable-access-log": "#"],
             code: .invalidAnnotation),
+        proxySSLCase,
         // Snippets: configuration text copied verbatim. Portico has none and says so.
         annotationCase(
             "CVE-2021-25742", "snippet",

@@ -181,7 +181,18 @@ struct ManifestFuzzerMaker {
             "nginx.ingress.kubernetes.io/auth-tls-secret", "portico.io/auth-tls-secret", "nginx.ingress.kubernetes.io/auth-tls-verify-client",
             "nginx.ingress.kubernetes.io/auth-tls-verify-depth", "nginx.ingress.kubernetes.io/auth-tls-error-page",
             "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream",
+            "nginx.ingress.kubernetes.io/proxy-ssl-secret", "nginx.ingress.kubernetes.io/proxy-ssl-verify", "portico.io/proxy-ssl-verify",
+            "nginx.ingress.kubernetes.io/proxy-ssl-verify-depth", "nginx.ingress.kubernetes.io/proxy-ssl-name",
+            "nginx.ingress.kubernetes.io/proxy-ssl-server-name", "nginx.ingress.kubernetes.io/proxy-ssl-ciphers",
+            "nginx.ingress.kubernetes.io/proxy-ssl-protocols",
         ]
+        // TLS to the backend with the client certificate of `tls` or the authorities of `ca`.
+        if chance(0.15) {
+            a["nginx.ingress.kubernetes.io/backend-protocol"] = pick(["HTTPS", "GRPCS", "HTTP"])
+            a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "proxy-ssl-secret"] = pick([
+                "default/tls", "default/ca", "team-a/ca", "tls", "default/tls" + pick(Self.payloads),
+            ])
+        }
         // Client certificates from the Secret `ca`, with some of their settings.
         if chance(0.3) { a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "auth-tls-secret"] = pick(["ca", "default/ca"]) }
         for _ in 0..<int(1..<4) {
@@ -201,6 +212,8 @@ struct ManifestFuzzerMaker {
                 "404", "404,503", "401, 500,502 ,599", "399", "600", "404" + pick(Self.payloads), pick(Self.services), "web", "db",
                 "missing", "db" + pick(Self.payloads),
                 "ca", "default/ca", "ca" + pick(Self.payloads), "optional", "optional_no_ca", "on" + pick(Self.payloads), "2", "17",
+                "default/tls", "HIGH:!aNULL:!MD5", "ECDHE-RSA-AES128-GCM-SHA256" + pick(Self.payloads), "TLSv1.2 TLSv1.3", "TLSv1.1",
+                "TLSv1.3" + pick(Self.payloads), "backend.internal", "$proxy_host",
             ])
         }
         return a
@@ -309,6 +322,8 @@ struct ManifestFuzzerMaker {
         let data: [String: String] = pick([
             ["ca.crt": pem], ["ca.crt": pick(Self.payloads) + "\n" + pem + pick(Self.payloads)], ["ca.crt": text()],
             ["ca.crt": String(decoding: Data(base64Encoded: certificate.key) ?? Data(), as: UTF8.self)], ["ca.crt": pem, "ca.crl": text()],
+            // proxy-ssl-secret's: a client certificate beside the authorities.
+            ["ca.crt": pem, "tls.crt": pem, "tls.key": String(decoding: Data(base64Encoded: certificate.key) ?? Data(), as: UTF8.self)],
         ])
         return [
             "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "ca", "namespace": namespace],

@@ -545,6 +545,7 @@ struct ProxyView: TemplateContext {
         case "grpc": return .bool(u.backendProtocol?.isGRPC == true)
         // The module whose directives apply: timeouts and headers are each module's own.
         case "module": return .string(u.backendProtocol?.isGRPC == true ? "grpc" : "proxy")
+        case "proxy_ssl": return u.ssl.map { .context(ProxySSLView(ssl: $0)) } ?? .bool(false)
         default: return nil
         }
     }

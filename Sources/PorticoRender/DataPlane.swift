@@ -544,6 +544,7 @@ extension ProxyOptions {
             if let v = u.forwardedPrefix { parts.append("prefix=" + v) }
             if u.accessLogOff { parts.append("no-access-log") }
             if let v = u.backendProtocol { parts.append("protocol=" + v.rawValue) }
+            if let v = u.ssl { parts.append(v.canonical) }
         }
         return parts.joined(separator: ";")
     }

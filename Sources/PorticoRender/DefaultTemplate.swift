@@ -486,6 +486,28 @@ public enum DefaultTemplate {
         {{/cc_pass_certificate}}
         {{/client_certificate_headers}}
         {{/set_headers}}
+        {{#proxy_ssl}}
+                    # proxy-ssl-*: TLS to the backend (file names only; Portico wrote them, 0600).
+        {{#ssl_authorities}}
+                    {{module}}_ssl_trusted_certificate {{ssl_authorities}};
+                    {{module}}_ssl_verify {{ssl_verify}};
+                    {{module}}_ssl_verify_depth {{ssl_depth}};
+        {{/ssl_authorities}}
+        {{#ssl_ciphers}}
+                    {{module}}_ssl_ciphers {{ssl_ciphers}};
+        {{/ssl_ciphers}}
+        {{#ssl_protocols}}
+                    {{module}}_ssl_protocols {{ssl_protocols}};
+        {{/ssl_protocols}}
+        {{#ssl_name}}
+                    {{module}}_ssl_name {{ssl_name}};
+        {{/ssl_name}}
+                    {{module}}_ssl_server_name {{ssl_server_name}};
+        {{#ssl_certificate}}
+                    {{module}}_ssl_certificate {{ssl_certificate}};
+                    {{module}}_ssl_certificate_key {{ssl_certificate}};
+        {{/ssl_certificate}}
+        {{/proxy_ssl}}
         {{^grpc}}
         {{#rewritten}}
                     # The routes rewrote the path (rewrite-target): it is sent, with the query.

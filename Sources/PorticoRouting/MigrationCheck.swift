@@ -254,6 +254,7 @@ extension MigrationCheck.Finding {
         }
         if let auth = authentication(name: name, value: value) { return with(auth.status, auth.detail) }
         if let tls = clientCertificate(name: name, value: value, options: options) { return with(tls.status, tls.detail) }
+        if let ssl = proxySSL(name: name, value: value) { return with(ssl.status, ssl.detail) }
         if let why = RoutingRun.accessControlNotHonoured(name, value: value) {
             return with(.refused, "\(why): the Ingress is left out, so that nothing it protects is served unprotected")
         }

@@ -67,6 +67,11 @@ extension RoutingRun {
         case .unavailable: unavailableAuth.insert(ref)
         case .leftOut: leftOut = true
         }
+        switch proxySSL(annotations, ref: ref, into: &options) {
+        case .none, .protected: break
+        case .unavailable: unavailableAuth.insert(ref)
+        case .leftOut: leftOut = true
+        }
 
         for key in annotations.keys.filter({ !Self.readHere.contains($0) && !readElsewhere.contains($0) }).sorted() {
             let value = annotations[key] ?? ""
@@ -104,7 +109,7 @@ extension RoutingRun {
     /// `portico.io/` too).
     static let readHere = Set(
         (proxySettings + ["denylist-source-range", "allowlist-source-range", "whitelist-source-range"] + authSettings
-            + clientCertificateSettings).flatMap(keys))
+            + clientCertificateSettings + proxySSLSettings).flatMap(keys))
     static let readElsewhere = Set(
         (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
             + customErrorSettings + ["from-to-www-redirect"])
@@ -143,7 +148,8 @@ extension RoutingRun {
         + "limit-rps, limit-rpm, limit-connections, limit-burst-multiplier, limit-whitelist, limit-rate(-after), server-alias, "
         + "auth-type: basic with auth-secret(-type) and auth-realm, auth-url with auth-method, auth-signin(-redirect-param), "
         + "auth-response-headers, auth-request-redirect and auth-always-set-cookie, custom-http-errors, default-backend, from-to-www-redirect, ssl-redirect and force-ssl-redirect (with HTTPS), "
-        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS)"
+        + "auth-tls-secret with auth-tls-verify-client, -verify-depth, -error-page and -pass-certificate-to-upstream (with HTTPS), "
+        + "proxy-ssl-secret with proxy-ssl-verify, -verify-depth, -name, -server-name, -ciphers and -protocols (with backend-protocol HTTPS or GRPCS)"
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.

@@ -7,9 +7,11 @@ import PorticoModel
 /// missing or unusable, or an `auth-url` that is not a URL, makes every path of the Ingress answer
 /// 503. Nothing protected is ever served open, and nothing of a Secret is ever said.
 extension Router {
-    /// Whether routing reads a Secret for the Ingress besides `spec.tls`: basic authentication's.
+    /// Whether routing reads a Secret for the Ingress besides `spec.tls`: basic authentication's,
+    /// or `proxy-ssl-secret`'s (read with or without HTTPS).
     public static func readsSecrets(_ ingress: Ingress) -> Bool {
-        RoutingRun.lookup("auth-type", in: ingress.metadata.annotations ?? [:]) != nil
+        let annotations = ingress.metadata.annotations ?? [:]
+        return RoutingRun.lookup("auth-type", in: annotations) != nil || RoutingRun.lookup("proxy-ssl-secret", in: annotations) != nil
     }
 }
 
@@ -386,7 +388,10 @@ extension RoutingRun {
         guard !authFiles.isEmpty else { return [] }
         var used = Set<String>()
         func collect(_ locations: [Location]) {
-            for j in locations.indices { if let file = locations[j].options.auth?.basic?.file { used.insert(file) } }
+            for j in locations.indices {
+                if let file = locations[j].options.auth?.basic?.file { used.insert(file) }
+                if let ssl = locations[j].options.upstream?.ssl { used.formUnion([ssl.certificate, ssl.authorities].compactMap { $0 }) }
+            }
         }
         for vhost in virtualHosts {
             collect(vhost.locations)

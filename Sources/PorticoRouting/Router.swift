@@ -88,6 +88,8 @@ struct RoutingRun {
     /// oldest Ingress of the host with one decides (`Router+ClientCertificate.swift`).
     var clientCertificates: [ObjectReference: ClientCertificate] = [:]
     var clientCertificateClaims: [Host: ClientCertificate] = [:]
+    /// `proxy-ssl-secret`: each named Secret's files, made once per pass (`Router+ProxySSL.swift`).
+    var proxySSLSecrets: [ServiceKey: Result<ProxySSLFiles, ProxySSLProblem>] = [:]
     /// The main routes canaries can find (nil when no Ingress is a canary) and the canaries
     /// waiting for every main route (`Router+Canary.swift`).
     var canaryTargets: [CanaryTarget: Int]?

@@ -27,12 +27,16 @@ public struct UpstreamOptions: Sendable, Hashable {
     public var accessLogOff: Bool
     /// `backend-protocol`; nil is plain HTTP.
     public var backendProtocol: BackendProtocol?
+    /// `proxy-ssl-*` (ProxySSL.swift): only with `backendProtocol` HTTPS or GRPCS.
+    public var ssl: ProxySSL?
 
     public init(
         buffering: Bool? = nil, buffers: ProxyBuffers? = nil, requestBuffering: Bool? = nil, httpVersion: String? = nil,
         nextUpstream: [String]? = nil, nextUpstreamTries: Int? = nil, nextUpstreamTimeoutSeconds: Int? = nil,
-        host: String? = nil, forwardedPrefix: String? = nil, accessLogOff: Bool = false, backendProtocol: BackendProtocol? = nil
+        host: String? = nil, forwardedPrefix: String? = nil, accessLogOff: Bool = false, backendProtocol: BackendProtocol? = nil,
+        ssl: ProxySSL? = nil
     ) {
+        self.ssl = ssl
         self.backendProtocol = backendProtocol
         self.buffering = buffering
         self.buffers = buffers
@@ -55,7 +59,8 @@ public struct UpstreamOptions: Sendable, Hashable {
 }
 
 /// How nginx speaks to the backend, other than plain HTTP. Over TLS the backend's certificate is
-/// not verified and no SNI is sent (ingress-nginx's defaults: `proxy-ssl-verify` off).
+/// not verified and no SNI is sent unless `proxy-ssl-*` says otherwise (ingress-nginx's defaults:
+/// `proxy-ssl-verify` and `proxy-ssl-server-name` off).
 public enum BackendProtocol: String, Sendable, Hashable {
     /// `proxy_pass https://`.
     case https

@@ -38,6 +38,8 @@ enum ConfigStructure {
             // The proxying annotations, in a named location.
             #"^            (access_log off|proxy_(request_)?buffering (on|off)|proxy_buffer_size \d+[km]?|proxy_buffers \d+ \d+[km]?|proxy_http_version 1\.[01]);$"#,
             #"^            (proxy_next_upstream [a-z_0-9 ]+|proxy_next_upstream_tries \d+|proxy_next_upstream_timeout \d+s);$"#,
+            // proxy-ssl-*: files named by their content, validated names, ciphers and protocols.
+            #"^ {12}( {4})?(proxy|grpc)_ssl_(certificate(_key)? auth/[0-9a-f]{32}\.client\.pem|trusted_certificate auth/[0-9a-f]{32}\.ca\.pem|verify (on|off)|verify_depth \d{1,2}|server_name (on|off)|name NAME|ciphers [A-Za-z0-9+!_:-]+|protocols TLSv1\.[23]( TLSv1\.3)?);$"#,
             #"^            proxy_set_header (Host (\$portico_host|\$portico_upstream_vhost|"NAME(:\d+)?")|X-Forwarded-Prefix "[A-Za-z0-9/._~:-]+");$"#,
             #"^                set \$portico_upstream_vhost "NAME(:\d+)?";$"#,
             #"^            proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,

@@ -89,7 +89,7 @@ import Testing
 
     @Test(arguments: [
         ("proxy-cookie-path", "/ /app", "ignored; Portico's default applies"),
-        ("proxy-ssl-verify", "on", "ignored; Portico's default applies"),
+        ("proxy-redirect-from", "off", "ignored; Portico's default applies"),
         ("ssl-redirect", "true", "no redirect to HTTPS"),
         ("backend-protocol", "FCGI", "plain HTTP/1.1"),
         ("affinity", "cookie", "session affinity needs the Service's Pod endpoints"),

@@ -19,9 +19,10 @@ public final class EchoBackend: @unchecked Sendable {
     /// Starts the backend and returns once it accepts connections.
     /// - status: what every answer's status is (502: a backend that fails).
     /// - tls: a certificate and its key: the backend serves HTTPS.
+    /// - clientAuthorities: with `tls`, a client certificate they issued is required.
     public init(
         name: String, address: String = "127.0.0.1", port: Int, status: Int = 200, tls: (certificate: URL, key: URL)? = nil,
-        timeout: TimeInterval = 10
+        clientAuthorities: URL? = nil, timeout: TimeInterval = 10
     ) throws {
         guard FileManager.default.fileExists(atPath: Self.script.path) else {
             throw TestSupportError("echo backend script not found at \(Self.script.path)")
@@ -31,7 +32,9 @@ public final class EchoBackend: @unchecked Sendable {
         self.port = port
         logs = try TemporaryDirectory("portico-echo")
         process = try Self.launch(
-            Self.script, ["--status", String(status)] + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? []),
+            Self.script,
+            ["--status", String(status)] + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? [])
+                + (clientAuthorities.map { ["--tls-client-ca", $0.path] } ?? []),
             name: name, address: address, port: port, label: "echo-\(name)", logs: logs, timeout: timeout)
     }
 
@@ -99,6 +102,9 @@ public struct EchoReply: Decodable, Sendable, Equatable {
     public var bodySHA256: String
     /// "HTTP/1.1" or "HTTP/1.0", as the backend saw it.
     public var httpVersion: String
+    /// Over TLS: the SNI the client sent, and the subject of its certificate ("commonName=..."), if any.
+    public var tlsServerName: String?
+    public var tlsClientSubject: String?
 
     public func header(_ name: String) -> String? { headers[name.lowercased()] }
 

@@ -12,10 +12,11 @@ public struct TestCertificates: Sendable {
     public var clientKey: URL
 
     /// Writes the files into `directory`. The client certificate's subject is
-    /// `CN=clientCommonName` (the Kubernetes user name) and `O=clientOrganization` (its group).
+    /// `CN=clientCommonName` (the Kubernetes user name) and `O=clientOrganization` (its group);
+    /// the server certificate's names are `serverNames` (an OpenSSL subjectAltName value).
     public static func generate(
         in directory: URL, clientCommonName: String = "portico-test-client",
-        clientOrganization: String = "portico-test"
+        clientOrganization: String = "portico-test", serverNames: String = "IP:127.0.0.1,DNS:localhost"
     ) throws -> TestCertificates {
         let certificates = TestCertificates(
             caCertificate: directory.appendingPathComponent("ca.crt"),
@@ -39,7 +40,7 @@ public struct TestCertificates: Sendable {
                 basicConstraints=CA:FALSE
                 keyUsage=critical,digitalSignature,keyEncipherment
                 extendedKeyUsage=serverAuth
-                subjectAltName=IP:127.0.0.1,DNS:localhost
+                subjectAltName=\(serverNames)
                 """)
         try certificates.sign(
             key: certificates.clientKey, certificate: certificates.clientCertificate,

@@ -15,7 +15,10 @@ prefixed with "NAME:", and closes.
 
 For the proxying tests:
 - `--status N` answers every request with status N (e.g. 502, a failing backend) instead of 200.
-- `--tls-cert FILE --tls-key FILE` serves HTTPS instead of plain HTTP.
+- `--tls-cert FILE --tls-key FILE` serves HTTPS instead of plain HTTP; the reply then also has
+  `tlsServerName` (the SNI the client sent, or null) and `tlsClientSubject` (the client
+  certificate's subject as "organizationName=...,commonName=...", or null). `--tls-client-ca FILE` also requires a client
+  certificate those authorities issued (a handshake without one fails).
 - A request with `X-Echo-Pad: N` gets an `X-Echo-Pad` response header of N bytes ("a"...).
 - A request with `X-Echo-Size: N` gets a body of N bytes ("x"...) instead of the JSON.
 - A request with `X-Echo-Hold: TOKEN` gets a chunked answer: a chunk "first\n" at once, then,
@@ -128,7 +131,17 @@ class EchoHandler(BaseHTTPRequestHandler):
             "bodyLength": len(body),
             "bodySHA256": hashlib.sha256(body).hexdigest(),
             "httpVersion": self.request_version,
+            **self.describe_tls(),
         }
+
+    def describe_tls(self):
+        if not isinstance(self.request, ssl.SSLSocket):
+            return {}
+        subject = None
+        peer = self.request.getpeercert()
+        if peer:
+            subject = ",".join("%s=%s" % (k, v) for rdn in peer.get("subject", ()) for (k, v) in rdn)
+        return {"tlsServerName": getattr(self.request, "portico_sni", None), "tlsClientSubject": subject}
 
     def handle_auth(self, request):
         with self.server.holds_lock:
@@ -267,11 +280,21 @@ def main():
     parser.add_argument("--status", type=int, default=200)
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--tls-client-ca")
     args = parser.parse_args()
     server = EchoServer((args.address, args.port), args.name, args.status)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(args.tls_client_ca)
+
+        # Remembered on the connection, for the reply's tlsServerName.
+        def remember_sni(connection, server_name, _context):
+            connection.portico_sni = server_name
+
+        context.sni_callback = remember_sni
         # The handshake happens in the request's thread, so a client that never does one (a plain
         # HTTP request, a port probe) holds up nobody else.
         server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
