@@ -22,7 +22,8 @@ import PorticoRouting
 /// The cost is memory: the routing table stays between changes, with the last snapshot's arrays and
 /// the groups (at 10,000 Ingresses, about 16 MB of the heap between changes).
 struct IncrementalRouter {
-    let options: RoutingOptions
+    /// `global` follows the `--configmap` ConfigMap: a change of it routes every group again.
+    private(set) var options: RoutingOptions
 
     /// The last pass's inputs; `primed` once they are grouped (not after a pass routed whole).
     private var ingresses: [Ingress] = []
@@ -99,6 +100,7 @@ struct IncrementalRouter {
         var authFiles: [AuthFile] = []
         /// TCP and UDP services: routed whole on every pass (a few ConfigMap entries).
         var streams: [StreamServer] = []
+        var global: GlobalConfig?
 
         var hostCount: Int { virtualHosts.count }
 
@@ -108,13 +110,22 @@ struct IncrementalRouter {
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
                 servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
             table.streams = streams
+            table.global = global
             return table
         }
     }
 
     mutating func route(_ state: ClusterState) -> Pass {
+        let (global, globalDiagnostics) = GlobalConfig.read(state, options: options)
+        if global != options.global {
+            // The ConfigMap's defaults are every Ingress's: nothing kept is routed as it would be now.
+            options.global = global
+            primed = false
+        }
         var pass = routeIngresses(state)
-        (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics)
+        pass.global = global
+        if let global { pass.digest += Digest(global, salt: Digest.globalSalt) }
+        (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics + globalDiagnostics)
         if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
         return pass
     }
@@ -123,6 +134,8 @@ struct IncrementalRouter {
     private var ingressOptions: RoutingOptions {
         var ingressOnly = options
         ingressOnly.streams = StreamOptions()
+        // Read once per pass by `route(_:)`, whose `global` every group is routed with.
+        ingressOnly.globalConfigMap = nil
         return ingressOnly
     }
 

@@ -20,6 +20,9 @@ public struct Router: Sendable {
     }
 
     public func route(_ state: ClusterState) -> RoutingTable {
+        var options = options
+        var globalDiagnostics: [Diagnostic] = []
+        if options.globalConfigMap != nil { (options.global, globalDiagnostics) = GlobalConfig.read(state, options: options) }
         var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
         let ingresses = run.ingressesInPriorityOrder()
         run.expectCanaries(ingresses)
@@ -28,7 +31,8 @@ public struct Router: Sendable {
         }
         run.applyCanaries()
         var table = run.finish()
-        (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics)
+        table.global = options.global
+        (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics + globalDiagnostics)
         return table
     }
 
@@ -201,6 +205,11 @@ struct RoutingRun {
         if Self.isCanary(ingress) {
             addCanary(ingress, ref: ref)
             return
+        }
+        // The ConfigMap's defaults, for the annotations the Ingress does not set.
+        var ingress = ingress
+        if let global = options.global, !global.annotationDefaults.isEmpty {
+            ingress.metadata.annotations = global.withDefaults(ingress.metadata.annotations ?? [:])
         }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)

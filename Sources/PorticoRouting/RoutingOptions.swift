@@ -26,6 +26,10 @@ public struct RoutingOptions: Sendable, Equatable {
     public var defaultCertificate: ObjectReference?
     /// TCP and UDP services (`StreamRoutes.swift`).
     public var streams = StreamOptions()
+    /// ingress-nginx's global ConfigMap (`--configmap`), kind ConfigMap; nil: none, nginx.conf as without one.
+    public var globalConfigMap: ObjectReference?
+    /// What `Router` read from it (`GlobalConfig.read`); set by the router for each pass.
+    public var global: GlobalConfig?
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,
