@@ -240,7 +240,7 @@ struct IncrementalRouter {
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
-            digest: .of(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
+            digest: .ofRoutes(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
     }
 
     private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {
