@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test(arguments: HostileCorpus.globalEntries, [false, true])
-    func hostileEntryIsReportedAndNeverWritten(_ entry: HostileCorpus.GlobalEntry, https: Bool) throws {
+    func hostileEntryIsReportedAndNeverWritten(_ entry: HostileCorpus.ConfigMapEntry, https: Bool) throws {
         let table = Self.route([entry.key: entry.value, "keep-alive-requests": "77"], https: https)
         #expect(table.global?.keepAliveRequests == 77)
         let mine = table.diagnostics.filter { $0.object == Self.reference && $0.field.hasPrefix("data[") }
