@@ -13,7 +13,7 @@ import Testing
     static let reference = ObjectReference(kind: "ConfigMap", namespace: "ingress", name: "portico")
     static let datas: [[String: String]?] = [
         nil, [:], ["proxy-body-size": "8m"], ["proxy-body-size": "2m", "proxy-read-timeout": "30"], ["custom-http-errors": "503"],
-        ["use-forwarded-headers": "true", "compute-full-forwarded-for": "true"], ["use-proxy-protocol": "true", "server-tokens": "true"],
+        ["use-forwarded-headers": "true", "compute-full-forwarded-for": "true"], ["use-proxy-protocol": "true", "server-tokens": "true"], ["ssl-redirect": "false", "force-ssl-redirect": "true"],
         ["proxy-body-size": "x", "use-gzip": "true"],
     ]
 
@@ -23,10 +23,11 @@ import Testing
         return state
     }
 
-    @Test(arguments: [11, 12, 13] as [UInt64])
-    func everyPassEqualsRoutingTheWholeSnapshot(seed: UInt64) {
+    /// With HTTPS every pass is routed whole; without, by groups.
+    @Test(arguments: [(11, false), (12, false), (13, true)] as [(UInt64, Bool)])
+    func everyPassEqualsRoutingTheWholeSnapshot(seed: UInt64, https: Bool) {
         var world = SmallWorld(random: SeededGenerator(state: seed))
-        var options = RoutingOptions()
+        var options = RoutingOptions(servesHTTPS: https)
         options.globalConfigMap = Self.reference
         var router = IncrementalRouter(options: options)
         var objects = world.state()
