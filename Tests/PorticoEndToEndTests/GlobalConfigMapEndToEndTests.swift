@@ -1,4 +1,5 @@
 import Foundation
+import PorticoConfigCheck
 import PorticoTLS
 import TestSupport
 import Testing
@@ -128,6 +129,33 @@ struct GlobalConfigMapEndToEndTests {
         #expect(passed.status == 500 && passed.backend == "app")
         let own = try stage.request("/x?echo-status=503", host: "own.test")
         #expect(own.status == 503 && own.backend == "app", "the Ingress's own list, without 503")
+    }
+
+    /// The hostile corpus's ConfigMap keys and values at once (the first of each key): nginx loads
+    /// the config (Stage runs `nginx -t`), each key is one warning, nothing of them is in the config,
+    /// and the benign key beside them applies.
+    @Test func hostileKeysAndValuesLoadAndInjectNothing() throws {
+        var data: [String: String] = ["keep-alive-requests": "77"]
+        for entry in HostileCorpus.globalEntries where data[entry.key] == nil { data[entry.key] = entry.value }
+        let objects: [[String: Any]] = [
+            ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "portico", "namespace": "ingress"], "data": data],
+            ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "app", "namespace": "default"], "spec": ["ports": [["port": 1]]]],
+            [
+                "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": ["name": "app", "namespace": "default"],
+                "spec": ["rules": [["host": "app.test", "http": ["paths": [["path": "/", "pathType": "Prefix", "backend": ["service": ["name": "app", "port": ["number": 1]]]]]]]]],
+            ],
+        ]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: objects), as: UTF8.self)
+            .replacingOccurrences(of: "\"port\":1", with: "\"port\":PORT").replacingOccurrences(of: "\"number\":1", with: "\"number\":PORT")
+        let stage = try Stage(manifests: json, services: ["app"], json: true, extraArguments: ["--configmap", "ingress/portico"])
+        defer { stage.stop() }
+        let warnings = stage.diagnostics.filter { $0.hasPrefix("warning: configmap ingress/portico: data[") }
+        #expect(warnings.count == data.count - 1, "\(stage.diagnostics)")
+        for fragment in ["pwned", "169.254", "listen 81", "load_module"] {
+            #expect(!stage.config.contains(fragment), "\(fragment) in the config")
+        }
+        #expect(stage.config.contains("keepalive_requests 77;"))
+        #expect(try stage.who("app.test", "/x") == "app")
     }
 
     /// hsts-max-age (and -include-subdomains, -preload) over HTTPS, for a host with its own certificate.
