@@ -54,11 +54,13 @@ struct CheckCommand: ParsableCommand {
         }
         if let problem = input.problem() { return failure(problem) }
         let reports: [MigrationCheck.IngressReport]
+        let configMap: MigrationCheck.ConfigMapReport?
         var warnings: [String]
         do {
             let settings = try render.settings()
             let (state, read) = try input.read(standardInput: standardInput)
             reports = MigrationCheck.check(state, options: settings.routing)
+            configMap = MigrationCheck.configMap(state, options: settings.routing)
             warnings = read
             if settings.routing.expose != nil { warnings += Self.exposed(Router(options: settings.routing).route(state)) }
         } catch {
@@ -70,15 +72,18 @@ struct CheckCommand: ParsableCommand {
         let elsewhere = reports.count - served.count
         let text: String
         switch output {
-        case .text: text = Self.text(reports, counts: counts, elsewhere: elsewhere)
-        case .json: text = Self.json(reports, counts: counts, elsewhere: elsewhere)
+        case .text: text = Self.text(reports, counts: counts, elsewhere: elsewhere, configMap: configMap)
+        case .json: text = Self.json(reports, counts: counts, elsewhere: elsewhere, configMap: configMap)
         }
         var lines = warnings
         if served.isEmpty {
             lines.append(
                 "warning: no Ingress is Portico's with these flags (to check ingress-nginx's, add --controller-class k8s.io/ingress-nginx)")
         }
-        let allHonoured = !served.isEmpty && served.allSatisfy { $0.status == .honoured }
+        if let configMap, !configMap.found {
+            lines.append("warning: configmap \(configMap.namespace)/\(configMap.name): not in the input; the built-in defaults apply")
+        }
+        let allHonoured = !served.isEmpty && served.allSatisfy { $0.status == .honoured } && (configMap?.status ?? .honoured) == .honoured
         return RenderOutcome(config: text, diagnostics: lines, exitCode: allHonoured ? 0 : 1)
     }
 
@@ -99,7 +104,10 @@ struct CheckCommand: ParsableCommand {
         return "\(served == 1 ? "1 Ingress" : "\(served) Ingresses") served: " + parts.joined(separator: ", ")
     }
 
-    static func text(_ reports: [MigrationCheck.IngressReport], counts: [MigrationCheck.Status: Int], elsewhere: Int) -> String {
+    static func text(
+        _ reports: [MigrationCheck.IngressReport], counts: [MigrationCheck.Status: Int], elsewhere: Int,
+        configMap: MigrationCheck.ConfigMapReport? = nil
+    ) -> String {
         var out = ""
         for report in reports {
             let ref = ObjectReference(kind: "Ingress", namespace: report.namespace, name: report.name)
@@ -111,6 +119,12 @@ struct CheckCommand: ParsableCommand {
             for finding in report.findings {
                 out += "  \(MessageText.quoted(finding.subject)): \(finding.status.rawValue)"
                 out += finding.detail.isEmpty ? "\n" : ": \(finding.detail)\n"
+            }
+        }
+        if let configMap, configMap.found {
+            out += "\(ObjectReference(kind: "ConfigMap", namespace: configMap.namespace, name: configMap.name)): \(configMap.status.rawValue)\n"
+            for finding in configMap.findings {
+                out += "  \(finding.subject): \(finding.status.rawValue)" + (finding.detail.isEmpty ? "\n" : ": \(finding.detail)\n")
             }
         }
         out += "summary: " + summary(counts, served: reports.count - elsewhere, elsewhere: elsewhere) + "\n"
@@ -126,10 +140,14 @@ struct CheckCommand: ParsableCommand {
             var findings: [MigrationCheck.Finding]
         }
         var ingresses: [Ingress]
+        var configMap: MigrationCheck.ConfigMapReport?
         var summary: [String: Int]
     }
 
-    static func json(_ reports: [MigrationCheck.IngressReport], counts: [MigrationCheck.Status: Int], elsewhere: Int) -> String {
+    static func json(
+        _ reports: [MigrationCheck.IngressReport], counts: [MigrationCheck.Status: Int], elsewhere: Int,
+        configMap: MigrationCheck.ConfigMapReport? = nil
+    ) -> String {
         var summary = Dictionary(uniqueKeysWithValues: MigrationCheck.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
         summary["not-portico"] = elsewhere
         let report = JSONReport(
@@ -138,7 +156,7 @@ struct CheckCommand: ParsableCommand {
                     namespace: $0.namespace, name: $0.name, status: $0.served ? $0.status.rawValue : "not-portico",
                     notPortico: $0.elsewhere, findings: $0.findings)
             },
-            summary: summary)
+            configMap: configMap, summary: summary)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}\n" }

@@ -164,6 +164,13 @@ package final class FileOutput: UTF8OutputStream {
     }
 }
 
+extension RoutingOptions {
+    /// The ConfigMaps `portico run` watches: the TCP and UDP services' and the global one.
+    var watchedConfigMaps: [ConfigMapName] {
+        streams.watched + [globalConfigMap].compactMap { $0.map { ConfigMapName(namespace: $0.namespace, name: $0.name) } }
+    }
+}
+
 extension StreamOptions {
     /// The ConfigMaps `portico run` watches for them.
     var watched: [ConfigMapName] {

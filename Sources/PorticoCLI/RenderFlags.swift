@@ -68,6 +68,13 @@ struct RenderFlags: ParsableArguments {
         "A ConfigMap of UDP services, the same format without PROXY protocol.", valueName: "namespace/name"))
     var udpServicesConfigMap: String?
 
+    @Option(name: .customLong("configmap"), help: ArgumentHelp(
+        "ingress-nginx's ConfigMap of global settings: defaults for annotations (proxy-body-size, proxy-*-timeout, ...), "
+            + "use-forwarded-headers, proxy-real-ip-cidr, use-proxy-protocol, server-tokens, hsts-*, keep-alive... "
+            + "(README: The ingress-nginx ConfigMap). Snippets are refused.",
+        valueName: "namespace/name"))
+    var globalConfigMap: String?
+
     @Option(name: .customLong("stream-module"), help: ArgumentHelp(
         "The nginx stream module loaded when there are TCP or UDP services (Debian's libnginx-mod-stream); "
             + "\"\" for an nginx built with it.",
@@ -153,6 +160,7 @@ struct RenderFlags: ParsableArguments {
             controllerClasses: controllerClass.isEmpty ? [RoutingOptions.controllerName] : controllerClass)
         routing.streams = try streams()
         routing.expose = try exposure()
+        routing.globalConfigMap = try Self.configMap(globalConfigMap, flag: "configmap")
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }

@@ -148,7 +148,7 @@ struct RunCommand: AsyncParsableCommand {
         let https = renderOptions.httpsPort != nil
         // Secrets always: spec.tls's certificates (with HTTPS) and basic authentication's users.
         let watcher = ClusterWatcher(
-            client: client, scope: .init(namespace: watchNamespace, secrets: true, configMaps: settings.routing.streams.watched),
+            client: client, scope: .init(namespace: watchNamespace, secrets: true, configMaps: settings.routing.watchedConfigMaps),
             logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)

@@ -21,7 +21,7 @@ enum Allowlist {
     static let mainBlocks = patterns([#"^events$"#, #"^http$"#])
     static let events = patterns([#"^worker_connections \d{1,7}$"#])
     static let http = patterns([
-        #"^server_tokens off$"#, #"^map_hash_(max|bucket)_size \d{1,9}$"#,
+        #"^map_hash_(max|bucket)_size \d{1,9}$"#,
         #"^access_log (access\.log|/dev/stdout)$"#, #"^(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path [a-z_]+$"#,
         #"^resolver [0-9a-zA-Z.:\[\]-]+( [0-9a-zA-Z.:\[\]-]+)* valid=10s$"#, #"^resolver_timeout 5s$"#,
         #"^proxy_http_version 1\.1$"#, #"^proxy_redirect off$"#, #"^variables_hash_max_size 2048$"#,
@@ -103,7 +103,7 @@ enum Allowlist {
     ]
     /// The certificate files Portico writes from Secrets: `tls/` and 32 hex digits of their SHA-256.
     static let certificateFile = pattern(#"^tls/[0-9a-f]{32}\.pem$"#)
-    static let httpsListen = pattern(#"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} ssl http2 default_server$"#)
+    static let httpsListen = pattern(#"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5}( proxy_protocol)? ssl http2 default_server$"#)
     static let hstsHeader = "add_header Strict-Transport-Security $portico_hsts always"
     /// enable-cors: the headers a CORS route and its named location add, in order, their values
     /// from the variables the route sets.
@@ -146,7 +146,7 @@ enum Allowlist {
     static let statusServer = patterns([#"^listen 127\.0\.0\.1:\d{1,5}$"#, #"^access_log off$"#])
     static let statusServerBlocks = patterns([#"^location = /portico/generation$"#, #"^location /$"#])
     static let server = patterns([
-        #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5} default_server$"#, #"^server_name _$"#,
+        #"^listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-fA-F:.]+\]:)?\d{1,5}( proxy_protocol)? default_server$"#, #"^server_name _$"#,
         #"^rewrite \^ /\$portico_vhost\$uri break$"#, #"^uninitialized_variable_warn off$"#,
         #"^rewrite \^\(\?!//portico-auth\$\) /\$portico_vhost\$uri break$"#,
     ])
@@ -169,7 +169,7 @@ enum Allowlist {
         #"^(proxy|grpc)_set_header X-Forwarded-Prefix "[A-Za-z0-9/._~:-]{1,1024}"$"#,
         // backend-protocol GRPC and GRPCS: nginx's grpc module, which sends the rewritten URI.
         #"^grpc_pass grpcs?://\$portico_upstream$"#, #"^grpc_(connect|read|send)_timeout \d{1,4}s$"#,
-    ]) + authProxy + [
+    ]) + authProxy + globalProxyHeaders + [
         pattern("^(proxy|grpc)_set_header (" + forwardedHeaders.map { $0.key + " " + $0.value.replacingOccurrences("$", #"\$"#) }.sorted().joined(separator: "|") + ")$")
     ]
     /// What a gRPC named location does first (a literal line): the URI without the host key.

@@ -82,7 +82,7 @@ extension CheckRun {
             "ssl_verify_depth \(required.depth)",
         ]
         if let page = required.errorPage { lines.append("error_page 495 496 = \"\(page)\"") }
-        lines += Self.serverHeaders.map { "proxy_set_header " + $0 } + clientCertificateHeaderLines("proxy", required)
+        lines += Self.serverHeaders.map { "proxy_set_header " + prediction.global.header($0) } + clientCertificateHeaderLines("proxy", required)
         lines += [external ? Allowlist.authRewrite : Allowlist.plainRewrite, "uninitialized_variable_warn off"]
         let simple = server.children.filter { $0.block == nil }.map(\.description)
         if simple != lines { fail(server, "the server of host \(key) says \(simple), expected \(lines)") }

@@ -163,7 +163,7 @@ extension CheckRun {
             let lines: [String]?
             switch name {
             case "@portico_error_none": lines = expected.none ? ["return 404"] : nil
-            case "@portico_default_backend": lines = expected.defaultBackend ? Allowlist.defaultBackendLocation : nil
+            case "@portico_default_backend": lines = expected.defaultBackend ? Allowlist.defaultBackendLocation.map(prediction.global.header) : nil
             default:
                 let code = Int(name.dropFirst("@portico_error_".count)) ?? 0
                 lines = expected.codes.contains(code) ? Allowlist.errorLocation(code) : nil

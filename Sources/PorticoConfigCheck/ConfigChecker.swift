@@ -104,8 +104,8 @@ struct CheckRun {
 
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(
-            http.children, "http", simple: Allowlist.http + Allowlist.limitZones,
-            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
+            http.children, "http", simple: Allowlist.http + Allowlist.limitZones + Allowlist.globalHTTP,
+            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + Allowlist.globalBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
             literals: prediction.https?.httpSettings ?? [])
         expectTLSSettings(http, prediction.https?.httpSettings ?? [])
         let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
@@ -123,6 +123,7 @@ struct CheckRun {
         }
         for key in mapNames where maps[key] == nil && !optional.contains(key) { fail(http, "no map \(key)") }
         checkFixedMaps(maps)
+        checkGlobal(http, maps: maps)
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
         checkCanaryMaps(http)
@@ -544,7 +545,7 @@ struct CheckRun {
                 fail(d, "header \(d.arguments[0].value) twice in one location")
             }
         }
-        for (name, value) in Allowlist.forwardedHeaders {
+        for (name, value) in prediction.global.forwardedHeaders {
             let sent = values[name.lowercased()].map(args)
             if grpc && Allowlist.hopByHopHeaders.contains(name) {
                 if sent != nil { fail(location, "sends \(name) to a gRPC backend: HTTP/2 has no such header") }

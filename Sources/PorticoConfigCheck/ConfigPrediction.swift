@@ -38,6 +38,8 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var streams: PredictedStreams
     /// Host key → its client certificates and the names its own server answers (with HTTPS).
     package var clientCertificates: [String: PredictedClientCertificate] = [:]
+    /// The `--configmap` ConfigMap's part of the http context (`ConfigChecker+GlobalConfig.swift`).
+    package var global: PredictedGlobal
 
     package static let catchAllKey = "_"
 
@@ -48,9 +50,11 @@ package struct ConfigPrediction: Sendable, Equatable {
             if let bind = options.bindAddress { return [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"] }
             return options.listenIPv6 ? [port, "[::]:\(port)"] : [port]
         }
-        listen = addresses(options.httpPort).map { [$0, "default_server"] }
+        global = PredictedGlobal(table.global)
+        let proxyProtocol = global.proxyProtocol ? ["proxy_protocol"] : []
+        listen = addresses(options.httpPort).map { [$0] + proxyProtocol + ["default_server"] }
         if let httpsPort = options.httpsPort {
-            listen += addresses(httpsPort).map { [$0, "ssl", "http2", "default_server"] }
+            listen += addresses(httpsPort).map { [$0] + proxyProtocol + ["ssl", "http2", "default_server"] }
             https = PredictedHTTPS(table: table, options: options, port: httpsPort)
         }
         let servesHTTPS = https != nil
@@ -125,10 +129,12 @@ package struct PredictedHTTPS: Sendable, Equatable {
         ]
         if let key = options.sessionTicketKey { httpSettings.append("ssl_session_ticket_key " + key) }
         let origin = "https://$host" + (port == 443 ? "" : ":\(port)")
+        // The ConfigMap's hsts-* when it sets any, else --hsts-*'s.
+        let hsts = table.global?.setsHSTS == true ? table.global?.strictTransportSecurity : options.strictTransportSecurity
         fixedMaps = [
             "$host $portico_https_url": ["default \"\(origin)$portico_https_path\""],
             "$host $portico_https_url_preserved": ["default \"\(origin)$request_uri\""],
-            "$scheme $portico_hsts": [#"default """#] + (options.strictTransportSecurity.map { ["https \"\($0)\""] } ?? []),
+            "$scheme $portico_hsts": [#"default """#] + (hsts.map { ["https \"\($0)\""] } ?? []),
         ]
         defaultCertificate = table.defaultCertificate ?? options.defaultCertificate
         for vhost in table.virtualHosts {

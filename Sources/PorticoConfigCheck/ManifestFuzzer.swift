@@ -379,6 +379,7 @@ struct ManifestFuzzerMaker {
         if chance(0.3) { objects.append(authSecret()) }
         if chance(0.3) { objects.append(streamConfigMap(ManifestFuzzer.tcpServices)) }
         if chance(0.15) { objects.append(streamConfigMap(ManifestFuzzer.udpServices)) }
+        if chance(0.4) { objects.append(globalConfigMap()) }
         if chance(0.7), !Self.certificates.isEmpty { objects += Self.namespaces.map { authoritiesSecret(namespace: $0) } }
         let ingresses = (0..<int(1..<5)).map { ingress(index: $0) }
         objects += ingresses

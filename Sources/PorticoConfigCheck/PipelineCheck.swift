@@ -40,6 +40,10 @@ package struct PipelineCheck: Sendable {
                 ? ObjectReference(kind: "Secret", namespace: "default", name: "w-tls") : nil)
         routing.streams = Self.streams(options)
         routing.expose = Self.exposure(options)
+        // Half the generations with the global ConfigMap (--configmap), half without.
+        if options.generation % 2 == 0 {
+            routing.globalConfigMap = ObjectReference(kind: "ConfigMap", namespace: ManifestFuzzer.streamNamespace, name: ManifestFuzzer.globalConfig)
+        }
         let router = Router(options: routing)
         let table = router.route(ClusterState(objects))
         let config: String

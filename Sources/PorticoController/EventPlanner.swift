@@ -168,6 +168,8 @@ public struct EventPlanner: Sendable {
         case .authUnavailable: "AuthUnavailable"
         case .invalidStreamService: "InvalidStreamService"
         case .configMapNotFound: "ConfigMapNotFound"
+        case .invalidConfigMapValue: "InvalidConfigMapValue"
+        case .unsupportedConfigMapKey: "UnsupportedConfigMapKey"
         }
     }
 

@@ -13,6 +13,7 @@ extension IncrementalRouter {
         static let virtualHostSalt = 0x11
         static let catchAllSalt = 0x22
         static let streamSalt = 0x33
+        static let globalSalt = 0x44
 
         init() {}
 
@@ -43,7 +44,16 @@ extension IncrementalRouter {
             return sum
         }
 
+        /// What a whole table routes: its hosts and catch-all, the ConfigMap's settings and the streams.
         static func of(_ table: RoutingTable) -> Digest {
+            var sum = ofRoutes(table)
+            if let global = table.global { sum += Digest(global, salt: globalSalt) }
+            if !table.streams.isEmpty { sum += Digest(table.streams, salt: streamSalt) }
+            return sum
+        }
+
+        /// The Ingresses' part: hosts and catch-all (`route(_:)` adds the rest once per pass).
+        static func ofRoutes(_ table: RoutingTable) -> Digest {
             var sum = of(virtualHosts: table.virtualHosts)
             sum += Digest(table.catchAll, salt: catchAllSalt)
             return sum

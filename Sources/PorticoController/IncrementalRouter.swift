@@ -22,7 +22,8 @@ import PorticoRouting
 /// The cost is memory: the routing table stays between changes, with the last snapshot's arrays and
 /// the groups (at 10,000 Ingresses, about 16 MB of the heap between changes).
 struct IncrementalRouter {
-    let options: RoutingOptions
+    /// `global` follows the `--configmap` ConfigMap: a change of it routes every group again.
+    private(set) var options: RoutingOptions
 
     /// The last pass's inputs; `primed` once they are grouped (not after a pass routed whole).
     private var ingresses: [Ingress] = []
@@ -99,6 +100,7 @@ struct IncrementalRouter {
         var authFiles: [AuthFile] = []
         /// TCP and UDP services: routed whole on every pass (a few ConfigMap entries).
         var streams: [StreamServer] = []
+        var global: GlobalConfig?
 
         var hostCount: Int { virtualHosts.count }
 
@@ -108,16 +110,33 @@ struct IncrementalRouter {
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
                 servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
             table.streams = streams
+            table.global = global
             return table
         }
     }
 
     mutating func route(_ state: ClusterState) -> Pass {
         // Groups route HTTP only (`Router.routeHTTP`); streams are routed whole, once per pass.
+        let (global, globalDiagnostics) = GlobalConfig.read(state, options: options)
+        if global != options.global {
+            // The ConfigMap's defaults are every Ingress's: nothing kept is routed as it would be now.
+            options.global = global
+            primed = false
+        }
         var pass = routeIngresses(state)
-        (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics)
+        pass.global = global
+        if let global { pass.digest += Digest(global, salt: Digest.globalSalt) }
+        (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics + globalDiagnostics)
         if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
         return pass
+    }
+
+    /// The options groups are routed with: the ConfigMap is read once per pass by `route(_:)`, whose
+    /// `global` every group is routed with.
+    private var ingressOptions: RoutingOptions {
+        var ingressOnly = options
+        ingressOnly.globalConfigMap = nil
+        return ingressOnly
     }
 
     private mutating func routeIngresses(_ state: ClusterState) -> Pass {
@@ -218,12 +237,12 @@ struct IncrementalRouter {
         (ingresses, services, classes, serviceIndex) = ([], [], [], [:])
         (groups, groupAt, hostOwner, catchAllGroup, totals) = ([:], [], [:], nil, Totals())
         primed = false
-        let table = Router(options: options, certificates: certificates, now: Date()).routeHTTP(state)
+        let table = Router(options: ingressOptions, certificates: certificates, now: Date()).routeHTTP(state)
         certificates.forgetUnused()
         return Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
-            digest: .of(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
+            digest: .ofRoutes(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
     }
 
     private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {
@@ -250,7 +269,7 @@ struct IncrementalRouter {
     /// Routes the Ingresses at `positions` with the Services they name and every IngressClass.
     private mutating func route(_ positions: [Int]) -> (group: Group, virtualHosts: [VirtualHost]) {
         let members = positions.map { ingresses[$0] }
-        var table = Router(options: options).routeHTTP(
+        var table = Router(options: ingressOptions).routeHTTP(
             ClusterState(ingresses: members, services: servicesNamed(by: members), ingressClasses: classes))
         var orders: [ObjectReference: RoutingOrder] = [:]
         for ingress in members { orders[ObjectReference(ingress)] = RoutingOrder(ingress) }

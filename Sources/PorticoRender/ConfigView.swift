@@ -136,6 +136,7 @@ struct ConfigView: TemplateContext {
     }
 
     func value(for key: String) -> TemplateValue? {
+        if let global = GlobalConfigView.value(for: key, table.global, options: options) { return global }
         switch key {
         case "hosts": return .lazyList(hosts)
         case "servers": return .list(servers)
@@ -180,7 +181,6 @@ struct ConfigView: TemplateContext {
         case "https": return .bool(options.httpsPort != nil)
         case "listen_https": return .list(options.httpsListenAddresses.map(TemplateValue.string))
         case "https_port_suffix": return .string(options.httpsPort.map { $0 == 443 ? "" : ":\($0)" } ?? "")
-        case "hsts": return options.strictTransportSecurity.map(TemplateValue.string) ?? .bool(false)
         case "ticket_key": return options.sessionTicketKey.map(TemplateValue.string) ?? .bool(false)
         case "default_certificate": return .string(table.defaultCertificate ?? options.defaultCertificate)
         case "certificates_exact", "certificates_wildcard":

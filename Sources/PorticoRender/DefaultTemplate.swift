@@ -19,7 +19,7 @@ public enum DefaultTemplate {
         }
 
         http {
-            server_tokens off;
+            server_tokens {{server_tokens}};
             map_hash_max_size {{map_hash_max_size}};
             map_hash_bucket_size {{map_hash_bucket_size}};
             access_log {{access_log}};
@@ -34,6 +34,48 @@ public enum DefaultTemplate {
             # (yet) cannot stop nginx from loading this file.
             resolver {{resolvers}} valid=10s;
             resolver_timeout 5s;
+        {{#global_config}}
+
+            # ingress-nginx's ConfigMap (--configmap): its settings of the http context.
+        {{#keepalive_timeout}}
+            keepalive_timeout {{keepalive_timeout}}s;
+        {{/keepalive_timeout}}
+        {{#keepalive_requests}}
+            keepalive_requests {{keepalive_requests}};
+        {{/keepalive_requests}}
+        {{#limit_req_status}}
+            limit_req_status {{limit_req_status}};
+        {{/limit_req_status}}
+        {{#limit_conn_status}}
+            limit_conn_status {{limit_conn_status}};
+        {{/limit_conn_status}}
+        {{#real_ip_header}}
+            # The client's address: this header's (or the PROXY header's) on connections from these addresses.
+            real_ip_header {{real_ip_header}};
+            real_ip_recursive on;
+        {{#real_ip_from}}
+            set_real_ip_from {{.}};
+        {{/real_ip_from}}
+        {{/real_ip_header}}
+        {{#forwarded_headers}}
+            # use-forwarded-headers: the client's X-Forwarded-Proto and X-Forwarded-Host are passed on.
+            map $http_x_forwarded_proto $portico_forwarded_proto {
+                "" $scheme;
+                default $http_x_forwarded_proto;
+            }
+            map $http_x_forwarded_host $portico_forwarded_host {
+                "" $portico_host;
+                default $http_x_forwarded_host;
+            }
+        {{/forwarded_headers}}
+        {{#full_forwarded_for}}
+            # compute-full-forwarded-for: the client's X-Forwarded-For, then the connection's address.
+            map $http_x_forwarded_for $portico_full_forwarded_for {
+                "" {{connection_address}};
+                default "$http_x_forwarded_for, {{connection_address}}";
+            }
+        {{/full_forwarded_for}}
+        {{/global_config}}
 
             # The client's Host header, port included; nginx's $host when the client sent none.
             map $http_host $portico_host {
@@ -48,9 +90,9 @@ public enum DefaultTemplate {
             proxy_http_version 1.1;
             proxy_redirect off;
             proxy_set_header Host $portico_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header X-Forwarded-Host $portico_host;
+            proxy_set_header X-Forwarded-For {{forwarded_for}};
+            proxy_set_header X-Forwarded-Proto {{forwarded_proto}};
+            proxy_set_header X-Forwarded-Host {{forwarded_host}};
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $portico_connection;
@@ -281,13 +323,13 @@ public enum DefaultTemplate {
 
             server {
         {{#main_server}}
-                listen {{listen}} default_server;
+                listen {{listen}}{{proxy_protocol}} default_server;
         {{#listen_ipv6}}
-                listen {{listen_ipv6}} default_server;
+                listen {{listen_ipv6}}{{proxy_protocol}} default_server;
         {{/listen_ipv6}}
         {{#https}}
         {{#listen_https}}
-                listen {{.}} ssl http2 default_server;
+                listen {{.}}{{proxy_protocol}} ssl http2 default_server;
         {{/listen_https}}
                 ssl_certificate $portico_cert;
                 ssl_certificate_key $portico_cert;
@@ -298,7 +340,7 @@ public enum DefaultTemplate {
                 # {{cc_comment}}.
                 # Its own server, chosen by SNI and Host: 421 after a handshake for another host, 400 without a valid certificate.
         {{#listen_https}}
-                listen {{.}} ssl http2;
+                listen {{.}}{{proxy_protocol}} ssl http2;
         {{/listen_https}}
                 ssl_certificate $portico_cert;
                 ssl_certificate_key $portico_cert;
@@ -311,9 +353,9 @@ public enum DefaultTemplate {
         {{/cc_error_page}}
                 # nginx.conf's headers again (setting one drops the rest), and what the client's certificate says.
                 proxy_set_header Host $portico_host;
-                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                proxy_set_header X-Forwarded-Proto $scheme;
-                proxy_set_header X-Forwarded-Host $portico_host;
+                proxy_set_header X-Forwarded-For {{forwarded_for}};
+                proxy_set_header X-Forwarded-Proto {{forwarded_proto}};
+                proxy_set_header X-Forwarded-Host {{forwarded_host}};
                 proxy_set_header X-Real-IP $remote_addr;
                 proxy_set_header Upgrade $http_upgrade;
                 proxy_set_header Connection $portico_connection;
@@ -460,9 +502,9 @@ public enum DefaultTemplate {
         {{#set_headers}}
                     # Headers of this route's own: all of the http context's again (setting one drops the rest).
                     {{module}}_set_header Host {{host_header}};
-                    {{module}}_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                    {{module}}_set_header X-Forwarded-Proto $scheme;
-                    {{module}}_set_header X-Forwarded-Host $portico_host;
+                    {{module}}_set_header X-Forwarded-For {{forwarded_for}};
+                    {{module}}_set_header X-Forwarded-Proto {{forwarded_proto}};
+                    {{module}}_set_header X-Forwarded-Host {{forwarded_host}};
                     {{module}}_set_header X-Real-IP $remote_addr;
         {{^grpc}}
                     proxy_set_header Upgrade $http_upgrade;
@@ -600,9 +642,9 @@ public enum DefaultTemplate {
                     proxy_set_header X-Service-Port $portico_error_port;
                     proxy_set_header X-Request-ID $portico_request_id;
                     proxy_set_header Host $portico_host;
-                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                    proxy_set_header X-Forwarded-Proto $scheme;
-                    proxy_set_header X-Forwarded-Host $portico_host;
+                    proxy_set_header X-Forwarded-For {{forwarded_for}};
+                    proxy_set_header X-Forwarded-Proto {{forwarded_proto}};
+                    proxy_set_header X-Forwarded-Host {{forwarded_host}};
                     proxy_set_header X-Real-IP $remote_addr;
                     proxy_set_header Upgrade $http_upgrade;
                     proxy_set_header Connection $portico_connection;

@@ -38,6 +38,10 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case invalidStreamService = "invalid-stream-service"
         /// `--tcp-services-configmap`/`--udp-services-configmap` names a ConfigMap that is not there.
         case configMapNotFound = "configmap-not-found"
+        /// A value of the `--configmap` ConfigMap that is not valid: the built-in default applies.
+        case invalidConfigMapValue = "invalid-configmap-value"
+        /// A key of the `--configmap` ConfigMap that Portico does not read, or refuses (snippets).
+        case unsupportedConfigMapKey = "unsupported-configmap-key"
 
         /// Info diagnostics say what happened to an object that is fine as it is; they make no
         /// Event and do not fail `render --strict`.

@@ -27,6 +27,9 @@ public struct Router: Sendable {
 
     /// The table without its TCP and UDP services (`streams(_:)` adds them).
     public func routeHTTP(_ state: ClusterState) -> RoutingTable {
+        var options = options
+        var globalDiagnostics: [Diagnostic] = []
+        if options.globalConfigMap != nil { (options.global, globalDiagnostics) = GlobalConfig.read(state, options: options) }
         var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
         let ingresses = run.ingressesInPriorityOrder()
         run.expectCanaries(ingresses)
@@ -35,7 +38,10 @@ public struct Router: Sendable {
         }
         run.applyCanaries()
         run.addExposedServices()
-        return run.finish()
+        var table = run.finish()
+        table.global = options.global
+        table.diagnostics += globalDiagnostics
+        return table
     }
 
     /// The TCP and UDP services, and every diagnostic with theirs after the Ingresses'.
@@ -211,6 +217,11 @@ struct RoutingRun {
         if Self.isCanary(ingress) {
             addCanary(ingress, ref: ref)
             return
+        }
+        // The ConfigMap's defaults, for the annotations the Ingress does not set.
+        var ingress = ingress
+        if let global = options.global, !global.annotationDefaults.isEmpty {
+            ingress.metadata.annotations = global.withDefaults(ingress.metadata.annotations ?? [:])
         }
         guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
         let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)

@@ -28,6 +28,10 @@ public struct RoutingOptions: Sendable, Equatable {
     public var streams = StreamOptions()
     /// Services served by label, without an Ingress (`--expose-services`, `ServiceExposure.swift`).
     public var expose: ServiceExposure?
+    /// ingress-nginx's global ConfigMap (`--configmap`), kind ConfigMap; nil: none, nginx.conf as without one.
+    public var globalConfigMap: ObjectReference?
+    /// What `Router` read from it (`GlobalConfig.read`); set by the router for each pass.
+    public var global: GlobalConfig?
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

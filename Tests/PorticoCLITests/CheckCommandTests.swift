@@ -6,7 +6,10 @@ import TestSupport
 
 /// `portico check`: what Portico would do differently with a team's ingress-nginx Ingresses.
 @Suite struct CheckCommandTests {
-    static let nginx = ["-f", RenderCommandTests.example("ingress-nginx"), "--controller-class", "k8s.io/ingress-nginx"]
+    static let nginx = [
+        "-f", RenderCommandTests.example("ingress-nginx"), "--controller-class", "k8s.io/ingress-nginx", "--configmap",
+        "ingress-nginx/ingress-nginx-controller",
+    ]
 
     func assertGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let file = RenderCommandTests.golden.appendingPathComponent(name)

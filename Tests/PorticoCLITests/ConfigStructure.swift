@@ -23,6 +23,12 @@ enum ConfigStructure {
             #"^        "/(_|(\*\.)?NAME)PATH" NAME:\d{1,5};$"#,
             #"^    proxy_set_header (Host|X-Forwarded-Host) \$portico_host;$"#,
             #"^    proxy_set_header (X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
+            // ingress-nginx's ConfigMap (--configmap): the http context's settings and forwarded headers.
+            #"^    (server_tokens on|keepalive_timeout \d+s|keepalive_requests \d+|limit_(req|conn)_status \d{3}|real_ip_header [A-Za-z0-9_-]+|real_ip_recursive on|set_real_ip_from [0-9a-f.:]+/\d{1,3});$"#,
+            #"^    map \$http_x_forwarded_(proto \$portico_forwarded_proto|host \$portico_forwarded_host|for \$portico_full_forwarded_for) \{$"#,
+            #"^        ("" (\$scheme|\$portico_host|\$realip_remote_addr|\$proxy_protocol_addr)|default (\$http_x_forwarded_(proto|host)|"\$http_x_forwarded_for, \$(realip_remote_addr|proxy_protocol_addr)"));$"#,
+            #"^ {4}( {8})?proxy_set_header (X-Forwarded-For \$(remote_addr|portico_full_forwarded_for)|X-Forwarded-Proto \$portico_forwarded_proto|X-Forwarded-Host \$portico_forwarded_host);$"#,
+            #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ proxy_protocol (ssl http2 )?default_server;$"#,
             #"^    server \{$"#,
             #"^        (listen 127\.0\.0\.1:\d+|access_log off);$"#,
             #"^        location (= /portico/generation|/) \{$"#,

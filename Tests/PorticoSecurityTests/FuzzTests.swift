@@ -51,6 +51,23 @@ import Testing
         #expect(hosts >= 3, "\(hosts) hosts with client certificates in 600 inputs")
     }
 
+    /// The fuzzer's global ConfigMaps reach routing: some set annotation defaults, forwarded
+    /// headers or PROXY protocol (the seeded run checks every config they give).
+    @Test func generatedInputsSetTheGlobalConfigMap() {
+        let campaign = FuzzCampaign(seed: 20_261_202, seeds: [])
+        var options = RoutingOptions()
+        options.globalConfigMap = ObjectReference(kind: "ConfigMap", namespace: ManifestFuzzer.streamNamespace, name: ManifestFuzzer.globalConfig)
+        var defaults = 0, forwarded = 0, proxyProtocol = 0
+        for i in 0..<300 {
+            guard let objects = try? ManifestDecoder.decode(Data(campaign.input(i).manifest.utf8), source: "fuzz") else { continue }
+            let global = Router(options: options).route(ClusterState(objects)).global
+            if global?.annotationDefaults.isEmpty == false { defaults += 1 }
+            if global?.useForwardedHeaders == true { forwarded += 1 }
+            if global?.useProxyProtocol == true { proxyProtocol += 1 }
+        }
+        #expect(defaults >= 10 && forwarded >= 10 && proxyProtocol >= 3, "\(defaults) \(forwarded) \(proxyProtocol) in 300 inputs")
+    }
+
     @Test func inputsAreReproducible() {
         let a = FuzzCampaign(seed: 5, seeds: ["kind: List\n"]), b = FuzzCampaign(seed: 5, seeds: ["kind: List\n"])
         #expect((0..<50).map { a.input($0).manifest } == (0..<50).map { b.input($0).manifest })

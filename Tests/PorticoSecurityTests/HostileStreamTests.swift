@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test(arguments: HostileCorpus.streamEntries)
-    func hostileEntryIsLeftOutAndReported(_ entry: HostileCorpus.StreamEntry) throws {
+    func hostileEntryIsLeftOutAndReported(_ entry: HostileCorpus.ConfigMapEntry) throws {
         let table = Self.route([entry.key: entry.value, "3000": "default/app:http"])
         #expect(table.streams.map(\.port).contains(3000))
         #expect(!table.streams.map(\.port).contains(Int(entry.key) ?? -1), "\(entry): served")
