@@ -28,6 +28,8 @@ extension ManifestFuzzerMaker {
         }
         // The client's address from headers: the settings that change every proxy's headers.
         if chance(0.3) { data["use-forwarded-headers"] = "true" }
+        // And from a PROXY header: the listeners change.
+        if chance(0.1) { data["use-proxy-protocol"] = "true" }
         return [
             "apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": ManifestFuzzer.globalConfig, "namespace": ManifestFuzzer.streamNamespace],
             "data": data,
