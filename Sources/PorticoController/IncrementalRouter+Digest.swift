@@ -13,6 +13,7 @@ extension IncrementalRouter {
         static let virtualHostSalt = 0x11
         static let catchAllSalt = 0x22
         static let streamSalt = 0x33
+        static let passthroughSalt = 0x44
 
         init() {}
 

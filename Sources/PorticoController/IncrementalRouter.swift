@@ -99,6 +99,8 @@ struct IncrementalRouter {
         var authFiles: [AuthFile] = []
         /// TCP and UDP services: routed whole on every pass (a few ConfigMap entries).
         var streams: [StreamServer] = []
+        /// TLS passthrough hosts (only with HTTPS, so only from a pass routed whole).
+        var passthrough: [PassthroughHost] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -108,6 +110,7 @@ struct IncrementalRouter {
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
                 servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
             table.streams = streams
+            table.passthrough = passthrough
             return table
         }
     }
@@ -224,10 +227,13 @@ struct IncrementalRouter {
         primed = false
         let table = Router(options: ingressOptions, certificates: certificates, now: Date()).route(state)
         certificates.forgetUnused()
-        return Pass(
+        var pass = Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
             digest: .of(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
+        pass.passthrough = table.passthrough
+        if !table.passthrough.isEmpty { pass.digest += Digest(table.passthrough, salt: Digest.passthroughSalt) }
+        return pass
     }
 
     private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {

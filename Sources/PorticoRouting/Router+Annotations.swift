@@ -102,7 +102,7 @@ extension RoutingRun {
     /// Ingress's `spec.tls` is known.
     static let readElsewhere = Set(
         (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
-            + customErrorSettings + ["from-to-www-redirect"])
+            + customErrorSettings + ["from-to-www-redirect", passthroughSetting])
             .flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 

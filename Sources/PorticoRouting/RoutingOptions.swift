@@ -26,6 +26,9 @@ public struct RoutingOptions: Sendable, Equatable {
     public var defaultCertificate: ObjectReference?
     /// TCP and UDP services (`StreamRoutes.swift`).
     public var streams = StreamOptions()
+    /// `--enable-ssl-passthrough`: `ssl-passthrough` Ingresses' hosts get their TLS connections
+    /// untouched (`SSLPassthrough.swift`); without it the annotation is reported and ignored.
+    public var sslPassthrough = false
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

@@ -23,6 +23,8 @@ public struct RoutingTable: Sendable, Equatable {
     public var authFiles: [AuthFile]
     /// nginx's `stream {}` servers (TCP and UDP services), by protocol and port.
     public var streams: [StreamServer] = []
+    /// Hosts whose TLS connections the HTTPS port passes to their Service untouched, by host.
+    public var passthrough: [PassthroughHost] = []
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
@@ -44,7 +46,7 @@ public struct RoutingTable: Sendable, Equatable {
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
             && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
-            && streams == other.streams
+            && streams == other.streams && passthrough == other.passthrough
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -63,6 +65,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(defaultCertificate)
             hasher.combine(authFiles)
             hasher.combine(streams)
+            hasher.combine(passthrough)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))
