@@ -105,8 +105,9 @@ struct CheckRun {
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(
             http.children, "http", simple: Allowlist.http + Allowlist.limitZones,
-            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
-            literals: prediction.https?.httpSettings ?? [])
+            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks)
+                + (passthrough == nil ? [] : Allowlist.passthroughHTTPBlocks),
+            literals: (prediction.https?.httpSettings ?? []) + (passthrough.map { ["set_real_ip_from \($0.source)", "real_ip_header proxy_protocol"] } ?? []))
         expectTLSSettings(http, prediction.https?.httpSettings ?? [])
         let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
         if resolvers != [prediction.resolvers] { fail(http, "resolver \(resolvers), expected \(prediction.resolvers)") }
@@ -125,6 +126,7 @@ struct CheckRun {
         checkFixedMaps(maps)
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
+        checkPassthroughHTTP(http, maps)
         checkCanaryMaps(http)
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
         readRateLimits(http, maps)
@@ -380,8 +382,11 @@ struct CheckRun {
 
     mutating func checkServer(_ server: ConfigDirective) {
         allow(
-            server.children, "server", simple: Allowlist.server + (prediction.https == nil ? [] : [Allowlist.httpsListen]),
-            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks, literals: prediction.https?.serverSettings ?? [])
+            server.children, "server",
+            simple: Allowlist.server + (prediction.https == nil ? [] : [passthrough == nil ? Allowlist.httpsListen : Allowlist.passthroughListen]),
+            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks + (passthrough == nil ? [] : Allowlist.passthroughServerBlocks),
+            literals: prediction.https?.serverSettings ?? [])
+        checkPassthroughServer(server)
         expectTLSSettings(server, prediction.https?.serverSettings ?? [])
         let listens = server.children.filter { $0.name == "listen" }.map(args)
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }

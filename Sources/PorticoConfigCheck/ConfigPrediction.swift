@@ -47,7 +47,11 @@ package struct ConfigPrediction: Sendable, Equatable {
         }
         listen = addresses(options.httpPort).map { [$0, "default_server"] }
         if let httpsPort = options.httpsPort {
-            listen += addresses(httpsPort).map { [$0, "ssl", "http2", "default_server"] }
+            if let passthrough = streams.passthrough {
+                listen.append([passthrough.termination, "proxy_protocol", "ssl", "http2", "default_server"])
+            } else {
+                listen += addresses(httpsPort).map { [$0, "ssl", "http2", "default_server"] }
+            }
             https = PredictedHTTPS(table: table, options: options, port: httpsPort)
         }
         let servesHTTPS = https != nil

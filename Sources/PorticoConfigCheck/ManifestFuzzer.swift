@@ -181,7 +181,10 @@ struct ManifestFuzzerMaker {
             "nginx.ingress.kubernetes.io/auth-tls-secret", "portico.io/auth-tls-secret", "nginx.ingress.kubernetes.io/auth-tls-verify-client",
             "nginx.ingress.kubernetes.io/auth-tls-verify-depth", "nginx.ingress.kubernetes.io/auth-tls-error-page",
             "nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream",
+            "nginx.ingress.kubernetes.io/ssl-passthrough", "portico.io/ssl-passthrough",
         ]
+        // TLS passthrough's annotation, true and not (valid or hostile values).
+        if chance(0.4) { a[(chance(0.3) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "ssl-passthrough"] = pick(["true", "true", "1", "false", text()]) }
         // Client certificates from the Secret `ca`, with some of their settings.
         if chance(0.3) { a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "auth-tls-secret"] = pick(["ca", "default/ca"]) }
         for _ in 0..<int(1..<4) {
