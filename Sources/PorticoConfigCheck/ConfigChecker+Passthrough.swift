@@ -1,3 +1,4 @@
+import PorticoPCRE
 import PorticoRender
 import PorticoRouting
 
@@ -107,21 +108,7 @@ extension CheckRun {
             if maps.updateValue(map, forKey: key) != nil { fail(map, "map \(key) twice") }
         }
         if let map = maps[PredictedPassthrough.upstreamMap] {
-            var hosts: [String: String] = [:]
-            for entry in mapEntries(map, default: "\"\"") {
-                let a = args(entry)
-                guard a.count == 2, Allowlist.hostName.matches(a[0]), Allowlist.passthroughUpstream.matches(a[1]),
-                    !entry.arguments.contains(where: \.quoted)
-                else {
-                    fail(entry, "passthrough entry \(ConfigTree.quote(entry.description)) is not NAME SERVICE:PORT")
-                    continue
-                }
-                if hosts.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "passthrough host \(a[0]) twice") }
-            }
-            if hosts != expected.hosts {
-                let found = Set(hosts.map { "\($0.key) -> \($0.value)" }), wanted = Set(expected.hosts.map { "\($0.key) -> \($0.value)" })
-                fail(map, "passthrough hosts differ: unexpected \(found.subtracting(wanted).sorted()), missing \(wanted.subtracting(found).sorted())")
-            }
+            checkNameMap(map, values: Allowlist.passthroughUpstream, what: "passthrough host", shape: "NAME SERVICE:PORT", expected: expected.hosts)
         } else {
             fail(stream, "no map \(PredictedPassthrough.upstreamMap)")
         }
@@ -146,6 +133,24 @@ extension CheckRun {
         }
         if found.outer != 1 || found.relay != 1 {
             fail(stream, "\(found.outer) passthrough listeners on the HTTPS port and \(found.relay) relays, expected one of each")
+        }
+    }
+
+    /// A map of names to values (`NAME VALUE`, nothing quoted, default `""`): each name once, each
+    /// value of its shape, and exactly the expected pairs.
+    mutating func checkNameMap(_ map: ConfigDirective, values: PCRE, what: String, shape: String, expected: [String: String]) {
+        var found: [String: String] = [:]
+        for entry in mapEntries(map, default: "\"\"") {
+            let a = args(entry)
+            guard a.count == 2, Allowlist.hostName.matches(a[0]), values.matches(a[1]), !entry.arguments.contains(where: \.quoted) else {
+                fail(entry, "\(what) entry \(ConfigTree.quote(entry.description)) is not \(shape)")
+                continue
+            }
+            if found.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "\(what) \(a[0]) twice") }
+        }
+        if found != expected {
+            let pairs = Set(found.map { "\($0.key) -> \($0.value)" }), wanted = Set(expected.map { "\($0.key) -> \($0.value)" })
+            fail(map, "\(what)s differ: unexpected \(pairs.subtracting(wanted).sorted()), missing \(wanted.subtracting(pairs).sorted())")
         }
     }
 }

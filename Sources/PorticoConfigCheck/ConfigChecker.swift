@@ -274,19 +274,7 @@ struct CheckRun {
 
     mutating func checkHostMaps(_ maps: [String: ConfigDirective]) {
         if let map = maps["$host $portico_exact_host"] {
-            var exact: [String: String] = [:]
-            for entry in mapEntries(map, default: "\"\"") {
-                let a = args(entry)
-                guard a.count == 2, Allowlist.hostName.matches(a[0]), Allowlist.hostName.matches(a[1]), !entry.arguments.contains(where: \.quoted) else {
-                    fail(entry, "exact host entry \(ConfigTree.quote(entry.description)) is not NAME HOST")
-                    continue
-                }
-                if exact.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "exact host \(a[0]) twice") }
-            }
-            if exact != prediction.exactHosts {
-                let found = Set(exact.map { "\($0.key) -> \($0.value)" }), expected = Set(prediction.exactHosts.map { "\($0.key) -> \($0.value)" })
-                fail(map, "exact hosts differ: unexpected \(found.subtracting(expected).sorted()), missing \(expected.subtracting(found).sorted())")
-            }
+            checkNameMap(map, values: Allowlist.hostName, what: "exact host", shape: "NAME HOST", expected: prediction.exactHosts)
         }
         if let map = maps["$portico_parent_host $portico_wildcard_host"] {
             var wildcard: [String: String] = [:]
