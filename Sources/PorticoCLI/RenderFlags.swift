@@ -95,6 +95,20 @@ struct RenderFlags: ParsableArguments {
             + "such a Service is not exposed over HTTP (a warning says so).",
         valueName: "domain"))
     var exposeServicesDomain: String?
+    @Flag(name: .customLong("enable-ssl-passthrough"), help: ArgumentHelp(
+        "Honour the ssl-passthrough annotation, as ingress-nginx's flag of this name: TLS connections on the HTTPS port "
+            + "whose SNI name is such an Ingress's host go to its Service untouched; every other name reaches Portico's "
+            + "HTTPS, which then listens on loopback behind them."))
+    var enableSSLPassthrough = false
+
+    @Option(name: .customLong("ssl-passthrough-proxy-port"), help: ArgumentHelp(
+        "With --enable-ssl-passthrough: the loopback port Portico's HTTPS listens on behind the HTTPS port (PROXY protocol).",
+        valueName: "port"))
+    var sslPassthroughProxyPort: Int = 442
+
+    @Option(name: .customLong("ssl-passthrough-relay-port"), help: ArgumentHelp(
+        "With --enable-ssl-passthrough: the loopback port of the relay to the passed-through hosts.", valueName: "port"))
+    var sslPassthroughRelayPort: Int = 441
 
     /// The HTTPS port, nil with --no-https.
     var httpsPort: Int? { noHTTPS ? nil : httpsListenPort }
@@ -144,6 +158,12 @@ struct RenderFlags: ParsableArguments {
             httpsPort: httpsPort, sessionTicketKey: httpsPort == nil ? nil : Self.ticketKeyPath,
             strictTransportSecurity: noHSTS ? nil : hsts)
         render.streamModule = streamModule
+        if enableSSLPassthrough {
+            guard httpsPort != nil else {
+                throw Invalid(description: "--enable-ssl-passthrough: HTTPS is off (--no-https); drop one of the two")
+            }
+            render.sslPassthrough = SSLPassthroughPorts(termination: sslPassthroughProxyPort, relay: sslPassthroughRelayPort)
+        }
         try render.validate()
         var renderer = ConfigRenderer()
         if let template {
@@ -161,6 +181,7 @@ struct RenderFlags: ParsableArguments {
         routing.streams = try streams()
         routing.expose = try exposure()
         routing.globalConfigMap = try Self.configMap(globalConfigMap, flag: "configmap")
+        routing.sslPassthrough = render.sslPassthrough != nil
         return RenderSettings(routing: routing, render: render, renderer: renderer)
     }
 }
@@ -187,6 +208,10 @@ extension RenderFlags {
     func streams() throws -> StreamOptions {
         var reserved = [httpPort: "HTTP"]
         if let httpsPort { reserved[httpsPort] = "HTTPS" }
+        if enableSSLPassthrough {
+            reserved[sslPassthroughProxyPort] = "SSL passthrough proxy"
+            reserved[sslPassthroughRelayPort] = "SSL passthrough relay"
+        }
         return StreamOptions(
             tcpServices: try Self.configMap(tcpServicesConfigMap, flag: "tcp-services-configmap"),
             udpServices: try Self.configMap(udpServicesConfigMap, flag: "udp-services-configmap"), reservedPorts: reserved)

@@ -22,15 +22,20 @@ package struct PredictedStreams: Sendable, Equatable {
     /// The `load_module` argument, nil: none.
     package var module: String?
     package var resolvers: [String]
+    /// TLS passthrough's part (`ConfigChecker+Passthrough.swift`).
+    package var passthrough: PredictedPassthrough?
+    /// Whether the config has a `stream` block.
+    package var block: Bool { !servers.isEmpty || passthrough != nil }
 
     package init(table: RoutingTable, options: RenderOptions) {
         resolvers = options.resolvers
-        guard !table.streams.isEmpty else { return }
-        module = options.streamModule.isEmpty ? nil : options.streamModule
         func addresses(_ port: Int) -> [String] {
             if let bind = options.bindAddress { return [bind.contains(":") ? "[\(bind)]:\(port)" : "\(bind):\(port)"] }
             return options.listenIPv6 ? ["\(port)", "[::]:\(port)"] : ["\(port)"]
         }
+        passthrough = PredictedPassthrough(table: table, options: options, addresses: addresses)
+        guard !table.streams.isEmpty || passthrough != nil else { return }
+        module = options.streamModule.isEmpty ? nil : options.streamModule
         for s in table.streams {
             let udp = s.transport == .udp
             let flags = udp ? " udp" : s.acceptsProxyProtocol ? " proxy_protocol" : ""
@@ -82,12 +87,15 @@ extension CheckRun {
             fail(tree[module], "load_module after events")
         }
         let blocks = tree.filter { $0.name == "stream" }
-        guard blocks.count == (expected.servers.isEmpty ? 0 : 1) else {
-            fail(blocks.first, "\(blocks.count) stream blocks, expected \(expected.servers.isEmpty ? 0 : 1)")
+        guard blocks.count == (expected.block ? 1 : 0) else {
+            fail(blocks.first, "\(blocks.count) stream blocks, expected \(expected.block ? 1 : 0)")
             return
         }
         guard let stream = blocks.first else { return }
-        allow(stream.children, "stream", simple: Allowlist.stream, blocks: Allowlist.streamServerBlocks)
+        let passes = expected.passthrough != nil
+        allow(
+            stream.children, "stream", simple: Allowlist.stream + (passes ? Allowlist.passthroughStream : []),
+            blocks: Allowlist.streamServerBlocks + (passes ? Allowlist.passthroughStreamBlocks : []))
         let resolvers = stream.children.filter { $0.name == "resolver" }.map(args)
         if resolvers != [expected.resolvers + ["valid=10s"]] { fail(stream, "stream resolver \(resolvers), expected \(expected.resolvers)") }
         for name in ["resolver_timeout", "proxy_connect_timeout"] { expectOnce(stream.children, name, in: "stream") }
@@ -104,7 +112,12 @@ extension CheckRun {
         }
         var seen: Set<String> = []
         var groupsUsed: Set<String> = []
+        var passthroughServers: [ConfigDirective] = []
         for server in stream.children where server.name == "server" {
+            if server.children.contains(where: { $0.name == "ssl_preread" }) {
+                passthroughServers.append(server)
+                continue
+            }
             allow(server.children, "a stream server", simple: Allowlist.streamServer, blocks: [])
             guard let key = streamKey(server), let predicted = expected.servers[key] else {
                 fail(server, "a stream server no TCP or UDP service asked for")
@@ -113,6 +126,7 @@ extension CheckRun {
             if !seen.insert(key).inserted { fail(server, "stream server \(key) twice") }
             check(server, predicted, key: key, groups: groups, used: &groupsUsed)
         }
+        checkPassthroughStream(stream, servers: passthroughServers)
         for key in Set(expected.servers.keys).subtracting(seen).sorted() { fail(stream, "no stream server for \(key)") }
         for name in Set(groups.keys).subtracting(groupsUsed).sorted() { fail(stream, "upstream \(name) that no server uses") }
     }

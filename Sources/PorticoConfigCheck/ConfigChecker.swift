@@ -105,8 +105,9 @@ struct CheckRun {
     mutating func checkHTTP(_ http: ConfigDirective) {
         allow(
             http.children, "http", simple: Allowlist.http + Allowlist.limitZones + Allowlist.globalHTTP,
-            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + Allowlist.globalBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks),
-            literals: prediction.https?.httpSettings ?? [])
+            blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + Allowlist.globalBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks)
+                + (passthrough == nil ? [] : Allowlist.passthroughHTTPBlocks),
+            literals: (prediction.https?.httpSettings ?? []) + (passthrough.map { ["set_real_ip_from \($0.source)", "real_ip_header proxy_protocol"] } ?? []))
         expectTLSSettings(http, prediction.https?.httpSettings ?? [])
         let resolvers = http.children.filter { $0.name == "resolver" }.map(args)
         if resolvers != [prediction.resolvers] { fail(http, "resolver \(resolvers), expected \(prediction.resolvers)") }
@@ -126,6 +127,7 @@ struct CheckRun {
         checkGlobal(http, maps: maps)
         checkHostMaps(maps)
         if let https = prediction.https { checkCertificateMaps(maps, https) }
+        checkPassthroughHTTP(http, maps)
         checkCanaryMaps(http)
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
         readRateLimits(http, maps)
@@ -274,19 +276,7 @@ struct CheckRun {
 
     mutating func checkHostMaps(_ maps: [String: ConfigDirective]) {
         if let map = maps["$host $portico_exact_host"] {
-            var exact: [String: String] = [:]
-            for entry in mapEntries(map, default: "\"\"") {
-                let a = args(entry)
-                guard a.count == 2, Allowlist.hostName.matches(a[0]), Allowlist.hostName.matches(a[1]), !entry.arguments.contains(where: \.quoted) else {
-                    fail(entry, "exact host entry \(ConfigTree.quote(entry.description)) is not NAME HOST")
-                    continue
-                }
-                if exact.updateValue(a[1], forKey: a[0]) != nil { fail(entry, "exact host \(a[0]) twice") }
-            }
-            if exact != prediction.exactHosts {
-                let found = Set(exact.map { "\($0.key) -> \($0.value)" }), expected = Set(prediction.exactHosts.map { "\($0.key) -> \($0.value)" })
-                fail(map, "exact hosts differ: unexpected \(found.subtracting(expected).sorted()), missing \(expected.subtracting(found).sorted())")
-            }
+            checkNameMap(map, values: Allowlist.hostName, what: "exact host", shape: "NAME HOST", expected: prediction.exactHosts)
         }
         if let map = maps["$portico_parent_host $portico_wildcard_host"] {
             var wildcard: [String: String] = [:]
@@ -382,8 +372,11 @@ struct CheckRun {
 
     mutating func checkServer(_ server: ConfigDirective) {
         allow(
-            server.children, "server", simple: Allowlist.server + (prediction.https == nil ? [] : [Allowlist.httpsListen]),
-            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks, literals: prediction.https?.serverSettings ?? [])
+            server.children, "server",
+            simple: Allowlist.server + (prediction.https == nil ? [] : [passthrough == nil ? Allowlist.httpsListen : Allowlist.passthroughListen]),
+            blocks: Allowlist.serverBlocks + Allowlist.errorBlocks + (passthrough == nil ? [] : Allowlist.passthroughServerBlocks),
+            literals: prediction.https?.serverSettings ?? [])
+        checkPassthroughServer(server)
         expectTLSSettings(server, prediction.https?.serverSettings ?? [])
         let listens = server.children.filter { $0.name == "listen" }.map(args)
         if listens != prediction.listen { fail(server, "listen \(listens), expected \(prediction.listen)") }

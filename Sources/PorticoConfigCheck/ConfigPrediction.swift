@@ -54,7 +54,11 @@ package struct ConfigPrediction: Sendable, Equatable {
         let proxyProtocol = global.proxyProtocol ? ["proxy_protocol"] : []
         listen = addresses(options.httpPort).map { [$0] + proxyProtocol + ["default_server"] }
         if let httpsPort = options.httpsPort {
-            listen += addresses(httpsPort).map { [$0] + proxyProtocol + ["ssl", "http2", "default_server"] }
+            if let passthrough = streams.passthrough {
+                listen.append([passthrough.termination, "proxy_protocol", "ssl", "http2", "default_server"])
+            } else {
+                listen += addresses(httpsPort).map { [$0] + proxyProtocol + ["ssl", "http2", "default_server"] }
+            }
             https = PredictedHTTPS(table: table, options: options, port: httpsPort)
         }
         let servesHTTPS = https != nil

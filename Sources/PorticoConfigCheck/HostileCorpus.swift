@@ -299,6 +299,12 @@ package enum HostileCorpus {
             "CVE-2021-25742", "www-redirect-breakout",
             ["nginx.ingress.kubernetes.io/from-to-www-redirect": "true\"; return 200 pwned; } location /pwned { alias /etc/; #"],
             code: .invalidAnnotation),
+        // ssl-passthrough: a boolean whose hosts become stream map keys.
+        annotationCase(
+            "CVE-2021-25742", "passthrough-breakout",
+            ["nginx.ingress.kubernetes.io/ssl-passthrough": "true;\n  } server { listen 81; proxy_pass 169.254.169.254:80; } #"],
+            code: .invalidAnnotation),
+        annotationCase("portico", "passthrough-variable", ["portico.io/ssl-passthrough": "$ssl_preread_server_name"], code: .invalidAnnotation),
         // Rate limits: numbers in limit_req/limit_conn and their zones, ranges in a geo block.
         annotationCase(
             "CVE-2025-24514", "rate-limit-breakout",

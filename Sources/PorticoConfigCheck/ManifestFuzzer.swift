@@ -185,6 +185,7 @@ struct ManifestFuzzerMaker {
             "nginx.ingress.kubernetes.io/proxy-ssl-verify-depth", "nginx.ingress.kubernetes.io/proxy-ssl-name",
             "nginx.ingress.kubernetes.io/proxy-ssl-server-name", "nginx.ingress.kubernetes.io/proxy-ssl-ciphers",
             "nginx.ingress.kubernetes.io/proxy-ssl-protocols",
+            "nginx.ingress.kubernetes.io/ssl-passthrough", "portico.io/ssl-passthrough",
         ]
         // TLS to the backend with the client certificate of `tls` or the authorities of `ca`.
         if chance(0.15) {
@@ -193,6 +194,8 @@ struct ManifestFuzzerMaker {
                 "default/tls", "default/ca", "team-a/ca", "tls", "default/tls" + pick(Self.payloads),
             ])
         }
+        // TLS passthrough's annotation, true and not (valid or hostile values).
+        if chance(0.4) { a[(chance(0.3) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "ssl-passthrough"] = pick(["true", "true", "1", "false", text()]) }
         // Client certificates from the Secret `ca`, with some of their settings.
         if chance(0.3) { a[(chance(0.2) ? "portico.io/" : "nginx.ingress.kubernetes.io/") + "auth-tls-secret"] = pick(["ca", "default/ca"]) }
         for _ in 0..<int(1..<4) {
@@ -248,6 +251,12 @@ struct ManifestFuzzerMaker {
                 ]
             }
             rules.append(rule)
+        }
+        // Now and then a plain TLS passthrough rule (hostile hosts included): one host, its path / to a Service.
+        if !legacy, chance(0.15) {
+            metadata["annotations"] = ["nginx.ingress.kubernetes.io/ssl-passthrough": "true"]
+            let backend: [String: Any] = chance(0.5) ? ["service": ["name": name(Self.services), "port": ["number": 80]]] : backend(legacy: false)
+            rules = [["host": (chance(0.5) ? pick(["p.test", "b.test"]) : host()) ?? "p.test", "http": ["paths": [["path": "/", "pathType": "Prefix", "backend": backend]]]]]
         }
         spec["rules"] = rules
         if chance(0.3) {

@@ -44,6 +44,7 @@ package struct PipelineCheck: Sendable {
         if options.generation % 2 == 0 {
             routing.globalConfigMap = ObjectReference(kind: "ConfigMap", namespace: ManifestFuzzer.streamNamespace, name: ManifestFuzzer.globalConfig)
         }
+        routing.sslPassthrough = options.sslPassthrough != nil
         let router = Router(options: routing)
         let table = router.route(ClusterState(objects))
         let config: String
@@ -77,6 +78,10 @@ package struct PipelineCheck: Sendable {
         var reserved = [options.httpPort: "HTTP"]
         if let https = options.httpsPort { reserved[https] = "HTTPS" }
         if let status = options.statusPort { reserved[status] = "status" }
+        if let ports = options.sslPassthrough {
+            reserved[ports.termination] = "SSL passthrough proxy"
+            reserved[ports.relay] = "SSL passthrough relay"
+        }
         return StreamOptions(
             tcpServices: configMap(ManifestFuzzer.tcpServices), udpServices: configMap(ManifestFuzzer.udpServices), reservedPorts: reserved)
     }
@@ -104,6 +109,12 @@ package struct PipelineCheck: Sendable {
             options.sessionTicketKey = Bool.random(using: &g) ? "tls/ticket.key" : nil
             options.strictTransportSecurity = Bool.random(using: &g) ? "max-age=31536000; includeSubDomains" : nil
             options.listenIPv6 = options.bindAddress == nil && Bool.random(using: &g)
+            // TLS passthrough half the time, its loopback ports none of the others.
+            if Bool.random(using: &g) {
+                let taken = Set([http, status ?? 0, options.httpsPort ?? 0])
+                let free = (440...450).filter { !taken.contains($0) }
+                options.sslPassthrough = SSLPassthroughPorts(termination: free[0], relay: free[1])
+            }
         }
         return options
     }

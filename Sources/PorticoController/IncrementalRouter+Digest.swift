@@ -14,6 +14,7 @@ extension IncrementalRouter {
         static let catchAllSalt = 0x22
         static let streamSalt = 0x33
         static let globalSalt = 0x44
+        static let passthroughSalt = 0x55
 
         init() {}
 

@@ -101,6 +101,8 @@ struct IncrementalRouter {
         /// TCP and UDP services: routed whole on every pass (a few ConfigMap entries).
         var streams: [StreamServer] = []
         var global: GlobalConfig?
+        /// TLS passthrough hosts (only with HTTPS, so only from a pass routed whole).
+        var passthrough: [PassthroughHost] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -111,6 +113,7 @@ struct IncrementalRouter {
                 servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
             table.streams = streams
             table.global = global
+            table.passthrough = passthrough
             return table
         }
     }
@@ -239,10 +242,13 @@ struct IncrementalRouter {
         primed = false
         let table = Router(options: ingressOptions, certificates: certificates, now: Date()).routeHTTP(state)
         certificates.forgetUnused()
-        return Pass(
+        var pass = Pass(
             virtualHosts: table.virtualHosts, catchAll: table.catchAll, upstreams: table.upstreams,
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
             digest: .ofRoutes(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
+        pass.passthrough = table.passthrough
+        if !table.passthrough.isEmpty { pass.digest += Digest(table.passthrough, salt: Digest.passthroughSalt) }
+        return pass
     }
 
     private mutating func add(_ routed: (group: Group, virtualHosts: [VirtualHost]), incrementally: Bool) {

@@ -24,6 +24,8 @@ struct ConfigView: TemplateContext {
     let aliases: [[String]]
     /// Each virtual host's redirected www name as served (`RoutingTable.servedWWWRedirects`).
     let www: [String?]
+    /// TLS passthrough, when the table passes any host through (`PassthroughView`).
+    let passthrough: PassthroughView?
 
     /// `keyed`: for a render with a cache (which reads each host's identity).
     init(table: RoutingTable, options: RenderOptions, keyed: Bool = false) {
@@ -38,6 +40,7 @@ struct ConfigView: TemplateContext {
         proxyNames = names
         proxyIdentity = ProxiesDigest(proxies.map { $0.name + " " + $0.canonical })
         mapHash = Self.mapHashSizes(table)
+        passthrough = PassthroughView(table: table, options: options, mapHash: mapHash)
         let aliases = table.servedAliases
         self.aliases = aliases
         let www = table.servedWWWRedirects
@@ -171,15 +174,22 @@ struct ConfigView: TemplateContext {
         case "error_log": return .string(options.logs == .prefixFiles ? "error.log" : "stderr")
         case "access_log": return .string(options.logs == .prefixFiles ? "access.log" : "/dev/stdout")
         case "resolvers": return .string(options.resolvers.joined(separator: " "))
-        case "streams": return table.streams.isEmpty ? .bool(false) : .context(StreamView(servers: table.streams, options: options))
-        case "stream_module": return table.streams.isEmpty || options.streamModule.isEmpty ? .bool(false) : .string(options.streamModule)
+        case "streams":
+            return table.streams.isEmpty && passthrough == nil
+                ? .bool(false) : .context(StreamView(servers: table.streams, options: options, passthrough: passthrough))
+        case "stream_module":
+            return (table.streams.isEmpty && passthrough == nil) || options.streamModule.isEmpty ? .bool(false) : .string(options.streamModule)
+        case "passthrough": return passthrough.map(TemplateValue.context) ?? .bool(false)
         case "map_hash_max_size": return .string("\(mapHash.maxSize)")
         case "map_hash_bucket_size": return .string("\(mapHash.bucketSize)")
         case "upstreams":
             let upstreams = table.upstreams
             return .lazyList(TemplateList(count: upstreams.count) { .context(UpstreamView(upstream: upstreams[$0])) })
         case "https": return .bool(options.httpsPort != nil)
-        case "listen_https": return .list(options.httpsListenAddresses.map(TemplateValue.string))
+        case "listen_https":
+            // With passthrough the HTTPS port is the stream block's; this server listens behind it.
+            if let passthrough { return .list([.string(passthrough.termination + " proxy_protocol")]) }
+            return .list(options.httpsListenAddresses.map(TemplateValue.string))
         case "https_port_suffix": return .string(options.httpsPort.map { $0 == 443 ? "" : ":\($0)" } ?? "")
         case "ticket_key": return options.sessionTicketKey.map(TemplateValue.string) ?? .bool(false)
         case "default_certificate": return .string(table.defaultCertificate ?? options.defaultCertificate)

@@ -157,6 +157,20 @@ public enum DefaultTemplate {
                 "" $portico_cert_wildcard;
                 default $portico_cert_exact;
             }
+        {{#passthrough}}
+
+            # TLS passthrough (--enable-ssl-passthrough): HTTPS comes through the stream block's
+            # listener on the HTTPS port, whose PROXY protocol header names the client.
+            set_real_ip_from {{real_ip_from}};
+            real_ip_header proxy_protocol;
+            # A passed-through host's TLS never reaches this server: asked for on another name's, 421.
+            map "$scheme:$host" $portico_passthrough_misdirected {
+                default 0;
+        {{#names}}
+                "https:{{.}}" 1;
+        {{/names}}
+            }
+        {{/passthrough}}
         {{/https}}
 
             # Which virtual host a request is for: its host exactly, else a wildcard host one label
@@ -335,6 +349,11 @@ public enum DefaultTemplate {
                 ssl_certificate_key $portico_cert;
         {{/https}}
                 server_name _;
+        {{#passthrough}}
+                if ($portico_passthrough_misdirected) {
+                    return 421;
+                }
+        {{/passthrough}}
         {{/main_server}}
         {{#client_certificate}}
                 # {{cc_comment}}.
@@ -775,6 +794,38 @@ public enum DefaultTemplate {
             resolver {{resolvers}} valid=10s;
             resolver_timeout 5s;
             proxy_connect_timeout {{connect_timeout}};
+        {{#passthrough}}
+
+            # TLS passthrough (--enable-ssl-passthrough): the HTTPS port reads each connection's SNI
+            # name and passes the hosts below to their Service untouched (through the relay, which
+            # takes the PROXY header off); every other name, and none, goes to Portico's own HTTPS
+            # on {{termination}}, with a PROXY protocol header naming the client.
+            map_hash_max_size {{map_hash_max_size}};
+            map_hash_bucket_size {{map_hash_bucket_size}};
+            map $ssl_preread_server_name $portico_passthrough_upstream {
+                default "";
+        {{#hosts}}
+                {{name}} {{upstream}};
+        {{/hosts}}
+            }
+            map $portico_passthrough_upstream $portico_passthrough_next {
+                "" {{termination}};
+                default {{relay}};
+            }
+            server {
+        {{#listen}}
+                listen {{.}};
+        {{/listen}}
+                ssl_preread on;
+                proxy_protocol on;
+                proxy_pass $portico_passthrough_next;
+            }
+            server {
+                listen {{relay}} proxy_protocol;
+                ssl_preread on;
+                proxy_pass $portico_passthrough_upstream;
+            }
+        {{/passthrough}}
         {{#upstreams}}
 
             # {{comment}}

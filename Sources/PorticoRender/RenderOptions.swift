@@ -38,6 +38,8 @@ public struct RenderOptions: Sendable, Equatable {
     /// libnginx-mod-stream); empty for an nginx built with it.
     public var streamModule = RenderOptions.debianStreamModule
     public static let debianStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
+    /// `--enable-ssl-passthrough`: where its internal listeners are; nil: off.
+    public var sslPassthrough: SSLPassthroughPorts?
 
     public init(
         httpPort: Int = 80, bindAddress: String? = nil, listenIPv6: Bool = false, resolvers: [String] = ["127.0.0.1"],
@@ -92,6 +94,14 @@ public struct RenderOptions: Sendable, Equatable {
         }
         if let statusPort, !(1...65535).contains(statusPort) || statusPort == httpPort || statusPort == httpsPort {
             throw RenderOptionsError(option: "status-port", message: "\(statusPort) is not a free port number (1-65535, not the HTTP port)")
+        }
+        if let ports = sslPassthrough {
+            for (option, port) in [("ssl-passthrough-proxy-port", ports.termination), ("ssl-passthrough-relay-port", ports.relay)]
+            where !(1...65535).contains(port) || port == httpPort || port == httpsPort || port == statusPort
+                || (option == "ssl-passthrough-relay-port" && port == ports.termination)
+            {
+                throw RenderOptionsError(option: option, message: "\(port) is not a free port number (1-65535, not another of Portico's ports)")
+            }
         }
         if !streamModule.isEmpty, !Self.isModulePath(streamModule) {
             throw RenderOptionsError(option: "stream-module", message: "\"\(streamModule.prefix(80))\" is not an absolute path of plain characters")

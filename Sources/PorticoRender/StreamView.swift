@@ -7,6 +7,7 @@ import PorticoRouting
 struct StreamView: TemplateContext {
     let servers: [StreamServer]
     let options: RenderOptions
+    var passthrough: PassthroughView? = nil
 
     /// TCP servers pass a client's half-close on (`proxy_half_close`): a protocol that ends its
     /// request with one still reads the whole answer.
@@ -31,6 +32,7 @@ struct StreamView: TemplateContext {
                     return .context(GroupView(server: server, members: members))
                 })
         case "servers": .list(servers.map { .context(ServerView(server: $0, options: options)) })
+        case "passthrough": passthrough.map(TemplateValue.context) ?? .bool(false)
         default: nil
         }
     }

@@ -13,7 +13,21 @@ extension GlobalConfig {
         let data = unique.values.first?.data ?? [:]
         var reader = Reader(ref: reference, servesHTTPS: options.servesHTTPS)
         reader.read(data)
-        return (reader.config, duplicates + reader.diagnostics)
+        var config = reader.config, diagnostics = duplicates + reader.diagnostics
+        // The passed-through HTTPS port's stream server takes no PROXY header from outside and its
+        // loopback hop is what HTTPS's real_ip reads: the client's address from elsewhere is not
+        // honoured beside it (each request's address stays the one nginx sees).
+        if options.sslPassthrough, options.servesHTTPS, config.useProxyProtocol || config.useForwardedHeaders {
+            for key in ["use-proxy-protocol", "use-forwarded-headers"] where key == "use-proxy-protocol" ? config.useProxyProtocol : config.useForwardedHeaders {
+                diagnostics.append(
+                    Diagnostic(
+                        .invalidConfigMapValue, reference, field: Reader.field(key),
+                        "\"true\" is not supported with --enable-ssl-passthrough yet; the built-in default (false) applies"))
+            }
+            config.useProxyProtocol = false
+            config.useForwardedHeaders = false
+        }
+        return (config, diagnostics)
     }
 
     /// Reads the keys one by one, each validated as ingress-nginx's type and Portico's limits.

@@ -252,6 +252,10 @@ extension MigrationCheck.Finding {
                 ? with(.unsupported, "HTTPS is off (--no-https): plain HTTP is served, no redirect")
                 : with(.honoured, "")
         }
+        if name == RoutingRun.passthroughSetting {
+            let finding = MigrationCheck.passthroughFinding(value: value, options: options)
+            return with(finding.status, finding.detail)
+        }
         if let auth = authentication(name: name, value: value) { return with(auth.status, auth.detail) }
         if let tls = clientCertificate(name: name, value: value, options: options) { return with(tls.status, tls.detail) }
         if let ssl = proxySSL(name: name, value: value) { return with(ssl.status, ssl.detail) }

@@ -112,7 +112,7 @@ extension RoutingRun {
             + clientCertificateSettings + proxySSLSettings).flatMap(keys))
     static let readElsewhere = Set(
         (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
-            + customErrorSettings + ["from-to-www-redirect"])
+            + customErrorSettings + ["from-to-www-redirect", passthroughSetting])
             .flatMap(keys))
     static let readElsewhereWithHTTPS = readElsewhere.union(["ssl-redirect", "force-ssl-redirect", "preserve-trailing-slash"].flatMap(keys))
 

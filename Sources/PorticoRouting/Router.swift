@@ -100,6 +100,8 @@ struct RoutingRun {
     /// waiting for every main route (`Router+Canary.swift`).
     var canaryTargets: [CanaryTarget: Int]?
     var pendingCanaries: [PendingCanary] = []
+    /// `ssl-passthrough` by host: the oldest Ingress of a host decides (`SSLPassthrough.swift`).
+    var passthroughClaims: [Host: PassthroughHost] = [:]
 
     struct ServiceKey: Hashable {
         var namespace: String
@@ -239,6 +241,7 @@ struct RoutingRun {
         } else {
             reportTLSNotServed(ingress.spec.tls, ref: ref)
         }
+        claimPassthrough(ingress, ref: ref, namespace: namespace, options: proxyOptions)
 
         let authUnavailable = unavailableAuth.contains(ref)
         var defaultBackend: Backend?
@@ -469,6 +472,7 @@ struct RoutingRun {
         var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
         let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil
         finishClientCertificates(&virtualHosts)
+        let passthrough = finishPassthrough(&virtualHosts)
 
         var upstreams = Set<Upstream>()
         func collect(_ backend: Backend?) {
@@ -489,10 +493,12 @@ struct RoutingRun {
         }
         collect(catchAll.fallback)
 
-        return RoutingTable(
+        var table = RoutingTable(
             virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams.sorted(),
             diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles,
             defaultCertificate: defaultCertificate, authFiles: usedAuthFiles(virtualHosts, catchAll))
+        table.passthrough = passthrough
+        return table
     }
 }
 

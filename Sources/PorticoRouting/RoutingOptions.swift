@@ -32,6 +32,9 @@ public struct RoutingOptions: Sendable, Equatable {
     public var globalConfigMap: ObjectReference?
     /// What `Router` read from it (`GlobalConfig.read`); set by the router for each pass.
     public var global: GlobalConfig?
+    /// `--enable-ssl-passthrough`: `ssl-passthrough` Ingresses' hosts get their TLS connections
+    /// untouched (`SSLPassthrough.swift`); without it the annotation is reported and ignored.
+    public var sslPassthrough = false
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

@@ -25,6 +25,8 @@ public struct RoutingTable: Sendable, Equatable {
     public var streams: [StreamServer] = []
     /// The `--configmap` ConfigMap's settings of the http context; nil without the option.
     public var global: GlobalConfig?
+    /// Hosts whose TLS connections the HTTPS port passes to their Service untouched, by host.
+    public var passthrough: [PassthroughHost] = []
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
@@ -46,7 +48,7 @@ public struct RoutingTable: Sendable, Equatable {
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
             && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
-            && streams == other.streams && global == other.global
+            && streams == other.streams && global == other.global && passthrough == other.passthrough
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -66,6 +68,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(authFiles)
             hasher.combine(streams)
             hasher.combine(global)
+            hasher.combine(passthrough)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))

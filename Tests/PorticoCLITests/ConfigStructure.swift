@@ -125,6 +125,16 @@ enum ConfigStructure {
             #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+( udp| proxy_protocol)?;$"#,
             #"^        (proxy_timeout (600s|10s)|proxy_responses 1|proxy_half_close on|proxy_protocol on|set_real_ip_from (0\.0\.0\.0|::)/0|proxy_pass (\$portico_stream_upstream|portico_stream_(tcp|udp)_\d{1,5}));$"#,
             #"^        set \$portico_stream_upstream NAME:\d{1,5};$"#,
+            // TLS passthrough: Portico's HTTPS behind the stream listener, the client's address from
+            // its PROXY header, the 421; the SNI maps, the listener and the relay.
+            #"^        listen 127\.0\.0\.1:\d+ proxy_protocol ssl http2( default_server)?;$"#,
+            #"^    (set_real_ip_from 127\.0\.0\.1|real_ip_header proxy_protocol);$"#,
+            #"^    map "\$scheme:\$host" \$portico_passthrough_misdirected \{$"#,
+            #"^        "https:NAME" 1;$"#,
+            #"^        if \(\$portico_passthrough_misdirected\) \{$"#, #"^            return 421;$"#,
+            #"^    map (\$ssl_preread_server_name \$portico_passthrough_upstream|\$portico_passthrough_upstream \$portico_passthrough_next) \{$"#,
+            #"^        (NAME NAME:\d{1,5}|"" 127\.0\.0\.1:\d{1,5}|default 127\.0\.0\.1:\d{1,5}|default "");$"#,
+            #"^        (ssl_preread on|proxy_pass \$portico_passthrough_(next|upstream));$"#,
             // Client certificates: a host's own server, its headers, the main server's 403 for it.
             #"^        listen ((\d{1,3}\.){3}\d{1,3}:|\[[0-9a-f:.]+\]:)?\d+ ssl http2;$"#,
             #"^        (server_name NAME( NAME)*|ssl_client_certificate auth/[0-9a-f]{32}\.ca\.pem|ssl_verify_client (on|off|optional|optional_no_ca)|ssl_verify_depth \d{1,2});$"#,

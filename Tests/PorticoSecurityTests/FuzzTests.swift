@@ -68,6 +68,19 @@ import Testing
         #expect(defaults >= 10 && forwarded >= 10 && proxyProtocol >= 3, "\(defaults) \(forwarded) \(proxyProtocol) in 300 inputs")
     }
 
+    /// And about TLS passthrough only if some hosts (routed with the flag) are passed through.
+    @Test func generatedInputsPassTLSThrough() {
+        let campaign = FuzzCampaign(seed: 20_261_202, seeds: [])
+        var options = RoutingOptions(servesHTTPS: true)
+        options.sslPassthrough = true
+        var hosts = 0
+        for i in 0..<1500 {
+            guard let objects = try? ManifestDecoder.decode(Data(campaign.input(i).manifest.utf8), source: "fuzz") else { continue }
+            hosts += Router(options: options).route(ClusterState(objects)).passthrough.count
+        }
+        #expect(hosts >= 3, "\(hosts) passed-through hosts in 1500 inputs")
+    }
+
     @Test func inputsAreReproducible() {
         let a = FuzzCampaign(seed: 5, seeds: ["kind: List\n"]), b = FuzzCampaign(seed: 5, seeds: ["kind: List\n"])
         #expect((0..<50).map { a.input($0).manifest } == (0..<50).map { b.input($0).manifest })
