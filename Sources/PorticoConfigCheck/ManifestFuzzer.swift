@@ -253,7 +253,7 @@ struct ManifestFuzzerMaker {
             rules.append(rule)
         }
         // Now and then a plain TLS passthrough rule (hostile hosts included): one host, its path / to a Service.
-        if !legacy, chance(0.15) {
+        if !legacy, chance(0.3) {
             metadata["annotations"] = ["nginx.ingress.kubernetes.io/ssl-passthrough": "true"]
             let backend: [String: Any] = chance(0.5) ? ["service": ["name": name(Self.services), "port": ["number": 80]]] : backend(legacy: false)
             rules = [["host": (chance(0.5) ? pick(["p.test", "b.test"]) : host()) ?? "p.test", "http": ["paths": [["path": "/", "pathType": "Prefix", "backend": backend]]]]]

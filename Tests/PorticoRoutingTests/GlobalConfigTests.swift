@@ -69,6 +69,23 @@ import Testing
         #expect(table.global == expected)
     }
 
+    /// Beside TLS passthrough the client's address from a PROXY header or forwarded headers is not
+    /// honoured yet: a warning for each, and the connection's address stays the client's.
+    @Test func passthroughRefusesTheClientAddressKeys() {
+        var options = RoutingOptions(servesHTTPS: true)
+        options.globalConfigMap = Self.reference
+        options.sslPassthrough = true
+        let data = ["use-proxy-protocol": "true", "use-forwarded-headers": "true", "server-tokens": "true"]
+        var state = ClusterState()
+        state.configMaps = [ConfigMap(metadata: ObjectMeta(name: "portico", namespace: "ingress"), data: data)]
+        let (config, diagnostics) = GlobalConfig.read(state, options: options)
+        #expect(config?.useProxyProtocol == false && config?.useForwardedHeaders == false && config?.serverTokens == true)
+        let refused = diagnostics.filter { $0.message.contains("--enable-ssl-passthrough") }.map(\.field).sorted()
+        #expect(refused == [#"data["use-forwarded-headers"]"#, #"data["use-proxy-protocol"]"#], "\(diagnostics)")
+        options.sslPassthrough = false
+        #expect(GlobalConfig.read(state, options: options).config?.useProxyProtocol == true)
+    }
+
     @Test func annotationsBeatTheConfigMap() {
         let table = Self.route(
             ["proxy-body-size": "8m", "proxy-read-timeout": "120", "custom-http-errors": "503"],
