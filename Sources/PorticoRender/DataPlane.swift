@@ -190,13 +190,12 @@ enum DataPlane {
     ) -> HostBlock {
         let prefix = "/" + key
         // A host's routes mostly share one Ingress's settings: their proxy is looked up once.
-        var lastProxy: (options: ProxyOptions, name: String)?
+        var lastProxy = LastValue<ProxyOptions, String>()
         func proxy(_ options: ProxyOptions) -> String {
-            if let lastProxy, lastProxy.options == options { return lastProxy.name }
-            let proxied = options.proxied
-            let name = proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
-            lastProxy = (options, name)
-            return name
+            lastProxy.value(for: options) {
+                let proxied = options.proxied
+                return proxied.isDefault ? "@portico_proxy" : proxies[proxied] ?? "@portico_proxy"
+            }
         }
         func action(_ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Action {
             switch backend {
@@ -206,13 +205,11 @@ enum DataPlane {
             }
         }
         // The same for a CORS policy's origins' regex and value, quoted.
-        var lastCORS: (policy: CORSPolicy, regex: String?, value: String)?
+        var lastCORS = LastValue<CORSPolicy, (regex: String?, value: String)>()
         func corsRoute(_ cors: CORSPolicy) -> (regex: String?, value: String) {
-            if let lastCORS, lastCORS.policy == cors { return (lastCORS.regex, lastCORS.value) }
-            let regex = cors.allowsAnyOrigin || cors.origins.isEmpty ? nil : quoted(corsOriginRegex(cors.origins))
-            let value = quoted(corsPolicyValue(cors))
-            lastCORS = (cors, regex, value)
-            return (regex, value)
+            lastCORS.value(for: cors) {
+                (cors.allowsAnyOrigin || cors.origins.isEmpty ? nil : quoted(corsOriginRegex(cors.origins)), quoted(corsPolicyValue(cors)))
+            }
         }
         // A route for `options` and `backend`: its action, its redirect, and CORS when it proxies.
         func route(_ location: String, _ comments: [String], _ backend: Backend, _ options: ProxyOptions, upstream: String? = nil) -> Route {
@@ -232,13 +229,8 @@ enum DataPlane {
             return r
         }
         // A host's paths mostly come from one Ingress: its name is spelled once.
-        var named: (source: ObjectReference, text: String)?
-        func spelled(_ source: ObjectReference) -> String {
-            if let named, named.source == source { return named.text }
-            let text = source.description
-            named = (source, text)
-            return text
-        }
+        var named = LastValue<ObjectReference, String>()
+        func spelled(_ source: ObjectReference) -> String { named.value(for: source) { source.description } }
         // A route's comments: its rule, and its canary's.
         func comments(_ l: Location) -> [String] {
             guard let canary = canaryComment(l) else { return [comment(l)] }
@@ -547,5 +539,18 @@ extension ProxyOptions {
             if let v = u.ssl { parts.append(v.canonical) }
         }
         return parts.joined(separator: ";")
+    }
+}
+
+/// A one-entry memo: what was made for the last key, made again only for another. A host's routes
+/// mostly come from one Ingress in a row, so they share its settings, policy and name.
+struct LastValue<Key: Equatable, Value> {
+    private var last: (key: Key, value: Value)?
+
+    mutating func value(for key: Key, _ make: () -> Value) -> Value {
+        if let last, last.key == key { return last.value }
+        let value = make()
+        last = (key, value)
+        return value
     }
 }

@@ -18,7 +18,7 @@ extension GlobalConfig {
         // loopback hop is what HTTPS's real_ip reads: the client's address from elsewhere is not
         // honoured beside it (each request's address stays the one nginx sees).
         if options.sslPassthrough, options.servesHTTPS, config.useProxyProtocol || config.useForwardedHeaders {
-            for key in ["use-proxy-protocol", "use-forwarded-headers"] where key == "use-proxy-protocol" ? config.useProxyProtocol : config.useForwardedHeaders {
+            for (key, on) in [("use-proxy-protocol", config.useProxyProtocol), ("use-forwarded-headers", config.useForwardedHeaders)] where on {
                 diagnostics.append(
                     Diagnostic(
                         .invalidConfigMapValue, reference, field: Reader.field(key),

@@ -56,22 +56,20 @@ extension RoutingRun {
             }
         }
         if access != SourceAccess() { options.access = access }
-        switch authentication(annotations, ref: ref) {
-        case .none: break
-        case .protected(let auth): options.auth = auth
-        case .unavailable: unavailableAuth.insert(ref)
-        case .leftOut: leftOut = true
+        // Authentication, client certificates and the backend's TLS: what cannot be set up answers
+        // 503 (fail closed), what ingress-nginx refuses leaves the Ingress out.
+        func settle(_ outcome: AuthOutcome) -> Authentication? {
+            switch outcome {
+            case .none: break
+            case .protected(let auth): return auth
+            case .unavailable: unavailableAuth.insert(ref)
+            case .leftOut: leftOut = true
+            }
+            return nil
         }
-        switch clientCertificate(annotations, ref: ref) {
-        case .none, .protected: break
-        case .unavailable: unavailableAuth.insert(ref)
-        case .leftOut: leftOut = true
-        }
-        switch proxySSL(annotations, ref: ref, into: &options) {
-        case .none, .protected: break
-        case .unavailable: unavailableAuth.insert(ref)
-        case .leftOut: leftOut = true
-        }
+        if let auth = settle(authentication(annotations, ref: ref)) { options.auth = auth }
+        _ = settle(clientCertificate(annotations, ref: ref))
+        _ = settle(proxySSL(annotations, ref: ref, into: &options))
 
         for key in annotations.keys.filter({ !Self.readHere.contains($0) && !readElsewhere.contains($0) }).sorted() {
             let value = annotations[key] ?? ""
@@ -101,15 +99,15 @@ extension RoutingRun {
         return leftOut ? nil : options
     }
 
-    /// Annotation keys this function leaves to others: `fixedRedirect`, `appRoot`,
-    /// `regexSettings`, `corsPolicy`, `rateLimit`, `serverAliases` and the canary's reading (without
-    /// `canary: "true"` ingress-nginx ignores its settings too); with HTTPS also `redirectPolicy`, applied once every
-    /// Ingress's `spec.tls` is known.
     /// The keys this function reads itself (with the shadowed ingress-nginx key of one set under
     /// `portico.io/` too).
     static let readHere = Set(
         (proxySettings + ["denylist-source-range", "allowlist-source-range", "whitelist-source-range"] + authSettings
             + clientCertificateSettings + proxySSLSettings).flatMap(keys))
+    /// Annotation keys this function leaves to others: `fixedRedirect`, `appRoot`,
+    /// `regexSettings`, `corsPolicy`, `rateLimit`, `serverAliases` and the canary's reading (without
+    /// `canary: "true"` ingress-nginx ignores its settings too); with HTTPS also `redirectPolicy`, applied once every
+    /// Ingress's `spec.tls` is known.
     static let readElsewhere = Set(
         (redirectSettings + ["app-root", "use-regex", "rewrite-target", "server-alias"] + corsSettings + rateLimitSettings + canarySettings
             + customErrorSettings + ["from-to-www-redirect", passthroughSetting])
