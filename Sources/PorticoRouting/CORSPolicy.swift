@@ -63,7 +63,7 @@ extension RoutingRun {
     /// The Ingress's CORS policy (nil unless `enable-cors` is true). An invalid value is reported
     /// and its default applies, as in ingress-nginx; an origin that is not one is dropped from the
     /// list (a list left empty answers no origin, the same as CORS off: nothing is widened).
-    mutating func corsPolicy(_ annotations: [String: String], ref: ObjectReference) -> CORSPolicy? {
+    mutating func corsPolicy(_ annotations: Annotations, ref: ObjectReference) -> CORSPolicy? {
         guard let (enableKey, enable) = Self.lookup("enable-cors", in: annotations) else { return nil }
         guard let enabled = Self.parseBool(enable) else {
             diagnose(.invalidAnnotation, ref, Self.field(enableKey), "\(quoted(enable)) is not true or false; CORS stays off")

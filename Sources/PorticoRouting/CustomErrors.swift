@@ -60,7 +60,7 @@ extension RoutingRun {
     /// The Ingress's custom errors and default backend, nil when it sets neither (or only invalid
     /// values, each reported: the default, no custom errors, applies).
     mutating func customErrors(
-        _ annotations: [String: String], ref: ObjectReference, namespace: String, options: ProxyOptions
+        _ annotations: Annotations, ref: ObjectReference, namespace: String, options: ProxyOptions
     ) -> CustomErrors? {
         if annotations.isEmpty { return nil }
         if let protocolName = options.upstream?.backendProtocol, protocolName == .grpc || protocolName == .grpcs {

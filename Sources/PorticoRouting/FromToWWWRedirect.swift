@@ -4,7 +4,7 @@
 /// trailing `/`, unless that other name is a host (or an alias) of its own.
 extension RoutingRun {
     /// Whether the Ingress asks for the redirect (Go's `ParseBool`; anything else is false, reported).
-    mutating func redirectsFromToWWW(_ annotations: [String: String], ref: ObjectReference) -> Bool {
+    mutating func redirectsFromToWWW(_ annotations: Annotations, ref: ObjectReference) -> Bool {
         guard let (key, value) = Self.lookup("from-to-www-redirect", in: annotations) else { return false }
         guard let on = Self.parseBool(value) else {
             diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) is not true or false; no redirect")

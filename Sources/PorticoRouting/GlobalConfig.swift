@@ -73,7 +73,8 @@ public struct GlobalConfig: Sendable, Hashable {
     func withDefaults(_ annotations: [String: String]) -> [String: String] {
         if annotationDefaults.isEmpty { return annotations }
         var merged = annotations
-        for (name, value) in annotationDefaults where RoutingRun.lookup(name, in: annotations) == nil {
+        let set = Annotations(annotations)
+        for (name, value) in annotationDefaults where set.lookup(name) == nil {
             merged[RoutingRun.ingressNginxPrefix + name] = value
         }
         return merged

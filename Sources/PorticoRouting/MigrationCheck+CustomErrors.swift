@@ -1,7 +1,7 @@
 /// `portico check` on `custom-http-errors` and `default-backend`: how Portico's default backend
 /// differs from ingress-nginx's, which watched endpoints and had a controller-wide one.
 extension MigrationCheck {
-    static func customErrorsFinding(key: String, name: String, annotations: [String: String]) -> Finding? {
+    static func customErrorsFinding(key: String, name: String, annotations: Annotations) -> Finding? {
         func finding(_ status: Status, _ detail: String) -> Finding { Finding(subject: key, status: status, detail: detail) }
         switch name {
         case "custom-http-errors":

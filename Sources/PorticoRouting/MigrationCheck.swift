@@ -61,7 +61,7 @@ public enum MigrationCheck {
                     namespace: ref.namespace, name: ref.name, served: false, elsewhere: elsewhere.reason, findings: [])
             }
             let findings =
-                annotations(ingress.metadata.annotations ?? [:], options: options)
+                annotations(Annotations(ingress.metadata.annotations ?? [:]), options: options)
                 + (RoutingRun.isCanary(ingress) ? canaryPaths(ref, routed: routed) : paths(ingress, regexHosts: regexHosts))
             return IngressReport(namespace: ref.namespace, name: ref.name, served: true, elsewhere: nil, findings: findings)
         }
@@ -71,7 +71,7 @@ public enum MigrationCheck {
     /// The annotations an ingress controller reads (`portico.io/`, `nginx.ingress.kubernetes.io/`,
     /// the legacy class annotation), in key order; others (cert-manager's, kubectl's) are not
     /// Portico's business and are left out.
-    static func annotations(_ annotations: [String: String], options: RoutingOptions) -> [Finding] {
+    static func annotations(_ annotations: Annotations, options: RoutingOptions) -> [Finding] {
         let portico = RoutingRun.annotationPrefix, nginx = RoutingRun.ingressNginxPrefix
         var findings: [Finding] = []
         let canary = RoutingRun.lookup("canary", in: annotations).map { RoutingRun.isTrue($0.value) } ?? false
@@ -273,7 +273,7 @@ extension MigrationCheck.Finding {
 extension MigrationCheck {
     /// Whether an Ingress's annotations make its hosts match as ingress-nginx's regexes.
     static func usesRegex(_ ingress: Ingress) -> Bool {
-        let settings = RoutingRun.regexSettings(ingress.metadata.annotations ?? [:])
+        let settings = RoutingRun.regexSettings(Annotations(ingress.metadata.annotations ?? [:]))
         return ingress.spec.rules.contains { rule in
             (rule.http?.paths ?? []).contains { settings.keepsAsWritten($0.path.flatMap { $0.isEmpty ? nil : $0 } ?? "/") }
         }
@@ -284,7 +284,7 @@ extension MigrationCheck {
     /// An annotation of a canary Ingress: its canary settings as routing reads them, the ones
     /// ingress-nginx takes from a canary for its Service (nil: classified as anywhere), and the
     /// others, which ingress-nginx ignores on a canary too.
-    static func canaryFinding(key: String, name: String, annotations: [String: String]) -> Finding? {
+    static func canaryFinding(key: String, name: String, annotations: Annotations) -> Finding? {
         func finding(_ status: Status, _ detail: String) -> Finding { Finding(subject: key, status: status, detail: detail) }
         if RoutingRun.readFromCanary(name) { return nil }
         guard RoutingRun.canarySettings.contains(name) else {

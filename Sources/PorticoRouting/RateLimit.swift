@@ -91,7 +91,7 @@ extension RoutingRun {
     /// An Ingress's rate limits, or nil for none. Numbers are Go's `strconv.Atoi` as ingress-nginx
     /// reads them: 0 or less is no limit; an invalid one is reported and no limit applies (the
     /// default). An exemption list that cannot be read exempts nobody.
-    mutating func rateLimit(_ annotations: [String: String], ref: ObjectReference) -> RateLimit? {
+    mutating func rateLimit(_ annotations: Annotations, ref: ObjectReference) -> RateLimit? {
         func number(_ name: String, max: Int) -> Int? {
             guard let (key, raw) = Self.lookup(name, in: annotations) else { return nil }
             let value = raw.trimmingSpaces

@@ -10,7 +10,7 @@ extension RoutingRun {
     /// setting is ignored (the default applies) with a diagnostic, except an invalid source range,
     /// which admits nobody; snippet annotations are refused outright: Portico never copies text from
     /// an object into nginx.conf.
-    mutating func parseAnnotations(_ annotations: [String: String], ref: ObjectReference) -> ProxyOptions? {
+    mutating func parseAnnotations(_ annotations: Annotations, ref: ObjectReference) -> ProxyOptions? {
         // Most Ingresses carry none: no key to look up, nothing to report.
         if annotations.isEmpty { return ProxyOptions() }
         var leftOut = false
@@ -120,17 +120,14 @@ extension RoutingRun {
 
     /// The field of `name` (given with the `portico.io/` prefix) as it is set: that key, else
     /// ingress-nginx's.
-    static func field(_ porticoKey: String, in annotations: [String: String]) -> String {
+    static func field(_ porticoKey: String, in annotations: Annotations) -> String {
         let name = String(porticoKey.dropFirst(annotationPrefix.count))
         return field(lookup(name, in: annotations)?.key ?? porticoKey)
     }
 
     /// `portico.io/NAME`, else `nginx.ingress.kubernetes.io/NAME`: the key that is set and its value.
-    static func lookup(_ name: String, in annotations: [String: String]) -> (key: String, value: String)? {
-        for prefix in [annotationPrefix, ingressNginxPrefix] {
-            if let value = annotations[prefix + name] { return (prefix + name, value) }
-        }
-        return nil
+    static func lookup(_ name: String, in annotations: Annotations) -> (key: String, value: String)? {
+        annotations.lookup(name)
     }
 
     /// Go's `strconv.ParseBool`, which ingress-nginx reads boolean annotations with.
@@ -151,7 +148,7 @@ extension RoutingRun {
 
     /// `app-root`: a path (Portico's path rules, not `/` itself) that a request for `/` of the
     /// Ingress's hosts is sent to with a 302, as ingress-nginx does; with its field.
-    mutating func appRoot(_ annotations: [String: String], ref: ObjectReference) -> (path: String, field: String)? {
+    mutating func appRoot(_ annotations: Annotations, ref: ObjectReference) -> (path: String, field: String)? {
         guard let (key, value) = Self.lookup("app-root", in: annotations) else { return nil }
         if let why = Self.appRootProblem(value) {
             diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) \(why); no app-root redirect")
@@ -202,7 +199,7 @@ extension RoutingRun {
     /// them: the Ingress's paths answer that redirect instead of reaching their Service. A URL that
     /// is not one Portico can put in a `Location` header is ignored, with a diagnostic (ingress-nginx
     /// ignored the redirect annotations then too).
-    mutating func fixedRedirect(_ annotations: [String: String], ref: ObjectReference) -> Backend? {
+    mutating func fixedRedirect(_ annotations: Annotations, ref: ObjectReference) -> Backend? {
         for (name, range, fallback) in [("temporal-redirect", 300...307, 302), ("permanent-redirect", 300...308, 301)] {
             guard let (key, url) = Self.lookup(name, in: annotations), !url.isEmpty else { continue }
             guard Self.isRedirectURL(url) else {

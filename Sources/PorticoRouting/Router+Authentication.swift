@@ -10,7 +10,7 @@ extension Router {
     /// Whether routing reads a Secret for the Ingress besides `spec.tls`: basic authentication's,
     /// or `proxy-ssl-secret`'s (read with or without HTTPS).
     public static func readsSecrets(_ ingress: Ingress) -> Bool {
-        let annotations = ingress.metadata.annotations ?? [:]
+        let annotations = Annotations(ingress.metadata.annotations ?? [:])
         return RoutingRun.lookup("auth-type", in: annotations) != nil || RoutingRun.lookup("proxy-ssl-secret", in: annotations) != nil
     }
 }
@@ -42,7 +42,7 @@ extension RoutingRun {
 
     /// Reads the authentication annotations. Only `authSettings` are read here; the other
     /// access-control annotations (`auth-snippet`, `auth-tls-*`, ...) are `parseAnnotations`'.
-    mutating func authentication(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
+    mutating func authentication(_ annotations: Annotations, ref: ObjectReference) -> AuthOutcome {
         var auth = Authentication()
         var unavailable = false, leftOut = false
         switch basicAuthentication(annotations, ref: ref) {
@@ -72,7 +72,7 @@ extension RoutingRun {
 
     /// ingress-nginx reads an authentication's settings only with its main annotation: said, and ignored.
     mutating func ignoringSettings(
-        _ settings: ArraySlice<String>, without main: String, _ kind: String, _ annotations: [String: String], ref: ObjectReference
+        _ settings: ArraySlice<String>, without main: String, _ kind: String, _ annotations: Annotations, ref: ObjectReference
     ) -> AuthOutcome {
         for setting in settings {
             guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }
@@ -95,7 +95,7 @@ extension RoutingRun {
 
     // MARK: Basic authentication
 
-    mutating func basicAuthentication(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
+    mutating func basicAuthentication(_ annotations: Annotations, ref: ObjectReference) -> AuthOutcome {
         guard let (typeKey, rawType) = Self.lookup("auth-type", in: annotations) else {
             return ignoringSettings(Self.basicAuthSettings.dropFirst(), without: "auth-type", "basic", annotations, ref: ref)
         }
@@ -198,7 +198,7 @@ extension RoutingRun {
 
     // MARK: External authentication
 
-    mutating func externalAuthentication(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
+    mutating func externalAuthentication(_ annotations: Annotations, ref: ObjectReference) -> AuthOutcome {
         guard let (urlKey, rawURL) = Self.lookup("auth-url", in: annotations) else {
             return ignoringSettings(Self.externalAuthSettings.dropFirst(), without: "auth-url", "external", annotations, ref: ref)
         }

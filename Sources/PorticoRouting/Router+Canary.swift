@@ -17,7 +17,7 @@ extension RoutingRun {
 
     /// Whether an Ingress is a canary: `canary` is true as Go's `ParseBool` reads it.
     static func isCanary(_ ingress: Ingress) -> Bool {
-        lookup("canary", in: ingress.metadata.annotations ?? [:]).map { isTrue($0.value) } ?? false
+        isTrue(ingress.metadata.annotations.flatMap { $0[annotationPrefix + "canary"] ?? $0[ingressNginxPrefix + "canary"] })
     }
 
     /// The annotations ingress-nginx reads from a canary Ingress for the canary's own Service (all
@@ -58,7 +58,7 @@ extension RoutingRun {
     /// Takes a canary Ingress in: its rules are read now (with their diagnostics) and applied once
     /// every main route is known.
     mutating func addCanary(_ ingress: Ingress, ref: ObjectReference) {
-        let annotations = ingress.metadata.annotations ?? [:]
+        let annotations = Annotations(ingress.metadata.annotations ?? [:])
         let reading = Self.canaryReading(annotations)
         for problem in reading.problems {
             diagnose(.invalidAnnotation, ref, Self.field(problem.key), problem.message)
@@ -194,7 +194,7 @@ extension RoutingRun {
         }
     }
 
-    static func canaryReading(_ annotations: [String: String]) -> CanaryReading {
+    static func canaryReading(_ annotations: Annotations) -> CanaryReading {
         var reading = CanaryReading()
         func trimmed(_ name: String) -> (key: String, value: String)? {
             lookup(name, in: annotations).map { ($0.key, $0.value.trimmingCharacters(in: .whitespacesAndNewlines)) }

@@ -20,7 +20,7 @@ extension RoutingRun {
 
     /// The Ingress's client-certificate settings: `.protected` carries none (`options.auth` is not
     /// used); the requirement is in `clientCertificates`.
-    mutating func clientCertificate(_ annotations: [String: String], ref: ObjectReference) -> AuthOutcome {
+    mutating func clientCertificate(_ annotations: Annotations, ref: ObjectReference) -> AuthOutcome {
         guard let (secretKey, rawSecret) = Self.lookup("auth-tls-secret", in: annotations) else {
             for setting in Self.clientCertificateSettings.dropFirst() {
                 guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }
@@ -109,7 +109,7 @@ extension RoutingRun {
     /// wildcard host, cannot have a server of its own that clients' SNI chooses.
     mutating func claimClientCertificate(_ ingress: Ingress, ref: ObjectReference) -> Bool {
         guard let required = clientCertificates[ref] else { return true }
-        let field = Self.field(Self.annotationPrefix + "auth-tls-secret", in: ingress.metadata.annotations ?? [:])
+        let field = Self.field(Self.annotationPrefix + "auth-tls-secret", in: Annotations(ingress.metadata.annotations ?? [:]))
         var hosts: [Host] = []
         for (i, rule) in ingress.spec.rules.enumerated() {
             guard let raw = rule.host, !raw.isEmpty else {

@@ -26,7 +26,7 @@ extension RoutingRun {
     }
 
     /// Reads the Ingress's `proxy-ssl-*` into `options.upstream.ssl` (with HTTPS or GRPCS).
-    mutating func proxySSL(_ annotations: [String: String], ref: ObjectReference, into options: inout ProxyOptions) -> AuthOutcome {
+    mutating func proxySSL(_ annotations: Annotations, ref: ObjectReference, into options: inout ProxyOptions) -> AuthOutcome {
         guard let (secretKey, rawSecret) = Self.lookup("proxy-ssl-secret", in: annotations) else {
             for setting in Self.proxySSLSettings.dropFirst() {
                 guard let (key, _) = Self.lookup(setting, in: annotations) else { continue }

@@ -28,7 +28,7 @@ extension RoutingRun {
     }
 
     /// The settings, with a diagnostic for each value that is not valid (its default applies).
-    mutating func regexSettings(_ annotations: [String: String], ref: ObjectReference) -> RegexSettings {
+    mutating func regexSettings(_ annotations: Annotations, ref: ObjectReference) -> RegexSettings {
         if let (key, value) = Self.lookup("use-regex", in: annotations), Self.parseBool(value) == nil {
             diagnose(.invalidAnnotation, ref, Self.field(key), "\(quoted(value)) is not true or false; false applies")
         }
@@ -40,7 +40,7 @@ extension RoutingRun {
     }
 
     /// The settings as routing applies them: an invalid value is its default.
-    static func regexSettings(_ annotations: [String: String]) -> RegexSettings {
+    static func regexSettings(_ annotations: Annotations) -> RegexSettings {
         var settings = RegexSettings()
         if let (_, value) = lookup("use-regex", in: annotations) { settings.useRegex = parseBool(value) ?? false }
         if let (_, value) = lookup("rewrite-target", in: annotations), !value.isEmpty, rewriteTargetProblem(value) == nil {

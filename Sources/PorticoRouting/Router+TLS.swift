@@ -29,7 +29,7 @@ extension RoutingRun {
 
     static let acmeChallengePrefix = "/.well-known/acme-challenge/"
 
-    static func redirectPolicy(_ annotations: [String: String]) -> RedirectPolicy {
+    static func redirectPolicy(_ annotations: Annotations) -> RedirectPolicy {
         var policy = RedirectPolicy()
         if let (_, value) = lookup("ssl-redirect", in: annotations) { policy.sslRedirect = !isFalse(value) }
         if let (_, value) = lookup("force-ssl-redirect", in: annotations) { policy.forced = isTrue(value) }

@@ -171,7 +171,7 @@ extension RoutingRun {
 
     /// The `rewrite-target` annotation's value, or nil when there is none (ingress-nginx sends
     /// `X-Forwarded-Prefix` only with one; which paths it rewrites, Router+Regex decides).
-    static func rewriteTarget(_ annotations: [String: String]) -> String? {
+    static func rewriteTarget(_ annotations: Annotations) -> String? {
         guard let (_, value) = lookup("rewrite-target", in: annotations) else { return nil }
         let target = value.trimmingSpaces
         return target.isEmpty ? nil : target

@@ -225,17 +225,18 @@ struct RoutingRun {
         if let global = options.global, !global.annotationDefaults.isEmpty {
             ingress.metadata.annotations = global.withDefaults(ingress.metadata.annotations ?? [:])
         }
-        guard let proxyOptions = parseAnnotations(ingress.metadata.annotations ?? [:], ref: ref) else { return }
-        let redirect = fixedRedirect(ingress.metadata.annotations ?? [:], ref: ref)
-        let appRoot = appRoot(ingress.metadata.annotations ?? [:], ref: ref)
-        let regex = regexSettings(ingress.metadata.annotations ?? [:], ref: ref)
-        let aliases = serverAliases(ingress.metadata.annotations ?? [:], ref: ref)
-        let redirectsWWW = redirectsFromToWWW(ingress.metadata.annotations ?? [:], ref: ref)
-        let errors = customErrors(ingress.metadata.annotations ?? [:], ref: ref, namespace: namespace, options: proxyOptions)
+        let annotations = Annotations(ingress.metadata.annotations ?? [:])
+        guard let proxyOptions = parseAnnotations(annotations, ref: ref) else { return }
+        let redirect = fixedRedirect(annotations, ref: ref)
+        let appRoot = appRoot(annotations, ref: ref)
+        let regex = regexSettings(annotations, ref: ref)
+        let aliases = serverAliases(annotations, ref: ref)
+        let redirectsWWW = redirectsFromToWWW(annotations, ref: ref)
+        let errors = customErrors(annotations, ref: ref, namespace: namespace, options: proxyOptions)
         guard claimClientCertificate(ingress, ref: ref) else { return }
         served.insert(ref)
         if options.servesHTTPS {
-            let policy = Self.redirectPolicy(ingress.metadata.annotations ?? [:])
+            let policy = Self.redirectPolicy(annotations)
             if policy != RedirectPolicy() { redirectPolicies[ref] = policy }
             addTLS(ingress.spec.tls, ingress: ingress, ref: ref)
         } else {
@@ -304,10 +305,10 @@ struct RoutingRun {
             }
             if let appRoot { addAppRoot(appRoot, host: host, to: &routes, ref: ref) }
             if !aliases.isEmpty {
-                claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: ingress.metadata.annotations ?? [:]))
+                claimAliases(aliases, host: host, ref: ref, field: Self.field(Self.annotationPrefix + "server-alias", in: annotations))
             }
             if redirectsWWW {
-                claimFromToWWW(host: host, ref: ref, field: Self.field(Self.annotationPrefix + "from-to-www-redirect", in: ingress.metadata.annotations ?? [:]))
+                claimFromToWWW(host: host, ref: ref, field: Self.field(Self.annotationPrefix + "from-to-www-redirect", in: annotations))
             }
             let (ruleOptions, ruleUnavailable) = authenticatedOptions(proxyOptions, host: host, ref: ref, rule: ruleField, unavailable: authUnavailable)
             for (j, path) in (rule.http?.paths ?? []).enumerated() {

@@ -31,7 +31,7 @@ extension RoutingRun {
     /// Ingress of a host wins. Everything not passed through is served as before, by Portico's
     /// HTTPS termination.
     mutating func claimPassthrough(_ ingress: Ingress, ref: ObjectReference, namespace: String, options proxy: ProxyOptions) {
-        let annotations = ingress.metadata.annotations ?? [:]
+        let annotations = Annotations(ingress.metadata.annotations ?? [:])
         guard let (key, value) = Self.lookup(Self.passthroughSetting, in: annotations) else { return }
         let field = Self.field(key)
         guard Self.isTrue(value) else {

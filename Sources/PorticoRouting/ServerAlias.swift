@@ -4,7 +4,7 @@ extension RoutingRun {
     /// The Ingress's aliases, sorted and without repeats; names that are not exact host names are
     /// reported and left out (ingress-nginx took nginx `server_name` regexes and wildcards; Portico
     /// serves exact names, the ones a DNS record points at).
-    mutating func serverAliases(_ annotations: [String: String], ref: ObjectReference) -> [String] {
+    mutating func serverAliases(_ annotations: Annotations, ref: ObjectReference) -> [String] {
         guard let (key, value) = Self.lookup("server-alias", in: annotations) else { return [] }
         let (names, refused) = Self.aliasNames(value)
         for name in refused {

@@ -81,7 +81,7 @@ import Testing
 
     @Test func porticoCheckSaysHowItDiffers() {
         func finding(_ annotations: [String: String], _ key: String) -> MigrationCheck.Finding? {
-            MigrationCheck.annotations(annotations, options: RoutingOptions()).first { $0.subject == key }
+            MigrationCheck.annotations(Annotations(annotations), options: RoutingOptions()).first { $0.subject == key }
         }
         #expect(finding([Self.codes: "404,502", Self.backend: "errors"], Self.codes)?.status == .honoured)
         #expect(finding([Self.codes: "404", Self.backend: "errors"], Self.codes)?.status == .honouredDifferently)
