@@ -40,8 +40,16 @@ public struct Template: Sendable {
     public func render(
         _ context: any TemplateContext, cache: RenderCache? = nil, to out: inout some TextOutputStream
     ) throws(TemplateError) {
+        try render(context, cache: cache, inTurn: false, to: &out)
+    }
+
+    /// `inTurn`: every item on this thread, even of a long list (what the parallel render is
+    /// compared with).
+    func render(
+        _ context: any TemplateContext, cache: RenderCache?, inTurn: Bool, to out: inout some TextOutputStream
+    ) throws(TemplateError) {
         guard let cache else {
-            var run = Run(source: source, previous: nil)
+            var run = Run(source: source, previous: nil, parallel: !inTurn && ProcessInfo.processInfo.activeProcessorCount > 1)
             var stack: [TemplateValue] = [.context(context)]
             try run.render(nodes, &stack, &out)
             return
@@ -108,11 +116,60 @@ public struct Template: Sendable {
         var lowestFrame = Int.max
         var reused = 0
         var rendered = 0
+        /// Whether a long list's items may be rendered on several threads (a render without a
+        /// cache, at its outermost list only: the threads' own runs render their items in turn).
+        let parallel: Bool
 
-        init(source: String, previous: [Int: [RenderCache.Entry]]?, earlier: (any RenderedOutput)? = nil) {
+        init(source: String, previous: [Int: [RenderCache.Entry]]?, earlier: (any RenderedOutput)? = nil, parallel: Bool = false) {
             self.source = source
             self.previous = previous
             self.earlier = earlier
+            self.parallel = parallel
+        }
+
+        /// Lists shorter than this are rendered in turn: starting threads costs more than it saves.
+        static let parallelMinimum = 256
+
+        /// A long list without a cache (`portico render`, a first render): its items rendered by a
+        /// thread per core, a batch at a time, each item into a String of its own, then written in
+        /// order. The output is the same bytes a render in turn writes; a batch at a time, so that
+        /// only a batch's text is held, not the whole config's.
+        private mutating func renderInParallel(
+            _ list: TemplateList, _ children: [Node], _ stack: [TemplateValue], _ out: inout some TextOutputStream
+        ) throws(TemplateError) {
+            let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+            let batch = workers * 128
+            var start = 0
+            while start < list.count {
+                let end = min(start + batch, list.count)
+                let texts = BatchTexts(count: end - start)
+                let (source, first) = (source, start)
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    var run = Run(source: source, previous: nil)
+                    // Interleaved, so that each thread gets as many large items as small ones.
+                    for index in stride(from: first + worker, to: end, by: workers) {
+                        var frames = stack
+                        frames.append(list.item(index))
+                        var text = ""
+                        do throws(TemplateError) {
+                            try run.render(children, &frames, &text)
+                            texts.set(index - first, .success(text))
+                        } catch {
+                            texts.set(index - first, .failure(error))
+                            return
+                        }
+                    }
+                }
+                for result in texts.results {
+                    switch result {
+                    case .success(let text): emit(text, &out)
+                    case .failure(let error): throw error
+                    // A thread stops at its first error: nothing after it is written anyway.
+                    case nil: continue
+                    }
+                }
+                start = end
+            }
         }
 
         /// The previous render's entry for `key` in a section: the one at `cursor` when it has
@@ -287,6 +344,8 @@ public struct Template: Sendable {
                     try render(children, &stack, &out)
                     stack.removeLast()
                 }
+            case .lazyList(let list) where previous == nil && parallel && list.count >= Self.parallelMinimum:
+                try renderInParallel(list, children, stack, &out)
             case .lazyList(let list):
                 let old = previous?[id] ?? []
                 var cursor = cursors[id] ?? 0
@@ -336,6 +395,21 @@ public struct Template: Sendable {
             }
         }
     }
+}
+
+/// One batch's item texts (or the error that stopped a thread), each slot written by one thread
+/// only, and read once every thread is done.
+private final class BatchTexts: @unchecked Sendable {
+    private var slots: [Result<String, TemplateError>?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<String, TemplateError>) {
+        lock.withLock { slots[index] = result }
+    }
+
+    var results: [Result<String, TemplateError>?] { lock.withLock { slots } }
 }
 
 /// The text of list items from the last render, for the next one to reuse: the controller renders

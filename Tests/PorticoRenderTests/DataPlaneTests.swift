@@ -118,6 +118,18 @@ import Testing
         return RoutingTable(virtualHosts: vhosts, upstreams: (0..<hosts).map { Upstream(host: "s\($0).default.svc.cluster.local", port: 80) })
     }
 
+    /// Above a few hundred hosts the renderer renders hosts on several threads: the config is the
+    /// one rendered host after host.
+    @Test func aLargeTableRendersAsInTurn() throws {
+        let table = Self.table(hosts: 1500)
+        let view = ConfigView(table: table, options: RenderOptions())
+        var inTurn = ""
+        try ConfigRenderer.defaultTemplate.render(view, cache: nil, inTurn: true, to: &inTurn)
+        let rendered = try ConfigRenderer().render(table, options: RenderOptions())
+        #expect(rendered == inTurn)
+        #expect(rendered.contains("h1499.test") && rendered.contains("s1499.default.svc.cluster.local"))
+    }
+
     /// Lines of `b` that `a` does not have, counted with multiplicity.
     static func changedLines(_ a: String, _ b: String) -> [String] {
         var count: [Substring: Int] = [:]

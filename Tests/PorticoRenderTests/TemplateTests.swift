@@ -199,6 +199,43 @@ struct Ctx: TemplateContext {
         }
     }
 
+    /// A long list is rendered a batch at a time on several threads: the bytes are the ones a
+    /// render in turn writes, and an error is the one the first failing item (in order) gives.
+    @Test func aLongListRendersAsInTurnOnSeveralThreads() throws {
+        let template = try Template(
+            "head {{top}}\n{{#items}}\n[{{n}}{{#inner}}<{{m}}{{top}}>{{/inner}}]\n{{#a}}{{missingA}}{{/a}}\n{{#b}}{{missingB}}{{/b}}\n{{/items}}\ntail\n",
+            source: "t")
+        func items(failing: Set<Int> = [], count: Int = 3000) -> TemplateValue {
+            .lazyList(
+                TemplateList(count: count) { i in
+                    let inner = TemplateList(count: i % 7) { j in .context(Ctx(values: ["m": .string("\(i).\(j)")])) }
+                    return .context(
+                        Ctx(values: [
+                            "n": .string(String(repeating: "x", count: i % 13) + "\(i)"), "inner": .lazyList(inner),
+                            "a": .bool(failing.contains(i) && i % 2 == 0), "b": .bool(failing.contains(i) && i % 2 == 1),
+                        ]))
+                })
+        }
+        func render(_ values: [String: TemplateValue], inTurn: Bool) throws(TemplateError) -> String {
+            var out = ""
+            try template.render(Ctx(values: values), cache: nil, inTurn: inTurn, to: &out)
+            return out
+        }
+        let values: [String: TemplateValue] = ["top": .string("!"), "items": items()]
+        let parallel = try render(values, inTurn: false)
+        #expect(parallel == (try render(values, inTurn: true)))
+        // The {{#a}} and {{#b}} lines are not standalone, so each leaves its newline.
+        #expect(parallel.hasPrefix("head !\n[0]\n\n\n[x1<1.0!>]\n\n\n") && parallel.hasSuffix("]\n\n\ntail\n"))
+        #expect(parallel.split(separator: "\n").count == 3002)
+        // Item 1333 fails on line 5 and item 1334 on line 4 (on another thread): 1333 comes first.
+        let failing: [String: TemplateValue] = ["top": .string("!"), "items": items(failing: [1334, 1333, 2999])]
+        for inTurn in [false, true] {
+            #expect(throws: TemplateError(source: "t", line: 5, message: "unknown name \"missingB\"")) {
+                try render(failing, inTurn: inTurn)
+            }
+        }
+    }
+
     @Test func defaultTemplateParses() throws {
         _ = try Template(DefaultTemplate.text, source: "default")
     }
