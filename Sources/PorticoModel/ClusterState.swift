@@ -6,6 +6,12 @@ public struct ClusterState: Sendable, Equatable {
     public var secrets: [Secret]
     /// The ConfigMaps routing reads (`tcp-services`, `udp-services`); others may be given too.
     public var configMaps: [ConfigMap] = []
+    /// For Gateway listeners that choose route namespaces by label.
+    public var namespaces: [Namespace] = []
+    public var gatewayClasses: [GatewayClass] = []
+    public var gateways: [Gateway] = []
+    public var httpRoutes: [HTTPRoute] = []
+    public var referenceGrants: [ReferenceGrant] = []
 
     public init(
         ingresses: [Ingress] = [], services: [Service] = [], ingressClasses: [IngressClass] = [],
@@ -30,6 +36,11 @@ public struct ClusterState: Sendable, Equatable {
             case .ingressClass(let c): ingressClasses.append(c)
             case .secret(let s): secrets.append(s)
             case .configMap(let c): configMaps.append(c)
+            case .namespace(let n): namespaces.append(n)
+            case .gatewayClass(let c): gatewayClasses.append(c)
+            case .gateway(let g): gateways.append(g)
+            case .httpRoute(let r): httpRoutes.append(r)
+            case .referenceGrant(let g): referenceGrants.append(g)
             }
         }
     }

@@ -13,17 +13,28 @@ extension FieldSchema {
         case .ingressClass: ingressClass
         case .secret: secret
         case .configMap: configMap
+        case .namespace: namespace
+        case .gatewayClass: gatewayClass
+        case .gateway: gateway
+        case .httpRoute: httpRoute
+        case .referenceGrant: referenceGrant
         }
     }
 
     /// The same by kind; nil for kinds Portico does not decode, which are not checked.
     static func schema(kind: String, apiVersion: String?) -> FieldSchema? {
-        switch kind {
+        guard KubeObject.decodes(kind: kind, apiVersion: apiVersion) else { return nil }
+        return switch kind {
         case "Ingress": ingress(apiVersion: apiVersion)
         case "Service": service
         case "IngressClass": ingressClass
         case "Secret": secret
         case "ConfigMap": configMap
+        case "Namespace": namespace
+        case "GatewayClass": gatewayClass
+        case "Gateway": gateway
+        case "HTTPRoute": httpRoute
+        case "ReferenceGrant": referenceGrant
         default: nil
         }
     }
@@ -53,7 +64,7 @@ extension FieldSchema {
 
     /// apiVersion, kind, metadata, and the kind's own top-level fields. `status` is the API
     /// server's to write and is not looked into.
-    private static func object(_ fields: [String: FieldSchema]) -> FieldSchema {
+    static func object(_ fields: [String: FieldSchema]) -> FieldSchema {
         .fields(fields.merging(["apiVersion": .any, "kind": .any, "metadata": objectMeta]) { own, _ in own })
     }
 
@@ -120,4 +131,6 @@ extension FieldSchema {
 
     /// ConfigMap has neither spec nor status.
     static let configMap = object(["data": .any, "binaryData": .any, "immutable": .any])
+
+    static let namespace = object(["spec": .fields(["finalizers": .any]), "status": .any])
 }

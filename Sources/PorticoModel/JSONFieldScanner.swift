@@ -61,7 +61,9 @@ struct JSONFieldScanner {
             guard let items else { return }
             i = items
             let itemKind = kind == "List" ? nil : String(kind.dropLast(4))
-            forEachElement { scanner, _ in scanner.root(defaultKind: itemKind, defaultAPIVersion: apiVersion) }
+            // A `kind: List`'s apiVersion (`v1`) is not its items', as `ObjectDocument` reads them.
+            let itemAPIVersion = itemKind == nil ? nil : apiVersion ?? defaultAPIVersion
+            forEachElement { scanner, _ in scanner.root(defaultKind: itemKind, defaultAPIVersion: itemAPIVersion) }
             i = end
             return
         }

@@ -195,7 +195,7 @@ private struct ListDocument {
     var items: [ManifestValue]
     /// `Ingress` for an `IngressList`; nil for `List`, whose items name their own kind.
     var itemKind: String?
-    /// The list's, for items that name none.
+    /// A typed list's, for items that name none.
     var apiVersion: String?
 
     private static func isList(_ value: ManifestValue) -> Bool {
@@ -212,7 +212,8 @@ private struct ListDocument {
         object["items"] = nil
         self.items = items
         itemKind = kind == "List" ? nil : String(kind.dropLast(4))
-        if case .string(let version)? = object["apiVersion"] { apiVersion = version }
+        // A `kind: List`'s apiVersion (`v1`) is not its items'.
+        if itemKind != nil, case .string(let version)? = object["apiVersion"] { apiVersion = version }
     }
 
     /// The items' objects; with `checkFields`, each item's unknown fields too, named from the item.
@@ -223,7 +224,7 @@ private struct ListDocument {
         var index = 0
         while let item = items.popLast() {
             let decoder = ManifestValueDecoder(item, codingPath: [ValueKey("items"), ValueKey(index)])
-            let decoded = try ObjectDocument(from: decoder, defaultKind: itemKind).objects
+            let decoded = try ObjectDocument(from: decoder, defaultKind: itemKind, defaultAPIVersion: apiVersion).objects
             // A list nested in the list (one object in it, say) is not that object: not checked.
             if checkFields, decoded.count == 1, let object = decoded.first, !Self.isList(item) {
                 let schema = FieldSchema.schema(for: object, apiVersion: apiVersion)

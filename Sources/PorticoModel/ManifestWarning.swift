@@ -27,7 +27,7 @@ public struct ManifestWarning: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// How warnings name an object: lowercased kind, then namespace/name (name alone for the
-    /// cluster-scoped IngressClass), each quoted unless it is a plain DNS name.
+    /// cluster-scoped IngressClass, GatewayClass and Namespace), each quoted unless it is a plain DNS name.
     static func name(of object: KubeObject) -> String {
         let kind: String, meta: ObjectMeta, namespaced: Bool
         switch object {
@@ -36,6 +36,11 @@ public struct ManifestWarning: Sendable, Equatable, CustomStringConvertible {
         case .secret(let o): (kind, meta, namespaced) = ("secret", o.metadata, true)
         case .configMap(let o): (kind, meta, namespaced) = ("configmap", o.metadata, true)
         case .ingressClass(let o): (kind, meta, namespaced) = ("ingressclass", o.metadata, false)
+        case .namespace(let o): (kind, meta, namespaced) = ("namespace", o.metadata, false)
+        case .gatewayClass(let o): (kind, meta, namespaced) = ("gatewayclass", o.metadata, false)
+        case .gateway(let o): (kind, meta, namespaced) = ("gateway", o.metadata, true)
+        case .httpRoute(let o): (kind, meta, namespaced) = ("httproute", o.metadata, true)
+        case .referenceGrant(let o): (kind, meta, namespaced) = ("referencegrant", o.metadata, true)
         }
         let name = MessageText.printable(meta.name)
         return namespaced ? "\(kind) \(MessageText.printable(meta.effectiveNamespace))/\(name)" : "\(kind) \(name)"
