@@ -91,9 +91,14 @@ struct RealAPIServerTests {
                     && watcher.ingress(namespace: "default", name: "site")?.metadata.annotations?["note"] == "changed"
                     && watcher.secret(namespace: "default", name: "cert") != nil
             }
-            // Past the watch timeout: the watches were renewed from their resource versions, and a
-            // change made after that still arrives.
-            try await Task.sleep(for: .seconds(9))
+            // Past the watch timeout the server ends every watch; the watcher renews each from its
+            // resource version (no relist, no failure), and a change made after that still arrives.
+            let before = watcher.statistics
+            try await eventually(timeout: .seconds(30), poll: .milliseconds(100), "every watch renewed: \(watcher.statistics)") {
+                watcher.statistics.watches >= before.watches + 4
+            }
+            #expect(watcher.statistics.lists == before.lists, "\(watcher.statistics)")
+            #expect(watcher.statistics.watchFailures == 0, "\(watcher.statistics)")
             try server.kubectl(["delete", "ingress", "later"])
             try await eventually(timeout: .seconds(30), poll: .milliseconds(50), "the deletion after a rewatch arrives") {
                 watcher.snapshot().ingresses.map(\.cacheKey) == ["default/site"]

@@ -124,6 +124,8 @@ public final class RealAPIServer: @unchecked Sendable {
     public var log: String { apiserver.stderr }
 
     private func waitUntilReady(timeout: TimeInterval) throws {
+        // Its own socket: not another program's that took the port after `Ports.free()`.
+        try Ports.waitUntilListening(port, timeout: timeout, process: apiserver)
         var last = ""
         try eventuallyBlocking(
             timeout: .seconds(timeout), poll: .milliseconds(250),
@@ -133,7 +135,6 @@ public final class RealAPIServer: @unchecked Sendable {
                 throw TestSupportError("kube-apiserver exited (\(apiserver.process.terminationStatus)): \(String(log.suffix(3000)))")
             }
             guard etcd.isRunning else { throw TestSupportError("etcd exited: \(String(etcd.stderr.suffix(3000)))") }
-            guard Ports.isListening(port) else { return false }
             let answer = try request("GET", "/readyz")
             last = "\(answer.status) \(answer.text.prefix(300))"
             return answer.status == 200
