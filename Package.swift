@@ -79,6 +79,10 @@ let package = Package(
         .executableTarget(
             name: "portico-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender", "PorticoNginx", "PorticoCLI"],
             path: "Benchmarks/RenderBench"),
+        // Gateway API at scale: HTTPRoutes routed and rendered, and beside Ingresses (release build).
+        .executableTarget(
+            name: "portico-gateway-bench", dependencies: ["PorticoModel", "PorticoRouting", "PorticoRender"],
+            path: "Benchmarks/GatewayBench"),
         // HTTPS routing at scale: certificates validated, routed and rendered (release build).
         .executableTarget(
             name: "portico-tls-route-bench",

@@ -27,7 +27,8 @@ struct CheckCommand: ParsableCommand {
             honoured, honoured-differently (how), unsupported (what happens instead) or refused (why). \
             Exit status: 0 when everything Portico serves is honoured, 1 otherwise (or when no \
             Ingress is Portico's), 2 when the input or flags cannot be read. Annotation values are \
-            not printed.
+            not printed. HTTPRoutes of Portico's Gateways are reported too: accepted, partly-served \
+            (a parent, backend or host not served) or not-accepted, with the conditions their status gets.
 
             Example, against a cluster that runs ingress-nginx:
               portico check --from-cluster --controller-class k8s.io/ingress-nginx
@@ -55,6 +56,7 @@ struct CheckCommand: ParsableCommand {
         if let problem = input.problem() { return failure(problem) }
         let reports: [MigrationCheck.IngressReport]
         let configMap: MigrationCheck.ConfigMapReport?
+        let routes: [RouteReport]
         var warnings: [String]
         do {
             let settings = try render.settings()
@@ -62,7 +64,9 @@ struct CheckCommand: ParsableCommand {
             reports = MigrationCheck.check(state, options: settings.routing)
             configMap = MigrationCheck.configMap(state, options: settings.routing)
             warnings = read
-            if settings.routing.expose != nil { warnings += Self.exposed(Router(options: settings.routing).route(state)) }
+            let table = Router(options: settings.routing).route(state)
+            if settings.routing.expose != nil { warnings += Self.exposed(table) }
+            routes = Self.routes(state, table: table, controllerName: settings.routing.gatewayControllerName)
         } catch {
             return failure("\(error)")
         }
@@ -72,19 +76,67 @@ struct CheckCommand: ParsableCommand {
         let elsewhere = reports.count - served.count
         let text: String
         switch output {
-        case .text: text = Self.text(reports, counts: counts, elsewhere: elsewhere, configMap: configMap)
-        case .json: text = Self.json(reports, counts: counts, elsewhere: elsewhere, configMap: configMap)
+        case .text: text = Self.text(reports, counts: counts, elsewhere: elsewhere, configMap: configMap) + Self.text(routes)
+        case .json: text = Self.json(reports, counts: counts, elsewhere: elsewhere, configMap: configMap, routes: routes)
         }
         var lines = warnings
-        if served.isEmpty {
+        if served.isEmpty && routes.isEmpty {
             lines.append(
                 "warning: no Ingress is Portico's with these flags (to check ingress-nginx's, add --controller-class k8s.io/ingress-nginx)")
         }
         if let configMap, !configMap.found {
             lines.append("warning: configmap \(configMap.namespace)/\(configMap.name): not in the input; the built-in defaults apply")
         }
-        let allHonoured = !served.isEmpty && served.allSatisfy { $0.status == .honoured } && (configMap?.status ?? .honoured) == .honoured
+        let allHonoured =
+            !(served.isEmpty && routes.isEmpty) && served.allSatisfy { $0.status == .honoured } && (configMap?.status ?? .honoured) == .honoured
+            && routes.allSatisfy { $0.status == RouteReport.accepted }
         return RenderOutcome(config: text, diagnostics: lines, exitCode: allHonoured ? 0 : 1)
+    }
+
+    /// An HTTPRoute with a parent of Portico's: whether it is served as written, and each parent's
+    /// conditions as the route's status says them.
+    struct RouteReport: Encodable {
+        static let accepted = "accepted", partlyServed = "partly-served", notAccepted = "not-accepted"
+        var namespace: String
+        var name: String
+        /// `accepted` (every parent, every backend, every host), `partly-served` or `not-accepted`.
+        var status: String
+        var findings: [String]
+    }
+
+    static func routes(_ state: ClusterState, table: RoutingTable, controllerName: String) -> [RouteReport] {
+        guard !state.httpRoutes.isEmpty else { return [] }
+        let attachment = GatewayAttachment(state, controllerName: controllerName)
+        return attachment.routes.map { route in
+            var findings: [String] = []
+            for parent in route.parents {
+                findings.append("\(parent.gateway): \(parent.accepted)")
+                if !parent.resolvedRefs.status { findings.append("\(parent.gateway): \(parent.resolvedRefs)") }
+            }
+            let conflicts = table.diagnostics.filter { $0.object == route.route && $0.code == .conflict }
+            findings += conflicts.map { "\($0.field): \($0.message)" }
+            let accepted = route.parents.filter(\.accepted.status)
+            let status =
+                accepted.isEmpty
+                ? RouteReport.notAccepted
+                : accepted.count == route.parents.count && route.backendProblems.isEmpty && conflicts.isEmpty
+                    ? RouteReport.accepted : RouteReport.partlyServed
+            return RouteReport(namespace: route.route.namespace, name: route.route.name, status: status, findings: findings)
+        }
+    }
+
+    static func text(_ routes: [RouteReport]) -> String {
+        guard !routes.isEmpty else { return "" }
+        var out = ""
+        for route in routes {
+            out += "\(ObjectReference(kind: "HTTPRoute", namespace: route.namespace, name: route.name)): \(route.status)\n"
+            for finding in route.findings { out += "  \(finding)\n" }
+        }
+        let counts = [RouteReport.accepted, RouteReport.partlyServed, RouteReport.notAccepted].map { status in
+            "\(routes.filter { $0.status == status }.count) \(status)"
+        }
+        out += "summary: \(routes.count == 1 ? "1 HTTPRoute" : "\(routes.count) HTTPRoutes"): " + counts.joined(separator: ", ") + "\n"
+        return out
     }
 
     /// `--expose-services`: the hosts of the Services it exposes (Portico's own, not ingress-nginx's).
@@ -142,11 +194,13 @@ struct CheckCommand: ParsableCommand {
         var ingresses: [Ingress]
         var configMap: MigrationCheck.ConfigMapReport?
         var summary: [String: Int]
+        /// Only with HTTPRoutes of Portico's Gateways.
+        var httpRoutes: [RouteReport]?
     }
 
     static func json(
         _ reports: [MigrationCheck.IngressReport], counts: [MigrationCheck.Status: Int], elsewhere: Int,
-        configMap: MigrationCheck.ConfigMapReport? = nil
+        configMap: MigrationCheck.ConfigMapReport? = nil, routes: [RouteReport] = []
     ) -> String {
         var summary = Dictionary(uniqueKeysWithValues: MigrationCheck.Status.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
         summary["not-portico"] = elsewhere
@@ -156,7 +210,7 @@ struct CheckCommand: ParsableCommand {
                     namespace: $0.namespace, name: $0.name, status: $0.served ? $0.status.rawValue : "not-portico",
                     notPortico: $0.elsewhere, findings: $0.findings)
             },
-            configMap: configMap, summary: summary)
+            configMap: configMap, summary: summary, httpRoutes: routes.isEmpty ? nil : routes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(report) else { return "{}\n" }

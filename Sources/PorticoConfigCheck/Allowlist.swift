@@ -153,6 +153,7 @@ enum Allowlist {
     static let serverBlocks = patterns([
         #"^location @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^location /(_|(\*\.)?NAME)/$"#, #"^location /$"#,
         #"^location = //portico-auth$"#, #"^location @portico_auth_signin$"#,
+        #"^location "/(_|(\*\.)?NAME)/"$"#, #"^location @portico_gw_[0-9a-f]{8}(_\d{1,6})?$"#,
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([

@@ -50,6 +50,9 @@ struct CheckRun {
     var limitZonesUsed: Set<String> = []
     /// Canary variable (`$portico_canary_...`) → the choice it makes (`ConfigChecker+Canary.swift`).
     var canaryChoices: [String: CanaryChoice] = [:]
+    /// HTTPRoutes' weighted backends and added headers, by variable (`ConfigChecker+Gateway.swift`).
+    var gatewaySplits: [String: ConfigDirective] = [:]
+    var gatewayAddMaps: [String: (source: String, value: String)] = [:]
 
     mutating func fail(_ d: ConfigDirective?, _ message: String) {
         problems.append(ConfigProblem(line: d?.line ?? 0, message: message))
@@ -106,6 +109,7 @@ struct CheckRun {
         allow(
             http.children, "http", simple: Allowlist.http + Allowlist.limitZones + Allowlist.globalHTTP,
             blocks: Allowlist.httpBlocks + Allowlist.limitBlocks + Allowlist.globalBlocks + (prediction.https == nil ? [] : Allowlist.httpsBlocks)
+                + (prediction.gatewayHosts.isEmpty ? [] : Self.gatewayHTTPBlocks)
                 + (passthrough == nil ? [] : Allowlist.passthroughHTTPBlocks),
             literals: (prediction.https?.httpSettings ?? []) + (passthrough.map { ["set_real_ip_from \($0.source)", "real_ip_header proxy_protocol"] } ?? []))
         expectTLSSettings(http, prediction.https?.httpSettings ?? [])
@@ -129,6 +133,7 @@ struct CheckRun {
         if let https = prediction.https { checkCertificateMaps(maps, https) }
         checkPassthroughHTTP(http, maps)
         checkCanaryMaps(http)
+        checkGatewayHTTP(http)
         checkRouteMap(maps["$portico_route $portico_route_upstream"])
         readRateLimits(http, maps)
         checkEscapeMaps(http, maps)
@@ -168,7 +173,7 @@ struct CheckRun {
     /// The rate limits' zones, and the geos that exempt addresses: `default 0` and validated ranges
     /// to 1.
     mutating func readRateLimits(_ http: ConfigDirective, _ maps: [String: ConfigDirective]) {
-        for geo in http.children where geo.name == "geo" {
+        for geo in http.children where geo.name == "geo" && geo.description != Self.gatewayDollar {
             let id = String(args(geo).first?.dropFirst("$portico_limit_exempt_".count) ?? "")
             var ranges: [SourceRange] = []
             for (i, line) in geo.children.enumerated() {
@@ -275,7 +280,9 @@ struct CheckRun {
     }
 
     mutating func checkHostMaps(_ maps: [String: ConfigDirective]) {
-        if let map = maps["$host $portico_exact_host"] {
+        if var map = maps["$host $portico_exact_host"] {
+            let wildcards = gatewayWildcardLines(map)
+            map.block = map.children.filter { line in !wildcards.contains { $0.line == line.line && $0 == line } }
             checkNameMap(map, values: Allowlist.hostName, what: "exact host", shape: "NAME HOST", expected: prediction.exactHosts)
         }
         if let map = maps["$portico_parent_host $portico_wildcard_host"] {
@@ -384,9 +391,35 @@ struct CheckRun {
         if server.children.filter({ $0.name == "rewrite" }).count != 1 { fail(server, "expected exactly one rewrite") }
         checkAuthServer(server)
 
+        // HTTPRoutes' hosts, which name their actions' locations.
+        var gatewayNames = GatewayNames()
+        var gatewaySeen = Set<String>()
+        for location in server.children where location.name == "location" && location.arguments.count == 1 && location.arguments[0].quoted {
+            let a = args(location)[0]
+            guard a.hasPrefix("/"), a.hasSuffix("/"), a.count > 2 else {
+                fail(location, "location \(ConfigTree.quote(a)) is not an HTTPRoute host's \"/KEY/\"")
+                continue
+            }
+            let key = String(a.dropFirst().dropLast())
+            if !gatewaySeen.insert(key).inserted { fail(location, "two locations for HTTPRoute host \(key)") }
+            checkGatewayHost(location, key: key, names: &gatewayNames)
+        }
+        let gatewayMissing = Set(prediction.gatewayHosts.map(\.key)).subtracting(gatewaySeen)
+        if !gatewayMissing.isEmpty { fail(server, "no location for HTTPRoute hosts \(gatewayMissing.sorted())") }
+        var gatewayChecked = Set<String>()
+        for location in server.children where location.name == "location" && Self.gatewayAction.matches(args(location).first ?? "") {
+            let name = args(location)[0]
+            if !gatewayChecked.insert(name).inserted { fail(location, "\(name) twice") }
+            checkGatewayAction(location, gatewayNames.byName[name])
+        }
+        if Set(gatewayNames.byName.keys) != gatewayChecked {
+            fail(server, "HTTPRoute actions without a named location: \(Set(gatewayNames.byName.keys).subtracting(gatewayChecked).sorted())")
+        }
+
         // Named locations first: the routes refer to them.
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") == true {
             let name = args(location)[0]
+            if Self.gatewayAction.matches(name) { continue }  // checked above
             if name == "@portico_auth_signin" { continue }  // checkAuthServer's
             if Self.isErrorLocation(name) { continue }  // checkErrorServer's
             if proxies[name] != nil { fail(location, "\(name) twice") }
@@ -399,6 +432,7 @@ struct CheckRun {
         var catchAllRoot = false
         for location in server.children where location.name == "location" && args(location).first?.hasPrefix("@") != true {
             let a = args(location)
+            if location.arguments.count == 1 && location.arguments[0].quoted { continue }  // an HTTPRoute host's, checked above
             if a == ["=", "//portico-auth"] { continue }  // checkAuthServer's
             if a == ["/"] {
                 catchAllRoot = true
@@ -422,7 +456,8 @@ struct CheckRun {
             checkHost(location, key: key, expected)
         }
         if !catchAllRoot { fail(server, "no location / for requests outside every host") }
-        let missing = Set(prediction.hosts.keys).subtracting(seen)
+        // HTTPRoutes for every hostname take the catch-all's place.
+        let missing = Set(prediction.hosts.keys).subtracting(seen).subtracting(prediction.gatewayHosts.map(\.key))
         if !missing.isEmpty { fail(server, "no location for hosts \(missing.sorted())") }
     }
 

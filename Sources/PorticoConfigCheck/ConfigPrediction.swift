@@ -10,6 +10,8 @@ package struct ConfigPrediction: Sendable, Equatable {
     package var hosts: [String: PredictedHost]
     /// Name → host key: each exact host's own name, and its `server-alias` names.
     package var exactHosts: [String: String]
+    /// HTTPRoutes' hosts (`ConfigChecker+Gateway.swift`).
+    package var gatewayHosts: [GatewayHost]
     /// Suffix (`apps.example.com`) → key (`*.apps.example.com`).
     package var wildcardHosts: [String: String]
     /// Every upstream address a route may reach.
@@ -87,6 +89,8 @@ package struct ConfigPrediction: Sendable, Equatable {
             if vhost.host.isWildcard { wildcard[vhost.host.suffix] = vhost.host.name } else { exact[vhost.host.name] = vhost.host.name }
         }
         self.hosts = hosts
+        gatewayHosts = table.gatewayHosts
+        for host in table.gatewayHosts where !host.isWildcard && host.key != Self.catchAllKey { exact[host.key] = host.key }
         exactHosts = exact
         wildcardHosts = wildcard
         upstreamAddresses = Set(table.upstreams.map(\.address))

@@ -170,6 +170,7 @@ public struct EventPlanner: Sendable {
         case .configMapNotFound: "ConfigMapNotFound"
         case .invalidConfigMapValue: "InvalidConfigMapValue"
         case .unsupportedConfigMapKey: "UnsupportedConfigMapKey"
+        case .routeNotAccepted: "RouteNotAccepted"
         }
     }
 

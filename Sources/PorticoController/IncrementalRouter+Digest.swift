@@ -15,6 +15,7 @@ extension IncrementalRouter {
         static let streamSalt = 0x33
         static let globalSalt = 0x44
         static let passthroughSalt = 0x55
+        static let gatewaySalt = 0x66
 
         init() {}
 

@@ -103,6 +103,8 @@ struct IncrementalRouter {
         var global: GlobalConfig?
         /// TLS passthrough hosts (only with HTTPS, so only from a pass routed whole).
         var passthrough: [PassthroughHost] = []
+        /// HTTPRoutes: routed whole on every pass, after the Ingresses (which keep their hosts).
+        var gatewayHosts: [GatewayHost] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -114,6 +116,7 @@ struct IncrementalRouter {
             table.streams = streams
             table.global = global
             table.passthrough = passthrough
+            table.gatewayHosts = gatewayHosts
             return table
         }
     }
@@ -131,6 +134,12 @@ struct IncrementalRouter {
         if let global { pass.digest += Digest(global, salt: Digest.globalSalt) }
         (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics + globalDiagnostics)
         if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
+        var ingressHosts = Set(pass.virtualHosts.map(\.host.name))
+        if !pass.catchAll.locations.isEmpty { ingressHosts.insert("_") }
+        let gateway = Router(options: options).gatewayRoutes(state, ingressHosts: ingressHosts)
+        pass.gatewayHosts = gateway.hosts
+        pass.diagnostics += gateway.diagnostics
+        if !gateway.hosts.isEmpty { pass.digest += Digest(gateway.hosts, salt: Digest.gatewaySalt) }
         return pass
     }
 

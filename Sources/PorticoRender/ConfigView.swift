@@ -26,6 +26,8 @@ struct ConfigView: TemplateContext {
     let www: [String?]
     /// TLS passthrough, when the table passes any host through (`PassthroughView`).
     let passthrough: PassthroughView?
+    /// HTTPRoutes, when the table serves any (`GatewayView`).
+    let gateway: GatewayView?
 
     /// `keyed`: for a render with a cache (which reads each host's identity).
     init(table: RoutingTable, options: RenderOptions, keyed: Bool = false) {
@@ -41,6 +43,17 @@ struct ConfigView: TemplateContext {
         proxyIdentity = ProxiesDigest(proxies.map { $0.name + " " + $0.canonical })
         mapHash = Self.mapHashSizes(table)
         passthrough = PassthroughView(table: table, options: options, mapHash: mapHash)
+        func standard(_ key: String) -> String {
+            if case .string(let s)? = GlobalConfigView.value(for: key, table.global, options: options) { return s }
+            return ""
+        }
+        gateway = GatewayView(
+            table: table,
+            standardHeaders: [
+                ("Host", "$portico_host"), ("X-Forwarded-For", standard("forwarded_for")), ("X-Forwarded-Proto", standard("forwarded_proto")),
+                ("X-Forwarded-Host", standard("forwarded_host")), ("X-Real-IP", "$remote_addr"), ("Upgrade", "$http_upgrade"),
+                ("Connection", "$portico_connection"),
+            ])
         let aliases = table.servedAliases
         self.aliases = aliases
         let www = table.servedWWWRedirects
@@ -70,7 +83,7 @@ struct ConfigView: TemplateContext {
                 if let required = vhost.clientCertificate { block = DataPlane.clientCertificateStub(block, required) }
             }
             let redirected = index == 0 ? nil : www[index - 1].map { (from: $0, to: table.virtualHosts[index - 1].host.name) }
-            return .context(HostView(block: block, www: redirected))
+            return .context(HostView(block: block, www: redirected, replaced: index == 0 && table.servesGatewayCatchAll))
         }
     }
 
@@ -94,6 +107,7 @@ struct ConfigView: TemplateContext {
         var canaries: [String] = []
         var www: String? = nil
         var clientCertificate: ClientCertificate? = nil
+        var replaced = false
     }
 
     /// Two SipHash passes with different salts over the proxies' names and settings: 128 bits, so
@@ -127,7 +141,7 @@ struct ConfigView: TemplateContext {
                 key: DataPlane.catchAllKey,
                 value: HostIdentity(
                     locations: table.catchAll.locations, fallback: table.catchAll.fallback, tls: nil, redirectsFallback: false,
-                    aliases: [], proxies: proxies, canaries: names(table.catchAll.locations)))
+                    aliases: [], proxies: proxies, canaries: names(table.catchAll.locations), replaced: table.servesGatewayCatchAll))
         }
         let vhost = table.virtualHosts[index - 1]
         return TemplateItemIdentity(
@@ -142,6 +156,7 @@ struct ConfigView: TemplateContext {
         if let global = GlobalConfigView.value(for: key, table.global, options: options) { return global }
         switch key {
         case "hosts": return .lazyList(hosts)
+        case "gateway": return gateway.map(TemplateValue.context) ?? .bool(false)
         case "servers": return .list(servers)
         case "main_server", "client_certificate_headers": return .bool(false)
         case "route_map": return .bool(needsRouteMap)
@@ -321,6 +336,8 @@ struct HostView: TemplateContext {
     let block: DataPlane.HostBlock
     /// `from-to-www-redirect`: the name redirected to this host.
     var www: (from: String, to: String)? = nil
+    /// The catch-all, when HTTPRoutes for every hostname serve it instead (`GatewayView`).
+    var replaced = false
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -328,6 +345,7 @@ struct HostView: TemplateContext {
         case "prefix": .string("/\(block.key)/")
         case "comment": .string(block.comment)
         case "is_catch_all": .bool(block.key == DataPlane.catchAllKey)
+        case "replaced": .bool(replaced)
         case "hsts": .bool(block.hsts)
         case "www_redirect": www.map { .context(FieldsView(fields: ["from": $0.from, "to": $0.to])) } ?? .bool(false)
         case "routes":

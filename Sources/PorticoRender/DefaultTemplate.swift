@@ -186,6 +186,14 @@ public enum DefaultTemplate {
                 {{.}} {{.}};
         {{/www}}
         {{/exact_hosts}}
+        {{#gateway}}
+        {{#gateway_exact_hosts}}
+                {{.}} {{.}};
+        {{/gateway_exact_hosts}}
+        {{#gateway_wildcard_hosts}}
+                {{regex}} {{name}};
+        {{/gateway_wildcard_hosts}}
+        {{/gateway}}
             }
             map $host $portico_parent_host {
                 default "";
@@ -230,6 +238,28 @@ public enum DefaultTemplate {
             }
         {{/maps}}
         {{/canaries}}
+        {{#gateway}}
+
+            # HTTPRoutes: "$" in their header values (nginx strings have no escape for it), their
+            # weighted backends, and the headers they add to the client's.
+            geo $portico_dollar {
+                default "$";
+            }
+        {{#gateway_splits}}
+            # {{comment}}
+            split_clients $request_id {{variable}} {
+        {{#shares}}
+                {{share}} {{value}};
+        {{/shares}}
+            }
+        {{/gateway_splits}}
+        {{#gateway_add_maps}}
+            map {{source}} {{variable}} {
+                "" {{value}};
+                default {{joined}};
+            }
+        {{/gateway_add_maps}}
+        {{/gateway}}
         {{#cors_map}}
 
             # enable-cors: a route whose request's origin is allowed sets $portico_cors to its policy,
@@ -672,6 +702,7 @@ public enum DefaultTemplate {
         {{/default_backend}}
         {{/error_locations}}
         {{#hosts}}
+        {{^replaced}}
 
                 # {{comment}}
                 location {{prefix}} {
@@ -777,7 +808,118 @@ public enum DefaultTemplate {
                     return 308 "$scheme://{{to}}:$server_port$portico_www_path";
                 }
         {{/www_redirect}}
+        {{/replaced}}
         {{/hosts}}
+        {{#main_server}}
+        {{#gateway}}
+        {{#gateway_hosts}}
+
+                # {{comment}}
+                location {{prefix}} {
+        {{#locations}}
+                    location {{location}} {
+        {{#candidates}}
+                        # {{comment}}
+        {{#conditional}}
+                        set $portico_gw_match 1;
+        {{#tests}}
+                        if ({{.}}) {
+                            set $portico_gw_match 0;
+                        }
+        {{/tests}}
+                        if ($portico_gw_match) {
+                            set $portico_upstream {{upstream}};
+                            error_page 418 = {{action}};
+                            return 418;
+                        }
+        {{/conditional}}
+        {{^conditional}}
+                        set $portico_upstream {{upstream}};
+                        error_page 418 = {{action}};
+                        return 418;
+        {{/conditional}}
+        {{/candidates}}
+        {{#unmatched}}
+                        return 404;
+        {{/unmatched}}
+                    }
+        {{/locations}}
+        {{#root}}
+        {{#candidates}}
+                    # {{comment}}
+        {{#conditional}}
+                    set $portico_gw_match 1;
+        {{#tests}}
+                    if ({{.}}) {
+                        set $portico_gw_match 0;
+                    }
+        {{/tests}}
+                    if ($portico_gw_match) {
+                        set $portico_upstream {{upstream}};
+                        error_page 418 = {{action}};
+                        return 418;
+                    }
+        {{/conditional}}
+        {{^conditional}}
+                    set $portico_upstream {{upstream}};
+                    error_page 418 = {{action}};
+                    return 418;
+        {{/conditional}}
+        {{/candidates}}
+        {{#unmatched}}
+                    return 404;
+        {{/unmatched}}
+        {{/root}}
+                }
+        {{/gateway_hosts}}
+        {{#gateway_actions}}
+
+                location {{name}} {
+        {{#failure}}
+                    # A backend that cannot be served: 500 for the requests it would take.
+                    if ($portico_upstream = "" ) {
+                        return 500;
+                    }
+        {{/failure}}
+        {{#redirect}}
+        {{#port_by_scheme}}
+                    set $portico_gw_port {{http}};
+                    if ($scheme = https) {
+                        set $portico_gw_port {{https}};
+                    }
+        {{/port_by_scheme}}
+        {{#path_rest}}
+                    set $portico_gw_path {{default}};
+                    if ($uri ~ {{regex}} ) {
+                        set $portico_gw_path {{value}};
+                    }
+        {{/path_rest}}
+                    return {{status}} {{location}};
+        {{/redirect}}
+        {{^redirect}}
+        {{#request_headers}}
+                    proxy_set_header {{name}} {{value}};
+        {{/request_headers}}
+        {{#hide_headers}}
+                    proxy_hide_header {{.}};
+        {{/hide_headers}}
+        {{#add_headers}}
+                    add_header {{name}} {{value}} always;
+        {{/add_headers}}
+        {{#rewrites}}
+                    rewrite {{.}} break;
+        {{/rewrites}}
+        {{#rewritten}}
+                    proxy_pass http://$portico_upstream;
+        {{/rewritten}}
+        {{^rewritten}}
+                    proxy_pass http://$portico_upstream$request_uri;
+        {{/rewritten}}
+        {{/redirect}}
+                }
+        {{/gateway_actions}}
+        {{/gateway}}
+        {{/main_server}}
 
                 # Unreachable: every request's /HOST/ has a location above.
                 location / {

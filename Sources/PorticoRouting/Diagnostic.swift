@@ -42,6 +42,8 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case invalidConfigMapValue = "invalid-configmap-value"
         /// A key of the `--configmap` ConfigMap that Portico does not read, or refuses (snippets).
         case unsupportedConfigMapKey = "unsupported-configmap-key"
+        /// An HTTPRoute a Gateway of Portico's did not accept (its status says the same): not served there.
+        case routeNotAccepted = "route-not-accepted"
 
         /// Info diagnostics say what happened to an object that is fine as it is; they make no
         /// Event and do not fail `render --strict`.

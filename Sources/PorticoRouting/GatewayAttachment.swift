@@ -232,7 +232,8 @@ private struct Context {
                 }
             }
         }
-        return nil
+        // Values that could not be written into nginx.conf safely: the route serves nothing.
+        return GatewayValues.problem(route)
     }
 
     // MARK: ResolvedRefs

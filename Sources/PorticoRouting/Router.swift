@@ -22,7 +22,18 @@ public struct Router: Sendable {
     public func route(_ state: ClusterState) -> RoutingTable {
         var table = routeHTTP(state)
         (table.streams, table.diagnostics) = streams(state, adding: table.diagnostics)
+        let gateway = gatewayRoutes(state, ingressHosts: table.ingressHostKeys)
+        table.gatewayHosts = gateway.hosts
+        table.diagnostics += gateway.diagnostics
         return table
+    }
+
+    /// The accepted HTTPRoutes' hosts, leaving out the ones Ingresses serve (`ingressHosts`,
+    /// `_` for the catch-all's rules), with a diagnostic for each route that loses a host so.
+    public func gatewayRoutes(_ state: ClusterState, ingressHosts: Set<String>) -> (hosts: [GatewayHost], diagnostics: [Diagnostic]) {
+        guard !state.httpRoutes.isEmpty else { return ([], []) }
+        let attachment = GatewayAttachment(state, controllerName: options.gatewayControllerName)
+        return GatewayRouter.route(state, attachment: attachment, clusterDomain: options.clusterDomain, ingressHosts: ingressHosts)
     }
 
     /// The table without its TCP and UDP services (`streams(_:)` adds them).

@@ -35,6 +35,9 @@ public struct RoutingOptions: Sendable, Equatable {
     /// `--enable-ssl-passthrough`: `ssl-passthrough` Ingresses' hosts get their TLS connections
     /// untouched (`SSLPassthrough.swift`); without it the annotation is reported and ignored.
     public var sslPassthrough = false
+    /// The `spec.controllerName` of the GatewayClasses this Portico serves (`--gateway-controller-name`).
+    public var gatewayControllerName = RoutingOptions.gatewayControllerName
+    public static let gatewayControllerName = "portico.io/gateway-controller"
 
     public init(
         ingressClass: String = "portico", serveIngressesWithoutClass: Bool = true,

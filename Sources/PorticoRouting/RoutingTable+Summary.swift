@@ -26,6 +26,10 @@ extension RoutingTable {
         }
         let exposed = exposedHosts.count
         if exposed > 0 { line += "; \(exposed == 1 ? "1 host" : "\(exposed) hosts") of Services exposed by label" }
+        if !gatewayHosts.isEmpty {
+            let routes = Set(gatewayHosts.flatMap { $0.locations.flatMap(\.candidates).map(\.route) + $0.root.map(\.route) }).count
+            line += "; \(routes == 1 ? "1 HTTPRoute" : "\(routes) HTTPRoutes") on \(gatewayHosts.count == 1 ? "1 host" : "\(gatewayHosts.count) hosts")"
+        }
         let leftOut = ingresses - servedIngresses.count - elsewhere
         if leftOut > 0 { line += "; \(leftOut) left out (see above)" }
         return "info: " + line

@@ -27,6 +27,8 @@ public struct RoutingTable: Sendable, Equatable {
     public var global: GlobalConfig?
     /// Hosts whose TLS connections the HTTPS port passes to their Service untouched, by host.
     public var passthrough: [PassthroughHost] = []
+    /// The accepted HTTPRoutes' hosts (`GatewayRoutes.swift`), by key; none is an Ingress host.
+    public var gatewayHosts: [GatewayHost] = []
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
@@ -44,11 +46,19 @@ public struct RoutingTable: Sendable, Equatable {
         self.servedIngresses = servedIngresses
     }
 
+    /// The keys of the hosts Ingresses serve: their names, and `_` when rules without a host exist.
+    public var ingressHostKeys: Set<String> {
+        var keys = Set(virtualHosts.map(\.host.name))
+        if !catchAll.locations.isEmpty { keys.insert("_") }
+        return keys
+    }
+
     /// Whether both tables route every request the same way; diagnostics and served set aside.
     public func routesLike(_ other: RoutingTable) -> Bool {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
             && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
             && streams == other.streams && global == other.global && passthrough == other.passthrough
+            && gatewayHosts == other.gatewayHosts
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -69,6 +79,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(streams)
             hasher.combine(global)
             hasher.combine(passthrough)
+            hasher.combine(gatewayHosts)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))

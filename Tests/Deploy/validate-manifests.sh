@@ -124,6 +124,22 @@ spec:
       - path: /foo
         backend: {serviceName: django-x, servicePort: 18111, weight: 3}
 EOF
+  cat >"$dir/bad-httproute.yaml" <<'EOF'
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: typo, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{matches: [{path: {type: Prefix, value: /}}]}]
+EOF
+  cat >"$dir/bad-httproute-field.yaml" <<'EOF'
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: typo, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rulez: []
+EOF
   printf 'apiVersion: v1\nkind: Service\nmetadata: {name: x\n' >"$dir/bad-yaml.yaml"
   : >"$dir/empty.yaml"
   rc_with_options "$dir/rc-with-options.yaml" || return 1
@@ -139,6 +155,8 @@ EOF
   expect 1 "$dir/bad-field.yaml"
   expect 1 "$dir/bad-kind.yaml"
   expect 1 "$dir/bad-list-item.yaml"
+  expect 1 "$dir/bad-httproute.yaml"
+  expect 1 "$dir/bad-httproute-field.yaml"
   expect 1 "$dir/bad-yaml.yaml"
   expect 1 "$dir/empty.yaml"
   if [ -n "$legacy_python" ]; then expect 1 "$dir/bad-legacy-ingress.yaml"; fi

@@ -14,6 +14,9 @@ import json
 import subprocess
 import sys
 
+import os
+
+import jsonschema
 import kubernetes_validate
 import yaml
 
@@ -62,11 +65,55 @@ def name_of(resource):
     return "%s/%s" % (kind, name or "?")
 
 
+# Gateway API kinds are CRDs, which kubernetes-validate has no schemas for: they are validated
+# against the CRDs the real-API-server tests install (Tests/Support/gateway-api/).
+CRD_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Support", "gateway-api")
+
+
+def strict(schema):
+    """The CRD schema with unknown fields refused, as kubectl's strict field validation does."""
+    if isinstance(schema, dict):
+        out = {k: (strict(v) if k != "properties" else {n: strict(f) for n, f in v.items()}) for k, v in schema.items()}
+        if "properties" in out and "additionalProperties" not in out and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [strict(x) for x in schema]
+    return schema
+
+
+def crd_schemas():
+    schemas = {}
+    for name in sorted(os.listdir(CRD_DIR)):
+        if not name.endswith(".yaml"):
+            continue
+        with open(os.path.join(CRD_DIR, name)) as f:
+            for doc in yaml.safe_load_all(f):
+                if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                spec = doc["spec"]
+                for version in spec["versions"]:
+                    if version.get("served"):
+                        key = ("%s/%s" % (spec["group"], version["name"]), spec["names"]["kind"])
+                        schemas[key] = strict(version["schema"]["openAPIV3Schema"])
+    return schemas
+
+
+CRDS = crd_schemas()
+
+
 def check(label, resource, versions, legacy_python, legacy_version):
     """Returns ("pass" | "fail" | "skip", message)."""
     if not isinstance(resource, dict) or "apiVersion" not in resource or "kind" not in resource:
         return "fail", "no apiVersion and kind"
     key = (resource["apiVersion"], resource["kind"])
+    if key in CRDS:
+        try:
+            jsonschema.validate(resource, CRDS[key])
+        except jsonschema.ValidationError as e:
+            where = ".".join(str(p) for p in e.absolute_path) or "(top)"
+            return "fail", "CRD schema: %s: %s" % (where, e.message)
+        return "pass", "the Gateway API CRD (Tests/Support/gateway-api)"
     passed = []
     for version in versions:
         try:

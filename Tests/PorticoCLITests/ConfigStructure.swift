@@ -142,6 +142,32 @@ enum ConfigStructure {
             #"^        proxy_set_header (Host \$portico_host|X-Forwarded-For \$proxy_add_x_forwarded_for|X-Forwarded-Proto \$scheme|X-Forwarded-Host \$portico_host|X-Real-IP \$remote_addr|Upgrade \$http_upgrade|Connection \$portico_connection);$"#,
             #"^ {8}( {4})?(proxy|grpc)_set_header ssl-client-(verify \$ssl_client_verify|subject-dn \$ssl_client_s_dn|issuer-dn \$ssl_client_i_dn|cert \$ssl_client_escaped_cert);$"#,
             #"^            return 403;$"#,
+            // HTTPRoutes: wildcard hosts, weighted backends, added headers, each host's candidates
+            // and each rule's named location (quoted values hold no bare quote or `$`).
+            #"^        "~\^(\.\+|\[\^\.\]\+)\\\\\.[a-z0-9\\.-]+\$" \*\.NAME;$"#,
+            #"^    geo \$portico_dollar \{$"#, #"^        default "\$";$"#,
+            #"^    split_clients \$request_id \$portico_gw_[0-9a-f]{8}(_\d+)?_split \{$"#,
+            #"^        (\d{1,3}\.\d\d%|\*) "(NAME:\d{1,5})?";$"#,
+            #"^    map \$http_[a-z0-9_]+ \$portico_gw_[0-9a-f]{8}(_\d+)?_add_\d+ \{$"#,
+            #"^        "" "([^"\\$]|\\.|\$\{portico_dollar\})*";$"#,
+            #"^        default "\$http_[a-z0-9_]+,([^"\\$]|\\.|\$\{portico_dollar\})*";$"#,
+            #"^        location "/(_|(\*\.)?NAME)/" \{$"#,
+            #"^            location (= )?"/(_|(\*\.)?NAME)/[A-Za-z0-9/._~!&'()*+,=:@-]*" \{$"#,
+            #"^ {12}( {4})?set \$portico_gw_match [01];$"#,
+            #"^ {12}( {4})?( {4})?set \$portico_gw_match 0;$"#,
+            #"^ {12}( {4})?if \((\$request_method != [A-Z]+|\$http_[a-z0-9_]+ !~ "([^"\\]|\\.)*" |\$args !~ "([^"\\]|\\.)*" |\$portico_gw_match)\) \{$"#,
+            #"^ {12}( {4})?( {4})?set \$portico_upstream ("(NAME:\d{1,5})?"|\$portico_gw_[0-9a-f]{8}(_\d+)?_split);$"#,
+            #"^ {12}( {4})?( {4})?(error_page 418 = @portico_gw_[0-9a-f]{8}(_\d+)?|return (404|418|500));$"#,
+            #"^        location @portico_gw_[0-9a-f]{8}(_\d+)? \{$"#,
+            #"^            if \(\$portico_upstream = "" \) \{$"#,
+            #"^            proxy_set_header [A-Za-z0-9-]+ ("([^"\\$]|\\.|\$\{portico_dollar\})*"|\$portico_gw_[0-9a-f]{8}(_\d+)?_add_\d+);$"#,
+            #"^            proxy_hide_header [A-Za-z0-9-]+;$"#,
+            #"^            add_header [A-Za-z0-9-]+ "([^"\\$]|\\.|\$\{portico_dollar\})*" always;$"#,
+            #"^            rewrite ("\^/\[\^/\]\+[A-Za-z0-9/._~!&'()*+,=:@\\-]*\(/\.[*+]\)\$"|\^) "[A-Za-z0-9/._~!&'()*+,=:@-]*(\$1)?" break;$"#,
+            #"^            return 30[1-8] "(https?|\$scheme)://(NAME|\$host)(:\d{1,5}|\$portico_gw_port)?(\$request_uri|[A-Za-z0-9/._~!&'()*+,=:@-]*\$is_args\$args|\$portico_gw_path\$is_args\$args)";$"#,
+            #"^            (if \(\$scheme = https\)|if \(\$uri ~ "\^/\[\^/\]\+[A-Za-z0-9/._~!&'()*+,=:@\\-]*\(/\.[*+]\)\$" \)) \{$"#,
+            #"^            ( {4})?set \$portico_gw_(port "(:\d{1,5})?"|path "[A-Za-z0-9/._~!&'()*+,=:@-]*(\$1)?");$"#,
+
         ].map { $0.replacingOccurrences(of: "NAME", with: name).replacingOccurrences(of: "PATH", with: path) }
         return patterns.map { p in
             do { return try PCRE(p) } catch { fatalError("bad test pattern: \(error)") }

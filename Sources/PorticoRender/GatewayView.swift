@@ -1,0 +1,375 @@
+import PorticoRouting
+
+/// HTTPRoutes in nginx.conf (`GatewayRoutes.swift`): their hosts in the host maps, a
+/// `location /KEY/` per host whose nested locations try each path's candidates in the
+/// specification's order, and a named location per distinct rule action (its filters, its
+/// backend or redirect). Every value reaching the text was validated (`GatewayValues`) and is
+/// quoted or hex-escaped here, so none can end a string or start a directive.
+struct GatewayView: TemplateContext {
+    let hosts: [GatewayHost]
+    let actions: [(name: String, action: GatewayAction)]
+    let names: [GatewayAction: String]
+    /// The headers every proxy sends (the http context's), which a named location that sets one
+    /// must send again.
+    let standardHeaders: [(name: String, value: String)]
+    /// The Ingresses' wildcard hosts, whose map lines must be ordered with the routes'.
+    let ingressWildcards: [String]
+
+    init?(table: RoutingTable, standardHeaders: [(name: String, value: String)]) {
+        guard !table.gatewayHosts.isEmpty else { return nil }
+        hosts = table.gatewayHosts
+        var names: [GatewayAction: String] = [:]
+        var taken = Set<String>()
+        for host in hosts {
+            for candidate in host.locations.flatMap(\.candidates) + host.root where names[candidate.action] == nil {
+                let base = "@portico_gw_" + FNV1a.hex32(String(describing: candidate.action))
+                var name = base
+                var n = 2
+                while taken.contains(name) {
+                    name = base + "_\(n)"
+                    n += 1
+                }
+                taken.insert(name)
+                names[candidate.action] = name
+            }
+        }
+        self.names = names
+        actions = names.map { ($0.value, $0.key) }.sorted { $0.name < $1.name }
+        self.standardHeaders = standardHeaders
+        ingressWildcards = table.virtualHosts.filter(\.host.isWildcard).map(\.host.name)
+    }
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "gateway_exact_hosts":
+            return .list(hosts.filter { !$0.isWildcard && $0.key != DataPlane.catchAllKey }.map { .string($0.key) })
+        case "gateway_wildcard_hosts":
+            return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.name])) })
+        case "gateway_hosts": return .list(hosts.map { .context(HostBlockView(host: $0, names: names)) })
+        case "gateway_actions":
+            return .list(actions.map { .context(ActionView(name: $0.name, action: $0.action, standardHeaders: standardHeaders)) })
+        case "gateway_splits":
+            return .list(actions.compactMap { a in a.action.targets.count > 1 ? .context(SplitView(name: a.name, targets: a.action.targets)) : nil })
+        case "gateway_add_maps":
+            return .list(actions.flatMap { a in Self.addMaps(a.name, a.action).map { TemplateValue.context(FieldsView(fields: $0)) } })
+        default: return nil
+        }
+    }
+
+    /// The wildcard hosts as `$portico_exact_host` regexes, the longest suffix first (the most
+    /// specific wins): the routes' (one label or more) and, when there are any, the Ingresses'
+    /// (exactly one label), which the regexes would otherwise take before the parent-host map.
+    var wildcardLines: [(regex: String, name: String)] {
+        let routes = hosts.filter(\.isWildcard).map(\.key)
+        guard !routes.isEmpty else { return [] }
+        let all = routes.map { ($0, true) } + ingressWildcards.map { ($0, false) }
+        return all.sorted { ($0.0.utf8.count, $1.0) > ($1.0.utf8.count, $0.0) }.map { name, isRoute in
+            let suffix = DataPlane.regex(String(name.dropFirst(2)))
+            return (DataPlane.quoted("~^" + (isRoute ? ".+" : "[^.]+") + "\\." + suffix + "$"), name)
+        }
+    }
+
+    /// `$http_x_name`.
+    static func headerVariable(_ name: String) -> String {
+        "$http_" + String(name.lowercased().map { $0 == "-" ? "_" : $0 })
+    }
+
+    /// A validated header value as a quoted nginx string that means exactly it: `$` through a
+    /// variable holding one (nginx has no escape for it in strings).
+    static func literal(_ value: String) -> String {
+        DataPlane.quoted(dollarsEscaped(value))
+    }
+
+    static func dollarsEscaped(_ value: String) -> String {
+        guard value.contains("$") else { return value }
+        return value.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "${portico_dollar}")
+    }
+
+    static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+    }
+
+    /// A literal for a PCRE regex: letters and digits as they are, every other byte `\xHH`.
+    static func hexEscaped(_ text: String) -> String {
+        var out = ""
+        for b in text.utf8 {
+            if isAlnum(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += "\\x" + hex(b) }
+        }
+        return out
+    }
+
+    private static func hex(_ b: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+    }
+
+    /// `RequestHeaderModifier` `add`: the header's value with the rule's appended, or the rule's
+    /// alone when the client sent none.
+    static func addMaps(_ name: String, _ action: GatewayAction) -> [[String: String]] {
+        action.requestHeaders.append.enumerated().map { i, header in
+            let source = headerVariable(header.name)
+            return [
+                "source": source, "variable": addVariable(name, i), "value": literal(header.value),
+                "joined": DataPlane.quoted(source + "," + dollarsEscaped(header.value)),
+            ]
+        }
+    }
+
+    static func addVariable(_ action: String, _ i: Int) -> String {
+        "$" + action.dropFirst() + "_add_\(i)"
+    }
+
+    static func splitVariable(_ action: String) -> String { "$" + action.dropFirst() + "_split" }
+
+    /// What a candidate sets `$portico_upstream` to: the address, the split's variable, or ""
+    /// (its action answers 500).
+    static func upstream(_ action: GatewayAction, name: String) -> String {
+        switch action.targets.count {
+        case 0: return "\"\""
+        case 1:
+            if case .upstream(let u) = action.targets[0].target { return DataPlane.quoted(u.address) }
+            return "\"\""
+        default: return splitVariable(name)
+        }
+    }
+}
+
+
+extension RoutingTable {
+    /// Whether HTTPRoutes for every hostname take the catch-all's requests (its Ingresses have no
+    /// rules without a host, or the routes would not have it).
+    var servesGatewayCatchAll: Bool { gatewayHosts.contains { $0.key == DataPlane.catchAllKey } }
+}
+
+/// One host's `location /KEY/`.
+private struct HostBlockView: TemplateContext {
+    let host: GatewayHost
+    let names: [GatewayAction: String]
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "key": return .string(host.key)
+        case "prefix": return .string(DataPlane.quoted("/\(host.key)/"))
+        case "comment":
+            let routes = Set(host.locations.flatMap(\.candidates).map(\.route) + host.root.map(\.route)).sorted().map(\.description)
+            let name = host.key == DataPlane.catchAllKey ? "every other hostname" : host.key
+            return .string("HTTPRoutes for \(name): " + routes.joined(separator: ", "))
+        case "locations":
+            return .list(
+                host.locations.map { l in
+                    let at = DataPlane.quoted("/\(host.key)\(l.path)")
+                    return .context(CandidatesView(location: l.exact ? "= " + at : at, candidates: l.candidates, names: names))
+                })
+        case "root": return .context(CandidatesView(location: "", candidates: host.root, names: names))
+        default: return nil
+        }
+    }
+}
+
+/// A location's candidates, up to the first that takes every request.
+private struct CandidatesView: TemplateContext {
+    let location: String
+    let candidates: [GatewayCandidate]
+    let names: [GatewayAction: String]
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "location": return .string(location)
+        case "candidates":
+            var shown: [GatewayCandidate] = []
+            for c in candidates {
+                shown.append(c)
+                if c.isUnconditional { break }
+            }
+            return .list(shown.map { .context(CandidateView(candidate: $0, action: names[$0.action]!)) })
+        case "unmatched": return .bool(!candidates.contains(where: \.isUnconditional))
+        default: return nil
+        }
+    }
+}
+
+private struct CandidateView: TemplateContext {
+    let candidate: GatewayCandidate
+    let action: String
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "comment":
+            var parts = [candidate.path]
+            if let m = candidate.method { parts.append(m) }
+            if !candidate.headers.isEmpty { parts.append("headers " + candidate.headers.map(\.name).joined(separator: ", ")) }
+            if !candidate.queryParams.isEmpty { parts.append("query " + candidate.queryParams.map(\.name).joined(separator: ", ")) }
+            return .string("\(candidate.route) \(candidate.field): " + parts.joined(separator: ", "))
+        case "conditional": return .bool(!candidate.isUnconditional)
+        case "tests": return .list(tests.map(TemplateValue.string))
+        case "upstream": return .string(GatewayView.upstream(candidate.action, name: action))
+        case "action": return .string(action)
+        default: return nil
+        }
+    }
+
+    /// Each test is true when the request fails one condition of the match.
+    var tests: [String] {
+        var out: [String] = []
+        if let m = candidate.method { out.append("$request_method != \(m)") }
+        for h in candidate.headers {
+            let regex = h.isRegex ? h.value : "^" + GatewayView.hexEscaped(h.value) + "$"
+            // A space after the quote: what nginx's reader (and the checker's) take before `)`.
+            out.append("\(GatewayView.headerVariable(h.name)) !~ \(DataPlane.quoted(regex)) ")
+        }
+        for q in candidate.queryParams {
+            let value = q.isRegex ? "(?:\(q.value))" : GatewayView.hexEscaped(q.value)
+            out.append("$args !~ \(DataPlane.quoted("(?:^|&)" + GatewayView.hexEscaped(q.name) + "=" + value + "(?:&|$)")) ")
+        }
+        return out
+    }
+}
+
+/// `split_clients` for a rule's weighted backends: shares to two decimals, the last takes the rest.
+private struct SplitView: TemplateContext {
+    let name: String
+    let targets: [GatewayAction.WeightedTarget]
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "variable": return .string(GatewayView.splitVariable(name))
+        case "comment": return .string("\(name): " + targets.map { "\(describe($0.target)) weight \($0.weight)" }.joined(separator: ", "))
+        case "shares":
+            let total = targets.reduce(0) { $0 + $1.weight }
+            return .list(
+                targets.enumerated().map { i, t in
+                    let share: String
+                    if i == targets.count - 1 {
+                        share = "*"
+                    } else {
+                        let hundredths = t.weight * 10000 / total
+                        share = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)%"
+                    }
+                    return .context(FieldsView(fields: ["share": share, "value": value(t.target)]))
+                })
+        default: return nil
+        }
+    }
+
+    func describe(_ t: GatewayAction.Target) -> String {
+        if case .upstream(let u) = t { return u.address }
+        return "an invalid backend (500)"
+    }
+
+    func value(_ t: GatewayAction.Target) -> String {
+        if case .upstream(let u) = t { return DataPlane.quoted(u.address) }
+        return "\"\""
+    }
+}
+
+/// A rule's named location: a redirect, or its filters and the proxy to its backend.
+private struct ActionView: TemplateContext {
+    let name: String
+    let action: GatewayAction
+    let standardHeaders: [(name: String, value: String)]
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "name": return .string(name)
+        case "failure":
+            return .bool(action.redirect == nil && (action.targets.isEmpty || action.targets.contains { $0.target == .failure }))
+        case "redirect": return action.redirect.map { .context(RedirectView(redirect: $0)) } ?? .bool(false)
+        case "request_headers": return .list(requestHeaders.map { .context(FieldsView(fields: ["name": $0.name, "value": $0.value])) })
+        case "hide_headers":
+            let hidden = action.responseHeaders.replace.map(\.name) + action.responseHeaders.remove
+            return .list(hidden.map(TemplateValue.string))
+        case "add_headers":
+            let added = action.responseHeaders.replace + action.responseHeaders.append
+            return .list(added.map { .context(FieldsView(fields: ["name": $0.name, "value": GatewayView.literal($0.value)])) })
+        case "rewrites": return .list(rewrites.map(TemplateValue.string))
+        case "rewritten": return .bool(action.rewritePath != nil)
+        default: return nil
+        }
+    }
+
+    /// The http context's headers (but the ones the rule sets or removes), then the rule's.
+    var requestHeaders: [(name: String, value: String)] {
+        let edits = action.requestHeaders
+        var own: [(name: String, value: String)] = []
+        if let host = action.rewriteHost { own.append(("Host", DataPlane.quoted(host))) }
+        for h in edits.replace { own.append((h.name, GatewayView.literal(h.value))) }
+        for (i, h) in edits.append.enumerated() { own.append((h.name, GatewayView.addVariable(name, i))) }
+        for h in edits.remove { own.append((h, "\"\"")) }
+        let named = Set(own.map { $0.name.lowercased() })
+        return standardHeaders.filter { !named.contains($0.name.lowercased()) } + own
+    }
+
+    /// `rewrite` arguments for `URLRewrite`'s path: the first that matches applies.
+    var rewrites: [String] {
+        switch action.rewritePath {
+        case nil: return []
+        case .full(let path)?: return ["^ \(DataPlane.quoted(path))"]
+        case .prefix(let matched, let replacement)?:
+            let change = PathChangeText(matched: matched, replacement: replacement)
+            return ["\(change.regex) \(change.value)", "^ \(change.fallback)"]
+        }
+    }
+}
+
+/// `ReplacePrefixMatch` over `/KEY/PATH`: the rest after the matched prefix, behind the
+/// replacement (without its trailing `/`, so that `/` never makes `//`).
+private struct PathChangeText {
+    let regex: String
+    let value: String
+    let fallback: String
+
+    init(matched: String, replacement: String) {
+        let head = replacement == "/" ? "" : GatewayRouter.normalisedPrefix(replacement)
+        let prefix = matched == "/" ? "" : DataPlane.regex(matched)
+        regex = DataPlane.quoted("^/[^/]+" + prefix + (matched == "/" ? "(/.+)$" : "(/.*)$"))
+        value = DataPlane.quoted(head + "$1")
+        fallback = DataPlane.quoted(replacement)
+    }
+}
+
+private struct RedirectView: TemplateContext {
+    let redirect: GatewayAction.Redirect
+
+    func value(for key: String) -> TemplateValue? {
+        switch key {
+        case "status": return .string("\(redirect.status)")
+        case "location": return .string(DataPlane.quoted(scheme + "://" + (redirect.hostname ?? "$host") + port + path))
+        case "port_by_scheme":
+            guard let ports = portsByScheme else { return .bool(false) }
+            return .context(FieldsView(fields: ["http": DataPlane.quoted(ports.http), "https": DataPlane.quoted(ports.https)]))
+        case "path_rest":
+            guard case .prefix(let matched, let replacement)? = redirect.path else { return .bool(false) }
+            let change = PathChangeText(matched: matched, replacement: replacement)
+            return .context(FieldsView(fields: ["regex": change.regex, "value": change.value, "default": change.fallback]))
+        default: return nil
+        }
+    }
+
+    var scheme: String { redirect.scheme ?? "$scheme" }
+
+    /// The port part for each scheme when it depends on the request's; nil when it does not.
+    var portsByScheme: (http: String, https: String)? {
+        guard redirect.scheme == nil else { return nil }
+        let http = redirect.port ?? redirect.httpPort, https = redirect.port ?? redirect.httpsPort
+        let ports = (http == 80 ? "" : ":\(http)", https == 443 ? "" : ":\(https)")
+        return ports.0 == ports.1 ? nil : ports
+    }
+
+    var port: String {
+        if let ports = portsByScheme { _ = ports; return "$portico_gw_port" }
+        if let scheme = redirect.scheme {
+            guard let port = redirect.port else { return "" }
+            return port == (scheme == "https" ? 443 : 80) ? "" : ":\(port)"
+        }
+        let http = redirect.port ?? redirect.httpPort
+        return http == 80 ? "" : ":\(http)"
+    }
+
+    var path: String {
+        switch redirect.path {
+        case nil: return "$request_uri"
+        case .full(let p)?: return p + "$is_args$args"
+        case .prefix?: return "$portico_gw_path$is_args$args"
+        }
+    }
+}

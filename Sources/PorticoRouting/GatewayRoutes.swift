@@ -1,0 +1,302 @@
+import PorticoModel
+
+/// The HTTPRoutes Portico serves, host by host, in the shape nginx matches them: for each path a
+/// location, and in it every rule match that can take a request of that path, in the order the
+/// Gateway API specification ranks them. nginx picks the location (an Exact path, else the
+/// longest prefix, whole segments only); the location tries its candidates in turn (method,
+/// headers, query parameters) and the first that matches handles the request. A prefix location
+/// also holds the shorter prefixes' candidates, so a request whose headers fail the longer
+/// prefix's match still reaches the shorter one, as the specification requires.
+public struct GatewayHost: Sendable, Hashable {
+    /// The virtual host: a hostname, `*.SUFFIX` (one or more labels in front of SUFFIX, as the
+    /// Gateway API's wildcards are), or `_` (every hostname, for routes and listeners without one).
+    public var key: String
+    /// Sorted by path, then exact before prefix.
+    public var locations: [GatewayLocation]
+    /// Requests no location takes: the candidates of `PathPrefix /`.
+    public var root: [GatewayCandidate]
+
+    public var isWildcard: Bool { key.hasPrefix("*.") }
+}
+
+public struct GatewayLocation: Sendable, Hashable {
+    /// `/v2` for `= /KEY/v2` (exact), `/v2/` for the prefix location `/KEY/v2/`.
+    public var path: String
+    public var exact: Bool
+    public var candidates: [GatewayCandidate]
+}
+
+/// One match of one rule of one route, and what the rule does with the request.
+public struct GatewayCandidate: Sendable, Hashable {
+    public var route: ObjectReference
+    /// `spec.rules[0].matches[1]`.
+    public var field: String
+    /// `PathPrefix /v2` or `Exact /v2/x`.
+    public var path: String
+    public var method: String?
+    public var headers: [GatewayValueMatch]
+    public var queryParams: [GatewayValueMatch]
+    public var action: GatewayAction
+
+    public var isUnconditional: Bool { method == nil && headers.isEmpty && queryParams.isEmpty }
+}
+
+/// A header (name lowercased, as nginx's `$http_` variables) or query parameter (name as
+/// written: they are case-sensitive) and the value it must have.
+public struct GatewayValueMatch: Sendable, Hashable {
+    public var name: String
+    public var value: String
+    /// `RegularExpression`: a PCRE regex the value must match (unanchored); else the exact value.
+    public var isRegex: Bool
+}
+
+/// What a rule does with a request it takes: redirect it, or proxy it (with its header and URL
+/// filters) to one of its backends by weight. Every value has been validated.
+public struct GatewayAction: Sendable, Hashable {
+    public enum Target: Sendable, Hashable {
+        case upstream(Upstream)
+        /// A backendRef that cannot be served (missing, another kind, not permitted): 500.
+        case failure
+    }
+
+    public struct WeightedTarget: Sendable, Hashable {
+        public var target: Target
+        public var weight: Int
+    }
+
+    /// Set, added and removed headers (names as written; nginx matches them without case).
+    public struct HeaderEdits: Sendable, Hashable {
+        public var replace: [HTTPHeaderPair] = []
+        public var append: [HTTPHeaderPair] = []
+        public var remove: [String] = []
+        public var isEmpty: Bool { replace.isEmpty && append.isEmpty && remove.isEmpty }
+    }
+
+    public enum PathChange: Sendable, Hashable {
+        case full(String)
+        /// The matched prefix (`/` or without a trailing `/`) becomes the replacement.
+        case prefix(matched: String, replacement: String)
+    }
+
+    public struct Redirect: Sendable, Hashable {
+        public var scheme: String?
+        public var hostname: String?
+        public var port: Int?
+        public var status: Int
+        public var path: PathChange?
+        /// The ports of the listeners the route came through, for a redirect without a scheme or port.
+        public var httpPort: Int
+        public var httpsPort: Int
+    }
+
+    /// Weight above 0 only; empty: no backend, 500.
+    public var targets: [WeightedTarget] = []
+    public var requestHeaders = HeaderEdits()
+    public var responseHeaders = HeaderEdits()
+    public var redirect: Redirect?
+    /// `URLRewrite`: the Host header and path the backend receives instead of the client's.
+    public var rewriteHost: String?
+    public var rewritePath: PathChange?
+}
+
+public struct HTTPHeaderPair: Sendable, Hashable {
+    public var name: String
+    public var value: String
+}
+
+/// Builds the `GatewayHost`s of the accepted HTTPRoutes (`GatewayAttachment`).
+public enum GatewayRouter {
+    public static func route(
+        _ state: ClusterState, attachment: GatewayAttachment, clusterDomain: String, ingressHosts: Set<String>
+    ) -> (hosts: [GatewayHost], diagnostics: [Diagnostic]) {
+        var routesByRef: [ObjectReference: HTTPRoute] = [:]
+        for route in state.httpRoutes where routesByRef[ObjectReference(route)] == nil { routesByRef[ObjectReference(route)] = route }
+        var gatewaysByRef: [ObjectReference: Gateway] = [:]
+        for gateway in state.gateways {
+            let ref = ObjectReference(kind: "Gateway", namespace: gateway.metadata.effectiveNamespace, name: gateway.metadata.name)
+            if gatewaysByRef[ref] == nil { gatewaysByRef[ref] = gateway }
+        }
+        var diagnostics: [Diagnostic] = []
+        // host key -> candidates keyed by route/rule/match (one route on two listeners of one
+        // hostname is served once), with the ports of the listeners it came through.
+        var byHost: [String: [String: Ranked]] = [:]
+        var conflicts: [ObjectReference: Set<String>] = [:]
+        for attached in attachment.routes {
+            guard let route = routesByRef[attached.route] else { continue }
+            for parent in attached.parents where !parent.accepted.status {
+                diagnostics.append(
+                    Diagnostic(
+                        .routeNotAccepted, attached.route, field: "",
+                        "not accepted by \(parent.gateway) (\(parent.accepted.reason)): \(parent.accepted.message)"))
+            }
+            if attached.parents.contains(where: \.accepted.status) {
+                for problem in attached.backendProblems {
+                    diagnostics.append(
+                        Diagnostic(
+                            .invalidBackend, attached.route, field: "",
+                            "\(problem.message) (\(problem.reason)): its share of the rule's requests answers 500"))
+                }
+            }
+            var keys: [String: (http: Int?, https: Int?)] = [:]
+            for parent in attached.parents where parent.accepted.status {
+                for listenerAttachment in parent.listeners {
+                    let listener = gatewaysByRef[parent.gateway]?.spec.listeners.first { $0.name == listenerAttachment.listener.listener }
+                    for hostname in listenerAttachment.hostnames?.map(\.text) ?? ["_"] {
+                        var ports = keys[hostname] ?? (nil, nil)
+                        if listener?.protocol == "HTTPS" { ports.https = ports.https ?? listener?.port } else { ports.http = ports.http ?? listener?.port }
+                        keys[hostname] = ports
+                    }
+                }
+            }
+            let problems = Set(attached.backendProblems.map { BackendIndex(rule: $0.rule, backend: $0.backend) })
+            for (key, ports) in keys.sorted(by: { $0.key < $1.key }) {
+                if ingressHosts.contains(key) {
+                    conflicts[attached.route, default: []].insert(key)
+                    continue
+                }
+                for candidate in candidates(route, problems: problems, clusterDomain: clusterDomain, ports: (ports.http ?? 80, ports.https ?? 443)) {
+                    byHost[key, default: [:]][candidate.id] = candidate
+                }
+            }
+        }
+        for (route, hosts) in conflicts.sorted(by: { $0.key < $1.key }) {
+            let names = hosts.sorted().map { $0 == "_" ? "every hostname (the catch-all)" : MessageText.quoted($0) }.joined(separator: ", ")
+            diagnostics.append(
+                Diagnostic(
+                    .conflict, route, field: "spec.hostnames",
+                    "\(names) \(hosts.count == 1 ? "is" : "are") served by Ingresses, which keep their hosts: this route is not served there"))
+        }
+        let hosts = byHost.keys.sorted().map { key in host(key, Array(byHost[key]!.values)) }
+        return (hosts, diagnostics)
+    }
+
+    struct BackendIndex: Hashable {
+        var rule: Int
+        var backend: Int
+    }
+
+    /// A candidate with what ranks it.
+    struct Ranked {
+        var candidate: GatewayCandidate
+        var exact: Bool
+        /// Normalised: `/` or without a trailing `/` for a prefix.
+        var path: String
+        var created: CreationTime
+        var rule: Int
+        var match: Int
+        var id: String { "\(candidate.route.namespace)/\(candidate.route.name)/\(candidate.field)" }
+
+        /// The specification's order: Exact, the longest path, a method, the most headers, the
+        /// most query parameters, the oldest route, the route by namespace/name, the rule, the match.
+        static func precedes(_ a: Ranked, _ b: Ranked) -> Bool {
+            if a.exact != b.exact { return a.exact }
+            if a.path.utf8.count != b.path.utf8.count { return a.path.utf8.count > b.path.utf8.count }
+            let (ca, cb) = (a.candidate, b.candidate)
+            if (ca.method != nil) != (cb.method != nil) { return ca.method != nil }
+            if ca.headers.count != cb.headers.count { return ca.headers.count > cb.headers.count }
+            if ca.queryParams.count != cb.queryParams.count { return ca.queryParams.count > cb.queryParams.count }
+            if a.created != b.created { return a.created < b.created }
+            if ca.route != cb.route { return ca.route < cb.route }
+            return (a.rule, a.match) < (b.rule, b.match)
+        }
+    }
+
+    /// Every match of every rule of an accepted route (validated by `GatewayValues`).
+    static func candidates(
+        _ route: HTTPRoute, problems: Set<BackendIndex>, clusterDomain: String, ports: (http: Int, https: Int)
+    ) -> [Ranked] {
+        let ref = ObjectReference(route)
+        let created = CreationTime(route.metadata.creationTimestamp)
+        var out: [Ranked] = []
+        for (r, rule) in route.spec.rules.enumerated() {
+            for (m, match) in rule.matches.enumerated() {
+                let exact = match.path.type == "Exact"
+                let path = exact ? match.path.value : normalisedPrefix(match.path.value)
+                let action = action(rule, rule: r, matchedPath: path, problems: problems, namespace: ref.namespace, clusterDomain: clusterDomain, ports: ports)
+                let candidate = GatewayCandidate(
+                    route: ref, field: "spec.rules[\(r)].matches[\(m)]", path: "\(match.path.type) \(match.path.value)", method: match.method,
+                    headers: match.headers.map { GatewayValueMatch(name: $0.name.lowercased(), value: $0.value, isRegex: $0.type == "RegularExpression") },
+                    queryParams: match.queryParams.map { GatewayValueMatch(name: $0.name, value: $0.value, isRegex: $0.type == "RegularExpression") },
+                    action: action)
+                out.append(Ranked(candidate: candidate, exact: exact, path: path, created: created, rule: r, match: m))
+            }
+        }
+        return out
+    }
+
+    /// `/match/` matches as `/match` does (whole segments); `/` stays.
+    package static func normalisedPrefix(_ path: String) -> String {
+        var p = Substring(path)
+        while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+        return String(p)
+    }
+
+    static func action(
+        _ rule: HTTPRouteRule, rule r: Int, matchedPath: String, problems: Set<BackendIndex>, namespace: String, clusterDomain: String,
+        ports: (http: Int, https: Int)
+    ) -> GatewayAction {
+        var action = GatewayAction()
+        for filter in rule.filters {
+            switch filter {
+            case .requestHeaderModifier(let f): action.requestHeaders = edits(f)
+            case .responseHeaderModifier(let f): action.responseHeaders = edits(f)
+            case .requestRedirect(let f):
+                action.redirect = GatewayAction.Redirect(
+                    scheme: f.scheme, hostname: f.hostname, port: f.port, status: f.statusCode, path: f.path.map { change($0, matchedPath) },
+                    httpPort: ports.http, httpsPort: ports.https)
+            case .urlRewrite(let f):
+                action.rewriteHost = f.hostname
+                action.rewritePath = f.path.map { change($0, matchedPath) }
+            case .unsupported: break  // not accepted: never routed
+            }
+        }
+        for (b, backend) in rule.backendRefs.enumerated() where backend.weight > 0 {
+            if problems.contains(BackendIndex(rule: r, backend: b)) || backend.port == nil {
+                action.targets.append(.init(target: .failure, weight: backend.weight))
+            } else {
+                let host = "\(backend.name).\(backend.namespace ?? namespace).svc.\(clusterDomain)"
+                action.targets.append(.init(target: .upstream(Upstream(host: host, port: backend.port!)), weight: backend.weight))
+            }
+        }
+        return action
+    }
+
+    static func edits(_ f: HTTPHeaderFilter) -> GatewayAction.HeaderEdits {
+        GatewayAction.HeaderEdits(
+            replace: f.set.map { HTTPHeaderPair(name: $0.name, value: $0.value) }, append: f.add.map { HTTPHeaderPair(name: $0.name, value: $0.value) },
+            remove: f.remove)
+    }
+
+    static func change(_ modifier: HTTPPathModifier, _ matchedPath: String) -> GatewayAction.PathChange {
+        if modifier.type == "ReplacePrefixMatch" {
+            return .prefix(matched: matchedPath, replacement: modifier.replacePrefixMatch ?? "/")
+        }
+        return .full(modifier.replaceFullPath ?? "/")
+    }
+
+    /// The host's locations: one per Exact path, two per prefix (`= /KEY/P` and `/KEY/P/`, so
+    /// that `/P` and `/P/...` match and `/Px` does not), each with every candidate that takes its
+    /// requests, ranked.
+    static func host(_ key: String, _ ranked: [Ranked]) -> GatewayHost {
+        let sorted = ranked.sorted(by: Ranked.precedes)
+        let prefixes = sorted.filter { !$0.exact }
+        // A prefix P takes the requests of a path when it is `/`, the path itself, or the path
+        // starts with P and `/`.
+        func prefixCandidates(for path: String) -> [GatewayCandidate] {
+            prefixes.filter { p in p.path == "/" || p.path == path || path.hasPrefix(p.path + "/") }.map(\.candidate)
+        }
+        var locations: [GatewayLocation] = []
+        let exactPaths = Set(sorted.filter(\.exact).map(\.path))
+        for path in exactPaths.sorted() {
+            let own = sorted.filter { $0.exact && $0.path == path }.map(\.candidate)
+            locations.append(GatewayLocation(path: path, exact: true, candidates: own + prefixCandidates(for: path)))
+        }
+        for path in Set(prefixes.map(\.path)).sorted() where path != "/" {
+            let candidates = prefixCandidates(for: path)
+            if !exactPaths.contains(path) { locations.append(GatewayLocation(path: path, exact: true, candidates: candidates)) }
+            locations.append(GatewayLocation(path: path + "/", exact: false, candidates: candidates))
+        }
+        locations.sort { ($0.path, $0.exact ? 0 : 1) < ($1.path, $1.exact ? 0 : 1) }
+        return GatewayHost(key: key, locations: locations, root: prefixes.filter { $0.path == "/" }.map(\.candidate))
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import PorticoConfigCheck
+import PorticoModel
+import PorticoRender
+import PorticoRouting
+import Testing
+import TestSupport
+
+@testable import PorticoCLI
+
+/// `portico render -f examples/gateway`: HTTPRoutes beside the Ingress data plane, read back by
+/// the config checker (which must also catch a config that strays from the table).
+@Suite struct GatewayRenderTests {
+    @Test func theGatewayExampleMatchesGolden() throws {
+        let out = renderCommand(arguments: ["-f", RenderCommandTests.example("gateway")] + RenderCommandTests.fixed)
+        #expect(out.exitCode == 0, "\(out.diagnostics)")
+        try RenderCommandTests().assertGolden(out.config, "gateway.conf")
+        try RenderCommandTests().assertGolden(out.diagnostics.joined(separator: "\n") + "\n", "gateway.stderr")
+        #expect(ConfigStructure.unexpectedLines(out.config) == [])
+    }
+
+    func rendered() throws -> (config: String, table: RoutingTable, options: RenderOptions) {
+        let settings = try RenderFlags.parse(RenderCommandTests.fixed).settings()
+        let state = ClusterState(try ManifestFiles.read([RenderCommandTests.example("gateway")], standardInput: { Data() }).objects)
+        let table = Router(options: settings.routing).route(state)
+        #expect(table.gatewayHosts.map(\.key) == ["*.wild.example", "app.example"])
+        return (try settings.renderer.render(table, options: settings.render), table, settings.render)
+    }
+
+    @Test func theConfigCheckerAcceptsIt() throws {
+        let (config, table, options) = try rendered()
+        #expect(ConfigChecker().check(config, table: table, options: options) == [])
+    }
+
+    @Test func theConfigCheckerCatchesWhatTheTableDidNotAskFor() throws {
+        let (config, table, options) = try rendered()
+        for (from, to) in [
+            // Another backend, a header test dropped, a header value changed, a directive added.
+            ("\"v1.default.svc.cluster.local:8080\";", "\"evil.default.svc.cluster.local:8080\";"),
+            ("if ($http_x_ver !~ ", "if ($http_x_other !~ "),
+            ("proxy_set_header X-Set \"a${portico_dollar}b\";", "proxy_set_header X-Set \"ab\";"),
+            ("return 301 \"https://$host/new$is_args$args\";", "return 301 \"https://evil.example/new$is_args$args\";"),
+            ("proxy_hide_header X-Resp;", "proxy_hide_header X-Resp;\n            allow all;"),
+            ("25.00% \"v1", "75.00% \"v1"),
+        ] {
+            #expect(config.contains(from), "\(from)")
+            let tampered = config.replacingOccurrences(of: from, with: to)
+            #expect(!ConfigChecker().check(tampered, table: table, options: options).isEmpty, "\(to)")
+        }
+    }
+
+    @Test func checkReportsTheRoutes() throws {
+        let out = checkCommand(arguments: ["-f", RenderCommandTests.example("gateway")])
+        #expect(out.exitCode == 1, "\(out.diagnostics)")
+        #expect(out.config.contains("httproute default/wild: accepted\n  gateway default/gw: Accepted=True (Accepted)"), "\(out.config)")
+        #expect(out.config.contains("httproute default/app: partly-served\n"))
+        #expect(out.config.contains("ResolvedRefs=False (BackendNotFound): spec.rules[4].backendRefs[0]: service default/nothere not found"))
+        #expect(out.config.hasSuffix("summary: 2 HTTPRoutes: 1 accepted, 1 partly-served, 0 not-accepted\n"))
+        #expect(!out.diagnostics.contains { $0.contains("no Ingress is Portico's") })
+        let json = checkCommand(arguments: ["-f", RenderCommandTests.example("gateway"), "--output", "json"])
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.config.utf8)) as? [String: Any]
+        let routes = try #require(decoded?["httpRoutes"] as? [[String: Any]])
+        #expect(routes.map { $0["status"] as? String } == ["partly-served", "accepted"])
+    }
+}
