@@ -79,7 +79,16 @@ extension CheckRun {
             return
         }
         var expected: [String: GatewayLocation] = [:]
-        for l in host.locations { expected[(l.exact ? "= " : "") + "/\(key)\(l.path)"] = l }
+        for l in host.locations {
+            let id =
+                l.isRegex
+                ? "~ ^/" + Self.escaped(key) + "(?:" + l.path + ")$"
+                : (l.exact ? "= " : host.hasRegex ? "^~ " : "") + "/\(key)\(l.path)"
+            expected[id] = l
+        }
+        let order = host.locations.filter(\.isRegex).map { "~ ^/" + Self.escaped(key) + "(?:" + $0.path + ")$" }
+        let regexesWritten = location.children.filter { $0.name == "location" && args($0).first == "~" }.map { args($0).joined(separator: " ") }
+        if regexesWritten != order { fail(location, "HTTPRoute regexes for \(key) in the order \(regexesWritten), expected \(order)") }
         var seen = Set<String>()
         var root: [ConfigDirective] = []
         for child in location.children {
@@ -89,7 +98,7 @@ extension CheckRun {
             }
             let a = args(child)
             let id = a.joined(separator: " ")
-            guard let l = expected[id], child.arguments.last?.quoted == true, a.count == (l.exact ? 2 : 1) else {
+            guard let l = expected[id], child.arguments.last?.quoted == true, a.count == (l.exact || l.isRegex || host.hasRegex ? 2 : 1) else {
                 fail(child, "location \(ConfigTree.quote(id)) is no location of the HTTPRoutes for \(key)")
                 continue
             }

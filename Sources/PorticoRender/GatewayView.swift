@@ -22,7 +22,7 @@ struct GatewayView: TemplateContext {
         var taken = Set<String>()
         for host in hosts {
             for candidate in host.locations.flatMap(\.candidates) + host.root where names[candidate.action] == nil {
-                let base = "@portico_gw_" + FNV1a.hex32(String(describing: candidate.action))
+                let base = "@portico_gw_" + FNV1a.hex32(candidate.action.canonical)
                 var name = base
                 var n = 2
                 while taken.contains(name) {
@@ -45,7 +45,10 @@ struct GatewayView: TemplateContext {
             return .list(hosts.filter { !$0.isWildcard && $0.key != DataPlane.catchAllKey }.map { .string($0.key) })
         case "gateway_wildcard_hosts":
             return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.name])) })
-        case "gateway_hosts": return .list(hosts.map { .context(HostBlockView(host: $0, names: names)) })
+        case "gateway_hosts":
+            // Made as the template reaches each host (and on several threads for long lists).
+            let hosts = hosts, names = names
+            return .lazyList(TemplateList(count: hosts.count) { .context(HostBlockView(host: hosts[$0], names: names)) })
         case "gateway_actions":
             return .list(actions.map { .context(ActionView(name: $0.name, action: $0.action, standardHeaders: standardHeaders)) })
         case "gateway_splits":
@@ -158,7 +161,11 @@ private struct HostBlockView: TemplateContext {
             return .list(
                 host.locations.map { l in
                     let at = DataPlane.quoted("/\(host.key)\(l.path)")
-                    return .context(CandidatesView(location: l.exact ? "= " + at : at, candidates: l.candidates, names: names))
+                    let location =
+                        l.isRegex
+                        ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.key) + "(?:" + l.path + ")$")
+                        : l.exact ? "= " + at : host.hasRegex ? "^~ " + at : at
+                    return .context(CandidatesView(location: location, candidates: l.candidates, names: names))
                 })
         case "root": return .context(CandidatesView(location: "", candidates: host.root, names: names))
         default: return nil

@@ -11,19 +11,25 @@ public struct GatewayHost: Sendable, Hashable {
     /// The virtual host: a hostname, `*.SUFFIX` (one or more labels in front of SUFFIX, as the
     /// Gateway API's wildcards are), or `_` (every hostname, for routes and listeners without one).
     public var key: String
-    /// Sorted by path, then exact before prefix.
+    /// Sorted by path, then exact before prefix; regexes last, in the order nginx tries them.
     public var locations: [GatewayLocation]
     /// Requests no location takes: the candidates of `PathPrefix /`.
     public var root: [GatewayCandidate]
 
     public var isWildcard: Bool { key.hasPrefix("*.") }
+    /// Prefix locations then take precedence over regexes (nginx's `^~`).
+    public var hasRegex: Bool { locations.contains(where: \.isRegex) }
 }
 
 public struct GatewayLocation: Sendable, Hashable {
-    /// `/v2` for `= /KEY/v2` (exact), `/v2/` for the prefix location `/KEY/v2/`.
+    /// `/v2` for `= /KEY/v2` (exact), `/v2/` for the prefix location `/KEY/v2/`, the regex for a
+    /// `RegularExpression` location.
     public var path: String
     public var exact: Bool
     public var candidates: [GatewayCandidate]
+    /// A `RegularExpression` path: PCRE matching the whole path, tried (in the routes' order) by
+    /// requests that no Exact or longer prefix path takes, before `PathPrefix /`.
+    public var isRegex = false
 }
 
 /// One match of one rule of one route, and what the rule does with the request.
@@ -87,6 +93,38 @@ public struct GatewayAction: Sendable, Hashable {
         /// The ports of the listeners the route came through, for a redirect without a scheme or port.
         public var httpPort: Int
         public var httpsPort: Int
+    }
+
+    /// Every field as text, the same in every process: what names the action's named location
+    /// (reflection's `String(describing:)` was most of a render at 10,000 routes).
+    public var canonical: String {
+        var out = ""
+        for t in targets {
+            switch t.target {
+            case .upstream(let u): out += "t\(u.host):\(u.port)*\(t.weight);"
+            case .failure: out += "f*\(t.weight);"
+            }
+        }
+        func edits(_ tag: String, _ e: HeaderEdits) {
+            for h in e.replace { out += "\(tag)s\(h.name)=\(h.value.utf8.count):\(h.value);" }
+            for h in e.append { out += "\(tag)a\(h.name)=\(h.value.utf8.count):\(h.value);" }
+            for h in e.remove { out += "\(tag)r\(h);" }
+        }
+        edits("q", requestHeaders)
+        edits("p", responseHeaders)
+        func change(_ c: PathChange?) -> String {
+            switch c {
+            case nil: return "-"
+            case .full(let p)?: return "full:\(p)"
+            case .prefix(let m, let r)?: return "prefix:\(m)>\(r)"
+            }
+        }
+        if let r = redirect {
+            out += "r\(r.scheme ?? "-")|\(r.hostname ?? "-")|\(r.port.map(String.init) ?? "-")|\(r.status)|\(change(r.path))|\(r.httpPort)|\(r.httpsPort);"
+        }
+        if let h = rewriteHost { out += "h\(h);" }
+        if rewritePath != nil { out += "w\(change(rewritePath));" }
+        return out
     }
 
     /// Weight above 0 only; empty: no backend, 500.
@@ -179,6 +217,7 @@ public enum GatewayRouter {
     struct Ranked {
         var candidate: GatewayCandidate
         var exact: Bool
+        var regex = false
         /// Normalised: `/` or without a trailing `/` for a prefix.
         var path: String
         var created: CreationTime
@@ -210,15 +249,15 @@ public enum GatewayRouter {
         var out: [Ranked] = []
         for (r, rule) in route.spec.rules.enumerated() {
             for (m, match) in rule.matches.enumerated() {
-                let exact = match.path.type == "Exact"
-                let path = exact ? match.path.value : normalisedPrefix(match.path.value)
+                let exact = match.path.type == "Exact", regex = match.path.type == "RegularExpression"
+                let path = exact || regex ? match.path.value : normalisedPrefix(match.path.value)
                 let action = action(rule, rule: r, matchedPath: path, problems: problems, namespace: ref.namespace, clusterDomain: clusterDomain, ports: ports)
                 let candidate = GatewayCandidate(
                     route: ref, field: "spec.rules[\(r)].matches[\(m)]", path: "\(match.path.type) \(match.path.value)", method: match.method,
                     headers: match.headers.map { GatewayValueMatch(name: $0.name.lowercased(), value: $0.value, isRegex: $0.type == "RegularExpression") },
                     queryParams: match.queryParams.map { GatewayValueMatch(name: $0.name, value: $0.value, isRegex: $0.type == "RegularExpression") },
                     action: action)
-                out.append(Ranked(candidate: candidate, exact: exact, path: path, created: created, rule: r, match: m))
+                out.append(Ranked(candidate: candidate, exact: exact, regex: regex, path: path, created: created, rule: r, match: m))
             }
         }
         return out
@@ -279,7 +318,7 @@ public enum GatewayRouter {
     /// requests, ranked.
     static func host(_ key: String, _ ranked: [Ranked]) -> GatewayHost {
         let sorted = ranked.sorted(by: Ranked.precedes)
-        let prefixes = sorted.filter { !$0.exact }
+        let prefixes = sorted.filter { !$0.exact && !$0.regex }
         // A prefix P takes the requests of a path when it is `/`, the path itself, or the path
         // starts with P and `/`.
         func prefixCandidates(for path: String) -> [GatewayCandidate] {
@@ -297,6 +336,15 @@ public enum GatewayRouter {
             locations.append(GatewayLocation(path: path + "/", exact: false, candidates: candidates))
         }
         locations.sort { ($0.path, $0.exact ? 0 : 1) < ($1.path, $1.exact ? 0 : 1) }
-        return GatewayHost(key: key, locations: locations, root: prefixes.filter { $0.path == "/" }.map(\.candidate))
+        // Regexes in the order of their best candidate (nginx tries them in turn), each with the
+        // candidates of its regex and then those of `PathPrefix /`.
+        let root = prefixes.filter { $0.path == "/" }.map(\.candidate)
+        var regexOrder: [String] = []
+        for r in sorted where r.regex && !regexOrder.contains(r.path) { regexOrder.append(r.path) }
+        for regex in regexOrder {
+            let own = sorted.filter { $0.regex && $0.path == regex }.map(\.candidate)
+            locations.append(GatewayLocation(path: regex, exact: false, candidates: own + root, isRegex: true))
+        }
+        return GatewayHost(key: key, locations: locations, root: root)
     }
 }

@@ -21,7 +21,7 @@ enum GatewayValues {
                 case "Exact", "PathPrefix":
                     if let why = pathProblem(match.path.value) { return "\(here).path.value: \(why)" }
                 case "RegularExpression":
-                    return "\(here).path.type: RegularExpression paths are not served by Portico yet (Exact and PathPrefix are)"
+                    if let why = regexPathProblem(match.path.value) { return "\(here).path.value: \(why)" }
                 default: break
                 }
                 if let method = match.method, !methods.contains(method) {
@@ -90,6 +90,19 @@ enum GatewayValues {
     }
 
     static let pathPunctuation = Set("/-._~!&'()*+,=:@".utf8)
+
+    /// A `RegularExpression` path: starts with `/`, holds ingress-nginx's regex characters only
+    /// (no quote, space, `;`, `#`, `<` or `'`: a named group would set an nginx variable) and
+    /// compiles with PCRE, case-sensitive as nginx's `~`.
+    static func regexPathProblem(_ regex: String) -> String? {
+        guard regex.hasPrefix("/") else { return "a regular expression path must start with \"/\"" }
+        guard regex.utf8.count <= Validation.maxPathLength else { return "is longer than \(Validation.maxPathLength) bytes" }
+        if let why = RoutingRun.headerPatternCharactersProblem(regex) { return "regular expression \(why)" }
+        if let error = RoutingRun.headerPatternCompileError("^(?:" + regex + ")$") {
+            return "regular expression \(MessageText.quoted(regex)) is not one PCRE compiles (\(error))"
+        }
+        return nil
+    }
 
     /// A header name nginx can test (`$http_NAME`) and send: letters, digits and `-`.
     static func headerNameProblem(_ name: String) -> String? {

@@ -54,7 +54,7 @@ import TestSupport
         #expect(out.exitCode == 1, "\(out.diagnostics)")
         #expect(out.config.contains("httproute default/wild: accepted\n  gateway default/gw: Accepted=True (Accepted)"), "\(out.config)")
         #expect(out.config.contains("httproute default/app: partly-served\n"))
-        #expect(out.config.contains("ResolvedRefs=False (BackendNotFound): spec.rules[4].backendRefs[0]: service default/nothere not found"))
+        #expect(out.config.contains("ResolvedRefs=False (BackendNotFound): spec.rules[5].backendRefs[0]: service default/nothere not found"))
         #expect(out.config.hasSuffix("summary: 2 HTTPRoutes: 1 accepted, 1 partly-served, 0 not-accepted\n"))
         #expect(!out.diagnostics.contains { $0.contains("no Ingress is Portico's") })
         let json = checkCommand(arguments: ["-f", RenderCommandTests.example("gateway"), "--output", "json"])

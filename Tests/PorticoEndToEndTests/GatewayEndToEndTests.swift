@@ -84,6 +84,10 @@ final class GatewayEndToEndTests {
                     backendRefs: [{name: v2, port: PORT}]
                   - matches: [{path: {type: PathPrefix, value: /regex}, headers: [{name: X-Id, type: RegularExpression, value: "^[0-9]+$"}]}]
                     backendRefs: [{name: v3, port: PORT}]
+                  - matches: [{path: {type: RegularExpression, value: "/items/[0-9]+"}}]
+                    backendRefs: [{name: v2, port: PORT}]
+                  - matches: [{path: {type: RegularExpression, value: "/v2/[0-9]+"}}]
+                    backendRefs: [{name: v3, port: PORT}]
                 """),
             Self.route(
                 "match-newer", hostnames: ["match.test"], created: "2026-02-01T00:00:00Z",
@@ -196,6 +200,14 @@ final class GatewayEndToEndTests {
             ("/match/x", "v3"), ("/matchx", "v1"), ("/v2/exact", "other"), ("/v2/exact/x", "v2"),
         ] {
             #expect(try stage.who("match.test", path) == backend, "\(path)\n\(stage.context)")
+        }
+    }
+
+    /// HTTPRoutePathMatchOrder's regular expressions (implementation-specific): a whole-path PCRE
+    /// match, after Exact paths and every prefix but `/`.
+    @Test func regularExpressionPaths() throws {
+        for (path, backend) in [("/items/123", "v2"), ("/items/abc", "v1"), ("/items/1/x", "v1"), ("/Items/1", "v1"), ("/v2/5", "v2")] {
+            #expect(try stage.who("match.test", path) == backend, "\(path)")
         }
     }
 

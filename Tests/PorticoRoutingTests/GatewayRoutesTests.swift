@@ -104,3 +104,21 @@ import Testing
         #expect(routed.diagnostics.map(\.code) == [.invalidBackend])
     }
 }
+
+extension GatewayRoutesTests {
+    @Test func regexesComeInTheirRoutesOrderAndFallBackToTheRoot() throws {
+        let routes = [
+            Self.route("b", created: "2026-01-01T00:00:00Z", rules: [Self.rule([Self.match("/b/[0-9]+", "RegularExpression")]), Self.rule([Self.match("/")])]),
+            Self.route("a", created: "2026-02-01T00:00:00Z", rules: [Self.rule([Self.match("/a/.*", "RegularExpression", method: "GET")])]),
+        ]
+        let host = try #require(Self.hosts(routes).hosts.first)
+        #expect(host.hasRegex)
+        #expect(host.locations.filter(\.isRegex).map(\.path) == ["/b/[0-9]+", "/a/.*"])
+        #expect(Self.fields(host.locations.last?.candidates ?? []) == ["a spec.rules[0].matches[0]", "b spec.rules[1].matches[0]"])
+        // A regex nginx's PCRE refuses, or one that could name an nginx variable, is not accepted.
+        for bad in ["/(unclosed", "/(?<x>a)", "no-slash"] {
+            let routed = Self.hosts([Self.route("c", rules: [Self.rule([Self.match(bad, "RegularExpression")])])])
+            #expect(routed.hosts.isEmpty && routed.diagnostics.first?.code == .routeNotAccepted, "\(bad)")
+        }
+    }
+}
