@@ -230,4 +230,69 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
             #expect(Set(reporter.statuses.map(\.name)).count == count)
         }
     }
+
+    // MARK: Gateway API status
+
+    func gatewayReporting(_ reporter: FakeReporter, leader: Flag, metrics: ControllerMetrics) -> ClusterReporting {
+        ClusterReporting(
+            reporter: reporter,
+            options: .init(publish: PublishAddress("10.0.0.9"), gatewayControllerName: GatewayStatusPlannerTests.controller, events: false),
+            isLeader: { leader.isSet }, metrics: metrics, logger: Logger(label: "test") { _ in logs }, now: { clock.now },
+            wallClock: { clock.date })
+    }
+
+    func gatewayState(_ cluster: ClusterState) -> ServedState {
+        ServedState(ingresses: [], served: [], diagnostics: [], generation: 1, gatewayState: cluster)
+    }
+
+    @Test func gatewayStatusIsWrittenByTheLeaderOnceUntilSomethingChanges() async {
+        let reporter = FakeReporter(), leader = Flag(false), metrics = ControllerMetrics()
+        let r = gatewayReporting(reporter, leader: leader, metrics: metrics)
+        let cluster = GatewayStatusPlannerTests.state(routes: [GatewayStatusPlannerTests.route("a")])
+        r.observe(gatewayState(cluster))
+        #expect(await r.pass())
+        #expect(reporter.writes.isEmpty)
+        leader.set(true)
+        // Later passes on the same snapshot (the watch has not brought our writes back yet), at a
+        // later time: nothing again, though the transition times would be new.
+        for _ in 0..<3 {
+            #expect(await r.pass())
+            clock.advance(.seconds(5))
+        }
+        #expect(
+            reporter.writes == [
+                "gateway status Gateway infra/edge", "gateway status GatewayClass /portico", "gateway status HTTPRoute shop/a",
+            ])
+        #expect(metrics.gatewayStatusWriteCount == (3, 0))
+        // The watch brings them back: still nothing.
+        r.observe(gatewayState(GatewayStatusPlannerTests.written(reporter.gatewayStatuses, to: cluster)))
+        #expect(await r.pass())
+        #expect(reporter.writes.count == 3)
+        // The route's new generation: that route only.
+        var edited = GatewayStatusPlannerTests.written(reporter.gatewayStatuses, to: cluster)
+        edited.httpRoutes[0].metadata.generation = 2
+        edited.httpRoutes[0].metadata.resourceVersion = "30"
+        r.observe(gatewayState(edited))
+        #expect(await r.pass())
+        #expect(reporter.writes.count == 4)
+        #expect(reporter.gatewayStatuses.last?.object == ObjectReference(kind: "HTTPRoute", namespace: "shop", name: "a"))
+        #expect(reporter.gatewayStatuses.last?.resourceVersion == "30")
+    }
+
+    @Test func anOutdatedGatewayStatusWriteIsNotRetriedAndAFailedOneIs() async {
+        let reporter = FakeReporter(), leader = Flag(true), metrics = ControllerMetrics()
+        let r = gatewayReporting(reporter, leader: leader, metrics: metrics)
+        r.observe(gatewayState(GatewayStatusPlannerTests.state()))
+        reporter.failWrites = true
+        #expect(await r.pass() == false)
+        #expect(metrics.gatewayStatusWriteCount == (0, 2))
+        reporter.failWrites = false
+        reporter.outdated = true
+        // The object changed since: nothing written, nothing to retry (the watch brings it).
+        #expect(await r.pass())
+        #expect(metrics.gatewayStatusWriteCount == (0, 2))
+        reporter.outdated = false
+        #expect(await r.pass())
+        #expect(metrics.gatewayStatusWriteCount == (2, 2))
+    }
 }
