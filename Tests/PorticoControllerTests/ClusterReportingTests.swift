@@ -187,6 +187,48 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         #expect(observer.states.last?.ingresses.count == 3)
     }
 
+    /// Gateway API status is planned from the snapshot the live config was routed from: a change
+    /// that routes the same goes with it at once; one in a pass whose config nginx refuses does not.
+    @Test func theGatewayStateHandedOverIsTheLiveConfigs() async throws {
+        var cluster = ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")])
+        let planned = GatewayStatusPlannerTests.state()
+        cluster.gatewayClasses = planned.gatewayClasses
+        cluster.gateways = planned.gateways
+        let source = FakeSource(cluster)
+        let sink = FakeSink()
+        let observer = RecordingObserver()
+        let controller = Controller(
+            source: source, sink: sink,
+            options: .init(
+                routing: RoutingOptions(), render: RenderOptions(resolvers: ["127.0.0.1"], statusPort: 18999),
+                syncWindow: .milliseconds(10)),
+            logger: Logger(label: "test") { _ in logs }, observer: observer)
+        let task = Task { try await controller.run() }
+        defer { task.cancel() }
+        try await eventually("the first served state") { !observer.states.isEmpty }
+        #expect(observer.states.first?.gatewayState.gateways.map(\.metadata.name) == ["edge"])
+        #expect(observer.states.first?.gatewayState.services.map(\.metadata.name) == ["web"])
+
+        source.set { $0.httpRoutes.append(GatewayStatusPlannerTests.route("r1")) }
+        try await eventually("a second served state") { observer.states.count >= 2 }
+        #expect(observer.states.last?.gatewayState.httpRoutes.map(\.metadata.name) == ["r1"])
+
+        sink.refuse = true
+        source.set {
+            $0.ingresses.append(ingress("c", host: "c.com"))
+            $0.httpRoutes.append(GatewayStatusPlannerTests.route("r2"))
+        }
+        try await eventually("a third served state") { observer.states.count >= 3 }
+        #expect(observer.states.last?.gatewayState.httpRoutes.map(\.metadata.name) == ["r1"])
+        #expect(sink.generations == [1])
+    }
+
+    /// Without a GatewayClass nothing of the snapshot is kept for Gateway API status.
+    @Test func withoutAGatewayClassNoGatewayStateIsKept() {
+        let state = ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")])
+        #expect(Controller.gatewayPart(state) == ClusterState())
+    }
+
     /// Status writes run on the reporter's own loop: 1,000 of them, stuck on an API server that
     /// does not answer, hold up no reload.
     @Test func statusWritesThatHangDoNotHoldUpTheNextReload() async throws {
