@@ -161,6 +161,9 @@ final class Reflector<R: KubeResource>: Sendable {
                 state.withLock { $0.statistics.relistsAfterExpiry += 1 }
                 logger.info("watch expired; listing again", metadata: ["kube.operation": "\(operation)"])
                 resourceVersion = nil
+            case .failed(_, let error as KubeAPIError) where error.isNotFound && optionalGroup != nil:
+                // The CRD went while it was watched: list again, which finds the kind absent.
+                resourceVersion = nil
             case .failed(let last, let error):
                 resourceVersion = last
                 state.withLock { $0.statistics.watchFailures += 1 }

@@ -182,7 +182,8 @@ struct RealAPIServerGatewayAPITests {
     }
 
     /// Without the CRDs the Gateway API kinds answer 404: a watcher asked for them still syncs
-    /// (they are empty), logs that once, and finds them once the CRDs are installed.
+    /// (they are empty), logs that once, finds them once the CRDs are installed, and finds them
+    /// absent again once the CRDs are deleted.
     @Test func withoutTheCRDsTheWatcherSyncsAndFindsThemLater() async throws {
         let server = try RealAPIServer()
         defer { server.stop() }
@@ -215,6 +216,15 @@ struct RealAPIServerGatewayAPITests {
                     && watcher.snapshot().httpRoutes.map(\.cacheKey) == ["default/site"]
             }
             #expect(logs.entries.contains { $0.message == "API group served now; watching its kinds" })
+
+            // The CRDs go again, and their objects with them: the watches end, and what follows
+            // finds the kinds absent (a relist answered 404) rather than retrying the watch.
+            let absent = watcher.statistics.absentKindLists
+            try server.kubectl(["delete", "-f", RealAPIServer.gatewayAPIDirectory.path], timeout: 120)
+            try await eventually(timeout: .seconds(60), poll: .milliseconds(100), "never absent again: \(watcher.statistics)") {
+                watcher.snapshot().gateways.isEmpty && watcher.statistics.absentKindLists >= absent + 4
+            }
+            #expect(watcher.snapshot().ingresses.map(\.cacheKey) == ["default/site"])
             group.cancelAll()
         }
     }
