@@ -7,7 +7,8 @@ import TestSupport
 /// accepted, the Gateway accepted and programmed with its listener's attachedRoutes and address,
 /// each HTTPRoute's parent entry with the specification's reasons and the route's generation; an
 /// edit moves observedGeneration and the changed condition only; another controller's parent entry
-/// stays; and nothing is written again while nothing changes.
+/// stays; nothing is written again while nothing changes; and a second replica, not the leader,
+/// writes nothing.
 @Suite(
     "End to end: Gateway API status on a real kube-apiserver", .serialized,
     .enabled(if: PorticoBinary.path != nil, "portico is not built"),
@@ -101,19 +102,28 @@ struct RealAPIServerGatewayStatusEndToEndTests {
 
         let dns = try DNSServer([:])
         defer { dns.stop() }
-        let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
         guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
-        let portico = try ChildProcess(
-            binary,
-            [
-                "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--no-https",
-                "--bind-address", "127.0.0.1", "--resolver", dns.resolverAddress,
-                "--health-port", "\(healthPort)", "--health-address", "127.0.0.1", "--status-port", "\(statusPort)",
-                "--runtime-dir", runtime.file("nginx").path, "--sync-window-ms", "20", "--shutdown-grace", "10",
-                "--publish-status-address", "127.0.0.9", "--election-identity", "replica-a",
-            ], name: "portico", logDirectory: runtime.url)
+        /// A replica on ports of its own; returns it and its health port.
+        func replica(_ identity: String) throws -> (ChildProcess, healthPort: Int) {
+            let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
+            let process = try ChildProcess(
+                binary,
+                [
+                    "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--no-https",
+                    "--bind-address", "127.0.0.1", "--resolver", dns.resolverAddress,
+                    "--health-port", "\(healthPort)", "--health-address", "127.0.0.1", "--status-port", "\(statusPort)",
+                    "--runtime-dir", runtime.file("nginx-\(identity)").path, "--sync-window-ms", "20", "--shutdown-grace", "10",
+                    "--publish-status-address", "127.0.0.9", "--election-identity", identity,
+                ], name: identity, logDirectory: runtime.url)
+            return (process, healthPort)
+        }
+        let (portico, healthPort) = try replica("replica-a")
         defer { portico.stop(grace: 15) }
         let log = { portico.stderr + portico.stdout }
+        func metric(_ line: String, port: Int) throws -> String {
+            let metrics = try HTTPProbe.get("/metrics", host: "localhost", port: port, timeout: 3).text
+            return metrics.split(separator: "\n").first { $0.hasPrefix(line + " ") }.map(String.init) ?? "none"
+        }
         func route(_ name: String) throws -> [String: Any] { try server.getJSON(["httproute", name]) }
         func ours(_ route: [String: Any]) -> [String: Any]? {
             (Self.value(route, "status.parents") as? [[String: Any]] ?? []).first { $0["controllerName"] as? String == Self.controller }
@@ -125,6 +135,13 @@ struct RealAPIServerGatewayStatusEndToEndTests {
             let gateway = try server.getJSON(["gateway", "edge"])
             return routes.allSatisfy { ours($0) != nil } && Self.conditions(gateway, "status.conditions").first == "Accepted=True/Accepted@1"
         }
+        // A second replica, started once the first leads: it serves, plans, and writes nothing.
+        let (follower, followerHealth) = try replica("replica-b")
+        defer { follower.stop(grace: 15) }
+        try await eventually(timeout: .seconds(30), "replica-b never ready: \(follower.stderr)") {
+            (try? HTTPProbe.get("/readyz", host: "localhost", port: followerHealth, timeout: 2).status) == 200
+        }
+
         let gatewayClass = try server.getJSON(["gatewayclass", "portico"])
         #expect(Self.conditions(gatewayClass, "status.conditions") == ["Accepted=True/Accepted@1"])
         let other = try server.getJSON(["gatewayclass", "other"])
@@ -202,11 +219,8 @@ struct RealAPIServerGatewayStatusEndToEndTests {
                 try server.kubectl(["get"] + $0.split(separator: " ").map(String.init) + ["-o", "jsonpath={.metadata.resourceVersion}"])
             }
         }
-        func writes() throws -> String {
-            let metrics = try HTTPProbe.get("/metrics", host: "localhost", port: healthPort, timeout: 3).text
-            return metrics.split(separator: "\n").first { $0.hasPrefix("portico_gateway_status_writes_total{result=\"success\"}") }.map(String.init)
-                ?? "none"
-        }
+        let successes = #"portico_gateway_status_writes_total{result="success"}"#
+        func writes() throws -> String { try metric(successes, port: healthPort) }
         let before = try versions(), writesBefore = try writes()
         try server.kubectl(["apply", "-f", "-"], input: """
             apiVersion: networking.k8s.io/v1
@@ -227,5 +241,10 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         #expect(try writes() == writesBefore)
         #expect(!log().lowercased().contains("forbidden"), "portico was refused something: \(log())")
         #expect(!log().contains("status write failed"), "\(log())")
+        // Only the leader wrote: the follower, which saw the same edit, wrote nothing.
+        #expect(try metric("portico_leader", port: healthPort) == "portico_leader 1")
+        #expect(try metric("portico_leader", port: followerHealth) == "portico_leader 0")
+        #expect(try metric(successes, port: followerHealth) == successes + " 0")
+        #expect(try writes() != successes + " 0")
     }
 }
