@@ -195,7 +195,8 @@ public actor Controller {
         lastDiagnostics = pass.diagnostics
         metrics.recordObjects(
             ingresses: state.ingresses.count, services: state.services.count,
-            ingressClasses: state.ingressClasses.count, diagnostics: pass.diagnostics.count)
+            ingressClasses: state.ingressClasses.count, diagnostics: pass.diagnostics.count,
+            gatewayClasses: state.gatewayClasses.count, gateways: state.gateways.count, httpRoutes: state.httpRoutes.count)
         for d in pass.diagnostics {
             let level: Logger.Level = known.contains(d) ? .debug : d.severity == .info ? .info : .warning
             let message: Logger.Message = d.severity == .info ? "object not served" : "object left out or degraded"

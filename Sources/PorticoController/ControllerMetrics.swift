@@ -86,9 +86,15 @@ public final class ControllerMetrics: @unchecked Sendable {
     func recordReconcile(seconds: Double) { lock.withLock { reconcileSeconds.observe(seconds) } }
     func recordChangeToLive(seconds: Double) { lock.withLock { changeToLiveSeconds.observe(seconds) } }
 
-    func recordObjects(ingresses: Int, services: Int, ingressClasses: Int, diagnostics: Int) {
+    func recordObjects(
+        ingresses: Int, services: Int, ingressClasses: Int, diagnostics: Int, gatewayClasses: Int = 0, gateways: Int = 0,
+        httpRoutes: Int = 0
+    ) {
         lock.withLock {
-            objects = ["ingress": ingresses, "service": services, "ingressclass": ingressClasses]
+            objects = [
+                "ingress": ingresses, "service": services, "ingressclass": ingressClasses, "gatewayclass": gatewayClasses,
+                "gateway": gateways, "httproute": httpRoutes,
+            ]
             self.diagnostics = diagnostics
         }
     }

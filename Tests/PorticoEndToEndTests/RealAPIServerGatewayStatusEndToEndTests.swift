@@ -241,6 +241,8 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         #expect(try writes() == writesBefore)
         #expect(!log().lowercased().contains("forbidden"), "portico was refused something: \(log())")
         #expect(!log().contains("status write failed"), "\(log())")
+        #expect(try metric(#"portico_objects{kind="httproute"}"#, port: healthPort) == #"portico_objects{kind="httproute"} 3"#)
+        #expect(try metric(#"portico_objects{kind="gatewayclass"}"#, port: healthPort) == #"portico_objects{kind="gatewayclass"} 2"#)
         // Only the leader wrote: the follower, which saw the same edit, wrote nothing.
         #expect(try metric("portico_leader", port: healthPort) == "portico_leader 1")
         #expect(try metric("portico_leader", port: followerHealth) == "portico_leader 0")
