@@ -17,7 +17,8 @@ import PorticoRouting
 /// serves it.
 public enum GatewayStatusPlanner {
     public static func plan(
-        _ state: ClusterState, attachment: GatewayAttachment, controllerName: String, publish: PublishAddress?, now: Date
+        _ state: ClusterState, attachment: GatewayAttachment, controllerName: String,
+        publish: PublishAddress?, now: Date
     ) -> [GatewayStatusUpdate] {
         let stamp = timestamp(now)
         var updates: [GatewayStatusUpdate] = []
@@ -25,29 +26,37 @@ public enum GatewayStatusPlanner {
         for gatewayClass in state.gatewayClasses where classes.contains(gatewayClass.metadata.name) {
             let wanted = [
                 GatewayCondition(
-                    type: "Accepted", status: true, reason: "Accepted", message: "served by \(controllerName)",
+                    type: "Accepted", status: true, reason: "Accepted",
+                    message: "served by \(controllerName)",
                     observedGeneration: gatewayClass.metadata.generation)
             ]
             let stored = gatewayClass.status ?? GatewayClassStatus()
-            let planned = GatewayClassStatus(conditions: stamped(wanted, after: stored.conditions, now: stamp))
+            let planned = GatewayClassStatus(
+                conditions: stamped(wanted, after: stored.conditions, now: stamp))
             guard planned != stored else { continue }
             updates.append(
                 GatewayStatusUpdate(
-                    object: ObjectReference(kind: "GatewayClass", namespace: "", name: gatewayClass.metadata.name),
+                    object: ObjectReference(
+                        kind: "GatewayClass", namespace: "", name: gatewayClass.metadata.name),
                     resourceVersion: gatewayClass.metadata.resourceVersion, status: .gatewayClass(planned)))
         }
 
         let ours = Set(attachment.gateways)
         let listenerCheck = ListenerCheck(state)
         for gateway in state.gateways {
-            let ref = ObjectReference(kind: "Gateway", namespace: gateway.metadata.effectiveNamespace, name: gateway.metadata.name)
+            let ref = ObjectReference(
+                kind: "Gateway", namespace: gateway.metadata.effectiveNamespace, name: gateway.metadata.name)
             guard ours.contains(ref) else { continue }
             let stored = gateway.status ?? GatewayStatus()
             let planned = gatewayStatus(
-                gateway, ref: ref, attachment: attachment, listenerCheck: listenerCheck, controllerName: controllerName,
+                gateway, ref: ref, attachment: attachment, listenerCheck: listenerCheck,
+                controllerName: controllerName,
                 publish: publish, stored: stored, now: stamp)
             guard planned != stored else { continue }
-            updates.append(GatewayStatusUpdate(object: ref, resourceVersion: gateway.metadata.resourceVersion, status: .gateway(planned)))
+            updates.append(
+                GatewayStatusUpdate(
+                    object: ref, resourceVersion: gateway.metadata.resourceVersion, status: .gateway(planned))
+            )
         }
 
         var attached: [ObjectReference: GatewayAttachment.Route] = [:]
@@ -56,9 +65,13 @@ public enum GatewayStatusPlanner {
             let ref = ObjectReference(route)
             let stored = route.status ?? HTTPRouteStatus()
             let planned = routeStatus(
-                parents: attached[ref]?.parents ?? [], stored: stored, controllerName: controllerName, now: stamp)
+                parents: attached[ref]?.parents ?? [], stored: stored, controllerName: controllerName,
+                now: stamp)
             guard planned != stored else { continue }
-            updates.append(GatewayStatusUpdate(object: ref, resourceVersion: route.metadata.resourceVersion, status: .httpRoute(planned)))
+            updates.append(
+                GatewayStatusUpdate(
+                    object: ref, resourceVersion: route.metadata.resourceVersion, status: .httpRoute(planned))
+            )
         }
         return updates.sorted { ($0.object.kind, $0.object) < ($1.object.kind, $1.object) }
     }
@@ -73,13 +86,18 @@ public enum GatewayStatusPlanner {
 
     /// The wanted conditions as stored conditions: a condition whose status is the stored one
     /// keeps its transition time.
-    static func stamped(_ wanted: [GatewayCondition], after stored: [StatusCondition], now: String) -> [StatusCondition] {
+    static func stamped(_ wanted: [GatewayCondition], after stored: [StatusCondition], now: String)
+        -> [StatusCondition]
+    {
         wanted.map { condition in
             let status = condition.status ? "True" : "False"
-            let kept = stored.first { $0.type == condition.type && $0.status == status && !$0.lastTransitionTime.isEmpty }
+            let kept = stored.first {
+                $0.type == condition.type && $0.status == status && !$0.lastTransitionTime.isEmpty
+            }
             return StatusCondition(
                 type: condition.type, status: status, observedGeneration: condition.observedGeneration,
-                lastTransitionTime: kept?.lastTransitionTime ?? now, reason: condition.reason, message: condition.message)
+                lastTransitionTime: kept?.lastTransitionTime ?? now, reason: condition.reason,
+                message: condition.message)
         }
     }
 
@@ -94,9 +112,12 @@ public enum GatewayStatusPlanner {
         for parent in parents where !wanted.contains(where: { $0.0 == parent.parentRef }) {
             wanted.append((parent.parentRef, [parent.accepted, parent.resolvedRefs]))
         }
-        func entry(_ parentRef: ParentReference, _ conditions: [GatewayCondition], stored: [StatusCondition]) -> RouteParentStatus {
+        func entry(_ parentRef: ParentReference, _ conditions: [GatewayCondition], stored: [StatusCondition])
+            -> RouteParentStatus
+        {
             RouteParentStatus(
-                parentRef: parentRef, controllerName: controllerName, conditions: stamped(conditions, after: stored, now: now))
+                parentRef: parentRef, controllerName: controllerName,
+                conditions: stamped(conditions, after: stored, now: now))
         }
         var result: [RouteParentStatus] = []
         var written = Set<Int>()
@@ -105,7 +126,9 @@ public enum GatewayStatusPlanner {
                 result.append(existing)
                 continue
             }
-            guard let index = wanted.firstIndex(where: { $0.0 == existing.parentRef }), !written.contains(index) else { continue }
+            guard let index = wanted.firstIndex(where: { $0.0 == existing.parentRef }),
+                !written.contains(index)
+            else { continue }
             written.insert(index)
             result.append(entry(wanted[index].0, wanted[index].1, stored: existing.conditions))
         }
@@ -122,8 +145,11 @@ public enum GatewayStatusPlanner {
         controllerName: String, publish: PublishAddress?, stored: GatewayStatus, now: String
     ) -> GatewayStatus {
         let generation = gateway.metadata.generation
-        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> GatewayCondition {
-            GatewayCondition(type: type, status: status, reason: reason, message: message, observedGeneration: generation)
+        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String)
+            -> GatewayCondition
+        {
+            GatewayCondition(
+                type: type, status: status, reason: reason, message: message, observedGeneration: generation)
         }
         var listeners: [ListenerStatus] = []
         var valid = 0
@@ -134,8 +160,11 @@ public enum GatewayStatusPlanner {
             let storedConditions = stored.listeners.first { $0.name == listener.name }?.conditions ?? []
             listeners.append(
                 ListenerStatus(
-                    name: listener.name, supportedKinds: check.supportedKinds, attachedRoutes: attachment.attachedRoutes[key] ?? 0,
-                    conditions: stamped([check.accepted, check.resolvedRefs, check.programmed], after: storedConditions, now: now)))
+                    name: listener.name, supportedKinds: check.supportedKinds,
+                    attachedRoutes: attachment.attachedRoutes[key] ?? 0,
+                    conditions: stamped(
+                        [check.accepted, check.resolvedRefs, check.programmed], after: storedConditions,
+                        now: now)))
         }
 
         let accepted: GatewayCondition
@@ -149,7 +178,9 @@ public enum GatewayStatusPlanner {
             accepted = condition("Accepted", false, "ListenersNotValid", "no listener is valid")
         } else if valid < gateway.spec.listeners.count {
             accepted = condition(
-                "Accepted", true, "ListenersNotValid", "\(gateway.spec.listeners.count - valid) of \(gateway.spec.listeners.count) listeners are not valid")
+                "Accepted", true, "ListenersNotValid",
+                "\(gateway.spec.listeners.count - valid) of \(gateway.spec.listeners.count) listeners are not valid"
+            )
         } else {
             accepted = condition("Accepted", true, "Accepted", "accepted by \(controllerName)")
         }
@@ -160,12 +191,21 @@ public enum GatewayStatusPlanner {
             programmed = condition("Programmed", true, "Programmed", "served by nginx at \(publish)")
         } else {
             programmed = condition(
-                "Programmed", false, "AddressNotAssigned", "no publish address: set --publish-status-address or NODE_IP")
+                "Programmed", false, "AddressNotAssigned",
+                "no publish address: set --publish-status-address or NODE_IP")
         }
         let addresses =
-            publish.map { [GatewayStatusAddress(type: $0.loadBalancerIngress.ip != nil ? "IPAddress" : "Hostname", value: $0.description)] }
+            publish.map {
+                [
+                    GatewayStatusAddress(
+                        type: $0.loadBalancerIngress.ip != nil ? "IPAddress" : "Hostname",
+                        value: $0.description)
+                ]
+            }
             ?? []
         return GatewayStatus(
-            addresses: addresses, conditions: stamped([accepted, programmed], after: stored.conditions, now: now), listeners: listeners)
+            addresses: addresses,
+            conditions: stamped([accepted, programmed], after: stored.conditions, now: now),
+            listeners: listeners)
     }
 }

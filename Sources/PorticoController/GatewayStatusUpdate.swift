@@ -25,7 +25,9 @@ public struct GatewayStatusUpdate: Sendable, Equatable {
     /// for every condition whose status changes (and so differ between two plans of one change).
     var content: Status {
         func strip(_ conditions: [StatusCondition]) -> [StatusCondition] {
-            conditions.map { var c = $0; c.lastTransitionTime = ""; return c }
+            conditions.map {
+                var c = $0; c.lastTransitionTime = ""; return c
+            }
         }
         switch status {
         case .gatewayClass(var s):
@@ -33,10 +35,14 @@ public struct GatewayStatusUpdate: Sendable, Equatable {
             return .gatewayClass(s)
         case .gateway(var s):
             s.conditions = strip(s.conditions)
-            s.listeners = s.listeners.map { var l = $0; l.conditions = strip(l.conditions); return l }
+            s.listeners = s.listeners.map {
+                var l = $0; l.conditions = strip(l.conditions); return l
+            }
             return .gateway(s)
         case .httpRoute(var s):
-            s.parents = s.parents.map { var p = $0; p.conditions = strip(p.conditions); return p }
+            s.parents = s.parents.map {
+                var p = $0; p.conditions = strip(p.conditions); return p
+            }
             return .httpRoute(s)
         }
     }

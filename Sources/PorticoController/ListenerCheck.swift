@@ -21,14 +21,22 @@ struct ListenerCheck {
 
     init(_ state: ClusterState) {
         for secret in state.secrets {
-            secrets.insert(ObjectReference(kind: "Secret", namespace: secret.metadata.effectiveNamespace, name: secret.metadata.name))
+            secrets.insert(
+                ObjectReference(
+                    kind: "Secret", namespace: secret.metadata.effectiveNamespace, name: secret.metadata.name)
+            )
         }
-        for grant in state.referenceGrants { grants[grant.metadata.effectiveNamespace, default: []].append(grant) }
+        for grant in state.referenceGrants {
+            grants[grant.metadata.effectiveNamespace, default: []].append(grant)
+        }
     }
 
     func check(_ listener: GatewayListener, of gateway: Gateway, generation: Int?) -> Result {
-        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String) -> GatewayCondition {
-            GatewayCondition(type: type, status: status, reason: reason, message: message, observedGeneration: generation)
+        func condition(_ type: String, _ status: Bool, _ reason: String, _ message: String)
+            -> GatewayCondition
+        {
+            GatewayCondition(
+                type: type, status: status, reason: reason, message: message, observedGeneration: generation)
         }
         let kinds = listener.routeKinds
         let supported = kinds.filter { $0 == Self.served }
@@ -38,21 +46,26 @@ struct ListenerCheck {
             ? condition("Accepted", true, "Accepted", "listener accepted")
             : condition(
                 "Accepted", false, "UnsupportedProtocol",
-                "protocol \(MessageText.quoted(listener.protocol)) is not served; Portico serves HTTP and HTTPS listeners")
+                "protocol \(MessageText.quoted(listener.protocol)) is not served; Portico serves HTTP and HTTPS listeners"
+            )
 
         let resolvedRefs: GatewayCondition
         if supported.count < kinds.count, let other = kinds.first(where: { $0 != Self.served }) {
             resolvedRefs = condition(
                 "ResolvedRefs", false, "InvalidRouteKinds",
-                "allowedRoutes.kinds: \(MessageText.quoted(other.group + "/" + other.kind)) is not supported; only HTTPRoute is")
-        } else if listener.protocol == "HTTPS", let problem = certificateProblem(listener, gatewayNamespace: gateway.metadata.effectiveNamespace) {
+                "allowedRoutes.kinds: \(MessageText.quoted(other.group + "/" + other.kind)) is not supported; only HTTPRoute is"
+            )
+        } else if listener.protocol == "HTTPS",
+            let problem = certificateProblem(listener, gatewayNamespace: gateway.metadata.effectiveNamespace)
+        {
             resolvedRefs = condition("ResolvedRefs", false, problem.reason, problem.message)
         } else {
             resolvedRefs = condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
         }
 
         let hostnameProblem = listener.hostname.flatMap { text -> String? in
-            (try? GatewayHostname(validating: text)) == nil ? "hostname \(MessageText.quoted(text)) is not a valid hostname" : nil
+            (try? GatewayHostname(validating: text)) == nil
+                ? "hostname \(MessageText.quoted(text)) is not a valid hostname" : nil
         }
         let programmed: GatewayCondition
         if !accepted.status {
@@ -64,21 +77,30 @@ struct ListenerCheck {
         } else {
             programmed = condition("Programmed", true, "Programmed", "listener programmed")
         }
-        return Result(supportedKinds: supported, accepted: accepted, resolvedRefs: resolvedRefs, programmed: programmed)
+        return Result(
+            supportedKinds: supported, accepted: accepted, resolvedRefs: resolvedRefs, programmed: programmed)
     }
 
     /// The first certificateRef that is not a Secret, not permitted, or not there (with a
     /// certificate and key).
-    private func certificateProblem(_ listener: GatewayListener, gatewayNamespace: String) -> (reason: String, message: String)? {
+    private func certificateProblem(_ listener: GatewayListener, gatewayNamespace: String) -> (
+        reason: String, message: String
+    )? {
         let refs = listener.tls?.certificateRefs ?? []
-        guard !refs.isEmpty else { return ("InvalidCertificateRef", "an HTTPS listener needs tls.certificateRefs") }
+        guard !refs.isEmpty else {
+            return ("InvalidCertificateRef", "an HTTPS listener needs tls.certificateRefs")
+        }
         for (i, ref) in refs.enumerated() {
             let at = "tls.certificateRefs[\(i)]"
             guard ref.group == "", ref.kind == "Secret" else {
                 let kind = ref.group.isEmpty ? ref.kind : "\(ref.kind).\(ref.group)"
-                return ("InvalidCertificateRef", "\(at): kind \(MessageText.quoted(kind)) is not supported; only a Secret is")
+                return (
+                    "InvalidCertificateRef",
+                    "\(at): kind \(MessageText.quoted(kind)) is not supported; only a Secret is"
+                )
             }
-            let secret = ObjectReference(kind: "Secret", namespace: ref.namespace ?? gatewayNamespace, name: ref.name)
+            let secret = ObjectReference(
+                kind: "Secret", namespace: ref.namespace ?? gatewayNamespace, name: ref.name)
             if secret.namespace != gatewayNamespace && !granted(secret, toGatewaysIn: gatewayNamespace) {
                 return (
                     "RefNotPermitted",
@@ -87,7 +109,9 @@ struct ListenerCheck {
                 )
             }
             if !secrets.contains(secret) {
-                return ("InvalidCertificateRef", "\(at): \(secret) not found, or it holds no tls.crt and tls.key")
+                return (
+                    "InvalidCertificateRef", "\(at): \(secret) not found, or it holds no tls.crt and tls.key"
+                )
             }
         }
         return nil
@@ -95,8 +119,12 @@ struct ListenerCheck {
 
     private func granted(_ secret: ObjectReference, toGatewaysIn namespace: String) -> Bool {
         (grants[secret.namespace] ?? []).contains { grant in
-            grant.spec.from.contains { $0.group == GatewayAPI.group && $0.kind == "Gateway" && $0.namespace == namespace }
-                && grant.spec.to.contains { $0.group == "" && $0.kind == "Secret" && ($0.name ?? secret.name) == secret.name }
+            grant.spec.from.contains {
+                $0.group == GatewayAPI.group && $0.kind == "Gateway" && $0.namespace == namespace
+            }
+                && grant.spec.to.contains {
+                    $0.group == "" && $0.kind == "Secret" && ($0.name ?? secret.name) == secret.name
+                }
         }
     }
 }

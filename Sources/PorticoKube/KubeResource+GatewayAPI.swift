@@ -5,7 +5,8 @@ import PorticoModel
 
 extension GatewayClass: KubeResource {
     public static let resourceType = KubeResourceType(
-        group: GatewayAPI.group, version: "v1", plural: "gatewayclasses", kind: "GatewayClass", namespaced: false)
+        group: GatewayAPI.group, version: "v1", plural: "gatewayclasses", kind: "GatewayClass",
+        namespaced: false)
 }
 
 extension Gateway: KubeResource {
@@ -20,7 +21,8 @@ extension HTTPRoute: KubeResource {
 
 extension ReferenceGrant: KubeResource {
     public static let resourceType = KubeResourceType(
-        group: GatewayAPI.group, version: "v1beta1", plural: "referencegrants", kind: "ReferenceGrant", namespaced: true)
+        group: GatewayAPI.group, version: "v1beta1", plural: "referencegrants", kind: "ReferenceGrant",
+        namespaced: true)
 }
 
 extension Namespace: KubeResource {

@@ -24,9 +24,12 @@ final class OptionalAPIGroup: Sendable {
             return absent.isEmpty
         }
         guard first else { return }
-        logger.notice("API group not served; its kinds are not watched until it is", metadata: [
-            "kube.group": "\(group)", "kube.resource": "\(type)", "retry.in_ms": "\(recheck.milliseconds)",
-        ])
+        logger.notice(
+            "API group not served; its kinds are not watched until it is",
+            metadata: [
+                "kube.group": "\(group)", "kube.resource": "\(type)",
+                "retry.in_ms": "\(recheck.milliseconds)",
+            ])
     }
 
     /// A kind's list succeeded.

@@ -22,7 +22,10 @@ public struct GatewayStatus: Codable, Sendable, Equatable {
     public var conditions: [StatusCondition]
     public var listeners: [ListenerStatus]
 
-    public init(addresses: [GatewayStatusAddress] = [], conditions: [StatusCondition] = [], listeners: [ListenerStatus] = []) {
+    public init(
+        addresses: [GatewayStatusAddress] = [], conditions: [StatusCondition] = [],
+        listeners: [ListenerStatus] = []
+    ) {
         self.addresses = addresses
         self.conditions = conditions
         self.listeners = listeners
@@ -64,7 +67,10 @@ public struct ListenerStatus: Codable, Sendable, Equatable {
     public var attachedRoutes: Int
     public var conditions: [StatusCondition]
 
-    public init(name: String, supportedKinds: [RouteGroupKind] = [], attachedRoutes: Int = 0, conditions: [StatusCondition] = []) {
+    public init(
+        name: String, supportedKinds: [RouteGroupKind] = [], attachedRoutes: Int = 0,
+        conditions: [StatusCondition] = []
+    ) {
         self.name = name
         self.supportedKinds = supportedKinds
         self.attachedRoutes = attachedRoutes
@@ -76,7 +82,8 @@ public struct ListenerStatus: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
-        supportedKinds = try c.decodeIfPresent([RouteGroupKind].self, forKey: .supportedKinds)?.compacted() ?? []
+        supportedKinds =
+            try c.decodeIfPresent([RouteGroupKind].self, forKey: .supportedKinds)?.compacted() ?? []
         attachedRoutes = try c.decodeIfPresent(Int.self, forKey: .attachedRoutes) ?? 0
         conditions = try c.decodeIfPresent([StatusCondition].self, forKey: .conditions)?.compacted() ?? []
     }
@@ -113,7 +120,8 @@ public struct RouteParentStatus: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        parentRef = try c.decodeIfPresent(ParentReference.self, forKey: .parentRef) ?? ParentReference(name: "")
+        parentRef =
+            try c.decodeIfPresent(ParentReference.self, forKey: .parentRef) ?? ParentReference(name: "")
         controllerName = try c.decodeIfPresent(String.self, forKey: .controllerName) ?? ""
         conditions = try c.decodeIfPresent([StatusCondition].self, forKey: .conditions)?.compacted() ?? []
     }

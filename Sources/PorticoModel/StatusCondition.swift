@@ -10,7 +10,8 @@ public struct StatusCondition: Codable, Sendable, Equatable, Hashable {
     public var message: String
 
     public init(
-        type: String, status: String, observedGeneration: Int? = nil, lastTransitionTime: String, reason: String,
+        type: String, status: String, observedGeneration: Int? = nil, lastTransitionTime: String,
+        reason: String,
         message: String
     ) {
         self.type = type
@@ -21,7 +22,9 @@ public struct StatusCondition: Codable, Sendable, Equatable, Hashable {
         self.message = message
     }
 
-    enum CodingKeys: String, CodingKey { case type, status, observedGeneration, lastTransitionTime, reason, message }
+    enum CodingKeys: String, CodingKey {
+        case type, status, observedGeneration, lastTransitionTime, reason, message
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

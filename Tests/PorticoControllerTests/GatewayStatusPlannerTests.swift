@@ -17,13 +17,18 @@ import Testing
     static let edgeRef = ObjectReference(kind: "Gateway", namespace: "infra", name: "edge")
 
     /// infra/edge: `http` (80, All namespaces), `https` (443, certificate infra/cert), `tcp` (9000).
-    static func edge(generation: Int = 2, addresses: [GatewaySpecAddress] = [], listeners: [GatewayListener]? = nil) -> Gateway {
+    static func edge(
+        generation: Int = 2, addresses: [GatewaySpecAddress] = [], listeners: [GatewayListener]? = nil
+    ) -> Gateway {
         Gateway(
-            metadata: ObjectMeta(name: "edge", namespace: "infra", resourceVersion: "10", generation: generation),
+            metadata: ObjectMeta(
+                name: "edge", namespace: "infra", resourceVersion: "10", generation: generation),
             spec: GatewaySpec(
                 gatewayClassName: "portico",
                 listeners: listeners ?? [
-                    GatewayListener(name: "http", port: 80, protocol: "HTTP", allowedRoutes: AllowedRoutes(namespaces: RouteNamespaces(from: "All"))),
+                    GatewayListener(
+                        name: "http", port: 80, protocol: "HTTP",
+                        allowedRoutes: AllowedRoutes(namespaces: RouteNamespaces(from: "All"))),
                     GatewayListener(
                         name: "https", port: 443, protocol: "HTTPS",
                         tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(name: "cert")])),
@@ -32,7 +37,8 @@ import Testing
     }
 
     static func route(
-        _ name: String, ns: String = "shop", generation: Int = 1, sectionName: String? = "http", backend: String = "web",
+        _ name: String, ns: String = "shop", generation: Int = 1, sectionName: String? = "http",
+        backend: String = "web",
         status: HTTPRouteStatus? = nil
     ) -> HTTPRoute {
         HTTPRoute(
@@ -43,27 +49,43 @@ import Testing
             status: status)
     }
 
-    static func state(gateways: [Gateway] = [edge()], routes: [HTTPRoute] = [], secrets: [String] = ["infra/cert"]) -> ClusterState {
+    static func state(
+        gateways: [Gateway] = [edge()], routes: [HTTPRoute] = [], secrets: [String] = ["infra/cert"]
+    ) -> ClusterState {
         var state = ClusterState(
-            services: [Service(metadata: ObjectMeta(name: "web", namespace: "shop"), spec: ServiceSpec(ports: [ServicePort(port: 80)]))],
+            services: [
+                Service(
+                    metadata: ObjectMeta(name: "web", namespace: "shop"),
+                    spec: ServiceSpec(ports: [ServicePort(port: 80)]))
+            ],
             secrets: secrets.map { s in
                 let parts = s.split(separator: "/").map(String.init)
-                return Secret(metadata: ObjectMeta(name: parts[1], namespace: parts[0]), data: ["tls.crt": "Yw==", "tls.key": "aw=="])
+                return Secret(
+                    metadata: ObjectMeta(name: parts[1], namespace: parts[0]),
+                    data: ["tls.crt": "Yw==", "tls.key": "aw=="])
             })
         state.gatewayClasses = [
             GatewayClass(
-                metadata: ObjectMeta(name: "portico", resourceVersion: "1", generation: 1), spec: GatewayClassSpec(controllerName: controller)),
-            GatewayClass(metadata: ObjectMeta(name: "other"), spec: GatewayClassSpec(controllerName: "example.com/other")),
+                metadata: ObjectMeta(name: "portico", resourceVersion: "1", generation: 1),
+                spec: GatewayClassSpec(controllerName: controller)),
+            GatewayClass(
+                metadata: ObjectMeta(name: "other"),
+                spec: GatewayClassSpec(controllerName: "example.com/other")),
         ]
         state.gateways = gateways
         state.httpRoutes = routes
-        state.namespaces = [Namespace(metadata: ObjectMeta(name: "infra")), Namespace(metadata: ObjectMeta(name: "shop"))]
+        state.namespaces = [
+            Namespace(metadata: ObjectMeta(name: "infra")), Namespace(metadata: ObjectMeta(name: "shop")),
+        ]
         return state
     }
 
-    static func plan(_ state: ClusterState, publish: PublishAddress? = publish, now: Date = t0) -> [GatewayStatusUpdate] {
+    static func plan(_ state: ClusterState, publish: PublishAddress? = publish, now: Date = t0)
+        -> [GatewayStatusUpdate]
+    {
         GatewayStatusPlanner.plan(
-            state, attachment: GatewayAttachment(state, controllerName: controller), controllerName: controller, publish: publish,
+            state, attachment: GatewayAttachment(state, controllerName: controller),
+            controllerName: controller, publish: publish,
             now: now)
     }
 
@@ -73,7 +95,8 @@ import Testing
         for update in updates {
             switch update.status {
             case .gatewayClass(let s):
-                for i in state.gatewayClasses.indices where state.gatewayClasses[i].metadata.name == update.object.name {
+                for i in state.gatewayClasses.indices
+                where state.gatewayClasses[i].metadata.name == update.object.name {
                     state.gatewayClasses[i].status = s
                     state.gatewayClasses[i].metadata.resourceVersion = "w\(i)"
                 }
@@ -83,7 +106,8 @@ import Testing
                     state.gateways[i].metadata.resourceVersion = "w\(i)"
                 }
             case .httpRoute(let s):
-                for i in state.httpRoutes.indices where ObjectReference(state.httpRoutes[i]) == update.object {
+                for i in state.httpRoutes.indices where ObjectReference(state.httpRoutes[i]) == update.object
+                {
                     state.httpRoutes[i].status = s
                     state.httpRoutes[i].metadata.resourceVersion = "w\(i)"
                 }
@@ -103,7 +127,9 @@ import Testing
     }
 
     static func summary(_ conditions: [StatusCondition]) -> [String] {
-        conditions.map { "\($0.type)=\($0.status)/\($0.reason)@\($0.observedGeneration.map(String.init) ?? "-")" }
+        conditions.map {
+            "\($0.type)=\($0.status)/\($0.reason)@\($0.observedGeneration.map(String.init) ?? "-")"
+        }
     }
 
     @Test func ourGatewayClassIsAcceptedAndNoOtherIsTouched() {
@@ -123,50 +149,100 @@ import Testing
         let routes = [Self.route("a"), Self.route("b"), Self.route("c", sectionName: "https")]
         let status = Self.gatewayStatus(Self.plan(Self.state(routes: routes)))
         #expect(status?.addresses == [GatewayStatusAddress(type: "IPAddress", value: "192.0.2.10")])
-        #expect(Self.summary(status?.conditions ?? []) == ["Accepted=True/Accepted@2", "Programmed=True/Programmed@2"])
+        #expect(
+            Self.summary(status?.conditions ?? []) == [
+                "Accepted=True/Accepted@2", "Programmed=True/Programmed@2",
+            ])
         #expect(status?.listeners.map(\.name) == ["http", "https"])
         // `https` takes routes from its own namespace only (Same): c in shop is not allowed there.
         #expect(status?.listeners.map(\.attachedRoutes) == [2, 0])
         #expect(status?.listeners.first?.supportedKinds == [RouteGroupKind(kind: "HTTPRoute")])
         for listener in status?.listeners ?? [] {
             #expect(
-                Self.summary(listener.conditions) == ["Accepted=True/Accepted@2", "ResolvedRefs=True/ResolvedRefs@2", "Programmed=True/Programmed@2"])
+                Self.summary(listener.conditions) == [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=True/ResolvedRefs@2",
+                    "Programmed=True/Programmed@2",
+                ])
         }
     }
 
-    @Test(arguments: [
-        // A protocol Portico does not serve.
-        (GatewayListener(name: "tcp", port: 9000, protocol: "TCP"),
-         ["Accepted=False/UnsupportedProtocol@2", "ResolvedRefs=True/ResolvedRefs@2", "Programmed=False/Invalid@2"], [String]()),
-        // A route kind it does not serve.
-        (GatewayListener(
-            name: "grpc", port: 80, protocol: "HTTP",
-            allowedRoutes: AllowedRoutes(kinds: [RouteGroupKind(kind: "HTTPRoute"), RouteGroupKind(kind: "GRPCRoute")])),
-         ["Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidRouteKinds@2", "Programmed=False/Invalid@2"], ["HTTPRoute"]),
-        // HTTPS whose Secret is missing, in another namespace without a grant, or not a Secret.
-        (GatewayListener(
-            name: "tls", port: 443, protocol: "HTTPS", tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(name: "gone")])),
-         ["Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2", "Programmed=False/Invalid@2"], ["HTTPRoute"]),
-        (GatewayListener(
-            name: "tls", port: 443, protocol: "HTTPS",
-            tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(name: "cert", namespace: "shop")])),
-         ["Accepted=True/Accepted@2", "ResolvedRefs=False/RefNotPermitted@2", "Programmed=False/Invalid@2"], ["HTTPRoute"]),
-        (GatewayListener(
-            name: "tls", port: 443, protocol: "HTTPS",
-            tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(group: "example.com", kind: "Vault", name: "cert")])),
-         ["Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2", "Programmed=False/Invalid@2"], ["HTTPRoute"]),
-        (GatewayListener(name: "tls", port: 443, protocol: "HTTPS"),
-         ["Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2", "Programmed=False/Invalid@2"], ["HTTPRoute"]),
-    ] as [(GatewayListener, [String], [String])])
+    @Test(
+        arguments: [
+            // A protocol Portico does not serve.
+            (
+                GatewayListener(name: "tcp", port: 9000, protocol: "TCP"),
+                [
+                    "Accepted=False/UnsupportedProtocol@2", "ResolvedRefs=True/ResolvedRefs@2",
+                    "Programmed=False/Invalid@2",
+                ], [String]()
+            ),
+            // A route kind it does not serve.
+            (
+                GatewayListener(
+                    name: "grpc", port: 80, protocol: "HTTP",
+                    allowedRoutes: AllowedRoutes(kinds: [
+                        RouteGroupKind(kind: "HTTPRoute"), RouteGroupKind(kind: "GRPCRoute"),
+                    ])),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidRouteKinds@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
+            // HTTPS whose Secret is missing, in another namespace without a grant, or not a Secret.
+            (
+                GatewayListener(
+                    name: "tls", port: 443, protocol: "HTTPS",
+                    tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(name: "gone")])),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
+            (
+                GatewayListener(
+                    name: "tls", port: 443, protocol: "HTTPS",
+                    tls: GatewayListenerTLS(certificateRefs: [
+                        SecretObjectReference(name: "cert", namespace: "shop")
+                    ])),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/RefNotPermitted@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
+            (
+                GatewayListener(
+                    name: "tls", port: 443, protocol: "HTTPS",
+                    tls: GatewayListenerTLS(certificateRefs: [
+                        SecretObjectReference(group: "example.com", kind: "Vault", name: "cert")
+                    ])),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
+            (
+                GatewayListener(name: "tls", port: 443, protocol: "HTTPS"),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
+        ] as [(GatewayListener, [String], [String])])
     func invalidListener(listener: GatewayListener, conditions: [String], kinds: [String]) {
-        let gateway = Self.edge(listeners: [GatewayListener(name: "http", port: 80, protocol: "HTTP"), listener])
-        let status = Self.gatewayStatus(Self.plan(Self.state(gateways: [gateway], secrets: ["infra/cert", "shop/cert"])))
+        let gateway = Self.edge(listeners: [
+            GatewayListener(name: "http", port: 80, protocol: "HTTP"), listener,
+        ])
+        let status = Self.gatewayStatus(
+            Self.plan(Self.state(gateways: [gateway], secrets: ["infra/cert", "shop/cert"])))
         let planned = status?.listeners.last
         #expect(planned?.name == listener.name)
         #expect(Self.summary(planned?.conditions ?? []) == conditions)
         #expect(planned?.supportedKinds.map(\.kind) == kinds)
         // One of two listeners valid: the Gateway is accepted, saying which are not.
-        #expect(Self.summary(status?.conditions ?? []) == ["Accepted=True/ListenersNotValid@2", "Programmed=True/Programmed@2"])
+        #expect(
+            Self.summary(status?.conditions ?? []) == [
+                "Accepted=True/ListenersNotValid@2", "Programmed=True/Programmed@2",
+            ])
     }
 
     @Test func aGatewayWithoutAValidListenerOrWithAnAddressItCannotHaveIsNotAccepted() {
@@ -187,18 +263,34 @@ import Testing
     @Test func withoutAPublishAddressTheGatewayIsNotProgrammed() {
         let status = Self.gatewayStatus(Self.plan(Self.state(), publish: nil))
         #expect(status?.addresses == [])
-        #expect(Self.summary(status?.conditions ?? []) == ["Accepted=True/Accepted@2", "Programmed=False/AddressNotAssigned@2"])
+        #expect(
+            Self.summary(status?.conditions ?? []) == [
+                "Accepted=True/Accepted@2", "Programmed=False/AddressNotAssigned@2",
+            ])
         let hostname = Self.gatewayStatus(Self.plan(Self.state(), publish: PublishAddress("lb.example.com")))
         #expect(hostname?.addresses == [GatewayStatusAddress(type: "Hostname", value: "lb.example.com")])
     }
 
-    @Test(arguments: [
-        (route("attached"), ["Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1"]),
-        (route("nosection", sectionName: "nope"), ["Accepted=False/NoMatchingParent@1", "ResolvedRefs=True/ResolvedRefs@1"]),
-        (route("nobackend", backend: "missing"), ["Accepted=True/Accepted@1", "ResolvedRefs=False/BackendNotFound@1"]),
-        (route("notallowed", sectionName: "https"), ["Accepted=False/NotAllowedByListeners@1", "ResolvedRefs=True/ResolvedRefs@1"]),
-        (route("later", generation: 7), ["Accepted=True/Accepted@7", "ResolvedRefs=True/ResolvedRefs@7"]),
-    ] as [(HTTPRoute, [String])])
+    @Test(
+        arguments: [
+            (route("attached"), ["Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1"]),
+            (
+                route("nosection", sectionName: "nope"),
+                ["Accepted=False/NoMatchingParent@1", "ResolvedRefs=True/ResolvedRefs@1"]
+            ),
+            (
+                route("nobackend", backend: "missing"),
+                ["Accepted=True/Accepted@1", "ResolvedRefs=False/BackendNotFound@1"]
+            ),
+            (
+                route("notallowed", sectionName: "https"),
+                ["Accepted=False/NotAllowedByListeners@1", "ResolvedRefs=True/ResolvedRefs@1"]
+            ),
+            (
+                route("later", generation: 7),
+                ["Accepted=True/Accepted@7", "ResolvedRefs=True/ResolvedRefs@7"]
+            ),
+        ] as [(HTTPRoute, [String])])
     func routeParent(route: HTTPRoute, conditions: [String]) {
         let status = Self.routeStatus(Self.plan(Self.state(routes: [route])), route.metadata.name)
         #expect(status?.parents.count == 1)
@@ -214,13 +306,19 @@ import Testing
     }
 
     @Test func otherControllersEntriesStayWhereTheyAre() {
-        let condition = StatusCondition(type: "Accepted", status: "True", lastTransitionTime: "2020-01-01T00:00:00Z", reason: "Accepted", message: "")
-        let theirs = RouteParentStatus(parentRef: ParentReference(name: "theirs"), controllerName: "example.com/other", conditions: [condition])
+        let condition = StatusCondition(
+            type: "Accepted", status: "True", lastTransitionTime: "2020-01-01T00:00:00Z", reason: "Accepted",
+            message: "")
+        let theirs = RouteParentStatus(
+            parentRef: ParentReference(name: "theirs"), controllerName: "example.com/other",
+            conditions: [condition])
         let stale = RouteParentStatus(
-            parentRef: ParentReference(namespace: "infra", name: "edge", sectionName: "old"), controllerName: Self.controller,
+            parentRef: ParentReference(namespace: "infra", name: "edge", sectionName: "old"),
+            controllerName: Self.controller,
             conditions: [condition])
         let current = RouteParentStatus(
-            parentRef: ParentReference(namespace: "infra", name: "edge", sectionName: "http"), controllerName: Self.controller,
+            parentRef: ParentReference(namespace: "infra", name: "edge", sectionName: "http"),
+            controllerName: Self.controller,
             conditions: [condition])
         let route = Self.route("r", status: HTTPRouteStatus(parents: [stale, current, theirs]))
         let status = Self.routeStatus(Self.plan(Self.state(routes: [route])), "r")
@@ -240,21 +338,32 @@ import Testing
     }
 
     @Test func transitionTimesMoveOnlyWithTheStatus() {
-        let state = Self.written(Self.plan(Self.state(routes: [Self.route("a")])), to: Self.state(routes: [Self.route("a")]))
+        let state = Self.written(
+            Self.plan(Self.state(routes: [Self.route("a")])), to: Self.state(routes: [Self.route("a")]))
         // A new generation that still attaches: observedGeneration moves, the times hold.
         var edited = state
         edited.httpRoutes[0].metadata.generation = 2
         let again = Self.routeStatus(Self.plan(edited, now: Self.t1), "a")
-        #expect(Self.summary(again?.parents.first?.conditions ?? []) == ["Accepted=True/Accepted@2", "ResolvedRefs=True/ResolvedRefs@2"])
-        #expect(again?.parents.first?.conditions.map(\.lastTransitionTime) == ["2026-05-28T20:26:40Z", "2026-05-28T20:26:40Z"])
+        #expect(
+            Self.summary(again?.parents.first?.conditions ?? []) == [
+                "Accepted=True/Accepted@2", "ResolvedRefs=True/ResolvedRefs@2",
+            ])
+        #expect(
+            again?.parents.first?.conditions.map(\.lastTransitionTime) == [
+                "2026-05-28T20:26:40Z", "2026-05-28T20:26:40Z",
+            ])
         // A backend that goes: ResolvedRefs turns False now; Accepted keeps its time.
         edited.httpRoutes[0].spec.rules[0].backendRefs[0].name = "missing"
         let broken = Self.routeStatus(Self.plan(edited, now: Self.t1), "a")
-        #expect(broken?.parents.first?.conditions.map(\.lastTransitionTime) == ["2026-05-28T20:26:40Z", "2026-05-28T20:27:40Z"])
+        #expect(
+            broken?.parents.first?.conditions.map(\.lastTransitionTime) == [
+                "2026-05-28T20:26:40Z", "2026-05-28T20:27:40Z",
+            ])
     }
 
     @Test func aRouteThatLeavesOurGatewayLosesOnlyOurEntry() {
-        let state = Self.written(Self.plan(Self.state(routes: [Self.route("a")])), to: Self.state(routes: [Self.route("a")]))
+        let state = Self.written(
+            Self.plan(Self.state(routes: [Self.route("a")])), to: Self.state(routes: [Self.route("a")]))
         var moved = state
         moved.httpRoutes[0].spec.parentRefs = [ParentReference(namespace: "infra", name: "elsewhere")]
         #expect(Self.routeStatus(Self.plan(moved, now: Self.t1), "a") == HTTPRouteStatus(parents: []))
@@ -263,11 +372,19 @@ import Testing
     @Test func theCRDsPendingDefaultIsReplaced() {
         var gateway = Self.edge()
         gateway.status = GatewayStatus(conditions: [
-            StatusCondition(type: "Accepted", status: "Unknown", lastTransitionTime: "1970-01-01T00:00:00Z", reason: "Pending", message: "Waiting for controller"),
-            StatusCondition(type: "Programmed", status: "Unknown", lastTransitionTime: "1970-01-01T00:00:00Z", reason: "Pending", message: "Waiting for controller"),
+            StatusCondition(
+                type: "Accepted", status: "Unknown", lastTransitionTime: "1970-01-01T00:00:00Z",
+                reason: "Pending", message: "Waiting for controller"),
+            StatusCondition(
+                type: "Programmed", status: "Unknown", lastTransitionTime: "1970-01-01T00:00:00Z",
+                reason: "Pending", message: "Waiting for controller"),
         ])
         let status = Self.gatewayStatus(Self.plan(Self.state(gateways: [gateway])))
-        #expect(Self.summary(status?.conditions ?? []) == ["Accepted=True/Accepted@2", "Programmed=True/Programmed@2"])
-        #expect(status?.conditions.map(\.lastTransitionTime) == ["2026-05-28T20:26:40Z", "2026-05-28T20:26:40Z"])
+        #expect(
+            Self.summary(status?.conditions ?? []) == [
+                "Accepted=True/Accepted@2", "Programmed=True/Programmed@2",
+            ])
+        #expect(
+            status?.conditions.map(\.lastTransitionTime) == ["2026-05-28T20:26:40Z", "2026-05-28T20:26:40Z"])
     }
 }

@@ -97,7 +97,8 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         try server.kubectl(["apply", "-f", RealAPIServerRunEndToEndTests.rcYAML.path])
         let runtime = try TemporaryDirectory("portico-real-gateway")
         let token = try server.serviceAccountToken(namespace: "ingress", name: "portico")
-        let kubeconfig = try server.writeKubeconfig(to: runtime.file("kubeconfig"), token: token, namespace: "ingress")
+        let kubeconfig = try server.writeKubeconfig(
+            to: runtime.file("kubeconfig"), token: token, namespace: "ingress")
         try server.kubectl(["apply", "-f", "-"], input: Self.manifests)
 
         let dns = try DNSServer([:])
@@ -111,8 +112,10 @@ struct RealAPIServerGatewayStatusEndToEndTests {
                 [
                     "run", "--kubeconfig", kubeconfig.path, "--http-port", "\(httpPort)", "--no-https",
                     "--bind-address", "127.0.0.1", "--resolver", dns.resolverAddress,
-                    "--health-port", "\(healthPort)", "--health-address", "127.0.0.1", "--status-port", "\(statusPort)",
-                    "--runtime-dir", runtime.file("nginx-\(identity)").path, "--sync-window-ms", "20", "--shutdown-grace", "10",
+                    "--health-port", "\(healthPort)", "--health-address", "127.0.0.1", "--status-port",
+                    "\(statusPort)",
+                    "--runtime-dir", runtime.file("nginx-\(identity)").path, "--sync-window-ms", "20",
+                    "--shutdown-grace", "10",
                     "--publish-status-address", "127.0.0.9", "--election-identity", identity,
                 ], name: identity, logDirectory: runtime.url)
             return (process, healthPort)
@@ -122,18 +125,24 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         let log = { portico.stderr + portico.stdout }
         func metric(_ line: String, port: Int) throws -> String {
             let metrics = try HTTPProbe.get("/metrics", host: "localhost", port: port, timeout: 3).text
-            return metrics.split(separator: "\n").first { $0.hasPrefix(line + " ") }.map(String.init) ?? "none"
+            return metrics.split(separator: "\n").first { $0.hasPrefix(line + " ") }.map(String.init)
+                ?? "none"
         }
         func route(_ name: String) throws -> [String: Any] { try server.getJSON(["httproute", name]) }
         func ours(_ route: [String: Any]) -> [String: Any]? {
-            (Self.value(route, "status.parents") as? [[String: Any]] ?? []).first { $0["controllerName"] as? String == Self.controller }
+            (Self.value(route, "status.parents") as? [[String: Any]] ?? []).first {
+                $0["controllerName"] as? String == Self.controller
+            }
         }
 
         // Everything reported, each condition with the generation it was made from.
-        try await eventually(timeout: .seconds(40), poll: .milliseconds(200), "status never complete: \(log())") {
+        try await eventually(
+            timeout: .seconds(40), poll: .milliseconds(200), "status never complete: \(log())"
+        ) {
             let routes = try ["attached", "nosection", "nobackend"].map(route)
             let gateway = try server.getJSON(["gateway", "edge"])
-            return routes.allSatisfy { ours($0) != nil } && Self.conditions(gateway, "status.conditions").first == "Accepted=True/Accepted@1"
+            return routes.allSatisfy { ours($0) != nil }
+                && Self.conditions(gateway, "status.conditions").first == "Accepted=True/Accepted@1"
         }
         // A second replica, started once the first leads: it serves, plans, and writes nothing.
         let (follower, followerHealth) = try replica("replica-b")
@@ -145,10 +154,15 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         let gatewayClass = try server.getJSON(["gatewayclass", "portico"])
         #expect(Self.conditions(gatewayClass, "status.conditions") == ["Accepted=True/Accepted@1"])
         let other = try server.getJSON(["gatewayclass", "other"])
-        #expect(Self.value(other, "status.conditions.0.reason") as? String != "Accepted", "another controller's class was touched")
+        #expect(
+            Self.value(other, "status.conditions.0.reason") as? String != "Accepted",
+            "another controller's class was touched")
 
         let gateway = try server.getJSON(["gateway", "edge"])
-        #expect(Self.conditions(gateway, "status.conditions") == ["Accepted=True/Accepted@1", "Programmed=True/Programmed@1"])
+        #expect(
+            Self.conditions(gateway, "status.conditions") == [
+                "Accepted=True/Accepted@1", "Programmed=True/Programmed@1",
+            ])
         #expect(Self.value(gateway, "status.addresses.0.type") as? String == "IPAddress")
         #expect(Self.value(gateway, "status.addresses.0.value") as? String == "127.0.0.9")
         #expect(Self.value(gateway, "status.listeners.0.name") as? String == "http")
@@ -157,10 +171,16 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         #expect(Self.value(gateway, "status.listeners.0.supportedKinds.0.kind") as? String == "HTTPRoute")
         #expect(
             Self.conditions(gateway, "status.listeners.0.conditions")
-                == ["Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1", "Programmed=True/Programmed@1"])
+                == [
+                    "Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1",
+                    "Programmed=True/Programmed@1",
+                ])
 
         let attached = try route("attached")
-        #expect(Self.conditions(ours(attached), "conditions") == ["Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1"])
+        #expect(
+            Self.conditions(ours(attached), "conditions") == [
+                "Accepted=True/Accepted@1", "ResolvedRefs=True/ResolvedRefs@1",
+            ])
         #expect(Self.value(ours(attached), "parentRef.name") as? String == "edge")
         #expect(Self.value(ours(attached), "parentRef.kind") as? String == "Gateway")
         #expect(
@@ -181,10 +201,12 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         let theirs: [String: Any] = [
             "parentRef": ["group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "elsewhere"],
             "controllerName": "example.com/other",
-            "conditions": [[
-                "type": "Accepted", "status": "True", "reason": "Accepted", "message": "theirs",
-                "lastTransitionTime": "2020-01-01T00:00:00Z", "observedGeneration": 1,
-            ]],
+            "conditions": [
+                [
+                    "type": "Accepted", "status": "True", "reason": "Accepted", "message": "theirs",
+                    "lastTransitionTime": "2020-01-01T00:00:00Z", "observedGeneration": 1,
+                ]
+            ],
         ]
         let parents = (Self.value(attached, "status.parents") as? [[String: Any]] ?? []) + [theirs]
         let patched = try server.request(
@@ -194,55 +216,82 @@ struct RealAPIServerGatewayStatusEndToEndTests {
 
         // An edit: the backend goes. observedGeneration moves to 2 on both conditions, ResolvedRefs
         // turns False; Accepted keeps its transition time; the other controller's entry stays.
-        let acceptedAt = Self.condition(ours(attached), "conditions", "Accepted")?["lastTransitionTime"] as? String
+        let acceptedAt =
+            Self.condition(ours(attached), "conditions", "Accepted")?["lastTransitionTime"] as? String
         try server.kubectl([
             "patch", "httproute", "attached", "--type", "merge", "-p",
             #"{"spec":{"rules":[{"backendRefs":[{"name":"missing","port":80}]}]}}"#,
         ])
-        try await eventually(timeout: .seconds(30), poll: .milliseconds(200), "the edit never reported: \(log())") {
-            Self.conditions(ours(try route("attached")), "conditions") == ["Accepted=True/Accepted@2", "ResolvedRefs=False/BackendNotFound@2"]
+        try await eventually(
+            timeout: .seconds(30), poll: .milliseconds(200), "the edit never reported: \(log())"
+        ) {
+            Self.conditions(ours(try route("attached")), "conditions") == [
+                "Accepted=True/Accepted@2", "ResolvedRefs=False/BackendNotFound@2",
+            ]
         }
         let edited = try route("attached")
         #expect(Self.value(edited, "metadata.generation") as? Int == 2)
-        #expect(Self.condition(ours(edited), "conditions", "Accepted")?["lastTransitionTime"] as? String == acceptedAt)
-        let kept = (Self.value(edited, "status.parents") as? [[String: Any]] ?? []).filter { $0["controllerName"] as? String == "example.com/other" }
+        #expect(
+            Self.condition(ours(edited), "conditions", "Accepted")?["lastTransitionTime"] as? String
+                == acceptedAt)
+        let kept = (Self.value(edited, "status.parents") as? [[String: Any]] ?? []).filter {
+            $0["controllerName"] as? String == "example.com/other"
+        }
         #expect(kept.count == 1)
         #expect(Self.value(kept.first, "conditions.0.message") as? String == "theirs")
-        #expect(Self.value(try server.getJSON(["gateway", "edge"]), "status.listeners.0.attachedRoutes") as? Int == 2)
+        #expect(
+            Self.value(try server.getJSON(["gateway", "edge"]), "status.listeners.0.attachedRoutes") as? Int
+                == 2)
 
         // Nothing changes: nothing is written. An Ingress created now makes the controller reconcile
         // and the reporter pass again; a pass writes Gateway API status before Ingress status, so
         // once the Ingress has its status that pass is done with the Gateway API objects, which keep
         // their resourceVersions, and the write counter stays.
         func versions() throws -> [String] {
-            try ["gatewayclass portico", "gateway edge", "httproute attached", "httproute nosection", "httproute nobackend"].map {
-                try server.kubectl(["get"] + $0.split(separator: " ").map(String.init) + ["-o", "jsonpath={.metadata.resourceVersion}"])
+            try [
+                "gatewayclass portico", "gateway edge", "httproute attached", "httproute nosection",
+                "httproute nobackend",
+            ].map {
+                try server.kubectl(
+                    ["get"] + $0.split(separator: " ").map(String.init) + [
+                        "-o", "jsonpath={.metadata.resourceVersion}",
+                    ])
             }
         }
         let successes = #"portico_gateway_status_writes_total{result="success"}"#
         func writes() throws -> String { try metric(successes, port: healthPort) }
         let before = try versions(), writesBefore = try writes()
-        try server.kubectl(["apply", "-f", "-"], input: """
-            apiVersion: networking.k8s.io/v1
-            kind: Ingress
-            metadata: {name: site, namespace: default}
-            spec:
-              ingressClassName: portico
-              rules:
-              - host: a.test
-                http:
-                  paths:
-                  - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
-            """)
-        try await eventually(timeout: .seconds(20), poll: .milliseconds(200), "no Ingress status written: \(log())") {
-            try server.kubectl(["get", "ingress", "site", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}"]) == "127.0.0.9"
+        try server.kubectl(
+            ["apply", "-f", "-"],
+            input: """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: site, namespace: default}
+                spec:
+                  ingressClassName: portico
+                  rules:
+                  - host: a.test
+                    http:
+                      paths:
+                      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}
+                """)
+        try await eventually(
+            timeout: .seconds(20), poll: .milliseconds(200), "no Ingress status written: \(log())"
+        ) {
+            try server.kubectl([
+                "get", "ingress", "site", "-o", "jsonpath={.status.loadBalancer.ingress[*].ip}",
+            ]) == "127.0.0.9"
         }
         #expect(try versions() == before, "status rewritten with nothing changed: \(log())")
         #expect(try writes() == writesBefore)
         #expect(!log().lowercased().contains("forbidden"), "portico was refused something: \(log())")
         #expect(!log().contains("status write failed"), "\(log())")
-        #expect(try metric(#"portico_objects{kind="httproute"}"#, port: healthPort) == #"portico_objects{kind="httproute"} 3"#)
-        #expect(try metric(#"portico_objects{kind="gatewayclass"}"#, port: healthPort) == #"portico_objects{kind="gatewayclass"} 2"#)
+        #expect(
+            try metric(#"portico_objects{kind="httproute"}"#, port: healthPort)
+                == #"portico_objects{kind="httproute"} 3"#)
+        #expect(
+            try metric(#"portico_objects{kind="gatewayclass"}"#, port: healthPort)
+                == #"portico_objects{kind="gatewayclass"} 2"#)
         // Only the leader wrote: the follower, which saw the same edit, wrote nothing.
         #expect(try metric("portico_leader", port: healthPort) == "portico_leader 1")
         #expect(try metric("portico_leader", port: followerHealth) == "portico_leader 0")
