@@ -4,8 +4,9 @@ import PorticoKube
 import PorticoModel
 import PorticoRouting
 
-/// The controller's `ClusterReporter` over the Kubernetes API: Ingress status through the status
-/// subresource (a merge patch guarded by the resourceVersion it was planned on) and core/v1 Events.
+/// The controller's `ClusterReporter` over the Kubernetes API: Ingress and Gateway API status
+/// through the status subresource (a merge patch guarded by the resourceVersion it was planned on)
+/// and core/v1 Events.
 struct KubeClusterReporter: ClusterReporter {
     static let component = "portico"
     /// The controller name IngressClasses give (`spec.controller`), so Events say who they are from.
@@ -29,6 +30,30 @@ struct KubeClusterReporter: ClusterReporter {
         let body = try JSONSerialization.data(withJSONObject: patch, options: [.sortedKeys])
         _ = try await client.mergePatch(
             Ingress.self, namespace: update.namespace, name: update.name, json: body, subresource: "status")
+    }
+
+    /// The whole status, so that lists (conditions, listeners, parents) are replaced as planned;
+    /// the planner kept other controllers' route parents in it.
+    func updateGatewayStatus(_ update: GatewayStatusUpdate) async throws -> GatewayStatusWrite {
+        let ref = update.object, meta = update.resourceVersion.map { StatusPatchMeta(resourceVersion: $0) }
+        do {
+            switch update.status {
+            case .gatewayClass(let status):
+                let _: GatewayClass = try await client.mergePatch(
+                    GatewayClass.self, name: ref.name, patch: StatusPatch(metadata: meta, status: status), subresource: "status")
+            case .gateway(let status):
+                let _: Gateway = try await client.mergePatch(
+                    Gateway.self, namespace: ref.namespace, name: ref.name, patch: StatusPatch(metadata: meta, status: status),
+                    subresource: "status")
+            case .httpRoute(let status):
+                let _: HTTPRoute = try await client.mergePatch(
+                    HTTPRoute.self, namespace: ref.namespace, name: ref.name, patch: StatusPatch(metadata: meta, status: status),
+                    subresource: "status")
+            }
+            return .written
+        } catch let error as KubeAPIError where error.isConflict || error.isNotFound {
+            return .outdated
+        }
     }
 
     func createEvent(_ draft: EventDraft, at time: Date) async throws -> EventCreation {
@@ -74,4 +99,15 @@ struct KubeClusterReporter: ClusterReporter {
         formatter.timeZone = TimeZone(identifier: "UTC")
         return formatter.string(from: date)
     }
+}
+
+/// `{"metadata":{"resourceVersion":...},"status":{...}}`: the whole status, so that its lists
+/// (conditions, listeners, parents) are replaced as planned, guarded by the version it was planned on.
+private struct StatusPatch<Status: Encodable & Sendable>: Encodable, Sendable {
+    var metadata: StatusPatchMeta?
+    var status: Status
+}
+
+private struct StatusPatchMeta: Encodable, Sendable {
+    var resourceVersion: String
 }

@@ -50,12 +50,14 @@ extension RunCommand {
             logger: logger)
         let reporter = KubeClusterReporter(client: client, instance: identity, host: environment["NODE_NAME"])
         let reporting = ClusterReporting(
-            reporter: reporter, options: .init(publish: publish), isLeader: { elector.isLeader }, metrics: metrics,
+            reporter: reporter, options: .init(publish: publish, gatewayControllerName: gatewayAPI ? gatewayControllerName : nil),
+            isLeader: { elector.isLeader }, metrics: metrics,
             logger: logger)
         elector.onChange { leading in if leading { reporting.wake() } }
         logger.info("reporting to the cluster", metadata: [
             "election.lease": "\(store.description)", "election.identity": "\(identity)",
             "status.address": "\(publish?.description ?? "(none: status not written)")",
+            "gateway.controller_name": "\(gatewayAPI ? gatewayControllerName : "(none: --no-gateway-api)")",
         ])
         return ClusterReportingParts(elector: elector, reporting: reporting)
     }

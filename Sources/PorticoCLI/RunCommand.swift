@@ -26,6 +26,11 @@ struct RunCommand: AsyncParsableCommand {
             logged with nginx's message and the last good one keeps serving. SIGTERM stops \
             reconciling, lets nginx finish in-flight requests, and exits 0.
 
+            Unless --no-gateway-api it watches the Gateway API's kinds and Namespaces too; the leader \
+            writes the status of the GatewayClasses whose spec.controllerName is \
+            --gateway-controller-name, of their Gateways and of the HTTPRoutes attached to them, once \
+            the config made from them is live.
+
             In a pod it uses the service account; out of cluster, --kubeconfig or $KUBECONFIG or \
             ~/.kube/config. Health: GET /healthz, /readyz and /metrics on --health-port.
             """)
@@ -93,6 +98,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("This replica's name in the Lease. Default: $POD_NAME, else host name and pid.", valueName: "name"))
     var electionIdentity: String?
 
+    @Option(help: ArgumentHelp(
+        "The spec.controllerName of Portico's GatewayClasses: the leader writes status to them, to their Gateways and to the HTTPRoutes attached to those.",
+        valueName: "name"))
+    var gatewayControllerName: String = Self.defaultGatewayControllerName
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Watch the Gateway API (GatewayClasses, Gateways, HTTPRoutes, ReferenceGrants) and Namespaces, and write Gateway API status. Without the Gateway API's CRDs installed, Ingresses are served and the CRDs are looked for every minute.")
+    var gatewayAPI: Bool = true
+
+    static let defaultGatewayControllerName = "portico.io/gateway-controller"
+
     enum LogFormat: String, ExpressibleByArgument { case text, json }
 
     func validate() throws {
@@ -102,6 +119,10 @@ struct RunCommand: AsyncParsableCommand {
         _ = try Self.publishAddress(flag: publishStatusAddress, environment: ProcessInfo.processInfo.environment)
         guard PorticoRouting.Validation.isSubdomain(electionID) else {
             throw ValidationError("--election-id: \"\(electionID.prefix(80))\" is not a valid object name (lowercase letters, digits, '-' and '.')")
+        }
+        if !Self.isControllerName(gatewayControllerName) {
+            throw ValidationError(
+                "--gateway-controller-name: \"\(gatewayControllerName.prefix(80))\" is not a domain-prefixed path (e.g. \(Self.defaultGatewayControllerName))")
         }
         if let electionNamespace, !PorticoRouting.Validation.isLabel(electionNamespace) {
             throw ValidationError("--election-namespace: \"\(electionNamespace.prefix(80))\" is not a valid namespace name")
@@ -148,7 +169,9 @@ struct RunCommand: AsyncParsableCommand {
         let https = renderOptions.httpsPort != nil
         // Secrets always: spec.tls's certificates (with HTTPS) and basic authentication's users.
         let watcher = ClusterWatcher(
-            client: client, scope: .init(namespace: watchNamespace, secrets: true, configMaps: settings.routing.watchedConfigMaps),
+            client: client,
+            scope: .init(
+                namespace: watchNamespace, secrets: true, configMaps: settings.routing.watchedConfigMaps, gatewayAPI: gatewayAPI),
             logger: logger)
         let process = NginxProcess(executable: nginx, runtimeDirectory: runtimeDir)
         let applier = NginxApplier(nginx: process, statusPort: statusPort, validation: configTest)
@@ -271,3 +294,13 @@ final class SignalWatcher: @unchecked Sendable {
 }
 
 extension NginxApplier.Validation: ExpressibleByArgument {}
+
+extension RunCommand {
+    /// A GatewayClass controllerName as the API validates it: `DOMAIN/PATH`, at most 253 characters.
+    static func isControllerName(_ text: String) -> Bool {
+        guard text.utf8.count <= 253, let slash = text.firstIndex(of: "/") else { return false }
+        let path = text[text.index(after: slash)...]
+        return PorticoRouting.Validation.isSubdomain(String(text[..<slash])) && !path.isEmpty
+            && path.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "\"" }
+    }
+}

@@ -4,24 +4,29 @@ import PorticoModel
 import PorticoRouting
 
 /// Tells the cluster what the controller serves, on its own loop so that a slow or failing API
-/// server never holds up a reconcile: Ingress status (the publish address) and Warning Events for
-/// diagnostics. Level-based like the controller: `observe` keeps only the newest served state and
+/// server never holds up a reconcile: Ingress status (the publish address), Gateway API status
+/// (`GatewayStatusPlanner`) and Warning Events for diagnostics. Level-based like the controller: `observe` keeps only the newest served state and
 /// wakes the loop; a pass plans from that state and what was already written. Only the leader
 /// writes (`isLeader`); a failed write is logged and retried on the next pass, after a backoff.
 public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     public struct Options: Sendable {
         /// Written to served Ingresses; nil: status is not written.
         public var publish: PublishAddress?
+        /// The Gateway API controller name Portico's GatewayClasses give; nil: Gateway API status
+        /// is not written.
+        public var gatewayControllerName: String?
         public var events: Bool
         public var eventLimits: EventPlanner.Limits
         public var initialBackoff: Duration
         public var maxBackoff: Duration
 
         public init(
-            publish: PublishAddress?, events: Bool = true, eventLimits: EventPlanner.Limits = .init(),
-            initialBackoff: Duration = .milliseconds(500), maxBackoff: Duration = .seconds(30)
+            publish: PublishAddress?, gatewayControllerName: String? = nil, events: Bool = true,
+            eventLimits: EventPlanner.Limits = .init(), initialBackoff: Duration = .milliseconds(500),
+            maxBackoff: Duration = .seconds(30)
         ) {
             self.publish = publish
+            self.gatewayControllerName = gatewayControllerName
             self.events = events
             self.eventLimits = eventLimits
             self.initialBackoff = initialBackoff
@@ -43,6 +48,9 @@ public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     /// Status written per Ingress: the resourceVersion it was decided on and what was written, so a
     /// watch cache that has not caught up with our own write does not cause a second write.
     private var written: [ObjectReference: (resourceVersion: String?, addresses: [LoadBalancerIngress])] = [:]
+    /// The same for Gateway API status (keyed by kind, namespace and name), compared without
+    /// transition times.
+    private var writtenGateway: [ObjectReference: (resourceVersion: String?, status: GatewayStatusUpdate.Status)] = [:]
     private let wakes: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
 
@@ -92,11 +100,60 @@ public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     func pass() async -> Bool {
         guard isLeader(), let state = lock.withLock({ latest }) else { return true }
         var ok = true
+        if let controllerName = options.gatewayControllerName {
+            ok = await writeGatewayStatus(state, controllerName: controllerName) && ok
+        }
         if let publish = options.publish {
             ok = await writeStatus(state, publish: publish) && ok
         }
         if options.events {
             ok = await recordEvents(state) && ok
+        }
+        return ok
+    }
+
+    private func writeGatewayStatus(_ state: ServedState, controllerName: String) async -> Bool {
+        let snapshot = state.gatewayState
+        let attachment = GatewayAttachment(snapshot, controllerName: controllerName)
+        let planned = GatewayStatusPlanner.plan(
+            snapshot, attachment: attachment, controllerName: controllerName, publish: options.publish, now: wallClock())
+        var present = Set<ObjectReference>()
+        for c in snapshot.gatewayClasses { present.insert(ObjectReference(kind: "GatewayClass", namespace: "", name: c.metadata.name)) }
+        for g in snapshot.gateways {
+            present.insert(ObjectReference(kind: "Gateway", namespace: g.metadata.effectiveNamespace, name: g.metadata.name))
+        }
+        for r in snapshot.httpRoutes { present.insert(ObjectReference(r)) }
+        let updates = lock.withLock {
+            writtenGateway = writtenGateway.filter { present.contains($0.key) }
+            return planned.filter { update in
+                guard let done = writtenGateway[update.object] else { return true }
+                return !(done.resourceVersion == update.resourceVersion && done.status == update.content)
+            }
+        }
+        var ok = true
+        for update in updates {
+            if !isLeader() { return true }
+            let meta: Logger.Metadata = [
+                "object.kind": "\(update.object.kind)", "object.namespace": "\(update.object.namespace)",
+                "object.name": "\(update.object.name)",
+            ]
+            do {
+                switch try await reporter.updateGatewayStatus(update) {
+                case .written:
+                    lock.withLock { writtenGateway[update.object] = (update.resourceVersion, update.content) }
+                    metrics.recordGatewayStatusWrite(success: true)
+                    logger.info("gateway api status set", metadata: meta)
+                case .outdated:
+                    // Not retried: the watch brings the newer object, and the pass after it plans again.
+                    logger.debug("gateway api status not written: the object changed or went since it was read", metadata: meta)
+                }
+            } catch {
+                ok = false
+                metrics.recordGatewayStatusWrite(success: false)
+                var meta = meta
+                meta["error"] = "\(error)"
+                logger.warning("gateway api status write failed; retrying later", metadata: meta)
+            }
         }
         return ok
     }

@@ -31,8 +31,9 @@ public actor Controller {
     let observer: (any RoutingObserver)?
     let afterReconcile: @Sendable () -> Void
 
-    /// What serves: a digest of its routing, the Ingresses it serves, and its generation.
-    private var live: (routes: IncrementalRouter.Digest, served: Set<ObjectReference>, generation: Int)?
+    /// What serves: a digest of its routing, the Ingresses it serves, its generation, and the
+    /// Gateway API part of the snapshot it was routed from (for status).
+    private var live: (routes: IncrementalRouter.Digest, served: Set<ObjectReference>, generation: Int, gateways: ClusterState)?
     private var failed: IncrementalRouter.Digest?
     /// Routes each snapshot again only where it changed; holds the last pass's routing.
     private var router: IncrementalRouter
@@ -94,7 +95,7 @@ public actor Controller {
         try await sink.start(config: configText(table, generation: 1), generation: 1)
         metrics.recordCertificates(table.certificates)
         metrics.recordStreams(table.streams)
-        live = (pass.digest, pass.servedIngresses, 1)
+        live = (pass.digest, pass.servedIngresses, 1, Self.gatewayPart(state))
         _isReady = true
         metrics.markReady()
         metrics.recordReload(success: true, generation: 1)
@@ -141,7 +142,7 @@ public actor Controller {
         ]
         if let live, live.routes == routes {
             // Same routes: the live config serves this table too (its served set may be newer).
-            self.live = (routes, pass.servedIngresses, live.generation)
+            self.live = (routes, pass.servedIngresses, live.generation, Self.gatewayPart(state))
             metrics.recordSkipped()
             steps["config.generation"] = "\(live.generation)"
             logger.debug("routing unchanged; nothing to do", metadata: steps)
@@ -162,7 +163,7 @@ public actor Controller {
             // The sink renders as it writes the file; what is left of its time is the file's fsync
             // and rename, and nginx's reload.
             let renderMs = Int((config.renderDuration.seconds * 1000).rounded())
-            live = (routes, pass.servedIngresses, generation)
+            live = (routes, pass.servedIngresses, generation, Self.gatewayPart(state))
             failed = nil
             metrics.recordReload(success: true, generation: generation)
             metrics.recordCertificates(table.certificates)
@@ -194,7 +195,8 @@ public actor Controller {
         lastDiagnostics = pass.diagnostics
         metrics.recordObjects(
             ingresses: state.ingresses.count, services: state.services.count,
-            ingressClasses: state.ingressClasses.count, diagnostics: pass.diagnostics.count)
+            ingressClasses: state.ingressClasses.count, diagnostics: pass.diagnostics.count,
+            gatewayClasses: state.gatewayClasses.count, gateways: state.gateways.count, httpRoutes: state.httpRoutes.count)
         for d in pass.diagnostics {
             let level: Logger.Level = known.contains(d) ? .debug : d.severity == .info ? .info : .warning
             let message: Logger.Message = d.severity == .info ? "object not served" : "object left out or degraded"
@@ -212,7 +214,21 @@ public actor Controller {
         observer.observe(
             ServedState(
                 ingresses: state.ingresses, served: live.served, diagnostics: latest.diagnostics,
-                generation: live.generation))
+                generation: live.generation, gatewayState: live.gateways))
+    }
+
+    /// What Gateway API status is planned from: the Gateway API objects and what they name
+    /// (Services, Secrets, Namespaces). Nothing when there is no GatewayClass, so that a cluster
+    /// without the Gateway API keeps no second reference to its Services and Secrets.
+    static func gatewayPart(_ state: ClusterState) -> ClusterState {
+        guard !state.gatewayClasses.isEmpty else { return ClusterState() }
+        var part = ClusterState(services: state.services, secrets: state.secrets)
+        part.namespaces = state.namespaces
+        part.gatewayClasses = state.gatewayClasses
+        part.gateways = state.gateways
+        part.httpRoutes = state.httpRoutes
+        part.referenceGrants = state.referenceGrants
+        return part
     }
 
     private func configText(_ table: RoutingTable, generation: Int) -> ConfigText {

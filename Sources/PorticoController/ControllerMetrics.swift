@@ -17,6 +17,7 @@ public final class ControllerMetrics: @unchecked Sendable {
     private var ready = false
     private var events: [String: Int] = ["emitted": 0, "dropped": 0, "failed": 0]
     private var statusWrites: [String: Int] = ["success": 0, "failure": 0]
+    private var gatewayStatusWrites: [String: Int] = ["success": 0, "failure": 0]
     private var leader = false
     private var heapInUseBytes: UInt64 = 0
     /// Served certificates: namespace, Secret, host, and when it expires (seconds since 1970).
@@ -85,9 +86,15 @@ public final class ControllerMetrics: @unchecked Sendable {
     func recordReconcile(seconds: Double) { lock.withLock { reconcileSeconds.observe(seconds) } }
     func recordChangeToLive(seconds: Double) { lock.withLock { changeToLiveSeconds.observe(seconds) } }
 
-    func recordObjects(ingresses: Int, services: Int, ingressClasses: Int, diagnostics: Int) {
+    func recordObjects(
+        ingresses: Int, services: Int, ingressClasses: Int, diagnostics: Int, gatewayClasses: Int = 0, gateways: Int = 0,
+        httpRoutes: Int = 0
+    ) {
         lock.withLock {
-            objects = ["ingress": ingresses, "service": services, "ingressclass": ingressClasses]
+            objects = [
+                "ingress": ingresses, "service": services, "ingressclass": ingressClasses, "gatewayclass": gatewayClasses,
+                "gateway": gateways, "httproute": httpRoutes,
+            ]
             self.diagnostics = diagnostics
         }
     }
@@ -101,6 +108,9 @@ public final class ControllerMetrics: @unchecked Sendable {
     }
 
     func recordStatusWrite(success: Bool) { lock.withLock { statusWrites[success ? "success" : "failure", default: 0] += 1 } }
+    func recordGatewayStatusWrite(success: Bool) {
+        lock.withLock { gatewayStatusWrites[success ? "success" : "failure", default: 0] += 1 }
+    }
     func setLeader(_ isLeader: Bool) { lock.withLock { leader = isLeader } }
 
     public var isLeader: Bool { lock.withLock { leader } }
@@ -109,6 +119,11 @@ public final class ControllerMetrics: @unchecked Sendable {
     }
     public var statusWriteCount: (success: Int, failure: Int) {
         lock.withLock { (statusWrites["success"] ?? 0, statusWrites["failure"] ?? 0) }
+    }
+
+    /// Gateway API status writes (GatewayClasses, Gateways and HTTPRoutes together).
+    public var gatewayStatusWriteCount: (success: Int, failure: Int) {
+        lock.withLock { (gatewayStatusWrites["success"] ?? 0, gatewayStatusWrites["failure"] ?? 0) }
     }
 
     public var reloadCount: (success: Int, failure: Int) {
@@ -145,6 +160,9 @@ public final class ControllerMetrics: @unchecked Sendable {
                 "portico_events_total", "counter",
                 "Events about Ingresses: emitted, dropped by the rate limit, failed writes.", "result", events)
             labelled("portico_status_writes_total", "counter", "Ingress status writes by result.", "result", statusWrites)
+            labelled(
+                "portico_gateway_status_writes_total", "counter",
+                "Gateway API status writes (GatewayClasses, Gateways, HTTPRoutes) by result.", "result", gatewayStatusWrites)
             single(
                 "portico_leader", "gauge",
                 "1 while this replica holds the leader Lease (only the leader writes status and events).", leader ? "1" : "0")

@@ -12,12 +12,19 @@ public struct ServedState: Sendable, Equatable {
     public var diagnostics: [Diagnostic]
     /// The generation of the live config.
     public var generation: Int
+    /// The snapshot the live config was routed from, for Gateway API status: its Gateway API
+    /// objects and what they refer to (empty when it holds no GatewayClass).
+    public var gatewayState: ClusterState
 
-    public init(ingresses: [Ingress], served: Set<ObjectReference>, diagnostics: [Diagnostic], generation: Int) {
+    public init(
+        ingresses: [Ingress], served: Set<ObjectReference>, diagnostics: [Diagnostic], generation: Int,
+        gatewayState: ClusterState = ClusterState()
+    ) {
         self.ingresses = ingresses
         self.served = served
         self.diagnostics = diagnostics
         self.generation = generation
+        self.gatewayState = gatewayState
     }
 }
 

@@ -1,8 +1,8 @@
 import Logging
 import PorticoModel
 
-/// Watches the kinds Portico routes from (Ingress, Service, IngressClass; Secrets when asked) and keeps a
-/// cache of each equal to the API server's state.
+/// Watches the kinds Portico routes from (Ingress, Service, IngressClass; Secrets, ConfigMaps and
+/// the Gateway API kinds when asked) and keeps a cache of each equal to the API server's state.
 ///
 /// ```swift
 /// let watcher = ClusterWatcher(client: client)
@@ -26,8 +26,16 @@ public final class ClusterWatcher: Sendable {
         /// The ConfigMaps watched, each by namespace and name (`--tcp-services-configmap`,
         /// `--udp-services-configmap`); only these, whatever the namespace and label selector.
         public var configMaps: [ConfigMapName]
+        /// Whether the Gateway API kinds (GatewayClass, Gateway, HTTPRoute, ReferenceGrant) and
+        /// Namespaces are watched too. A cluster without the Gateway API's CRDs answers 404: those
+        /// caches stay empty, the rest is served, and the group is looked for again now and then.
+        public var gatewayAPI: Bool
 
-        public init(namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false, configMaps: [ConfigMapName] = []) {
+        public init(
+            namespace: String? = nil, labelSelector: String? = nil, secrets: Bool = false, configMaps: [ConfigMapName] = [],
+            gatewayAPI: Bool = false
+        ) {
+            self.gatewayAPI = gatewayAPI
             self.configMaps = configMaps
             self.namespace = namespace
             self.labelSelector = labelSelector
@@ -42,6 +50,7 @@ public final class ClusterWatcher: Sendable {
     private let ingressClasses: Reflector<IngressClass>
     private let secrets: Reflector<Secret>?
     private let configMaps: [Reflector<ConfigMap>]
+    private let gatewayAPI: GatewayAPIReflectors?
 
     /// `logger` hears of failed lists and watches (warnings, with the error and the retry delay) and
     /// of relists after expiry; by default nothing is logged.
@@ -71,6 +80,10 @@ public final class ClusterWatcher: Sendable {
                 client: client, namespace: name.namespace, labelSelector: nil, fieldSelector: "metadata.name=\(name.name)",
                 settings: settings, notifier: notifier, logger: logger)
         }
+        gatewayAPI =
+            scope.gatewayAPI
+            ? GatewayAPIReflectors(client: client, namespace: scope.namespace, settings: settings, notifier: notifier, logger: logger)
+            : nil
     }
 
     /// Lists and watches every kind until the task is cancelled; then returns.
@@ -82,6 +95,13 @@ public final class ClusterWatcher: Sendable {
                 group.addTask { try await self.ingressClasses.run() }
                 if let secrets = self.secrets { group.addTask { try await secrets.run() } }
                 for configMaps in self.configMaps { group.addTask { try await configMaps.run() } }
+                if let gatewayAPI = self.gatewayAPI {
+                    group.addTask { try await gatewayAPI.gatewayClasses.run() }
+                    group.addTask { try await gatewayAPI.gateways.run() }
+                    group.addTask { try await gatewayAPI.httpRoutes.run() }
+                    group.addTask { try await gatewayAPI.referenceGrants.run() }
+                    group.addTask { try await gatewayAPI.namespaces.run() }
+                }
                 try await group.waitForAll()
             }
         } catch is CancellationError {
@@ -95,7 +115,7 @@ public final class ClusterWatcher: Sendable {
     /// True once every kind has been listed.
     public var isSynced: Bool {
         ingresses.isSynced && services.isSynced && ingressClasses.isSynced && (secrets?.isSynced ?? true)
-            && configMaps.allSatisfy(\.isSynced)
+            && configMaps.allSatisfy(\.isSynced) && (gatewayAPI?.isSynced ?? true)
     }
 
     /// Waits until every kind has been listed once. Throws `CancellationError` if cancelled first.
@@ -113,6 +133,13 @@ public final class ClusterWatcher: Sendable {
             ingresses: ingresses.items, services: services.items, ingressClasses: ingressClasses.items,
             secrets: secrets?.items ?? [])
         state.configMaps = configMaps.flatMap(\.items)
+        if let gatewayAPI {
+            state.gatewayClasses = gatewayAPI.gatewayClasses.items
+            state.gateways = gatewayAPI.gateways.items
+            state.httpRoutes = gatewayAPI.httpRoutes.items
+            state.referenceGrants = gatewayAPI.referenceGrants.items
+            state.namespaces = gatewayAPI.namespaces.items
+        }
         return state
     }
 
@@ -136,7 +163,42 @@ public final class ClusterWatcher: Sendable {
     /// All kinds' counters added up.
     public var statistics: WatchStatistics {
         ingresses.statistics + services.statistics + ingressClasses.statistics + (secrets?.statistics ?? WatchStatistics())
-            + configMaps.reduce(WatchStatistics()) { $0 + $1.statistics }
+            + configMaps.reduce(WatchStatistics()) { $0 + $1.statistics } + (gatewayAPI?.statistics ?? WatchStatistics())
+    }
+}
+
+/// The Gateway API's kinds, whose group the cluster may not serve, and Namespaces (served always,
+/// but read only for the Gateway API).
+private struct GatewayAPIReflectors: Sendable {
+    let gatewayClasses: Reflector<GatewayClass>
+    let gateways: Reflector<Gateway>
+    let httpRoutes: Reflector<HTTPRoute>
+    let referenceGrants: Reflector<ReferenceGrant>
+    let namespaces: Reflector<Namespace>
+
+    init(client: KubeClient, namespace: String?, settings: WatchSettings, notifier: ChangeNotifier, logger: Logger) {
+        let group = OptionalAPIGroup(group: GatewayAPI.group, recheck: settings.absentGroupRecheck, logger: logger)
+        gatewayClasses = Reflector(
+            client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier, logger: logger,
+            optionalGroup: group)
+        gateways = Reflector(
+            client: client, namespace: namespace, labelSelector: nil, settings: settings, notifier: notifier, logger: logger,
+            optionalGroup: group)
+        httpRoutes = Reflector(
+            client: client, namespace: namespace, labelSelector: nil, settings: settings, notifier: notifier, logger: logger,
+            optionalGroup: group)
+        referenceGrants = Reflector(
+            client: client, namespace: namespace, labelSelector: nil, settings: settings, notifier: notifier, logger: logger,
+            optionalGroup: group)
+        namespaces = Reflector(client: client, namespace: nil, labelSelector: nil, settings: settings, notifier: notifier, logger: logger)
+    }
+
+    var isSynced: Bool {
+        gatewayClasses.isSynced && gateways.isSynced && httpRoutes.isSynced && referenceGrants.isSynced && namespaces.isSynced
+    }
+
+    var statistics: WatchStatistics {
+        gatewayClasses.statistics + gateways.statistics + httpRoutes.statistics + referenceGrants.statistics + namespaces.statistics
     }
 }
 

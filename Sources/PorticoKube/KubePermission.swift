@@ -98,8 +98,27 @@ public enum PorticoPermissions {
         KubePermission(Lease.resourceType, "update", scope: .ownNamespace, resourceName: "portico-leader"),
     ]
 
+    /// The Gateway API's kinds, and Namespaces for listeners' `allowedRoutes` selectors, watched
+    /// unless `--no-gateway-api`.
+    public static let gatewayAPIKinds: [KubeResourceType] = [
+        GatewayClass.resourceType, Gateway.resourceType, HTTPRoute.resourceType, ReferenceGrant.resourceType,
+        Namespace.resourceType,
+    ]
+
+    public static let gatewayAPIWatching: Set<KubePermission> = Set(
+        gatewayAPIKinds.flatMap { [KubePermission($0, "list"), KubePermission($0, "watch")] })
+
+    /// Gateway API status: a merge patch of the status subresource of each kind Portico reports on.
+    public static let gatewayAPIReporting: Set<KubePermission> = [
+        KubePermission(GatewayClass.resourceType, subresource: "status", "patch"),
+        KubePermission(Gateway.resourceType, subresource: "status", "patch"),
+        KubePermission(HTTPRoute.resourceType, subresource: "status", "patch"),
+    ]
+
     /// Every request `portico run` may send.
-    public static var required: Set<KubePermission> { watching.union(reporting) }
+    public static var required: Set<KubePermission> {
+        watching.union(reporting).union(gatewayAPIWatching).union(gatewayAPIReporting)
+    }
 
     /// Whether `required` covers `request` (as `KubePermission(requestPath:verb:)` reads it from a
     /// request log), whatever the grant's scope and object name.

@@ -15,6 +15,8 @@ public struct WatchStatistics: Sendable, Equatable {
     /// Events applied to the cache (bookmarks excluded).
     public var events = 0
     public var bookmarks = 0
+    /// Lists answered 404 for a kind whose API group the cluster may not serve (`OptionalAPIGroup`).
+    public var absentKindLists = 0
     /// The last error, described, if the last attempt failed.
     public var lastError: String?
 
@@ -28,6 +30,7 @@ public struct WatchStatistics: Sendable, Equatable {
         sum.watchFailures += b.watchFailures
         sum.events += b.events
         sum.bookmarks += b.bookmarks
+        sum.absentKindLists += b.absentKindLists
         sum.lastError = b.lastError ?? a.lastError
         return sum
     }
@@ -45,6 +48,9 @@ final class Reflector<R: KubeResource>: Sendable {
     let settings: WatchSettings
     let notifier: ChangeNotifier
     let logger: Logger
+    /// Set when the cluster may not serve the kind at all: a 404 then empties the cache instead of
+    /// failing (see `OptionalAPIGroup`).
+    let optionalGroup: OptionalAPIGroup?
 
     private struct State {
         /// The cached objects in key order (`namespace/name`): a snapshot is this array as it is,
@@ -97,8 +103,9 @@ final class Reflector<R: KubeResource>: Sendable {
 
     init(
         client: KubeClient, namespace: String?, labelSelector: String?, fieldSelector: String? = nil, settings: WatchSettings,
-        notifier: ChangeNotifier, logger: Logger
+        notifier: ChangeNotifier, logger: Logger, optionalGroup: OptionalAPIGroup? = nil
     ) {
+        self.optionalGroup = optionalGroup
         self.fieldSelector = fieldSelector
         self.logger = logger
         self.client = client
@@ -128,6 +135,12 @@ final class Reflector<R: KubeResource>: Sendable {
                 do {
                     resourceVersion = try await relist()
                     backoff.reset()
+                    optionalGroup?.served(R.resourceType)
+                } catch let error as KubeAPIError where error.isNotFound && optionalGroup != nil {
+                    forgetAll()
+                    optionalGroup?.missing(R.resourceType)
+                    try await Task.sleep(for: optionalGroup?.recheck ?? settings.maxBackoff)
+                    continue
                 } catch let error as KubeTransportError where error.code == .cancelled {
                     throw CancellationError()
                 } catch is CancellationError {
@@ -147,6 +160,9 @@ final class Reflector<R: KubeResource>: Sendable {
             case .expired:
                 state.withLock { $0.statistics.relistsAfterExpiry += 1 }
                 logger.info("watch expired; listing again", metadata: ["kube.operation": "\(operation)"])
+                resourceVersion = nil
+            case .failed(_, let error as KubeAPIError) where error.isNotFound && optionalGroup != nil:
+                // The CRD went while it was watched: list again, which finds the kind absent.
                 resourceVersion = nil
             case .failed(let last, let error):
                 resourceVersion = last
@@ -213,6 +229,18 @@ final class Reflector<R: KubeResource>: Sendable {
         }
         if changed { notifier.bump() }
         return resourceVersion
+    }
+
+    /// The kind is not served: nothing of it exists, and that counts as listed.
+    private func forgetAll() {
+        let changed = state.withLock { state in
+            let changed = !state.items.isEmpty || !state.synced
+            state.items = []
+            state.synced = true
+            state.statistics.absentKindLists += 1
+            return changed
+        }
+        if changed { notifier.bump() }
     }
 
     enum WatchOutcome {

@@ -14,6 +14,9 @@ public struct WatchSettings: Sendable {
     public var maxBackoff: Duration = .seconds(30)
     /// Upper bound on a server's `Retry-After`.
     public var maxRetryAfter: Duration = .seconds(120)
+    /// How often a kind whose API group the cluster does not serve (404: the Gateway API's CRDs
+    /// not installed) is listed again, to notice when it is installed.
+    public var absentGroupRecheck: Duration = .seconds(60)
 
     public init() {}
 }

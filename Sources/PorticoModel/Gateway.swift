@@ -6,15 +6,18 @@ public struct Gateway: Codable, Sendable, Equatable {
     public var kind: String?
     public var metadata: ObjectMeta
     public var spec: GatewaySpec
+    /// As last written (by Portico or the CRD's default); nil when there is none.
+    public var status: GatewayStatus?
 
-    public init(metadata: ObjectMeta, spec: GatewaySpec) {
+    public init(metadata: ObjectMeta, spec: GatewaySpec, status: GatewayStatus? = nil) {
         self.apiVersion = GatewayAPI.group + "/v1"
         self.kind = "Gateway"
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 
-    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec, status }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -22,6 +25,7 @@ public struct Gateway: Codable, Sendable, Equatable {
         kind = try c.decodeIfPresent(String.self, forKey: .kind)
         metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
         spec = try c.decodeIfPresent(GatewaySpec.self, forKey: .spec) ?? GatewaySpec(gatewayClassName: "")
+        status = try c.decodeIfPresent(GatewayStatus.self, forKey: .status)
     }
 }
 

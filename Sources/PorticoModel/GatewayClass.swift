@@ -5,15 +5,18 @@ public struct GatewayClass: Codable, Sendable, Equatable {
     public var kind: String?
     public var metadata: ObjectMeta
     public var spec: GatewayClassSpec
+    /// As last written (by Portico or the CRD's default); nil when there is none.
+    public var status: GatewayClassStatus?
 
-    public init(metadata: ObjectMeta, spec: GatewayClassSpec) {
+    public init(metadata: ObjectMeta, spec: GatewayClassSpec, status: GatewayClassStatus? = nil) {
         self.apiVersion = GatewayAPI.group + "/v1"
         self.kind = "GatewayClass"
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 
-    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec, status }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +24,7 @@ public struct GatewayClass: Codable, Sendable, Equatable {
         kind = try c.decodeIfPresent(String.self, forKey: .kind)
         metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
         spec = try c.decodeIfPresent(GatewayClassSpec.self, forKey: .spec) ?? GatewayClassSpec(controllerName: "")
+        status = try c.decodeIfPresent(GatewayClassStatus.self, forKey: .status)
     }
 }
 

@@ -8,15 +8,18 @@ public struct HTTPRoute: Codable, Sendable, Equatable {
     public var kind: String?
     public var metadata: ObjectMeta
     public var spec: HTTPRouteSpec
+    /// As last written (by Portico or the CRD's default); nil when there is none.
+    public var status: HTTPRouteStatus?
 
-    public init(metadata: ObjectMeta, spec: HTTPRouteSpec) {
+    public init(metadata: ObjectMeta, spec: HTTPRouteSpec, status: HTTPRouteStatus? = nil) {
         self.apiVersion = GatewayAPI.group + "/v1"
         self.kind = "HTTPRoute"
         self.metadata = metadata
         self.spec = spec
+        self.status = status
     }
 
-    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec }
+    enum CodingKeys: String, CodingKey { case apiVersion, kind, metadata, spec, status }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -24,6 +27,7 @@ public struct HTTPRoute: Codable, Sendable, Equatable {
         kind = try c.decodeIfPresent(String.self, forKey: .kind)
         metadata = try c.decode(ObjectMeta.self, forKey: .metadata)
         spec = try c.decodeIfPresent(HTTPRouteSpec.self, forKey: .spec) ?? HTTPRouteSpec()
+        status = try c.decodeIfPresent(HTTPRouteStatus.self, forKey: .status)
     }
 }
 

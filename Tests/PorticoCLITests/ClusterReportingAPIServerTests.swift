@@ -170,4 +170,23 @@ struct ClusterReportingAPIServerTests {
         #expect(RunCommand.electionIdentity(flag: nil, environment: ["POD_NAME": "portico-x1"]) == "portico-x1")
         #expect(RunCommand.electionIdentity(flag: "me", environment: ["POD_NAME": "portico-x1"]) == "me")
     }
+
+    @Test(arguments: [
+        ("portico.io/gateway-controller", true), ("example.com/gateways/v2", true), ("portico", false),
+        ("/path", false), ("Example.com/x", false), ("example.com/", false), ("example.com/a b", false),
+    ])
+    func gatewayControllerNamesAreDomainPrefixedPaths(name: String, valid: Bool) throws {
+        #expect(RunCommand.isControllerName(name) == valid)
+        if valid {
+            #expect(try RunCommand.parse(["--gateway-controller-name", name]).gatewayControllerName == name)
+        } else {
+            #expect(throws: (any Error).self) { try RunCommand.parse(["--gateway-controller-name", name]).validate() }
+        }
+    }
+
+    @Test func theGatewayAPIIsWatchedUnlessTurnedOff() throws {
+        let run = try RunCommand.parse([])
+        #expect(run.gatewayAPI && run.gatewayControllerName == "portico.io/gateway-controller")
+        #expect(try RunCommand.parse(["--no-gateway-api"]).gatewayAPI == false)
+    }
 }

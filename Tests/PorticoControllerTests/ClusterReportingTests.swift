@@ -187,6 +187,48 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
         #expect(observer.states.last?.ingresses.count == 3)
     }
 
+    /// Gateway API status is planned from the snapshot the live config was routed from: a change
+    /// that routes the same goes with it at once; one in a pass whose config nginx refuses does not.
+    @Test func theGatewayStateHandedOverIsTheLiveConfigs() async throws {
+        var cluster = ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")])
+        let planned = GatewayStatusPlannerTests.state()
+        cluster.gatewayClasses = planned.gatewayClasses
+        cluster.gateways = planned.gateways
+        let source = FakeSource(cluster)
+        let sink = FakeSink()
+        let observer = RecordingObserver()
+        let controller = Controller(
+            source: source, sink: sink,
+            options: .init(
+                routing: RoutingOptions(), render: RenderOptions(resolvers: ["127.0.0.1"], statusPort: 18999),
+                syncWindow: .milliseconds(10)),
+            logger: Logger(label: "test") { _ in logs }, observer: observer)
+        let task = Task { try await controller.run() }
+        defer { task.cancel() }
+        try await eventually("the first served state") { !observer.states.isEmpty }
+        #expect(observer.states.first?.gatewayState.gateways.map(\.metadata.name) == ["edge"])
+        #expect(observer.states.first?.gatewayState.services.map(\.metadata.name) == ["web"])
+
+        source.set { $0.httpRoutes.append(GatewayStatusPlannerTests.route("r1")) }
+        try await eventually("a second served state") { observer.states.count >= 2 }
+        #expect(observer.states.last?.gatewayState.httpRoutes.map(\.metadata.name) == ["r1"])
+
+        sink.refuse = true
+        source.set {
+            $0.ingresses.append(ingress("c", host: "c.com"))
+            $0.httpRoutes.append(GatewayStatusPlannerTests.route("r2"))
+        }
+        try await eventually("a third served state") { observer.states.count >= 3 }
+        #expect(observer.states.last?.gatewayState.httpRoutes.map(\.metadata.name) == ["r1"])
+        #expect(sink.generations == [1])
+    }
+
+    /// Without a GatewayClass nothing of the snapshot is kept for Gateway API status.
+    @Test func withoutAGatewayClassNoGatewayStateIsKept() {
+        let state = ClusterState(ingresses: [ingress("a", host: "a.com")], services: [service("web")])
+        #expect(Controller.gatewayPart(state) == ClusterState())
+    }
+
     /// Status writes run on the reporter's own loop: 1,000 of them, stuck on an API server that
     /// does not answer, hold up no reload.
     @Test func statusWritesThatHangDoNotHoldUpTheNextReload() async throws {
@@ -229,5 +271,70 @@ final class RecordingObserver: RoutingObserver, @unchecked Sendable {
             }
             #expect(Set(reporter.statuses.map(\.name)).count == count)
         }
+    }
+
+    // MARK: Gateway API status
+
+    func gatewayReporting(_ reporter: FakeReporter, leader: Flag, metrics: ControllerMetrics) -> ClusterReporting {
+        ClusterReporting(
+            reporter: reporter,
+            options: .init(publish: PublishAddress("10.0.0.9"), gatewayControllerName: GatewayStatusPlannerTests.controller, events: false),
+            isLeader: { leader.isSet }, metrics: metrics, logger: Logger(label: "test") { _ in logs }, now: { clock.now },
+            wallClock: { clock.date })
+    }
+
+    func gatewayState(_ cluster: ClusterState) -> ServedState {
+        ServedState(ingresses: [], served: [], diagnostics: [], generation: 1, gatewayState: cluster)
+    }
+
+    @Test func gatewayStatusIsWrittenByTheLeaderOnceUntilSomethingChanges() async {
+        let reporter = FakeReporter(), leader = Flag(false), metrics = ControllerMetrics()
+        let r = gatewayReporting(reporter, leader: leader, metrics: metrics)
+        let cluster = GatewayStatusPlannerTests.state(routes: [GatewayStatusPlannerTests.route("a")])
+        r.observe(gatewayState(cluster))
+        #expect(await r.pass())
+        #expect(reporter.writes.isEmpty)
+        leader.set(true)
+        // Later passes on the same snapshot (the watch has not brought our writes back yet), at a
+        // later time: nothing again, though the transition times would be new.
+        for _ in 0..<3 {
+            #expect(await r.pass())
+            clock.advance(.seconds(5))
+        }
+        #expect(
+            reporter.writes == [
+                "gateway status Gateway infra/edge", "gateway status GatewayClass /portico", "gateway status HTTPRoute shop/a",
+            ])
+        #expect(metrics.gatewayStatusWriteCount == (3, 0))
+        // The watch brings them back: still nothing.
+        r.observe(gatewayState(GatewayStatusPlannerTests.written(reporter.gatewayStatuses, to: cluster)))
+        #expect(await r.pass())
+        #expect(reporter.writes.count == 3)
+        // The route's new generation: that route only.
+        var edited = GatewayStatusPlannerTests.written(reporter.gatewayStatuses, to: cluster)
+        edited.httpRoutes[0].metadata.generation = 2
+        edited.httpRoutes[0].metadata.resourceVersion = "30"
+        r.observe(gatewayState(edited))
+        #expect(await r.pass())
+        #expect(reporter.writes.count == 4)
+        #expect(reporter.gatewayStatuses.last?.object == ObjectReference(kind: "HTTPRoute", namespace: "shop", name: "a"))
+        #expect(reporter.gatewayStatuses.last?.resourceVersion == "30")
+    }
+
+    @Test func anOutdatedGatewayStatusWriteIsNotRetriedAndAFailedOneIs() async {
+        let reporter = FakeReporter(), leader = Flag(true), metrics = ControllerMetrics()
+        let r = gatewayReporting(reporter, leader: leader, metrics: metrics)
+        r.observe(gatewayState(GatewayStatusPlannerTests.state()))
+        reporter.failWrites = true
+        #expect(await r.pass() == false)
+        #expect(metrics.gatewayStatusWriteCount == (0, 2))
+        reporter.failWrites = false
+        reporter.outdated = true
+        // The object changed since: nothing written, nothing to retry (the watch brings it).
+        #expect(await r.pass())
+        #expect(metrics.gatewayStatusWriteCount == (0, 2))
+        reporter.outdated = false
+        #expect(await r.pass())
+        #expect(metrics.gatewayStatusWriteCount == (2, 2))
     }
 }

@@ -28,9 +28,13 @@ final class FakeReporter: ClusterReporter, @unchecked Sendable {
     private var _statuses: [StatusUpdate] = []
     private var _events: [String: EventDraft] = [:]
     private var _writes: [String] = []
+    private var _gatewayStatuses: [GatewayStatusUpdate] = []
     var failWrites = false
+    /// Gateway API writes answer "the object changed since" instead of writing.
+    var outdated = false
 
     var statuses: [StatusUpdate] { lock.withLock { _statuses } }
+    var gatewayStatuses: [GatewayStatusUpdate] { lock.withLock { _gatewayStatuses } }
     var events: [String: EventDraft] { lock.withLock { _events } }
     /// `status ns/name`, `create NAME`, `bump NAME COUNT`, in order.
     var writes: [String] { lock.withLock { _writes } }
@@ -40,6 +44,16 @@ final class FakeReporter: ClusterReporter, @unchecked Sendable {
             if failWrites { throw Failed() }
             _statuses.append(update)
             _writes.append("status \(update.namespace)/\(update.name)")
+        }
+    }
+
+    func updateGatewayStatus(_ update: GatewayStatusUpdate) async throws -> GatewayStatusWrite {
+        try lock.withLock {
+            if failWrites { throw Failed() }
+            if outdated { return .outdated }
+            _gatewayStatuses.append(update)
+            _writes.append("gateway status \(update.object.kind) \(update.object.namespace)/\(update.object.name)")
+            return .written
         }
     }
 
@@ -83,6 +97,11 @@ final class HangingReporter: ClusterReporter, @unchecked Sendable {
     }
 
     func bumpEvent(_ event: EventDraft, at time: Date) async throws { await gate.wait() }
+
+    func updateGatewayStatus(_ update: GatewayStatusUpdate) async throws -> GatewayStatusWrite {
+        await gate.wait()
+        return .written
+    }
 }
 
 /// A Lease in memory with the API server's optimistic concurrency.

@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
+
+@testable import PorticoKube
 
 /// The Gateway API CRDs of Tests/Support/gateway-api on a real kube-apiserver 1.20: they install
 /// and become Established, the server applies their defaults to what kubectl creates, and the
@@ -176,5 +179,72 @@ struct RealAPIServerGatewayAPITests {
             contentType: "application/merge-patch+json")
         #expect(invalid.status == 422, "\(invalid.text)")
         #expect(invalid.text.contains("Maybe"), "\(invalid.text)")
+    }
+
+    /// Without the CRDs the Gateway API kinds answer 404: a watcher asked for them still syncs
+    /// (they are empty), logs that once, finds them once the CRDs are installed, and finds them
+    /// absent again once the CRDs are deleted.
+    @Test func withoutTheCRDsTheWatcherSyncsAndFindsThemLater() async throws {
+        let server = try RealAPIServer()
+        defer { server.stop() }
+        try server.kubectl(["apply", "-f", "-"], input: RealAPIServerTests.ingress("site", host: "a.test", service: "web"))
+        var settings = WatchSettings()
+        settings.absentGroupRecheck = .milliseconds(500)
+        let logs = RecordingLogHandler()
+        let watcher = ClusterWatcher(
+            client: try RealAPIServerTests.client(server), scope: .init(gatewayAPI: true), settings: settings,
+            logger: Logger(label: "test") { _ in logs })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await watcher.run() }
+            try await watcher.waitUntilSynced()
+            #expect(watcher.snapshot().ingresses.map(\.cacheKey) == ["default/site"])
+            #expect(watcher.snapshot().gateways.isEmpty)
+            // Several rechecks later (each a 404), still one line.
+            // Four kinds, each listed again every half second: a few rounds of rechecks.
+            try await eventually(timeout: .seconds(20), poll: .milliseconds(100), "rechecks: \(watcher.statistics)") {
+                watcher.statistics.absentKindLists >= 12
+            }
+            #expect(watcher.statistics.absentKindLists < 60, "rechecks too often: \(watcher.statistics)")
+            let missing = logs.entries.filter { $0.message == "API group not served; its kinds are not watched until it is" }
+            #expect(missing.count == 1, "\(logs.entries)")
+            #expect(!logs.entries.contains { $0.level >= .warning }, "\(logs.entries)")
+
+            try server.installGatewayAPI()
+            try server.kubectl(["apply", "-f", "-"], input: Self.manifests)
+            try await eventually(timeout: .seconds(30), poll: .milliseconds(100), "the Gateway never arrives") {
+                watcher.snapshot().gateways.map(\.cacheKey) == ["default/edge"]
+                    && watcher.snapshot().httpRoutes.map(\.cacheKey) == ["default/site"]
+            }
+            #expect(logs.entries.contains { $0.message == "API group served now; watching its kinds" })
+
+            // The CRDs go again, and their objects with them: the watches end, and what follows
+            // finds the kinds absent (a relist answered 404) rather than retrying the watch.
+            let absent = watcher.statistics.absentKindLists
+            try server.kubectl(["delete", "-f", RealAPIServer.gatewayAPIDirectory.path], timeout: 120)
+            try await eventually(timeout: .seconds(60), poll: .milliseconds(100), "never absent again: \(watcher.statistics)") {
+                watcher.snapshot().gateways.isEmpty && watcher.statistics.absentKindLists >= absent + 4
+            }
+            #expect(watcher.snapshot().ingresses.map(\.cacheKey) == ["default/site"])
+            group.cancelAll()
+        }
+    }
+}
+
+/// Keeps every log line's level and message.
+final class RecordingLogHandler: LogHandler, @unchecked Sendable {
+    struct Entry: Sendable { var level: Logger.Level; var message: String }
+    private let lock = NSLock()
+    private var _entries: [Entry] = []
+    var entries: [Entry] { lock.withLock { _entries } }
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.withLock { _entries.append(Entry(level: event.level, message: event.message.description)) }
     }
 }

@@ -496,6 +496,49 @@ import Testing
         let gatewayJSON = try JSONEncoder().encode(gateway)
         #expect(try ManifestDecoder.decode(gatewayJSON, source: "g.json") == [.gateway(gateway)])
     }
+
+    /// Status as the API server stores it: read, with nothing warned about, so that a controller
+    /// can compare what it would write with what is there.
+    @Test func statusIsRead() throws {
+        let json = #"""
+            {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "site", "namespace": "default", "generation": 2},
+             "spec": {"parentRefs": [{"name": "edge"}]},
+             "status": {"parents": [
+               {"parentRef": {"name": "edge"}, "controllerName": "portico.io/gateway-controller",
+                "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted", "message": "ok",
+                                "observedGeneration": 2, "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]}}
+            """#
+        let (objects, warnings) = try ManifestDecoder.decodeWithWarnings(Data(json.utf8), source: "r.json")
+        #expect(warnings.isEmpty, "\(warnings)")
+        guard case .httpRoute(let route)? = objects.first else {
+            Issue.record("not an HTTPRoute: \(objects)")
+            return
+        }
+        let parent = try #require(route.status?.parents.first)
+        #expect(parent.parentRef == ParentReference(name: "edge"))
+        #expect(parent.controllerName == "portico.io/gateway-controller")
+        #expect(
+            parent.conditions == [
+                StatusCondition(
+                    type: "Accepted", status: "True", observedGeneration: 2, lastTransitionTime: "2026-01-01T00:00:00Z",
+                    reason: "Accepted", message: "ok")
+            ])
+
+        let gateway = try Self.gateway("""
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: Gateway
+            metadata: {name: edge}
+            spec: {gatewayClassName: portico, listeners: [{name: http, port: 80, protocol: HTTP}]}
+            status:
+              addresses: [{type: IPAddress, value: 192.0.2.1}]
+              conditions: [{type: Programmed, status: Unknown, reason: Pending, message: Waiting, lastTransitionTime: "1970-01-01T00:00:00Z"}]
+              listeners: [{name: http, attachedRoutes: 3, supportedKinds: [{kind: HTTPRoute}], conditions: []}]
+            """)
+        #expect(gateway.status?.addresses == [GatewayStatusAddress(type: "IPAddress", value: "192.0.2.1")])
+        #expect(gateway.status?.conditions.map(\.status) == ["Unknown"])
+        #expect(gateway.status?.listeners == [ListenerStatus(name: "http", supportedKinds: [RouteGroupKind(kind: "HTTPRoute")], attachedRoutes: 3)])
+    }
 }
 
 /// A YAML document re-encoded as JSON, to check that the JSON path finds what the YAML one does.
