@@ -154,6 +154,8 @@ struct RunCommand: AsyncParsableCommand {
         var settings = try render.settings(logs: .standardStreams)
         settings.routing.streams.reservedPorts[healthPort] = "health"
         settings.routing.streams.reservedPorts[statusPort] = "status"
+        // The GatewayClasses whose HTTPRoutes are routed are the ones whose status is written.
+        settings.routing.gatewayControllerName = gatewayControllerName
         var renderOptions = settings.render
         renderOptions.statusPort = statusPort
         renderOptions.workerUser = nginxUser

@@ -21,7 +21,7 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         apiVersion: v1
         kind: Service
         metadata: {name: web, namespace: default}
-        spec: {ports: [{name: http, port: 80}]}
+        spec: {ports: [{name: http, port: PORT}]}
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: GatewayClass
@@ -47,7 +47,7 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         spec:
           parentRefs: [{name: edge}]
           rules:
-          - backendRefs: [{name: web, port: 80}]
+          - backendRefs: [{name: web, port: PORT}]
         ---
         apiVersion: gateway.networking.k8s.io/v1
         kind: HTTPRoute
@@ -99,13 +99,17 @@ struct RealAPIServerGatewayStatusEndToEndTests {
         let token = try server.serviceAccountToken(namespace: "ingress", name: "portico")
         let kubeconfig = try server.writeKubeconfig(
             to: runtime.file("kubeconfig"), token: token, namespace: "ingress")
-        try server.kubectl(["apply", "-f", "-"], input: Self.manifests)
+        // The route's Service answers on its own address, as nginx resolves its cluster name.
+        let backendPort = try Ports.free()
+        let web = try EchoBackend(name: "web", address: "127.0.0.61", port: backendPort)
+        defer { web.stop() }
+        try server.kubectl(["apply", "-f", "-"], input: Self.manifests.replacingOccurrences(of: "PORT", with: "\(backendPort)"))
 
-        let dns = try DNSServer([:])
+        let dns = try DNSServer(["web.default.svc.cluster.local": web.address])
         defer { dns.stop() }
         guard let binary = PorticoBinary.path else { throw TestSupportError("portico is not built") }
         /// A replica on ports of its own; returns it and its health port.
-        func replica(_ identity: String) throws -> (ChildProcess, healthPort: Int) {
+        func replica(_ identity: String) throws -> (ChildProcess, healthPort: Int, httpPort: Int) {
             let httpPort = try Ports.free(), healthPort = try Ports.free(), statusPort = try Ports.free()
             let process = try ChildProcess(
                 binary,
@@ -118,9 +122,9 @@ struct RealAPIServerGatewayStatusEndToEndTests {
                     "--shutdown-grace", "10",
                     "--publish-status-address", "127.0.0.9", "--election-identity", identity,
                 ], name: identity, logDirectory: runtime.url)
-            return (process, healthPort)
+            return (process, healthPort, httpPort)
         }
-        let (portico, healthPort) = try replica("replica-a")
+        let (portico, healthPort, httpPort) = try replica("replica-a")
         defer { portico.stop(grace: 15) }
         let log = { portico.stderr + portico.stdout }
         func metric(_ line: String, port: Int) throws -> String {
@@ -144,8 +148,12 @@ struct RealAPIServerGatewayStatusEndToEndTests {
             return routes.allSatisfy { ours($0) != nil }
                 && Self.conditions(gateway, "status.conditions").first == "Accepted=True/Accepted@1"
         }
+        // The HTTPRoute is served: its Service answers a request for any host (the route names none).
+        try await eventually(timeout: .seconds(30), poll: .milliseconds(200), "the route never served: \(log())") {
+            (try? HTTPProbe.request(port: httpPort, host: "any.test", method: "GET", target: "/x", headers: [], body: nil).backend) == "web"
+        }
         // A second replica, started once the first leads: it serves, plans, and writes nothing.
-        let (follower, followerHealth) = try replica("replica-b")
+        let (follower, followerHealth, _) = try replica("replica-b")
         defer { follower.stop(grace: 15) }
         try await eventually(timeout: .seconds(30), "replica-b never ready: \(follower.stderr)") {
             (try? HTTPProbe.get("/readyz", host: "localhost", port: followerHealth, timeout: 2).status) == 200
@@ -228,6 +236,10 @@ struct RealAPIServerGatewayStatusEndToEndTests {
             Self.conditions(ours(try route("attached")), "conditions") == [
                 "Accepted=True/Accepted@2", "ResolvedRefs=False/BackendNotFound@2",
             ]
+        }
+        // ...and nginx answers 500 for it now: no route has a backend left.
+        try await eventually(timeout: .seconds(30), poll: .milliseconds(200), "the edit never served: \(log())") {
+            (try? HTTPProbe.request(port: httpPort, host: "any.test", method: "GET", target: "/x", headers: [], body: nil).status) == 500
         }
         let edited = try route("attached")
         #expect(Self.value(edited, "metadata.generation") as? Int == 2)
