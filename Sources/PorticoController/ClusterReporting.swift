@@ -5,8 +5,9 @@ import PorticoRouting
 
 /// Tells the cluster what the controller serves, on its own loop so that a slow or failing API
 /// server never holds up a reconcile: Ingress status (the publish address), Gateway API status
-/// (`GatewayStatusPlanner`) and Warning Events for diagnostics. Level-based like the controller: `observe` keeps only the newest served state and
-/// wakes the loop; a pass plans from that state and what was already written. Only the leader
+/// (`GatewayStatusPlanner`) and Warning Events for diagnostics. Level-based like the controller:
+/// `observe` keeps only the newest served state and wakes the loop; a pass plans from that state
+/// and what was already written. Only the leader
 /// writes (`isLeader`); a failed write is logged and retried on the next pass, after a backoff.
 public final class ClusterReporting: RoutingObserver, @unchecked Sendable {
     public struct Options: Sendable {
