@@ -171,6 +171,7 @@ public struct EventPlanner: Sendable {
         case .invalidConfigMapValue: "InvalidConfigMapValue"
         case .unsupportedConfigMapKey: "UnsupportedConfigMapKey"
         case .routeNotAccepted: "RouteNotAccepted"
+        case .unsupportedRouteField: "UnsupportedRouteField"
         }
     }
 

@@ -44,6 +44,8 @@ public struct Diagnostic: Sendable, Equatable, Hashable, CustomStringConvertible
         case unsupportedConfigMapKey = "unsupported-configmap-key"
         /// An HTTPRoute a Gateway of Portico's did not accept (its status says the same): not served there.
         case routeNotAccepted = "route-not-accepted"
+        /// A field of an accepted HTTPRoute that Portico does not serve yet: nginx's default applies.
+        case unsupportedRouteField = "unsupported-route-field"
 
         /// Info diagnostics say what happened to an object that is fine as it is; they make no
         /// Event and do not fail `render --strict`.

@@ -168,6 +168,12 @@ public enum GatewayRouter {
                         "not accepted by \(parent.gateway) (\(parent.accepted.reason)): \(parent.accepted.message)"))
             }
             if attached.parents.contains(where: \.accepted.status) {
+                for (r, rule) in route.spec.rules.enumerated() where rule.timeouts != nil {
+                    diagnostics.append(
+                        Diagnostic(
+                            .unsupportedRouteField, attached.route, field: "spec.rules[\(r)].timeouts",
+                            "not served by Portico yet: nginx's timeouts apply (60 s to read the backend's answer)"))
+                }
                 for problem in attached.backendProblems {
                     diagnostics.append(
                         Diagnostic(

@@ -122,3 +122,14 @@ extension GatewayRoutesTests {
         }
     }
 }
+
+extension GatewayRoutesTests {
+    /// Rule timeouts are not served yet: said, not silently dropped; the route still serves.
+    @Test func timeoutsAreReportedNotDropped() throws {
+        var rule = Self.rule([Self.match("/")])
+        rule.timeouts = HTTPRouteTimeouts(request: "10s")
+        let routed = Self.hosts([Self.route("web", rules: [rule])])
+        #expect(routed.hosts.count == 1)
+        #expect(routed.diagnostics.map(\.code) == [.unsupportedRouteField] && routed.diagnostics.first?.field == "spec.rules[0].timeouts")
+    }
+}
