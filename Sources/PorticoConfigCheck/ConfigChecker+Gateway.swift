@@ -232,22 +232,18 @@ extension CheckRun {
         var bytes: [UInt8] = []
         var u = Array(body.utf8)[...]
         while let b = u.first {
-            if isAlnum(b) {
+            if Validation.isAlnum(b) {
                 bytes.append(b)
                 u = u.dropFirst()
                 continue
             }
             guard b == UInt8(ascii: "\\"), u.count >= 4, u[u.startIndex + 1] == UInt8(ascii: "x"),
-                let v = UInt8(String(decoding: u[(u.startIndex + 2)...(u.startIndex + 3)], as: UTF8.self), radix: 16), !isAlnum(v)
+                let v = UInt8(String(decoding: u[(u.startIndex + 2)...(u.startIndex + 3)], as: UTF8.self), radix: 16), !Validation.isAlnum(v)
             else { return nil }
             bytes.append(v)
             u = u.dropFirst(4)
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func isAlnum(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
     }
 
     // MARK: named locations

@@ -134,9 +134,8 @@ struct IncrementalRouter {
         if let global { pass.digest += Digest(global, salt: Digest.globalSalt) }
         (pass.streams, pass.diagnostics) = Router(options: options).streams(state, adding: pass.diagnostics + globalDiagnostics)
         if !pass.streams.isEmpty { pass.digest += Digest(pass.streams, salt: Digest.streamSalt) }
-        var ingressHosts = Set(pass.virtualHosts.map(\.host.name))
-        if !pass.catchAll.locations.isEmpty { ingressHosts.insert("_") }
-        let gateway = Router(options: options).gatewayRoutes(state, ingressHosts: ingressHosts)
+        let gateway = Router(options: options).gatewayRoutes(
+            state, ingressHosts: RoutingTable.ingressHostKeys(pass.virtualHosts, pass.catchAll))
         pass.gatewayHosts = gateway.hosts
         pass.diagnostics += gateway.diagnostics
         if !gateway.hosts.isEmpty { pass.digest += Digest(gateway.hosts, salt: Digest.gatewaySalt) }

@@ -88,15 +88,11 @@ struct GatewayView: TemplateContext {
         return value.split(separator: "$", omittingEmptySubsequences: false).joined(separator: "${portico_dollar}")
     }
 
-    static func isAlnum(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
-    }
-
     /// A literal for a PCRE regex: letters and digits as they are, every other byte `\xHH`.
     static func hexEscaped(_ text: String) -> String {
         var out = ""
         for b in text.utf8 {
-            if isAlnum(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += "\\x" + hex(b) }
+            if Validation.isAlnum(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else { out += "\\x" + hex(b) }
         }
         return out
     }

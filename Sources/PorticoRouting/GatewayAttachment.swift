@@ -30,6 +30,9 @@ public struct GatewayAttachment: Sendable, Equatable {
     public struct Attached: Sendable, Equatable {
         public var listener: ListenerKey
         public var hostnames: [GatewayHostname]?
+        /// The listener's, for what routing derives from it (a redirect's default port).
+        public var port: Int
+        public var `protocol`: String
     }
 
     /// One `status.parents[]` entry of a route: its parentRef (defaults applied), the Gateway it
@@ -173,7 +176,10 @@ private struct Context {
             }
             let hostnames = onlyInvalid ? [] : GatewayHostname.effective(listener: listenerHostname, route: valid)
             if let hostnames, hostnames.isEmpty { continue }
-            listeners.append(.init(listener: .init(gateway: gatewayRef, listener: listener.name), hostnames: hostnames))
+            listeners.append(
+                .init(
+                    listener: .init(gateway: gatewayRef, listener: listener.name), hostnames: hostnames, port: listener.port,
+                    protocol: listener.protocol))
         }
         guard !listeners.isEmpty else {
             let wanted = route.spec.hostnames.map { MessageText.quoted($0) }.joined(separator: ", ")

@@ -149,11 +149,6 @@ public enum GatewayRouter {
     ) -> (hosts: [GatewayHost], diagnostics: [Diagnostic]) {
         var routesByRef: [ObjectReference: HTTPRoute] = [:]
         for route in state.httpRoutes where routesByRef[ObjectReference(route)] == nil { routesByRef[ObjectReference(route)] = route }
-        var gatewaysByRef: [ObjectReference: Gateway] = [:]
-        for gateway in state.gateways {
-            let ref = ObjectReference(kind: "Gateway", namespace: gateway.metadata.effectiveNamespace, name: gateway.metadata.name)
-            if gatewaysByRef[ref] == nil { gatewaysByRef[ref] = gateway }
-        }
         var diagnostics: [Diagnostic] = []
         // host key -> candidates keyed by route/rule/match (one route on two listeners of one
         // hostname is served once), with the ports of the listeners it came through.
@@ -183,11 +178,10 @@ public enum GatewayRouter {
             }
             var keys: [String: (http: Int?, https: Int?)] = [:]
             for parent in attached.parents where parent.accepted.status {
-                for listenerAttachment in parent.listeners {
-                    let listener = gatewaysByRef[parent.gateway]?.spec.listeners.first { $0.name == listenerAttachment.listener.listener }
-                    for hostname in listenerAttachment.hostnames?.map(\.text) ?? ["_"] {
+                for listener in parent.listeners {
+                    for hostname in listener.hostnames?.map(\.text) ?? ["_"] {
                         var ports = keys[hostname] ?? (nil, nil)
-                        if listener?.protocol == "HTTPS" { ports.https = ports.https ?? listener?.port } else { ports.http = ports.http ?? listener?.port }
+                        if listener.protocol == "HTTPS" { ports.https = ports.https ?? listener.port } else { ports.http = ports.http ?? listener.port }
                         keys[hostname] = ports
                     }
                 }

@@ -47,7 +47,9 @@ public struct RoutingTable: Sendable, Equatable {
     }
 
     /// The keys of the hosts Ingresses serve: their names, and `_` when rules without a host exist.
-    public var ingressHostKeys: Set<String> {
+    public var ingressHostKeys: Set<String> { Self.ingressHostKeys(virtualHosts, catchAll) }
+
+    public static func ingressHostKeys(_ virtualHosts: [VirtualHost], _ catchAll: CatchAll) -> Set<String> {
         var keys = Set(virtualHosts.map(\.host.name))
         if !catchAll.locations.isEmpty { keys.insert("_") }
         return keys

@@ -99,7 +99,7 @@ package enum Validation {
         (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
     }
 
-    static func isAlnum(_ b: UInt8) -> Bool {
+    package static func isAlnum(_ b: UInt8) -> Bool {
         isLowerAlnum(b) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
     }
 }
