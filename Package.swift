@@ -147,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PorticoControllerTests",
-            dependencies: ["PorticoController", "TestSupport", .product(name: "InMemoryLogging", package: "swift-log")]
+            dependencies: ["PorticoController", "PorticoTLS", "TestSupport", .product(name: "InMemoryLogging", package: "swift-log")]
         ),
 
         // `portico run` end to end: start-up, change-to-live latency, reloads under load.

@@ -111,6 +111,7 @@ extension CheckRun {
     }
 
     static let matchStart = "set $portico_gw_match 1"
+    static let schemeTest = Allowlist.pattern(#"^if \(\$scheme != https?\)$"#)
     static let methodTest = Allowlist.pattern(#"^if \(\$request_method != (GET|HEAD|POST|PUT|DELETE|CONNECT|OPTIONS|TRACE|PATCH)\)$"#)
     static let headerTest = Allowlist.pattern(#"^if \(\$http_[a-z0-9_]{1,256} !~ "[^"\n]*" \)$"#)
     static let queryTest = Allowlist.pattern(#"^if \(\$args !~ "[^"\n]*" \)$"#)
@@ -189,7 +190,7 @@ extension CheckRun {
     /// Each test, read back against the candidate's conditions in order: the method, each
     /// header's variable and value (an exact one decoded from its escapes), each query parameter.
     mutating func checkTests(_ tests: [ConfigDirective], _ c: GatewayCandidate) {
-        var method: String?
+        var method: String?, scheme: String?
         var headers: [(name: String, regex: String)] = [], query: [String] = []
         for t in tests {
             guard t.children.map(\.description) == ["set $portico_gw_match 0"] else {
@@ -198,7 +199,9 @@ extension CheckRun {
             }
             let text = t.description
             let a = args(t)
-            if Self.methodTest.matches(text) {
+            if Self.schemeTest.matches(text), scheme == nil, method == nil, headers.isEmpty, query.isEmpty {
+                scheme = String(a[2].dropLast())
+            } else if Self.methodTest.matches(text) {
                 method = String(a[2].dropLast())
             } else if Self.headerTest.matches(text), a.count == 4 {
                 headers.append((String(a[0].dropFirst("($http_".count)), a[2]))
@@ -208,7 +211,7 @@ extension CheckRun {
                 fail(t, "match test \(ConfigTree.quote(text)) is not one of the method, header and query shapes")
             }
         }
-        var ok = method == c.method && headers.count == c.headers.count && query.count == c.queryParams.count
+        var ok = scheme == c.scheme && method == c.method && headers.count == c.headers.count && query.count == c.queryParams.count
         for (found, wanted) in zip(headers, c.headers) where ok {
             ok = found.name == wanted.name.replacingOccurrences(of: "-", with: "_")
                 && (wanted.isRegex ? found.regex == wanted.value : Self.hexDecoded(found.regex, prefix: "^", suffix: "$") == wanted.value)
@@ -222,7 +225,7 @@ extension CheckRun {
             ok = Self.hexDecoded(String(body[..<eq]), prefix: "", suffix: "") == wanted.name
                 && (wanted.isRegex ? value == "(?:\(wanted.value))" : Self.hexDecoded(value, prefix: "", suffix: "") == wanted.value)
         }
-        if !ok { fail(tests.first, "\(c.route) \(c.field): its tests are not its method, headers and query parameters") }
+        if !ok { fail(tests.first, "\(c.route) \(c.field): its tests are not its scheme, method, headers and query parameters") }
     }
 
     /// The literal a regex of letters, digits and `\xHH` escapes (between the affixes) stands for;

@@ -308,7 +308,14 @@ struct CheckRun {
             ("$ssl_server_name $portico_cert_exact", "\"\"", https.exactCertificates),
             ("$portico_sni_parent $portico_cert_wildcard", https.defaultCertificate, https.wildcardCertificates),
         ] {
-            guard let map = maps[name] else { continue }
+            guard var map = maps[name] else { continue }
+            if name == "$ssl_server_name $portico_cert_exact" {
+                let lines = map.children.filter { $0.nameQuoted && $0.name.hasPrefix("~") }
+                let found = lines.map { "\($0.name) \(args($0).joined(separator: " "))" }
+                let wanted = https.wildcardCertificateLines
+                if found != wanted { fail(map, "wildcard certificate lines \(found), expected \(wanted)") }
+                map.block = map.children.filter { line in !lines.contains { $0.line == line.line && $0 == line } }
+            }
             var certificates: [String: String] = [:]
             for entry in mapEntries(map, default: defaultValue) {
                 let a = args(entry)

@@ -127,6 +127,8 @@ package struct PredictedHTTPS: Sendable, Equatable {
     package var exactCertificates: [String: String] = [:]
     /// Wildcard suffix (`apps.example.com`) → its certificate file.
     package var wildcardCertificates: [String: String] = [:]
+    /// With HTTPS listeners on wildcard hostnames: every wildcard's `$portico_cert_exact` line (`REGEX FILE`), in order.
+    package var wildcardCertificateLines: [String] = []
     /// The files the table writes: the only ones a host's certificate may be.
     package var certificateFiles: Set<String>
 
@@ -144,10 +146,34 @@ package struct PredictedHTTPS: Sendable, Equatable {
             "$host $portico_https_url_preserved": ["default \"\(origin)$request_uri\""],
             "$scheme $portico_hsts": [#"default """#] + (hsts.map { ["https \"\($0)\""] } ?? []),
         ]
-        defaultCertificate = table.defaultCertificate ?? options.defaultCertificate
+        defaultCertificate =
+            table.gatewayCertificates.first { $0.hostname == nil }?.file ?? table.defaultCertificate ?? options.defaultCertificate
+        var wildcards: [(name: String, file: String, listener: Bool)] = []
         for vhost in table.virtualHosts {
             guard let file = vhost.tls?.certificate else { continue }
-            if vhost.host.isWildcard { wildcardCertificates[vhost.host.suffix] = file } else { exactCertificates[vhost.host.name] = file }
+            if vhost.host.isWildcard {
+                wildcardCertificates[vhost.host.suffix] = file
+                wildcards.append((vhost.host.name, file, false))
+            } else {
+                exactCertificates[vhost.host.name] = file
+            }
+        }
+        var listenerWildcards = false
+        for c in table.gatewayCertificates {
+            guard let name = c.hostname?.text else { continue }
+            if name.hasPrefix("*.") {
+                wildcards.append((name, c.file, true))
+                listenerWildcards = true
+            } else {
+                exactCertificates[name] = c.file
+            }
+        }
+        // Listener wildcards take one or more labels: all wildcards become regexes of the exact map, the longest suffix first.
+        if listenerWildcards {
+            wildcardCertificateLines = wildcards.sorted { ($0.name.utf8.count, $1.name) > ($1.name.utf8.count, $0.name) }.map { w in
+                let suffix = CheckRun.escaped(String(w.name.dropFirst(2)))
+                return "~^" + (w.listener ? ".+" : "[^.]+") + "\\." + suffix + "$ " + w.file
+            }
         }
         certificateFiles = Set(table.certificates.map(\.path))
     }

@@ -16,6 +16,7 @@ extension IncrementalRouter {
         static let globalSalt = 0x44
         static let passthroughSalt = 0x55
         static let gatewaySalt = 0x66
+        static let certificateSalt = 0x77
 
         init() {}
 
@@ -51,7 +52,14 @@ extension IncrementalRouter {
             var sum = ofRoutes(table)
             if let global = table.global { sum += Digest(global, salt: globalSalt) }
             if !table.streams.isEmpty { sum += Digest(table.streams, salt: streamSalt) }
+            if let tls = certificates(table) { sum += tls }
             return sum
+        }
+
+        /// The certificates no host names (the default one, the Gateways' listeners'), when any.
+        static func certificates(_ table: RoutingTable) -> Digest? {
+            guard table.defaultCertificate != nil || !table.gatewayCertificates.isEmpty else { return nil }
+            return Digest([AnyHashable(table.defaultCertificate), AnyHashable(table.gatewayCertificates)], salt: certificateSalt)
         }
 
         /// The Ingresses' part: hosts and catch-all (`route(_:)` adds the rest once per pass).

@@ -105,6 +105,9 @@ struct IncrementalRouter {
         var passthrough: [PassthroughHost] = []
         /// HTTPRoutes: routed whole on every pass, after the Ingresses (which keep their hosts).
         var gatewayHosts: [GatewayHost] = []
+        /// With HTTPS (a pass routed whole): `--default-ssl-certificate`'s file and the Gateways' listeners'.
+        var defaultCertificate: String?
+        var gatewayCertificates: [GatewayCertificate] = []
 
         var hostCount: Int { virtualHosts.count }
 
@@ -112,7 +115,9 @@ struct IncrementalRouter {
         func table() -> RoutingTable {
             var table = RoutingTable(
                 virtualHosts: virtualHosts, catchAll: catchAll, upstreams: upstreams, diagnostics: diagnostics,
-                servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates, authFiles: authFiles)
+                servedIngresses: servedIngresses, otherClasses: otherClasses, certificates: certificates,
+                defaultCertificate: defaultCertificate, authFiles: authFiles)
+            table.gatewayCertificates = gatewayCertificates
             table.streams = streams
             table.global = global
             table.passthrough = passthrough
@@ -255,6 +260,9 @@ struct IncrementalRouter {
             diagnostics: table.diagnostics, servedIngresses: table.servedIngresses, otherClasses: table.otherClasses,
             digest: .ofRoutes(table), routedGroups: 1, certificates: table.certificates, authFiles: table.authFiles)
         pass.passthrough = table.passthrough
+        pass.defaultCertificate = table.defaultCertificate
+        pass.gatewayCertificates = table.gatewayCertificates
+        if let tls = Digest.certificates(table) { pass.digest += tls }
         if !table.passthrough.isEmpty { pass.digest += Digest(table.passthrough, salt: Digest.passthroughSalt) }
         return pass
     }

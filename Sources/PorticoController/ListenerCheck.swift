@@ -3,8 +3,8 @@ import PorticoRouting
 
 /// A Gateway listener's own conditions, from what the cluster holds: `Accepted` (a protocol
 /// Portico serves), `ResolvedRefs` (route kinds it can take, and for HTTPS certificate Secrets
-/// that exist, in the Gateway's namespace or one whose ReferenceGrant lets it in) and `Programmed`
-/// (both, and a valid hostname). The certificates' contents are validated where they are routed.
+/// that exist, in the Gateway's namespace or one whose ReferenceGrant lets it in, with a valid
+/// certificate and key) and `Programmed` (both, and a valid hostname).
 struct ListenerCheck {
     struct Result {
         var supportedKinds: [RouteGroupKind]
@@ -15,16 +15,14 @@ struct ListenerCheck {
 
     static let served = RouteGroupKind(group: GatewayAPI.group, kind: "HTTPRoute")
 
-    private var secrets: Set<ObjectReference> = []
+    private var secrets: [ObjectReference: Secret] = [:]
     /// By the namespace they are in: the only one they grant access to.
     private var grants: [String: [ReferenceGrant]] = [:]
 
     init(_ state: ClusterState) {
         for secret in state.secrets {
-            secrets.insert(
-                ObjectReference(
-                    kind: "Secret", namespace: secret.metadata.effectiveNamespace, name: secret.metadata.name)
-            )
+            let ref = ObjectReference(kind: "Secret", namespace: secret.metadata.effectiveNamespace, name: secret.metadata.name)
+            if secrets[ref] == nil { secrets[ref] = secret }
         }
         for grant in state.referenceGrants {
             grants[grant.metadata.effectiveNamespace, default: []].append(grant)
@@ -81,8 +79,8 @@ struct ListenerCheck {
             supportedKinds: supported, accepted: accepted, resolvedRefs: resolvedRefs, programmed: programmed)
     }
 
-    /// The first certificateRef that is not a Secret, not permitted, or not there (with a
-    /// certificate and key).
+    /// The first certificateRef that is not a Secret, not permitted, not there, or whose
+    /// certificate and key would not be served (`ListenerCertificateRef`).
     private func certificateProblem(_ listener: GatewayListener, gatewayNamespace: String) -> (
         reason: String, message: String
     )? {
@@ -91,40 +89,18 @@ struct ListenerCheck {
             return ("InvalidCertificateRef", "an HTTPS listener needs tls.certificateRefs")
         }
         for (i, ref) in refs.enumerated() {
-            let at = "tls.certificateRefs[\(i)]"
-            guard ref.group == "", ref.kind == "Secret" else {
-                let kind = ref.group.isEmpty ? ref.kind : "\(ref.kind).\(ref.group)"
-                return (
-                    "InvalidCertificateRef",
-                    "\(at): kind \(MessageText.quoted(kind)) is not supported; only a Secret is"
-                )
-            }
-            let secret = ObjectReference(
-                kind: "Secret", namespace: ref.namespace ?? gatewayNamespace, name: ref.name)
-            if secret.namespace != gatewayNamespace && !granted(secret, toGatewaysIn: gatewayNamespace) {
-                return (
-                    "RefNotPermitted",
-                    "\(at): \(secret) is in another namespace, and no ReferenceGrant in \(MessageText.quoted(secret.namespace)) "
-                        + "lets Gateways from \(MessageText.quoted(gatewayNamespace)) refer to it"
-                )
-            }
-            if !secrets.contains(secret) {
-                return (
-                    "InvalidCertificateRef", "\(at): \(secret) not found, or it holds no tls.crt and tls.key"
-                )
+            let grants = grants[ref.namespace ?? gatewayNamespace] ?? []
+            switch ListenerCertificateRef.secret(ref, index: i, gatewayNamespace: gatewayNamespace, grants: grants) {
+            case .failure(let problem): return (problem.reason, problem.message)
+            case .success(let secret):
+                guard let data = secrets[secret] else {
+                    return ("InvalidCertificateRef", "tls.certificateRefs[\(i)]: \(secret) not found")
+                }
+                if let problem = ListenerCertificateRef.contentProblem(data) {
+                    return ("InvalidCertificateRef", "tls.certificateRefs[\(i)]: \(secret): \(problem)")
+                }
             }
         }
         return nil
-    }
-
-    private func granted(_ secret: ObjectReference, toGatewaysIn namespace: String) -> Bool {
-        (grants[secret.namespace] ?? []).contains { grant in
-            grant.spec.from.contains {
-                $0.group == GatewayAPI.group && $0.kind == "Gateway" && $0.namespace == namespace
-            }
-                && grant.spec.to.contains {
-                    $0.group == "" && $0.kind == "Secret" && ($0.name ?? secret.name) == secret.name
-                }
-        }
     }
 }

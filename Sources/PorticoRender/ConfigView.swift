@@ -207,14 +207,39 @@ struct ConfigView: TemplateContext {
             return .list(options.httpsListenAddresses.map(TemplateValue.string))
         case "https_port_suffix": return .string(options.httpsPort.map { $0 == 443 ? "" : ":\($0)" } ?? "")
         case "ticket_key": return options.sessionTicketKey.map(TemplateValue.string) ?? .bool(false)
-        case "default_certificate": return .string(table.defaultCertificate ?? options.defaultCertificate)
+        case "default_certificate":
+            // A hostname-less HTTPS listener's certificate is the Gateway API's answer to an unknown SNI.
+            let listener = table.gatewayCertificates.first { $0.hostname == nil }?.file
+            return .string(listener ?? table.defaultCertificate ?? options.defaultCertificate)
         case "certificates_exact", "certificates_wildcard":
             let wildcard = key == "certificates_wildcard"
             let hosts = table.virtualHosts.filter { $0.host.isWildcard == wildcard && $0.tls?.certificate != nil }
-            return .list(hosts.map { .context(CertificateView(host: $0.host, file: $0.tls?.certificate ?? "")) })
+            var lines = hosts.map { TemplateValue.context(CertificateView(name: $0.host.name, suffix: $0.host.suffix, file: $0.tls?.certificate ?? "")) }
+            if !wildcard {
+                for c in table.gatewayCertificates {
+                    guard let name = c.hostname, !name.isWildcard else { continue }
+                    lines.append(.context(CertificateView(name: name.text, suffix: name.text, file: c.file)))
+                }
+            }
+            return .list(lines)
+        case "certificates_wildcard_regex": return .list(wildcardCertificateLines.map { .context(FieldsView(fields: $0)) })
         case "status_port": return options.statusPort.map { .string("\($0)") } ?? .bool(false)
         case "generation": return .string("\(options.generation)")
         default: return nil
+        }
+    }
+
+    /// With wildcard listener certificates (one or more labels): every wildcard certificate as a
+    /// `$portico_cert_exact` regex, the longest suffix first (the most specific wins), the
+    /// Ingresses' taking exactly one label as the parent-name map would.
+    var wildcardCertificateLines: [[String: String]] {
+        let listeners = table.gatewayCertificates.compactMap { c in c.hostname.flatMap { $0.isWildcard ? ($0.text, c.file) : nil } }
+        guard !listeners.isEmpty else { return [] }
+        let ingresses = table.virtualHosts.compactMap { v in v.host.isWildcard ? v.tls?.certificate.map { (v.host.name, $0) } : nil }
+        let all = listeners.map { ($0.0, $0.1, true) } + ingresses.map { ($0.0, $0.1, false) }
+        return all.sorted { ($0.0.utf8.count, $1.0) > ($1.0.utf8.count, $0.0) }.map { name, file, isListener in
+            let suffix = DataPlane.regex(String(name.dropFirst(2)))
+            return ["regex": DataPlane.quoted("~^" + (isListener ? ".+" : "[^.]+") + "\\." + suffix + "$"), "file": file]
         }
     }
 
@@ -592,13 +617,14 @@ struct ProxyView: TemplateContext {
 
 /// A host with its own certificate, for the maps that pick a handshake's certificate.
 struct CertificateView: TemplateContext {
-    let host: Host
+    let name: String
+    let suffix: String
     let file: String
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "name": .string(host.name)
-        case "suffix": .string(host.suffix)
+        case "name": .string(name)
+        case "suffix": .string(suffix)
         case "file": .string(file)
         default: nil
         }

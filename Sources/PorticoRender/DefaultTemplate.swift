@@ -134,14 +134,18 @@ public enum DefaultTemplate {
             ssl_session_ticket_key {{ticket_key}};
         {{/ticket_key}}
 
-            # Which certificate a handshake gets: its SNI name's own, else a wildcard's one label up,
-            # else the default certificate (also for clients that send no SNI). Each file holds the
-            # chain and the key; nginx reads it at the handshake, so no reload loads certificates.
+            # Which certificate a handshake gets: its SNI name's own (an Ingress host's, a Gateway
+            # listener's hostname), else a wildcard's, else the default certificate (also for
+            # clients that send no SNI). Each file holds the chain and the key; nginx reads it at
+            # the handshake, so no reload loads certificates.
             map $ssl_server_name $portico_cert_exact {
                 default "";
         {{#certificates_exact}}
                 {{name}} {{file}};
         {{/certificates_exact}}
+        {{#certificates_wildcard_regex}}
+                {{regex}} {{file}};
+        {{/certificates_wildcard_regex}}
             }
             map $ssl_server_name $portico_sni_parent {
                 default "";

@@ -199,6 +199,7 @@ private struct CandidateView: TemplateContext {
         switch key {
         case "comment":
             var parts = [candidate.path]
+            if let s = candidate.scheme { parts.append(s.uppercased() + " only") }
             if let m = candidate.method { parts.append(m) }
             if !candidate.headers.isEmpty { parts.append("headers " + candidate.headers.map(\.name).joined(separator: ", ")) }
             if !candidate.queryParams.isEmpty { parts.append("query " + candidate.queryParams.map(\.name).joined(separator: ", ")) }
@@ -214,6 +215,7 @@ private struct CandidateView: TemplateContext {
     /// Each test is true when the request fails one condition of the match.
     var tests: [String] {
         var out: [String] = []
+        if let s = candidate.scheme { out.append("$scheme != \(s)") }
         if let m = candidate.method { out.append("$request_method != \(m)") }
         for h in candidate.headers {
             let regex = h.isRegex ? h.value : "^" + GatewayView.hexEscaped(h.value) + "$"

@@ -72,11 +72,7 @@ public struct GatewayAttachment: Sendable, Equatable {
 
     public init(_ state: ClusterState, controllerName: String) {
         let classes = Set(state.gatewayClasses.filter { $0.spec.controllerName == controllerName }.map(\.metadata.name))
-        var gateways: [ObjectReference: Gateway] = [:]
-        for gateway in state.gateways where classes.contains(gateway.spec.gatewayClassName) {
-            let ref = ObjectReference(kind: "Gateway", namespace: gateway.metadata.effectiveNamespace, name: gateway.metadata.name)
-            if gateways[ref] == nil { gateways[ref] = gateway }  // a repeated object: the first one counts
-        }
+        let gateways = Self.ownGateways(state, controllerName: controllerName)
         self.classes = classes.sorted()
         self.gateways = gateways.keys.sorted()
 

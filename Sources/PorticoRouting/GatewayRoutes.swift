@@ -43,8 +43,12 @@ public struct GatewayCandidate: Sendable, Hashable {
     public var headers: [GatewayValueMatch]
     public var queryParams: [GatewayValueMatch]
     public var action: GatewayAction
+    /// `http` or `https` when the route reaches this host through listeners of that protocol
+    /// only (a route of the HTTP listener, often a redirect to HTTPS, must not take HTTPS
+    /// requests); nil through both.
+    public var scheme: String? = nil
 
-    public var isUnconditional: Bool { method == nil && headers.isEmpty && queryParams.isEmpty }
+    public var isUnconditional: Bool { method == nil && headers.isEmpty && queryParams.isEmpty && scheme == nil }
 }
 
 /// A header (name lowercased, as nginx's `$http_` variables) or query parameter (name as
@@ -192,7 +196,9 @@ public enum GatewayRouter {
                     conflicts[attached.route, default: []].insert(key)
                     continue
                 }
-                for candidate in candidates(route, problems: problems, clusterDomain: clusterDomain, ports: (ports.http ?? 80, ports.https ?? 443)) {
+                let scheme: String? = ports.http == nil ? "https" : ports.https == nil ? "http" : nil
+                for var candidate in candidates(route, problems: problems, clusterDomain: clusterDomain, ports: (ports.http ?? 80, ports.https ?? 443)) {
+                    candidate.candidate.scheme = scheme
                     byHost[key, default: [:]][candidate.id] = candidate
                 }
             }

@@ -483,6 +483,8 @@ struct RoutingRun {
         var catchAll = CatchAll(locations: catchAllLocations, fallback: catchAll.fallback)
         var certificateFiles = options.servesHTTPS ? finishTLS(&virtualHosts, catchAll: &catchAll) : []
         let defaultCertificate = options.servesHTTPS ? addDefaultCertificate(to: &certificateFiles) : nil
+        let ingressTLSHosts = Set(virtualHosts.filter { $0.tls != nil }.map(\.host.name))
+        let gatewayCertificates = options.servesHTTPS ? gatewayCertificates(adding: &certificateFiles, ingressTLSHosts: ingressTLSHosts) : []
         finishClientCertificates(&virtualHosts)
         let passthrough = finishPassthrough(&virtualHosts)
 
@@ -510,6 +512,7 @@ struct RoutingRun {
             diagnostics: diagnostics, servedIngresses: served, otherClasses: otherClasses, certificates: certificateFiles,
             defaultCertificate: defaultCertificate, authFiles: usedAuthFiles(virtualHosts, catchAll))
         table.passthrough = passthrough
+        table.gatewayCertificates = gatewayCertificates
         return table
     }
 }

@@ -29,6 +29,9 @@ public struct RoutingTable: Sendable, Equatable {
     public var passthrough: [PassthroughHost] = []
     /// The accepted HTTPRoutes' hosts (`GatewayRoutes.swift`), by key; none is an Ingress host.
     public var gatewayHosts: [GatewayHost] = []
+    /// The certificates of Portico's Gateways' HTTPS listeners (`GatewayCertificates.swift`), the
+    /// oldest Gateway's first; none names a host with an Ingress's `spec.tls`.
+    public var gatewayCertificates: [GatewayCertificate] = []
 
     public init(
         virtualHosts: [VirtualHost] = [], catchAll: CatchAll = CatchAll(), upstreams: [Upstream] = [],
@@ -60,7 +63,7 @@ public struct RoutingTable: Sendable, Equatable {
         virtualHosts == other.virtualHosts && catchAll == other.catchAll && upstreams == other.upstreams
             && certificates == other.certificates && defaultCertificate == other.defaultCertificate && authFiles == other.authFiles
             && streams == other.streams && global == other.global && passthrough == other.passthrough
-            && gatewayHosts == other.gatewayHosts
+            && gatewayHosts == other.gatewayHosts && gatewayCertificates == other.gatewayCertificates
     }
 
     /// A fingerprint of what the table routes: equal for tables that `routesLike` each other. The
@@ -82,6 +85,7 @@ public struct RoutingTable: Sendable, Equatable {
             hasher.combine(global)
             hasher.combine(passthrough)
             hasher.combine(gatewayHosts)
+            hasher.combine(gatewayCertificates)
             return hasher.finalize()
         }
         return RoutingDigest(first: pass(salt: 0x5A), second: pass(salt: 0xA5))

@@ -23,7 +23,8 @@ import TestSupport
         let settings = try RenderFlags.parse(RenderCommandTests.fixed).settings()
         let state = ClusterState(try ManifestFiles.read([RenderCommandTests.example("gateway")], standardInput: { Data() }).objects)
         let table = Router(options: settings.routing).route(state)
-        #expect(table.gatewayHosts.map(\.key) == ["*.wild.example", "app.example"])
+        #expect(table.gatewayHosts.map(\.key) == ["*.wild.example", "app.example", "secure.example"])
+        #expect(table.gatewayCertificates.map { $0.hostname?.text } == ["app.example", "secure.example"])
         return (try settings.renderer.render(table, options: settings.render), table, settings.render)
     }
 
@@ -38,6 +39,9 @@ import TestSupport
             // Another backend, a header test dropped, a header value changed, a directive added.
             ("\"v1.default.svc.cluster.local:8080\";", "\"evil.default.svc.cluster.local:8080\";"),
             ("if ($http_x_ver !~ ", "if ($http_x_other !~ "),
+            // A route answering on the other protocol; a listener's certificate for another name.
+            ("if ($scheme != https)", "if ($scheme != http)"),
+            ("secure.example tls/", "evil.example tls/"),
             ("proxy_set_header X-Set \"a${portico_dollar}b\";", "proxy_set_header X-Set \"ab\";"),
             ("return 301 \"https://$host/new$is_args$args\";", "return 301 \"https://evil.example/new$is_args$args\";"),
             ("proxy_hide_header X-Resp;", "proxy_hide_header X-Resp;\n            allow all;"),
@@ -55,11 +59,11 @@ import TestSupport
         #expect(out.config.contains("httproute default/wild: accepted\n  gateway default/gw: Accepted=True (Accepted)"), "\(out.config)")
         #expect(out.config.contains("httproute default/app: partly-served\n"))
         #expect(out.config.contains("ResolvedRefs=False (BackendNotFound): spec.rules[5].backendRefs[0]: service default/nothere not found"))
-        #expect(out.config.hasSuffix("summary: 2 HTTPRoutes: 1 accepted, 1 partly-served, 0 not-accepted\n"))
+        #expect(out.config.hasSuffix("summary: 4 HTTPRoutes: 3 accepted, 1 partly-served, 0 not-accepted\n"))
         #expect(!out.diagnostics.contains { $0.contains("no Ingress is Portico's") })
         let json = checkCommand(arguments: ["-f", RenderCommandTests.example("gateway"), "--output", "json"])
         let decoded = try JSONSerialization.jsonObject(with: Data(json.config.utf8)) as? [String: Any]
         let routes = try #require(decoded?["httpRoutes"] as? [[String: Any]])
-        #expect(routes.map { $0["status"] as? String } == ["partly-served", "accepted"])
+        #expect(routes.map { $0["status"] as? String } == ["partly-served", "accepted", "accepted", "accepted"])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PorticoModel
 import PorticoRouting
+import PorticoTLS
 import Testing
 
 @testable import PorticoController
@@ -10,6 +11,7 @@ import Testing
 /// condition's status, and that other controllers' route parents stay as they are.
 @Suite struct GatewayStatusPlannerTests {
     static let controller = "portico.io/gateway-controller"
+    static let certificate = try! SelfSignedCertificate.generate(commonName: "shop.example.com", now: Date())
     static let publish = PublishAddress("192.0.2.10")
     static let t0 = Date(timeIntervalSince1970: 1_780_000_000)
     static let t1 = t0.addingTimeInterval(60)
@@ -60,9 +62,12 @@ import Testing
             ],
             secrets: secrets.map { s in
                 let parts = s.split(separator: "/").map(String.init)
-                return Secret(
-                    metadata: ObjectMeta(name: parts[1], namespace: parts[0]),
-                    data: ["tls.crt": "Yw==", "tls.key": "aw=="])
+                // "*/broken": a Secret whose data is no certificate; the others hold a valid one.
+                let data =
+                    parts[1] == "broken"
+                    ? ["tls.crt": "Yw==", "tls.key": "aw=="]
+                    : ["tls.crt": Data(certificate.chainPEM.utf8).base64EncodedString(), "tls.key": Data(certificate.keyPEM.utf8).base64EncodedString()]
+                return Secret(metadata: ObjectMeta(name: parts[1], namespace: parts[0]), data: data)
             })
         state.gatewayClasses = [
             GatewayClass(
@@ -220,6 +225,16 @@ import Testing
                     "Programmed=False/Invalid@2",
                 ], ["HTTPRoute"]
             ),
+            // A Secret whose data is not a certificate and key.
+            (
+                GatewayListener(
+                    name: "tls", port: 443, protocol: "HTTPS",
+                    tls: GatewayListenerTLS(certificateRefs: [SecretObjectReference(name: "broken")])),
+                [
+                    "Accepted=True/Accepted@2", "ResolvedRefs=False/InvalidCertificateRef@2",
+                    "Programmed=False/Invalid@2",
+                ], ["HTTPRoute"]
+            ),
             (
                 GatewayListener(name: "tls", port: 443, protocol: "HTTPS"),
                 [
@@ -233,7 +248,7 @@ import Testing
             GatewayListener(name: "http", port: 80, protocol: "HTTP"), listener,
         ])
         let status = Self.gatewayStatus(
-            Self.plan(Self.state(gateways: [gateway], secrets: ["infra/cert", "shop/cert"])))
+            Self.plan(Self.state(gateways: [gateway], secrets: ["infra/cert", "shop/cert", "infra/broken"])))
         let planned = status?.listeners.last
         #expect(planned?.name == listener.name)
         #expect(Self.summary(planned?.conditions ?? []) == conditions)
