@@ -33,6 +33,42 @@ import TestSupport
         #expect(ConfigChecker().check(config, table: table, options: options) == [])
     }
 
+    /// Wildcard and hostname-less HTTPS listeners beside an Ingress's wildcard certificate: the
+    /// wildcards become regexes of the certificate map, the most specific first, and the
+    /// hostname-less listener's certificate the default; the checker reads all of it back.
+    @Test func wildcardListenerCertificatesAreCheckedToo() throws {
+        let settings = try RenderFlags.parse(RenderCommandTests.fixed).settings()
+        var state = ClusterState(try ManifestFiles.read([RenderCommandTests.example("gateway")], standardInput: { Data() }).objects)
+        let ref = [SecretObjectReference(name: "example-gateway-tls")]
+        state.gateways.append(
+            Gateway(
+                metadata: ObjectMeta(name: "more", namespace: "default"),
+                spec: GatewaySpec(
+                    gatewayClassName: "portico",
+                    listeners: [
+                        GatewayListener(name: "wild", hostname: "*.example", port: 443, protocol: "HTTPS", tls: GatewayListenerTLS(certificateRefs: ref)),
+                        GatewayListener(name: "any", port: 443, protocol: "HTTPS", tls: GatewayListenerTLS(certificateRefs: ref)),
+                    ])))
+        state.services.append(Service(metadata: ObjectMeta(name: "web", namespace: "default"), spec: ServiceSpec(ports: [ServicePort(port: 80)])))
+        var ingress = Ingress(
+            metadata: ObjectMeta(name: "web", namespace: "default"),
+            spec: IngressSpec(rules: [IngressRule(host: "*.apps.example", paths: [HTTPIngressPath(path: "/", pathType: "Prefix", backend: .service("web", port: .init(number: 80)))])]))
+        ingress.spec.tls = [IngressTLS(hosts: ["*.apps.example"], secretName: "example-gateway-tls")]
+        state.ingresses.append(ingress)
+        let table = Router(options: settings.routing).route(state)
+        #expect(table.gatewayCertificates.map { $0.hostname?.text ?? "-" } == ["app.example", "secure.example", "*.example", "-"])
+        let config = try settings.renderer.render(table, options: settings.render)
+        let file = try #require(table.gatewayCertificates.first?.file)
+        #expect(config.contains("\"~^[^.]+\\\\.apps\\\\.example$\" \(file);\n        \"~^.+\\\\.example$\" \(file);"), "\(config)")
+        #expect(config.contains("default \(file);"))
+        #expect(ConfigChecker().check(config, table: table, options: settings.render) == [])
+        #expect(ConfigStructure.unexpectedLines(config) == [])
+        for (from, to) in [("\"~^.+\\\\.example$\"", "\"~^.+\\\\.evil$\""), ("default \(file);", "default tls/default.pem;")] {
+            #expect(config.contains(from), "\(from)")
+            #expect(!ConfigChecker().check(config.replacingOccurrences(of: from, with: to), table: table, options: settings.render).isEmpty, "\(to)")
+        }
+    }
+
     @Test func theConfigCheckerCatchesWhatTheTableDidNotAskFor() throws {
         let (config, table, options) = try rendered()
         for (from, to) in [
