@@ -5,7 +5,8 @@
 // 2. 1,000 HTTPRoutes beside 1,000 Ingresses against 2,000 Ingresses (the same size): routing,
 //    rendering and nginx loading the config (`nginx -t`, the floor under every reload), the part
 //    of change-to-live that depends on what the config holds (target: within 1.2x).
-// `BENCH_ROUTES=N` changes the count of 1.
+// `BENCH_ROUTES=N` changes the count of 1; `BENCH_CONFIGS=DIR` writes 2.'s configs there
+// (mixed.conf, ingress-only.conf) for a look at what nginx loads.
 import Foundation
 import PorticoModel
 import PorticoRender
@@ -119,6 +120,10 @@ addIngresses(&mixed, count: 1_000)
 var ingressOnly = ClusterState()
 addIngresses(&ingressOnly, count: 2_000)
 let m = try measure(mixed, options: local), o = try measure(ingressOnly, options: local)
+if let dir = ProcessInfo.processInfo.environment["BENCH_CONFIGS"] {
+    try Data(m.config.utf8).write(to: URL(fileURLWithPath: dir).appendingPathComponent("mixed.conf"))
+    try Data(o.config.utf8).write(to: URL(fileURLWithPath: dir).appendingPathComponent("ingress-only.conf"))
+}
 let (mLoad, oLoad) = (try nginxLoad(m.config), try nginxLoad(o.config))
 let mTotal = m.route + m.render + (mLoad ?? 0), oTotal = o.route + o.render + (oLoad ?? 0)
 print("  1,000 HTTPRoutes + 1,000 Ingresses: routing \(fmt(m.route)), rendering \(fmt(m.render)), nginx -t \(mLoad.map(fmt) ?? "skipped"): \(fmt(mTotal))")

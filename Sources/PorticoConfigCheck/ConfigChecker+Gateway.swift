@@ -10,7 +10,7 @@ import PorticoRouting
 /// escapes, strings from their quotes), so that nothing a route said can be a directive.
 extension CheckRun {
     static let gatewayAction = Allowlist.pattern(#"^@portico_gw_[0-9a-f]{8}(_\d{1,6})?$"#)
-    static let gatewaySplit = Allowlist.pattern(#"^split_clients \$request_id \$portico_gw_[0-9a-f]{8}(_\d{1,6})?_split$"#)
+    static let gatewaySplit = Allowlist.pattern(#"^split_clients \$request_id \$portico_gw_split_[0-9a-f]{8}(_\d{1,6})?$"#)
     static let gatewayAddMap = Allowlist.pattern(#"^map \$http_[a-z0-9_]{1,256} \$portico_gw_[0-9a-f]{8}(_\d{1,6})?_add_\d{1,4}$"#)
     static let gatewayDollar = "geo $portico_dollar"
 
@@ -20,6 +20,8 @@ extension CheckRun {
     struct GatewayNames {
         var byName: [String: GatewayAction] = [:]
         var byAction: [GatewayAction: String] = [:]
+        /// Each split_clients variable the candidates name, and the backends it must split.
+        var splits: [String: [GatewayAction.WeightedTarget]] = [:]
     }
 
     var gatewayHostsByKey: [String: GatewayHost] {
@@ -172,19 +174,25 @@ extension CheckRun {
             return
         }
         let name = args(lines[1])[2]
-        if let known = names.byName[name], known != c.action { fail(lines[1], "\(name) is two different actions") }
-        if let known = names.byAction[c.action], known != name { fail(lines[1], "one action named \(known) and \(name)") }
-        names.byName[name] = c.action
-        names.byAction[c.action] = name
+        // Actions that differ only by backends share a named location: the candidate sets the backend.
+        let key = c.action.locationKey
+        if let known = names.byName[name], known != key { fail(lines[1], "\(name) is two different actions") }
+        if let known = names.byAction[key], known != name { fail(lines[1], "one action named \(known) and \(name)") }
+        names.byName[name] = key
+        names.byAction[key] = name
         let upstream = lines[0].arguments[1]
-        let expected: String
         switch c.action.targets.count {
-        case 0: expected = "\"\""
-        case 1:
-            if case .upstream(let u) = c.action.targets[0].target { expected = "\"\(u.address)\"" } else { expected = "\"\"" }
-        default: expected = "$" + name.dropFirst() + "_split"
+        case 0, 1:
+            var expected = "\"\""
+            if let t = c.action.targets.first, case .upstream(let u) = t.target { expected = "\"\(u.address)\"" }
+            if upstream.description != expected { fail(lines[0], "\(c.route) \(c.field): upstream \(upstream.description), expected \(expected)") }
+        default:
+            // A weighted split: the variable of a split_clients that gives exactly these shares.
+            let variable = upstream.description
+            if let known = names.splits[variable], known != c.action.targets { fail(lines[0], "\(variable) is two different splits") }
+            names.splits[variable] = c.action.targets
+            checkSplit(variable, c.action.targets, at: lines[0])
         }
-        if upstream.description != expected { fail(lines[0], "\(c.route) \(c.field): upstream \(upstream.description), expected \(expected)") }
     }
 
     /// Each test, read back against the candidate's conditions in order: the method, each
@@ -309,7 +317,6 @@ extension CheckRun {
         if sent.sorted() != expectedSet || Set(set.map { $0.0.lowercased() }).count != set.count {
             fail(location, "\(name): request headers \(sent), expected \(expectedSet)")
         }
-        if action.targets.count > 1 { checkSplit(name, action.targets, at: location) }
         let response = action.responseHeaders
         if hidden != response.replace.map(\.name) + response.remove { fail(location, "\(name): hidden headers \(hidden)") }
         let expectedAdded = (response.replace + response.append).map { ($0.name, Self.dollars($0.value)) }
@@ -328,11 +335,10 @@ extension CheckRun {
         }
     }
 
-    /// `split_clients $request_id $..._split`: each backend's share to two decimals, the last `*`.
-    mutating func checkSplit(_ name: String, _ targets: [GatewayAction.WeightedTarget], at location: ConfigDirective) {
-        let variable = "$" + name.dropFirst() + "_split"
+    /// `split_clients $request_id $portico_gw_split_...`: each backend's share to two decimals, the last `*`.
+    mutating func checkSplit(_ variable: String, _ targets: [GatewayAction.WeightedTarget], at location: ConfigDirective) {
         guard let split = gatewaySplits[variable] else {
-            fail(location, "\(name): no split_clients \(variable)")
+            fail(location, "no split_clients \(variable)")
             return
         }
         let total = targets.reduce(0) { $0 + $1.weight }

@@ -419,6 +419,8 @@ struct CheckRun {
             if !gatewayChecked.insert(name).inserted { fail(location, "\(name) twice") }
             checkGatewayAction(location, gatewayNames.byName[name])
         }
+        let unusedSplits = Set(gatewaySplits.keys).subtracting(gatewayNames.splits.keys)
+        if !unusedSplits.isEmpty { fail(server, "split_clients no HTTPRoute candidate uses: \(unusedSplits.sorted())") }
         if Set(gatewayNames.byName.keys) != gatewayChecked {
             fail(server, "HTTPRoute actions without a named location: \(Set(gatewayNames.byName.keys).subtracting(gatewayChecked).sorted())")
         }

@@ -9,6 +9,8 @@ struct GatewayView: TemplateContext {
     let hosts: [GatewayHost]
     let actions: [(name: String, action: GatewayAction)]
     let names: [GatewayAction: String]
+    /// The split_clients variable of each weighted list of backends.
+    let splits: [[GatewayAction.WeightedTarget]: String]
     /// The headers every proxy sends (the http context's), which a named location that sets one
     /// must send again.
     let standardHeaders: [(name: String, value: String)]
@@ -18,22 +20,35 @@ struct GatewayView: TemplateContext {
     init?(table: RoutingTable, standardHeaders: [(name: String, value: String)]) {
         guard !table.gatewayHosts.isEmpty else { return nil }
         hosts = table.gatewayHosts
+        // One named location per action but for its backends (`GatewayAction.locationKey`), one
+        // split_clients per distinct weighted list of backends.
         var names: [GatewayAction: String] = [:]
         var taken = Set<String>()
+        var splits: [[GatewayAction.WeightedTarget]: String] = [:]
+        var splitNames = Set<String>()
+        func unique(_ base: String, in taken: inout Set<String>) -> String {
+            var name = base
+            var n = 2
+            while taken.contains(name) {
+                name = base + "_\(n)"
+                n += 1
+            }
+            taken.insert(name)
+            return name
+        }
         for host in hosts {
-            for candidate in host.locations.flatMap(\.candidates) + host.root where names[candidate.action] == nil {
-                let base = "@portico_gw_" + FNV1a.hex32(candidate.action.canonical)
-                var name = base
-                var n = 2
-                while taken.contains(name) {
-                    name = base + "_\(n)"
-                    n += 1
+            for candidate in host.locations.flatMap(\.candidates) + host.root {
+                let targets = candidate.action.targets
+                if targets.count > 1, splits[targets] == nil {
+                    splits[targets] = unique("$portico_gw_split_" + FNV1a.hex32(candidate.action.targetsCanonical), in: &splitNames)
                 }
-                taken.insert(name)
-                names[candidate.action] = name
+                let key = candidate.action.locationKey
+                guard names[key] == nil else { continue }
+                names[key] = unique("@portico_gw_" + FNV1a.hex32(key.canonical), in: &taken)
             }
         }
         self.names = names
+        self.splits = splits
         actions = names.map { ($0.value, $0.key) }.sorted { $0.name < $1.name }
         self.standardHeaders = standardHeaders
         ingressWildcards = table.virtualHosts.filter(\.host.isWildcard).map(\.host.name)
@@ -47,12 +62,12 @@ struct GatewayView: TemplateContext {
             return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.name])) })
         case "gateway_hosts":
             // Made as the template reaches each host (and on several threads for long lists).
-            let hosts = hosts, names = names
-            return .lazyList(TemplateList(count: hosts.count) { .context(HostBlockView(host: hosts[$0], names: names)) })
+            let hosts = hosts, names = names, splits = splits
+            return .lazyList(TemplateList(count: hosts.count) { .context(HostBlockView(host: hosts[$0], names: names, splits: splits)) })
         case "gateway_actions":
             return .list(actions.map { .context(ActionView(name: $0.name, action: $0.action, standardHeaders: standardHeaders)) })
         case "gateway_splits":
-            return .list(actions.compactMap { a in a.action.targets.count > 1 ? .context(SplitView(name: a.name, targets: a.action.targets)) : nil })
+            return .list(splits.sorted { $0.value < $1.value }.map { .context(SplitView(variable: $0.value, targets: $0.key)) })
         case "gateway_add_maps":
             return .list(actions.flatMap { a in Self.addMaps(a.name, a.action).map { TemplateValue.context(FieldsView(fields: $0)) } })
         default: return nil
@@ -118,17 +133,15 @@ struct GatewayView: TemplateContext {
         "$" + action.dropFirst() + "_add_\(i)"
     }
 
-    static func splitVariable(_ action: String) -> String { "$" + action.dropFirst() + "_split" }
-
     /// What a candidate sets `$portico_upstream` to: the address, the split's variable, or ""
     /// (its action answers 500).
-    static func upstream(_ action: GatewayAction, name: String) -> String {
+    static func upstream(_ action: GatewayAction, splits: [[GatewayAction.WeightedTarget]: String]) -> String {
         switch action.targets.count {
         case 0: return "\"\""
         case 1:
             if case .upstream(let u) = action.targets[0].target { return DataPlane.quoted(u.address) }
             return "\"\""
-        default: return splitVariable(name)
+        default: return splits[action.targets] ?? "\"\""
         }
     }
 }
@@ -144,6 +157,7 @@ extension RoutingTable {
 private struct HostBlockView: TemplateContext {
     let host: GatewayHost
     let names: [GatewayAction: String]
+    let splits: [[GatewayAction.WeightedTarget]: String]
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -161,9 +175,9 @@ private struct HostBlockView: TemplateContext {
                         l.isRegex
                         ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.key) + "(?:" + l.path + ")$")
                         : l.exact ? "= " + at : host.hasRegex ? "^~ " + at : at
-                    return .context(CandidatesView(location: location, candidates: l.candidates, names: names))
+                    return .context(CandidatesView(location: location, candidates: l.candidates, names: names, splits: splits))
                 })
-        case "root": return .context(CandidatesView(location: "", candidates: host.root, names: names))
+        case "root": return .context(CandidatesView(location: "", candidates: host.root, names: names, splits: splits))
         default: return nil
         }
     }
@@ -174,6 +188,7 @@ private struct CandidatesView: TemplateContext {
     let location: String
     let candidates: [GatewayCandidate]
     let names: [GatewayAction: String]
+    let splits: [[GatewayAction.WeightedTarget]: String]
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -184,7 +199,7 @@ private struct CandidatesView: TemplateContext {
                 shown.append(c)
                 if c.isUnconditional { break }
             }
-            return .list(shown.map { .context(CandidateView(candidate: $0, action: names[$0.action]!)) })
+            return .list(shown.map { .context(CandidateView(candidate: $0, action: names[$0.action.locationKey]!, splits: splits)) })
         case "unmatched": return .bool(!candidates.contains(where: \.isUnconditional))
         default: return nil
         }
@@ -194,6 +209,7 @@ private struct CandidatesView: TemplateContext {
 private struct CandidateView: TemplateContext {
     let candidate: GatewayCandidate
     let action: String
+    let splits: [[GatewayAction.WeightedTarget]: String]
 
     func value(for key: String) -> TemplateValue? {
         switch key {
@@ -206,7 +222,7 @@ private struct CandidateView: TemplateContext {
             return .string("\(candidate.route) \(candidate.field): " + parts.joined(separator: ", "))
         case "conditional": return .bool(!candidate.isUnconditional)
         case "tests": return .list(tests.map(TemplateValue.string))
-        case "upstream": return .string(GatewayView.upstream(candidate.action, name: action))
+        case "upstream": return .string(GatewayView.upstream(candidate.action, splits: splits))
         case "action": return .string(action)
         default: return nil
         }
@@ -232,13 +248,13 @@ private struct CandidateView: TemplateContext {
 
 /// `split_clients` for a rule's weighted backends: shares to two decimals, the last takes the rest.
 private struct SplitView: TemplateContext {
-    let name: String
+    let variable: String
     let targets: [GatewayAction.WeightedTarget]
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "variable": return .string(GatewayView.splitVariable(name))
-        case "comment": return .string("\(name): " + targets.map { "\(describe($0.target)) weight \($0.weight)" }.joined(separator: ", "))
+        case "variable": return .string(variable)
+        case "comment": return .string("weighted backends: " + targets.map { "\(describe($0.target)) weight \($0.weight)" }.joined(separator: ", "))
         case "shares":
             let total = targets.reduce(0) { $0 + $1.weight }
             return .list(

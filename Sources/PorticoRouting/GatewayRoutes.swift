@@ -102,13 +102,7 @@ public struct GatewayAction: Sendable, Hashable {
     /// Every field as text, the same in every process: what names the action's named location
     /// (reflection's `String(describing:)` was most of a render at 10,000 routes).
     public var canonical: String {
-        var out = ""
-        for t in targets {
-            switch t.target {
-            case .upstream(let u): out += "t\(u.host):\(u.port)*\(t.weight);"
-            case .failure: out += "f*\(t.weight);"
-            }
-        }
+        var out = targetsCanonical
         func edits(_ tag: String, _ e: HeaderEdits) {
             for h in e.replace { out += "\(tag)s\(h.name)=\(h.value.utf8.count):\(h.value);" }
             for h in e.append { out += "\(tag)a\(h.name)=\(h.value.utf8.count):\(h.value);" }
@@ -129,6 +123,29 @@ public struct GatewayAction: Sendable, Hashable {
         if let h = rewriteHost { out += "h\(h);" }
         if rewritePath != nil { out += "w\(change(rewritePath));" }
         return out
+    }
+
+    /// The targets and their weights as text: what names a weighted split.
+    public var targetsCanonical: String {
+        var out = ""
+        for t in targets {
+            switch t.target {
+            case .upstream(let u): out += "t\(u.host):\(u.port)*\(t.weight);"
+            case .failure: out += "f*\(t.weight);"
+            }
+        }
+        return out
+    }
+
+    /// What its named location depends on: everything but which backends it proxies to (the
+    /// candidate sets `$portico_upstream`), kept as whether one cannot be served (500). Rules
+    /// that differ only by backends share one named location, one `proxy_pass`, one TLS context
+    /// in nginx: the bulk of loading a config at thousands of routes.
+    public var locationKey: GatewayAction {
+        var key = self
+        let fails = redirect == nil && (targets.isEmpty || targets.contains { $0.target == .failure })
+        key.targets = fails ? [WeightedTarget(target: .failure, weight: 1)] : []
+        return key
     }
 
     /// Weight above 0 only; empty: no backend, 500.

@@ -147,7 +147,7 @@ enum ConfigStructure {
             // and each rule's named location (quoted values hold no bare quote or `$`).
             #"^        "~\^(\.\+|\[\^\.\]\+)\\\\\.[a-z0-9\\.-]+\$" \*\.NAME;$"#,
             #"^    geo \$portico_dollar \{$"#, #"^        default "\$";$"#,
-            #"^    split_clients \$request_id \$portico_gw_[0-9a-f]{8}(_\d+)?_split \{$"#,
+            #"^    split_clients \$request_id \$portico_gw_split_[0-9a-f]{8}(_\d+)? \{$"#,
             #"^        (\d{1,3}\.\d\d%|\*) "(NAME:\d{1,5})?";$"#,
             #"^    map \$http_[a-z0-9_]+ \$portico_gw_[0-9a-f]{8}(_\d+)?_add_\d+ \{$"#,
             #"^        "" "([^"\\$]|\\.|\$\{portico_dollar\})*";$"#,
@@ -158,7 +158,7 @@ enum ConfigStructure {
             #"^ {12}( {4})?set \$portico_gw_match [01];$"#,
             #"^ {12}( {4})?( {4})?set \$portico_gw_match 0;$"#,
             #"^ {12}( {4})?if \((\$scheme != https?|\$request_method != [A-Z]+|\$http_[a-z0-9_]+ !~ "([^"\\]|\\.)*" |\$args !~ "([^"\\]|\\.)*" |\$portico_gw_match)\) \{$"#,
-            #"^ {12}( {4})?( {4})?set \$portico_upstream ("(NAME:\d{1,5})?"|\$portico_gw_[0-9a-f]{8}(_\d+)?_split);$"#,
+            #"^ {12}( {4})?( {4})?set \$portico_upstream ("(NAME:\d{1,5})?"|\$portico_gw_split_[0-9a-f]{8}(_\d+)?);$"#,
             #"^ {12}( {4})?( {4})?(error_page 418 = @portico_gw_[0-9a-f]{8}(_\d+)?|return (404|418|500));$"#,
             #"^        location @portico_gw_[0-9a-f]{8}(_\d+)? \{$"#,
             #"^            if \(\$portico_upstream = "" \) \{$"#,

@@ -31,6 +31,11 @@ import TestSupport
     @Test func theConfigCheckerAcceptsIt() throws {
         let (config, table, options) = try rendered()
         #expect(ConfigChecker().check(config, table: table, options: options) == [])
+        // Rules that differ only by their backends share a named location (one proxy_pass).
+        let candidates = table.gatewayHosts.flatMap { $0.locations.flatMap(\.candidates) + $0.root }
+        let named = config.components(separatedBy: "\n        location @portico_gw_").count - 1
+        #expect(named == Set(candidates.map(\.action.locationKey)).count)
+        #expect(named < Set(candidates.map(\.action)).count)
     }
 
     /// Wildcard and hostname-less HTTPS listeners beside an Ingress's wildcard certificate: the
@@ -77,6 +82,7 @@ import TestSupport
             ("if ($http_x_ver !~ ", "if ($http_x_other !~ "),
             // A route answering on the other protocol; a listener's certificate for another name.
             ("if ($scheme != https)", "if ($scheme != http)"),
+            ("25.00% \"v1.", "75.00% \"v1."),
             ("secure.example tls/", "evil.example tls/"),
             ("proxy_set_header X-Set \"a${portico_dollar}b\";", "proxy_set_header X-Set \"ab\";"),
             ("return 301 \"https://$host/new$is_args$args\";", "return 301 \"https://evil.example/new$is_args$args\";"),
