@@ -56,20 +56,23 @@ extension CheckRun {
     /// (one label or more) and the Ingresses' (one label), the longest suffix first.
     mutating func gatewayWildcardLines(_ map: ConfigDirective) -> [ConfigDirective] {
         let routeWildcards = Set(prediction.gatewayHosts.filter(\.isWildcard).map(\.key))
-        var expected: [(String, String)] = []
+        var expected: [String] = []
         if !routeWildcards.isEmpty {
-            let all = Array(routeWildcards) + prediction.wildcardHosts.values.filter { !routeWildcards.contains($0) }
-            for name in all.sorted(by: { ($0.utf8.count, $1) > ($1.utf8.count, $0) }) {
-                let suffix = String(name.dropFirst(2))
-                expected.append(("~^" + (routeWildcards.contains(name) ? ".+" : "[^.]+") + "\\." + Self.escaped(suffix) + "$", name))
-            }
+            let ingresses = prediction.wildcardHosts.values.filter { !routeWildcards.contains($0) }
+            expected = Self.wildcardLines(routeWildcards.map { ($0, $0, true) } + ingresses.map { ($0, $0, false) })
         }
         let lines = map.children.filter { $0.nameQuoted && $0.name.hasPrefix("~") }
-        let found = lines.map { ($0.name, args($0).first ?? "") }
-        if found.map({ "\($0.0) \($0.1)" }) != expected.map({ "\($0.0) \($0.1)" }) {
-            fail(map, "route wildcard hosts \(found.map { "\($0.0) \($0.1)" }), expected \(expected.map { "\($0.0) \($0.1)" })")
-        }
+        let found = lines.map { "\($0.name) \(args($0).first ?? "")" }
+        if found != expected { fail(map, "route wildcard hosts \(found), expected \(expected)") }
         return lines
+    }
+
+    /// Wildcard names as a map of exact names must hold them: `REGEX VALUE` each, the longest
+    /// suffix first; a Gateway API wildcard takes one label or more, an Ingress's exactly one.
+    static func wildcardLines(_ wildcards: [(name: String, value: String, manyLabels: Bool)]) -> [String] {
+        wildcards.sorted { ($0.name.utf8.count, $1.name) > ($1.name.utf8.count, $0.name) }.map { w in
+            "~^" + (w.manyLabels ? ".+" : "[^.]+") + "\\." + escaped(String(w.name.dropFirst(2))) + "$ " + w.value
+        }
     }
 
     // MARK: server
@@ -189,9 +192,12 @@ extension CheckRun {
         default:
             // A weighted split: the variable of a split_clients that gives exactly these shares.
             let variable = upstream.description
-            if let known = names.splits[variable], known != c.action.targets { fail(lines[0], "\(variable) is two different splits") }
-            names.splits[variable] = c.action.targets
-            checkSplit(variable, c.action.targets, at: lines[0])
+            if let known = names.splits[variable] {
+                if known != c.action.targets { fail(lines[0], "\(variable) is two different splits") }
+            } else {
+                names.splits[variable] = c.action.targets
+                checkSplit(variable, c.action.targets, at: lines[0])
+            }
         }
     }
 

@@ -148,7 +148,7 @@ package struct PredictedHTTPS: Sendable, Equatable {
         ]
         defaultCertificate =
             table.gatewayCertificates.first { $0.hostname == nil }?.file ?? table.defaultCertificate ?? options.defaultCertificate
-        var wildcards: [(name: String, file: String, listener: Bool)] = []
+        var wildcards: [(name: String, value: String, manyLabels: Bool)] = []
         for vhost in table.virtualHosts {
             guard let file = vhost.tls?.certificate else { continue }
             if vhost.host.isWildcard {
@@ -170,10 +170,7 @@ package struct PredictedHTTPS: Sendable, Equatable {
         }
         // Listener wildcards take one or more labels: all wildcards become regexes of the exact map, the longest suffix first.
         if listenerWildcards {
-            wildcardCertificateLines = wildcards.sorted { ($0.name.utf8.count, $1.name) > ($1.name.utf8.count, $0.name) }.map { w in
-                let suffix = CheckRun.escaped(String(w.name.dropFirst(2)))
-                return "~^" + (w.listener ? ".+" : "[^.]+") + "\\." + suffix + "$ " + w.file
-            }
+            wildcardCertificateLines = CheckRun.wildcardLines(wildcards)
         }
         certificateFiles = Set(table.certificates.map(\.path))
     }

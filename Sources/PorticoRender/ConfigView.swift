@@ -236,11 +236,8 @@ struct ConfigView: TemplateContext {
         let listeners = table.gatewayCertificates.compactMap { c in c.hostname.flatMap { $0.isWildcard ? ($0.text, c.file) : nil } }
         guard !listeners.isEmpty else { return [] }
         let ingresses = table.virtualHosts.compactMap { v in v.host.isWildcard ? v.tls?.certificate.map { (v.host.name, $0) } : nil }
-        let all = listeners.map { ($0.0, $0.1, true) } + ingresses.map { ($0.0, $0.1, false) }
-        return all.sorted { ($0.0.utf8.count, $1.0) > ($1.0.utf8.count, $0.0) }.map { name, file, isListener in
-            let suffix = DataPlane.regex(String(name.dropFirst(2)))
-            return ["regex": DataPlane.quoted("~^" + (isListener ? ".+" : "[^.]+") + "\\." + suffix + "$"), "file": file]
-        }
+        return DataPlane.wildcardRegexLines(listeners.map { ($0.0, $0.1, true) } + ingresses.map { ($0.0, $0.1, false) })
+            .map { ["regex": $0.regex, "file": $0.value] }
     }
 
     /// The exact or the wildcard hosts' names, for the host maps. Keyed by host like the hosts'

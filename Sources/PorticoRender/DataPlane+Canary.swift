@@ -76,19 +76,9 @@ extension DataPlane {
         guard !splits.isEmpty else { return Canaries() }
 
         var result = Canaries()
-        var used = Set<String>()
+        var used = Names()
         /// Names for `contents` by their canonical text: a hash of it, `_2`... after a collision.
-        func name(_ prefix: String, _ canonical: String) -> String {
-            let base = prefix + FNV1a.hex32(canonical)
-            var name = base
-            var n = 2
-            while used.contains(name) {
-                name = base + "_\(n)"
-                n += 1
-            }
-            used.insert(name)
-            return name
-        }
+        func name(_ prefix: String, _ canonical: String) -> String { used.take(prefix + FNV1a.hex32(canonical)) }
         let always = CanaryMap.Entry(key: quoted("~^always$"), value: "canary")
         let never = CanaryMap.Entry(key: quoted("~^never$"), value: "main")
         let undecided = CanaryMap.Entry(key: "default", value: "\"\"")

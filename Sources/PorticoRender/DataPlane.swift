@@ -431,6 +431,32 @@ enum DataPlane {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Wildcard names (`*.SUFFIX`) as the quoted regexes of a map of exact names, with their values,
+    /// the longest suffix first (the most specific wins): a Gateway API wildcard takes one label or
+    /// more in front of SUFFIX, an Ingress's exactly one.
+    static func wildcardRegexLines(_ wildcards: [(name: String, value: String, manyLabels: Bool)]) -> [(regex: String, value: String)] {
+        wildcards.sorted { ($0.name.utf8.count, $1.name) > ($1.name.utf8.count, $0.name) }.map { w in
+            (quoted("~^" + (w.manyLabels ? ".+" : "[^.]+") + "\\." + regex(String(w.name.dropFirst(2))) + "$"), w.value)
+        }
+    }
+
+    /// Picks names made of a base (a hash of what is named): the base, else `_2`, `_3`... after a
+    /// collision with a name already taken.
+    struct Names {
+        private var taken = Set<String>()
+
+        mutating func take(_ base: String) -> String {
+            var name = base
+            var n = 2
+            while taken.contains(name) {
+                name = base + "_\(n)"
+                n += 1
+            }
+            taken.insert(name)
+            return name
+        }
+    }
+
     /// A literal for PCRE: the characters a validated path or host may hold that mean something in
     /// a regex are escaped.
     static func regex(_ literal: String) -> String {

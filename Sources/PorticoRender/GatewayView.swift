@@ -22,29 +22,17 @@ struct GatewayView: TemplateContext {
         hosts = table.gatewayHosts
         // One named location per action but for its backends (`GatewayAction.locationKey`), one
         // split_clients per distinct weighted list of backends.
-        var names: [GatewayAction: String] = [:]
-        var taken = Set<String>()
-        var splits: [[GatewayAction.WeightedTarget]: String] = [:]
-        var splitNames = Set<String>()
-        func unique(_ base: String, in taken: inout Set<String>) -> String {
-            var name = base
-            var n = 2
-            while taken.contains(name) {
-                name = base + "_\(n)"
-                n += 1
-            }
-            taken.insert(name)
-            return name
-        }
+        var names: [GatewayAction: String] = [:], actionNames = DataPlane.Names()
+        var splits: [[GatewayAction.WeightedTarget]: String] = [:], splitNames = DataPlane.Names()
         for host in hosts {
             for candidate in host.locations.flatMap(\.candidates) + host.root {
                 let targets = candidate.action.targets
                 if targets.count > 1, splits[targets] == nil {
-                    splits[targets] = unique("$portico_gw_split_" + FNV1a.hex32(candidate.action.targetsCanonical), in: &splitNames)
+                    splits[targets] = splitNames.take("$portico_gw_split_" + FNV1a.hex32(candidate.action.targetsCanonical))
                 }
                 let key = candidate.action.locationKey
                 guard names[key] == nil else { continue }
-                names[key] = unique("@portico_gw_" + FNV1a.hex32(key.canonical), in: &taken)
+                names[key] = actionNames.take("@portico_gw_" + FNV1a.hex32(key.canonical))
             }
         }
         self.names = names
@@ -59,7 +47,7 @@ struct GatewayView: TemplateContext {
         case "gateway_exact_hosts":
             return .list(hosts.filter { !$0.isWildcard && $0.key != DataPlane.catchAllKey }.map { .string($0.key) })
         case "gateway_wildcard_hosts":
-            return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.name])) })
+            return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.value])) })
         case "gateway_hosts":
             // Made as the template reaches each host (and on several threads for long lists).
             let hosts = hosts, names = names, splits = splits
@@ -77,14 +65,10 @@ struct GatewayView: TemplateContext {
     /// The wildcard hosts as `$portico_exact_host` regexes, the longest suffix first (the most
     /// specific wins): the routes' (one label or more) and, when there are any, the Ingresses'
     /// (exactly one label), which the regexes would otherwise take before the parent-host map.
-    var wildcardLines: [(regex: String, name: String)] {
+    var wildcardLines: [(regex: String, value: String)] {
         let routes = hosts.filter(\.isWildcard).map(\.key)
         guard !routes.isEmpty else { return [] }
-        let all = routes.map { ($0, true) } + ingressWildcards.map { ($0, false) }
-        return all.sorted { ($0.0.utf8.count, $1.0) > ($1.0.utf8.count, $0.0) }.map { name, isRoute in
-            let suffix = DataPlane.regex(String(name.dropFirst(2)))
-            return (DataPlane.quoted("~^" + (isRoute ? ".+" : "[^.]+") + "\\." + suffix + "$"), name)
-        }
+        return DataPlane.wildcardRegexLines(routes.map { ($0, $0, true) } + ingressWildcards.map { ($0, $0, false) })
     }
 
     /// `$http_x_name`.

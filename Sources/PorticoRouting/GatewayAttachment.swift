@@ -291,9 +291,6 @@ private struct Context {
     /// A ReferenceGrant in the Service's namespace from HTTPRoutes in `routeNamespace` to
     /// Services (all, or this one by name).
     func granted(service: ObjectReference, toRoutesIn routeNamespace: String) -> Bool {
-        (grants[service.namespace] ?? []).contains { grant in
-            grant.spec.from.contains { $0.group == GatewayAPI.group && $0.kind == "HTTPRoute" && $0.namespace == routeNamespace }
-                && grant.spec.to.contains { $0.group == "" && $0.kind == "Service" && ($0.name ?? service.name) == service.name }
-        }
+        (grants[service.namespace] ?? []).contains { $0.permits(GatewayAPI.group, "HTTPRoute", from: routeNamespace, to: service) }
     }
 }

@@ -42,14 +42,10 @@ public enum ListenerCertificateRef {
         return .success(secret)
     }
 
-    /// A grant in the Secret's namespace (`grants` are that namespace's) from Gateways of
-    /// `namespace` to Secrets (all, or this one by name).
+    /// A grant in the Secret's namespace from Gateways of `namespace` to Secrets (all, or this
+    /// one by name); a grant in any other namespace counts for nothing.
     static func granted(_ secret: ObjectReference, toGatewaysIn namespace: String, grants: [ReferenceGrant]) -> Bool {
-        grants.contains { grant in
-            grant.metadata.effectiveNamespace == secret.namespace
-                && grant.spec.from.contains { $0.group == GatewayAPI.group && $0.kind == "Gateway" && $0.namespace == namespace }
-                && grant.spec.to.contains { $0.group == "" && $0.kind == "Secret" && ($0.name ?? secret.name) == secret.name }
-        }
+        grants.contains { $0.metadata.effectiveNamespace == secret.namespace && $0.permits(GatewayAPI.group, "Gateway", from: namespace, to: secret) }
     }
 
     /// Why a Secret's certificate and key would not be served (missing, not base64, too large,
@@ -65,6 +61,16 @@ public enum ListenerCertificateRef {
         }
         if case .failure(let problem) = RoutingRun.validate(certificate: data[0], key: data[1]).0 { return problem.message }
         return nil
+    }
+}
+
+extension ReferenceGrant {
+    /// Whether the grant lets objects of `group`/`kind` in `namespace` refer to `target` (a core
+    /// object: a Service, a Secret), by its kind and, when the grant names one, its name. Only a
+    /// grant in the target's namespace counts: the caller asks the grants there.
+    func permits(_ group: String, _ kind: String, from namespace: String, to target: ObjectReference) -> Bool {
+        spec.from.contains { $0.group == group && $0.kind == kind && $0.namespace == namespace }
+            && spec.to.contains { $0.group == "" && $0.kind == target.kind && ($0.name ?? target.name) == target.name }
     }
 }
 
@@ -121,8 +127,7 @@ extension RoutingRun {
                     continue
                 }
                 let field = "\(at).tls.certificateRefs[0]"
-                let grants = state.referenceGrants.filter { $0.metadata.effectiveNamespace == (first.namespace ?? ref.namespace) }
-                guard case .success(let secret) = ListenerCertificateRef.secret(first, index: 0, gatewayNamespace: ref.namespace, grants: grants)
+                guard case .success(let secret) = ListenerCertificateRef.secret(first, index: 0, gatewayNamespace: ref.namespace, grants: state.referenceGrants)
                 else { continue }  // not a Secret, or not permitted: the status says so; nothing to validate
                 let secretKey = ServiceKey(namespace: secret.namespace, name: secret.name)
                 let claim = TLSClaim(source: ref, field: at, secret: secretKey, secretField: field)
@@ -133,17 +138,10 @@ extension RoutingRun {
                     }
                 }
                 taken[name] = key
-                if let i = files.firstIndex(where: { $0.path == valid.path }) {
-                    files[i].hosts = (files[i].hosts + [hostname?.text ?? "*"]).sorted()
-                } else {
-                    var file = certificateFile(valid, secret: secretKey)
-                    file.hosts = [hostname?.text ?? "*"]
-                    files.append(file)
-                }
+                add(valid, secret: secretKey, serving: hostname?.text ?? "*", to: &files)
                 out.append(GatewayCertificate(hostname: hostname, file: valid.path, listener: key))
             }
         }
-        files.sort { $0.path < $1.path }
         return out
     }
 }

@@ -188,15 +188,21 @@ extension RoutingRun {
         for warning in CertificateValidation.warnings(for: valid.leaf, host: "", now: now) {
             diagnose(.certificateWarning, secret, claim.secretField, "secret \(key.namespace)/\(key.name): \(warning.message)")
         }
+        add(valid, secret: key, serving: "*", to: &files)
+        return valid.path
+    }
+
+    /// Puts a validated certificate's file into `files` (sorted by path) for `host` (`*`: every
+    /// name without its own), or adds the host to the file already there.
+    mutating func add(_ valid: ValidatedCertificate, secret: ServiceKey, serving host: String, to files: inout [CertificateFile]) {
         if let i = files.firstIndex(where: { $0.path == valid.path }) {
-            files[i].hosts = (files[i].hosts + ["*"]).sorted()
+            files[i].hosts = (files[i].hosts + [host]).sorted()
         } else {
-            var file = certificateFile(valid, secret: key)
-            file.hosts = ["*"]
+            var file = certificateFile(valid, secret: secret)
+            file.hosts = [host]
             files.append(file)
             files.sort { $0.path < $1.path }
         }
-        return valid.path
     }
 
     /// cert-manager's HTTP-01 solver answers here over plain HTTP: never redirected.
