@@ -13,15 +13,22 @@ struct Annotations: Sequence, ExpressibleByDictionaryLiteral {
         if !raw.isEmpty {
             byName.reserveCapacity(raw.count)
             for (key, value) in raw {
-                if key.hasPrefix(RoutingRun.annotationPrefix) {
-                    byName[String(key.dropFirst(RoutingRun.annotationPrefix.count))] = (key, value)
-                } else if key.hasPrefix(RoutingRun.ingressNginxPrefix) {
-                    let name = String(key.dropFirst(RoutingRun.ingressNginxPrefix.count))
-                    if byName[name] == nil { byName[name] = (key, value) }
+                if let name = Self.name(key, after: RoutingRun.annotationPrefix) {
+                    byName[name] = (key, value)
+                } else if let name = Self.name(key, after: RoutingRun.ingressNginxPrefix), byName[name] == nil {
+                    byName[name] = (key, value)
                 }
             }
         }
         self.byName = byName
+    }
+
+    /// The key without `prefix`, or nil when it does not start with it (compared as UTF-8 bytes:
+    /// `hasPrefix` and `dropFirst` walk characters, most of this initializer's time).
+    private static func name(_ key: String, after prefix: String) -> String? {
+        let (k, p) = (key.utf8, prefix.utf8)
+        guard k.count > p.count, k.starts(with: p) else { return nil }
+        return String(decoding: k.dropFirst(p.count), as: UTF8.self)
     }
 
     init(dictionaryLiteral elements: (String, String)...) {

@@ -44,6 +44,7 @@ public struct Router: Sendable {
         var run = RoutingRun(options: options, state: state, certificates: certificates, now: now)
         let ingresses = run.ingressesInPriorityOrder()
         run.expectCanaries(ingresses)
+        run.claims.reserveCapacity(ingresses.reduce(0) { $0 + $1.spec.rules.reduce(0) { $0 + ($1.http?.paths.count ?? 0) } })
         for ingress in ingresses {
             run.add(ingress)
         }
@@ -253,7 +254,7 @@ struct RoutingRun {
         } else {
             reportTLSNotServed(ingress.spec.tls, ref: ref)
         }
-        claimPassthrough(ingress, ref: ref, namespace: namespace, options: proxyOptions)
+        claimPassthrough(ingress, annotations: annotations, ref: ref, namespace: namespace, options: proxyOptions)
 
         let authUnavailable = unavailableAuth.contains(ref)
         var defaultBackend: Backend?

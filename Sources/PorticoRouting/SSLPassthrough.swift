@@ -30,8 +30,9 @@ extension RoutingRun {
     /// Ingress restricts no one (nginx would never see the requests it restricts). The oldest
     /// Ingress of a host wins. Everything not passed through is served as before, by Portico's
     /// HTTPS termination.
-    mutating func claimPassthrough(_ ingress: Ingress, ref: ObjectReference, namespace: String, options proxy: ProxyOptions) {
-        let annotations = Annotations(ingress.metadata.annotations ?? [:])
+    mutating func claimPassthrough(
+        _ ingress: Ingress, annotations: Annotations, ref: ObjectReference, namespace: String, options proxy: ProxyOptions
+    ) {
         guard let (key, value) = Self.lookup(Self.passthroughSetting, in: annotations) else { return }
         let field = Self.field(key)
         guard Self.isTrue(value) else {

@@ -47,7 +47,7 @@ package enum Validation {
             return false
         }
         guard b.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return false }
-        guard !s.contains("--") else { return false }
+        guard !zip(b, b.dropFirst()).contains(where: { $0 == UInt8(ascii: "-") && $1 == UInt8(ascii: "-") }) else { return false }
         return b.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 
