@@ -13,6 +13,8 @@ extension CheckRun {
     static let gatewaySplit = Allowlist.pattern(#"^split_clients \$request_id \$portico_gw_split_[0-9a-f]{8}(_\d{1,6})?$"#)
     static let gatewayAddMap = Allowlist.pattern(#"^map \$http_[a-z0-9_]{1,256} \$portico_gw_[0-9a-f]{8}(_\d{1,6})?_add_\d{1,4}$"#)
     static let gatewayDollar = "geo $portico_dollar"
+    /// A variable a candidate sets to one of its action's values (`GatewayAction.values`).
+    static let gatewayValue = Allowlist.pattern(#"^\$portico_gw_v\d{1,4}$"#)
 
     static var gatewayHTTPBlocks: [PCRE] { [gatewaySplit, gatewayAddMap, Allowlist.pattern(#"^geo \$portico_dollar$"#)] }
 
@@ -41,11 +43,12 @@ extension CheckRun {
         for map in http.children where map.name == "map" && Self.gatewayAddMap.matches(map.description) {
             let a = args(map)
             let entries = map.children
-            guard entries.count == 2, entries[0].nameQuoted, entries[0].name == "", entries[0].arguments.count == 1, entries[0].arguments[0].quoted,
+            guard entries.count == 2, entries[0].nameQuoted, entries[0].name == "", entries[0].arguments.count == 1, !entries[0].arguments[0].quoted,
+                Self.gatewayValue.matches(entries[0].arguments[0].value),
                 entries[1].name == "default", entries[1].arguments.count == 1, entries[1].arguments[0].quoted,
                 entries[1].arguments[0].value == a[0] + "," + entries[0].arguments[0].value
             else {
-                fail(map, "map \(a.joined(separator: " ")) is not \"\" \"VALUE\" and default \"$http_NAME,VALUE\"")
+                fail(map, "map \(a.joined(separator: " ")) is not \"\" $portico_gw_vN and default \"$http_NAME,$portico_gw_vN\"")
                 continue
             }
             gatewayAddMaps[a[1]] = (source: a[0], value: entries[0].arguments[0].value)
@@ -137,13 +140,14 @@ extension CheckRun {
         }
         for c in shown {
             let here = i < lines.count ? lines[i] : location
+            let count = c.action.values.count + 3
             if c.isUnconditional {
-                guard i + 3 <= lines.count, lines[i..<(i + 3)].allSatisfy({ $0.block == nil }) else {
-                    fail(here, "\(c.route) \(c.field): expected its set, error_page and return 418")
+                guard i + count <= lines.count, lines[i..<(i + count)].allSatisfy({ $0.block == nil }) else {
+                    fail(here, "\(c.route) \(c.field): expected its sets, error_page and return 418")
                     return
                 }
-                checkDispatch(Array(lines[i..<(i + 3)]), c, names: &names)
-                i += 3
+                checkDispatch(Array(lines[i..<(i + count)]), c, names: &names)
+                i += count
                 continue
             }
             guard take(Self.matchStart) else {
@@ -156,8 +160,8 @@ extension CheckRun {
                 i += 1
             }
             checkTests(tests, c)
-            guard i < lines.count, lines[i].description == "if ($portico_gw_match)", lines[i].children.count == 3 else {
-                fail(here, "\(c.route) \(c.field): expected if ($portico_gw_match) with its set, error_page and return 418")
+            guard i < lines.count, lines[i].description == "if ($portico_gw_match)", lines[i].children.count == count else {
+                fail(here, "\(c.route) \(c.field): expected if ($portico_gw_match) with its sets, error_page and return 418")
                 return
             }
             checkDispatch(lines[i].children, c, names: &names)
@@ -167,8 +171,18 @@ extension CheckRun {
         if i < lines.count { fail(lines[i], "unexpected \(ConfigTree.quote(lines[i].description)) after the candidates") }
     }
 
-    /// `set $portico_upstream U; error_page 418 = @portico_gw_X; return 418;` for the candidate's action.
-    mutating func checkDispatch(_ lines: [ConfigDirective], _ c: GatewayCandidate, names: inout GatewayNames) {
+    /// `set $portico_gw_vN "VALUE";` for each of the action's values, then `set $portico_upstream U;
+    /// error_page 418 = @portico_gw_X; return 418;` for the candidate's action.
+    mutating func checkDispatch(_ all: [ConfigDirective], _ c: GatewayCandidate, names: inout GatewayNames) {
+        let values = c.action.values
+        for (i, (line, value)) in zip(all, values).enumerated() {
+            let a = args(line)
+            guard line.name == "set", a.count == 2, a[0] == "$portico_gw_v\(i)", line.arguments[1].quoted, a[1] == Self.dollars(value) else {
+                fail(line, "\(c.route) \(c.field): not set $portico_gw_v\(i) to its value \(ConfigTree.quote(value))")
+                return
+            }
+        }
+        let lines = Array(all.dropFirst(values.count))
         guard lines.count == 3, lines[2].description == "return 418", lines[1].name == "error_page", args(lines[1]).count == 3,
             args(lines[1])[0] == "418", args(lines[1])[1] == "=", Self.gatewayAction.matches(args(lines[1])[2]),
             lines[0].name == "set", args(lines[0]).count == 2, args(lines[0])[0] == "$portico_upstream"
@@ -293,7 +307,7 @@ extension CheckRun {
             switch line.name {
             case "proxy_set_header" where a.count == 2 && Self.gatewayHeaderName.matches(a[0]): set.append((a[0], line.arguments[1].description))
             case "proxy_hide_header" where a.count == 1 && Self.gatewayHeaderName.matches(a[0]): hidden.append(a[0])
-            case "add_header" where a.count == 3 && Self.gatewayHeaderName.matches(a[0]) && line.arguments[1].quoted && a[2] == "always":
+            case "add_header" where a.count == 3 && Self.gatewayHeaderName.matches(a[0]) && !line.arguments[1].quoted && a[2] == "always":
                 added.append((a[0], a[1]))
             case "rewrite" where a.count == 3 && a[2] == "break" && line.arguments[1].quoted: rewrites.append(a)
             case "proxy_pass" where a.count == 1: passes.append(a[0])
@@ -301,14 +315,21 @@ extension CheckRun {
             }
         }
         // The request headers: the http context's (but those the rule names), then the rule's.
+        // Their values are the candidates' (`checkDispatch`), in `GatewayAction.values`' variables.
         var own: [(String, String)] = []
-        if let host = action.rewriteHost { own.append(("Host", "\"\(host)\"")) }
-        for h in action.requestHeaders.replace { own.append((h.name, "\"" + Self.dollars(h.value) + "\"")) }
+        var slot = 0
+        func value() -> String {
+            defer { slot += 1 }
+            return "$portico_gw_v\(slot)"
+        }
+        if action.rewriteHost != nil { own.append(("Host", value())) }
+        for h in action.requestHeaders.replace { own.append((h.name, value())) }
         for (i, h) in action.requestHeaders.append.enumerated() {
             let variable = "$" + name.dropFirst() + "_add_\(i)"
             own.append((h.name, variable))
+            let expected = value()
             if let map = gatewayAddMaps[variable] {
-                if map.source != "$http_" + h.name.lowercased().replacingOccurrences(of: "-", with: "_") || map.value != Self.dollars(h.value) {
+                if map.source != "$http_" + h.name.lowercased().replacingOccurrences(of: "-", with: "_") || map.value != expected {
                     fail(location, "\(variable): map reads \(map.source) with \(map.value)")
                 }
             } else {
@@ -325,7 +346,7 @@ extension CheckRun {
         }
         let response = action.responseHeaders
         if hidden != response.replace.map(\.name) + response.remove { fail(location, "\(name): hidden headers \(hidden)") }
-        let expectedAdded = (response.replace + response.append).map { ($0.name, Self.dollars($0.value)) }
+        let expectedAdded = (response.replace + response.append).map { ($0.name, value()) }
         if added.map({ "\($0.0) \($0.1)" }) != expectedAdded.map({ "\($0.0) \($0.1)" }) { fail(location, "\(name): added headers \(added)") }
         switch action.rewritePath {
         case nil:

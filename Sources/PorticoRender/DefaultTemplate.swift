@@ -832,12 +832,18 @@ public enum DefaultTemplate {
                         }
         {{/tests}}
                         if ($portico_gw_match) {
+        {{#sets}}
+                            set {{variable}} {{value}};
+        {{/sets}}
                             set $portico_upstream {{upstream}};
                             error_page 418 = {{action}};
                             return 418;
                         }
         {{/conditional}}
         {{^conditional}}
+        {{#sets}}
+                        set {{variable}} {{value}};
+        {{/sets}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{action}};
                         return 418;
@@ -859,12 +865,18 @@ public enum DefaultTemplate {
                     }
         {{/tests}}
                     if ($portico_gw_match) {
+        {{#sets}}
+                        set {{variable}} {{value}};
+        {{/sets}}
                         set $portico_upstream {{upstream}};
                         error_page 418 = {{action}};
                         return 418;
                     }
         {{/conditional}}
         {{^conditional}}
+        {{#sets}}
+                    set {{variable}} {{value}};
+        {{/sets}}
                     set $portico_upstream {{upstream}};
                     error_page 418 = {{action}};
                     return 418;

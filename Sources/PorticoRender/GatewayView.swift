@@ -2,7 +2,7 @@ import PorticoRouting
 
 /// HTTPRoutes in nginx.conf (`GatewayRoutes.swift`): their hosts in the host maps, a
 /// `location /KEY/` per host whose nested locations try each path's candidates in the
-/// specification's order, and a named location per distinct rule action (its filters, its
+/// specification's order, and a named location per shape of rule action (its filters, its
 /// backend or redirect). Every value reaching the text was validated (`GatewayValues`) and is
 /// quoted or hex-escaped here, so none can end a string or start a directive.
 struct GatewayView: TemplateContext {
@@ -102,16 +102,17 @@ struct GatewayView: TemplateContext {
     }
 
     /// `RequestHeaderModifier` `add`: the header's value with the rule's appended, or the rule's
-    /// alone when the client sent none.
+    /// alone when the client sent none (the rule's value is the candidate's, in its variable).
     static func addMaps(_ name: String, _ action: GatewayAction) -> [[String: String]] {
-        action.requestHeaders.append.enumerated().map { i, header in
-            let source = headerVariable(header.name)
-            return [
-                "source": source, "variable": addVariable(name, i), "value": literal(header.value),
-                "joined": DataPlane.quoted(source + "," + dollarsEscaped(header.value)),
-            ]
+        let first = (action.rewriteHost == nil ? 0 : 1) + action.requestHeaders.replace.count
+        return action.requestHeaders.append.enumerated().map { i, header in
+            let source = headerVariable(header.name), value = valueVariable(first + i)
+            return ["source": source, "variable": addVariable(name, i), "value": value, "joined": DataPlane.quoted(source + "," + value)]
         }
     }
+
+    /// The variable that holds a candidate's `i`th value (`GatewayAction.values`) for its action.
+    static func valueVariable(_ i: Int) -> String { "$portico_gw_v\(i)" }
 
     static func addVariable(_ action: String, _ i: Int) -> String {
         "$" + action.dropFirst() + "_add_\(i)"
@@ -207,6 +208,11 @@ private struct CandidateView: TemplateContext {
         case "conditional": return .bool(!candidate.isUnconditional)
         case "tests": return .list(tests.map(TemplateValue.string))
         case "upstream": return .string(GatewayView.upstream(candidate.action, splits: splits))
+        case "sets":
+            return .list(
+                candidate.action.values.enumerated().map {
+                    .context(FieldsView(fields: ["variable": GatewayView.valueVariable($0.offset), "value": GatewayView.literal($0.element)]))
+                })
         case "action": return .string(action)
         default: return nil
         }
@@ -285,19 +291,24 @@ private struct ActionView: TemplateContext {
             return .list(hidden.map(TemplateValue.string))
         case "add_headers":
             let added = action.responseHeaders.replace + action.responseHeaders.append
-            return .list(added.map { .context(FieldsView(fields: ["name": $0.name, "value": GatewayView.literal($0.value)])) })
+            let first = action.values.count - added.count
+            return .list(
+                added.enumerated().map {
+                    .context(FieldsView(fields: ["name": $0.element.name, "value": GatewayView.valueVariable(first + $0.offset)]))
+                })
         case "rewrites": return .list(rewrites.map(TemplateValue.string))
         case "rewritten": return .bool(action.rewritePath != nil)
         default: return nil
         }
     }
 
-    /// The http context's headers (but the ones the rule sets or removes), then the rule's.
+    /// The http context's headers (but the ones the rule sets or removes), then the rule's (their
+    /// values in the candidate's variables).
     var requestHeaders: [(name: String, value: String)] {
         let edits = action.requestHeaders
         var own: [(name: String, value: String)] = []
-        if let host = action.rewriteHost { own.append(("Host", DataPlane.quoted(host))) }
-        for h in edits.replace { own.append((h.name, GatewayView.literal(h.value))) }
+        if action.rewriteHost != nil { own.append(("Host", GatewayView.valueVariable(0))) }
+        for h in edits.replace { own.append((h.name, GatewayView.valueVariable(own.count))) }
         for (i, h) in edits.append.enumerated() { own.append((h.name, GatewayView.addVariable(name, i))) }
         for h in edits.remove { own.append((h, "\"\"")) }
         let named = Set(own.map { $0.name.lowercased() })

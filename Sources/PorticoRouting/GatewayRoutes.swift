@@ -138,14 +138,31 @@ public struct GatewayAction: Sendable, Hashable {
     }
 
     /// What its named location depends on: everything but which backends it proxies to (the
-    /// candidate sets `$portico_upstream`), kept as whether one cannot be served (500). Rules
-    /// that differ only by backends share one named location, one `proxy_pass`, one TLS context
-    /// in nginx: the bulk of loading a config at thousands of routes.
+    /// candidate sets `$portico_upstream`), kept as whether one cannot be served (500), and but
+    /// its header values (the candidate sets `values`' variables). Rules that differ only so share
+    /// one named location, one `proxy_pass`, one TLS context in nginx: the bulk of loading a
+    /// config at thousands of routes.
     public var locationKey: GatewayAction {
         var key = self
         let fails = redirect == nil && (targets.isEmpty || targets.contains { $0.target == .failure })
         key.targets = fails ? [WeightedTarget(target: .failure, weight: 1)] : []
+        func blank(_ headers: inout [HTTPHeaderPair]) {
+            for i in headers.indices { headers[i].value = "" }
+        }
+        blank(&key.requestHeaders.replace)
+        blank(&key.requestHeaders.append)
+        blank(&key.responseHeaders.replace)
+        blank(&key.responseHeaders.append)
+        if key.rewriteHost != nil { key.rewriteHost = "" }
         return key
+    }
+
+    /// The values its named location reads from variables (`$portico_gw_v0`, `_v1`...) that the
+    /// candidate sets, in this order: the rewritten Host, the request headers set, then added,
+    /// the response headers set, then added.
+    public var values: [String] {
+        (rewriteHost.map { [$0] } ?? []) + requestHeaders.replace.map(\.value) + requestHeaders.append.map(\.value)
+            + responseHeaders.replace.map(\.value) + responseHeaders.append.map(\.value)
     }
 
     /// Weight above 0 only; empty: no backend, 500.

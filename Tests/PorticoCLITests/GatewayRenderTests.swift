@@ -84,7 +84,11 @@ import TestSupport
             ("if ($scheme != https)", "if ($scheme != http)"),
             ("25.00% \"v1.", "75.00% \"v1."),
             ("secure.example tls/", "evil.example tls/"),
-            ("proxy_set_header X-Set \"a${portico_dollar}b\";", "proxy_set_header X-Set \"ab\";"),
+            ("set $portico_gw_v0 \"a${portico_dollar}b\";", "set $portico_gw_v0 \"ab\";"),
+            // A named location reading another candidate value, or a value of its own.
+            ("proxy_set_header X-Set $portico_gw_v0;", "proxy_set_header X-Set $portico_gw_v1;"),
+            ("add_header X-Resp $portico_gw_v2 always;", "add_header X-Resp \"r\" always;"),
+            ("\"\" $portico_gw_v1;", "\"\" $portico_gw_v0;"),
             ("return 301 \"https://$host/new$is_args$args\";", "return 301 \"https://evil.example/new$is_args$args\";"),
             ("proxy_hide_header X-Resp;", "proxy_hide_header X-Resp;\n            allow all;"),
             ("25.00% \"v1", "75.00% \"v1"),

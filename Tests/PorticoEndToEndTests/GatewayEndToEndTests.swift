@@ -111,6 +111,22 @@ final class GatewayEndToEndTests {
                         add: [{name: X-Response-Add, value: response-added}]
                     backendRefs: [{name: v1, port: PORT}]
                 """),
+            // The same filters with other values: one named location for both, each its own values.
+            Self.route(
+                "headers-too", hostnames: ["headers-too.test"],
+                rules: """
+                  - filters:
+                    - type: RequestHeaderModifier
+                      requestHeaderModifier:
+                        set: [{name: X-Header-Set, value: second-route}, {name: X-Dollar, value: "$second"}]
+                        add: [{name: X-Header-Add, value: second-added}]
+                        remove: [X-Header-Remove]
+                    - type: ResponseHeaderModifier
+                      responseHeaderModifier:
+                        set: [{name: X-Echo-Backend-Extra, value: second-response}]
+                        add: [{name: X-Response-Add, value: second-response-added}]
+                    backendRefs: [{name: v1, port: PORT}]
+                """),
             // HTTPRouteRedirectScheme, HTTPRouteRedirectHostAndStatus, HTTPRouteRedirectPath, HTTPRouteRedirectPort.
             Self.route(
                 "redirect", hostnames: ["redirect.test"],
@@ -256,6 +272,21 @@ final class GatewayEndToEndTests {
         #expect(response.header("X-Response-Add") == "response-added")
         let alone = try stage.request("/x", host: "headers.test").echo()
         #expect(alone.header("x-header-add") == "add-appends-values")
+
+        // Another route with the same filters shares the named location, with values of its own.
+        let sharing = stage.config.components(separatedBy: "\n").filter { $0.contains("proxy_set_header X-Header-Set ") }
+        #expect(sharing.count == 1, "\(sharing)")
+        let second = try stage.request("/x", host: "headers-too.test", headers: [("X-Header-Add", "first"), ("X-Header-Remove", "gone")])
+        #expect(second.status == 200, "\(stage.context)")
+        let secondEcho = try second.echo()
+        #expect(secondEcho.header("x-header-set") == "second-route")
+        #expect(secondEcho.header("x-dollar") == "$second")
+        #expect(secondEcho.header("x-header-add") == "first,second-added")
+        #expect(secondEcho.header("x-header-remove") == nil)
+        #expect(second.header("X-Echo-Backend-Extra") == "second-response")
+        #expect(second.header("X-Response-Add") == "second-response-added")
+        let headersAgain = try stage.request("/x", host: "headers.test")
+        #expect(headersAgain.header("X-Echo-Backend-Extra") == "response-set")
     }
 
     /// HTTPRouteRedirectScheme, HTTPRouteRedirectHostAndStatus, HTTPRouteRedirectPath,

@@ -117,7 +117,9 @@ struct RunEndToEndTests {
             "path": "/v2", "pathType": "Prefix", "backend": ["service": ["name": "web", "port": ["name": "http"]]],
         ]]]]]]])
         try await eventually("the patched route answers: \(rig.log)") { rig.who("a.test", "/v2") == "web" }
-        #expect(rig.who("a.test", "/v1/x") == "404")
+        // An old worker takes connections until it has read the reload's signal: on a loaded
+        // machine a request may reach one just after a new worker answered.
+        try await eventually(timeout: .seconds(5), "the old route still answers: \(rig.log)") { rig.who("a.test", "/v1/x") == "404" }
 
         try await rig.server.delete(Self.services + "/web")
         try await eventually("503 without the Service: \(rig.log)") { rig.who("a.test", "/v2") == "503" }

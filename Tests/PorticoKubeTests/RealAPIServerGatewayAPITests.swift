@@ -215,7 +215,10 @@ struct RealAPIServerGatewayAPITests {
                 watcher.snapshot().gateways.map(\.cacheKey) == ["default/edge"]
                     && watcher.snapshot().httpRoutes.map(\.cacheKey) == ["default/site"]
             }
-            #expect(logs.entries.contains { $0.message == "API group served now; watching its kinds" })
+            // Logged once the last of the four kinds lists again, which may be after these two did.
+            try await eventually(timeout: .seconds(10), poll: .milliseconds(100), "never logged as served: \(logs.entries)") {
+                logs.entries.contains { $0.message == "API group served now; watching its kinds" }
+            }
 
             // The CRDs go again, and their objects with them: the watches end, and what follows
             // finds the kinds absent (a relist answered 404) rather than retrying the watch.
