@@ -3,13 +3,17 @@ import Foundation
 /// Finds the unknown fields of the objects in JSON text in one pass over its bytes, the way
 /// `FieldSchema.unknownFields(in:)` does for a parsed YAML document: walking JSONDecoder's
 /// containers a second time (a dictionary built per object, every key listed) cost as much as
-/// the decoding itself. Runs on text JSONDecoder has already accepted, so it can trust the syntax;
-/// it still stops, finding nothing more, at anything it does not expect.
+/// the decoding itself. Its findings count only for text JSONDecoder accepts, so it can trust the
+/// syntax; it still stops, finding nothing more, at anything it does not expect or nests too deep.
 struct JSONFieldScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var i = 0
     private var path = FieldPath()
     private var found: [FieldPath] = []
+    /// Objects and arrays open here: the scanner may run beside JSONDecoder (`decodeJSON`), on text
+    /// it has not accepted yet, so it stops where JSONDecoder would refuse the nesting.
+    private var depth = 0
+    static let maxDepth = 512
     /// Unknown fields per object of a kind Portico decodes, in document order: the order in which
     /// `ObjectDocument` yields those objects.
     private(set) var objects: [[FieldPath]] = []
@@ -112,6 +116,9 @@ struct JSONFieldScanner {
     private mutating func forEachMember(_ body: (inout JSONFieldScanner, String) -> Void) {
         skipSpace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return skipValue() }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { return stop() }
         i += 1
         while true {
             skipSpace()
@@ -134,6 +141,9 @@ struct JSONFieldScanner {
     private mutating func forEachElement(_ body: (inout JSONFieldScanner, Int) -> Void) {
         skipSpace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: "[") else { return skipValue() }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { return stop() }
         i += 1
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A manifest that could not be read: names the source, the document (1-based) and the field.
 public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -48,20 +49,43 @@ public enum ManifestDecoder {
         return try decodeYAML(data, source: source, checkFields: checkFields)
     }
 
+    /// Three passes over the bytes that do not depend on one another, so on two threads: duplicate
+    /// keys and then unknown fields on one, the objects on the other (most of `portico render -f`
+    /// of a large export). A duplicate key is reported before any other problem, as it was found.
     static func decodeJSON(
         _ data: Data, source: String, checkFields: Bool
     ) throws(ManifestError) -> (objects: [KubeObject], warnings: [ManifestWarning]) {
-        if let duplicate = JSONDuplicateKeys.first(in: data) {
-            throw ManifestError(
-                source: source, document: 1, field: fieldPath(duplicate.path), reason: "key \"\(duplicate.key)\" appears twice")
+        let scanned = Mutex<(duplicate: ManifestError?, unknown: [[FieldPath]])>((nil, []))
+        let decoded = Mutex<Result<[KubeObject], ManifestError>>(.success([]))
+        DispatchQueue.concurrentPerform(iterations: 2) { pass in
+            if pass == 0 {
+                let duplicate = JSONDuplicateKeys.first(in: data).map {
+                    ManifestError(source: source, document: 1, field: fieldPath($0.path), reason: "key \"\($0.key)\" appears twice")
+                }
+                let unknown = checkFields && duplicate == nil ? JSONFieldScanner.unknownFields(in: data) : []
+                scanned.withLock { $0 = (duplicate, unknown) }
+            } else {
+                let result: Result<[KubeObject], ManifestError>
+                do throws(ManifestError) { result = .success(try jsonObjects(data, source: source)) } catch { result = .failure(error) }
+                decoded.withLock { $0 = result }
+            }
         }
-        let objects: [KubeObject]
+        let (duplicate, unknownFields) = scanned.withLock { $0 }
+        if let duplicate { throw duplicate }
+        let objects = try decoded.withLock { $0 }.get()
+        guard checkFields else { return (objects, []) }
+        // One list of unknown fields per object, in the order the objects were decoded.
+        let unknown = zip(objects, unknownFields).map { ObjectFields($0, $1) }
+        return (objects, warnings(unknown, source: source, document: 1))
+    }
+
+    /// The objects of a JSON document: one object, or an array of them.
+    private static func jsonObjects(_ data: Data, source: String) throws(ManifestError) -> [KubeObject] {
         do {
             if data.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
-                objects = try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)
-            } else {
-                objects = try JSONDecoder().decode(ObjectDocument.self, from: data).objects
+                return try JSONDecoder().decode([ObjectDocument].self, from: data).flatMap(\.objects)
             }
+            return try JSONDecoder().decode(ObjectDocument.self, from: data).objects
         } catch DecodingError.dataCorrupted(let ctx) where ctx.codingPath.isEmpty {
             let detail = (ctx.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
             throw ManifestError(
@@ -71,10 +95,6 @@ public enum ManifestDecoder {
         } catch {
             throw ManifestError(source: source, document: 1, reason: "not valid JSON")
         }
-        guard checkFields else { return (objects, []) }
-        // One list of unknown fields per object, in the order the objects were decoded.
-        let unknown = zip(objects, JSONFieldScanner.unknownFields(in: data)).map { ObjectFields($0, $1) }
-        return (objects, warnings(unknown, source: source, document: 1))
     }
 
     private static func warnings(

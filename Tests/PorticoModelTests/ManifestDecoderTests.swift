@@ -179,6 +179,19 @@ import Testing
         }
     }
 
+    /// The unknown-field scanner reads JSON beside JSONDecoder, before JSONDecoder has judged it: deep
+    /// nesting (closed or not) is JSONDecoder's error, never a crash of the scanner's thread.
+    @Test(arguments: [true, false]) func deepJSONNestingIsAnErrorWithWarningsOn(closed: Bool) {
+        let depth = 100_000
+        let json = #"{"kind": "Service", "apiVersion": "v1", "metadata": {"name": "a"}, "spec": {"ports": "#
+            + String(repeating: "[", count: depth) + (closed ? String(repeating: "]", count: depth) + "}}" : "")
+        #expect {
+            _ = try ManifestDecoder.decodeWithWarnings(Data(json.utf8), source: "deep.json")
+        } throws: { error in
+            "\(error)".hasPrefix("deep.json: document 1: not valid JSON")
+        }
+    }
+
     @Test func aliasesThatExpandBeyondReasonAreRefused() throws {
         // Ten levels of ten aliases each: ten billion strings for whatever walks the value.
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
