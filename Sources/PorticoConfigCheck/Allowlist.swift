@@ -140,6 +140,9 @@ enum Allowlist {
     /// The same, keeping the target's trailing slash (`preserve-trailing-slash`).
     static let redirectPreserved = "return 308 $portico_https_url_preserved"
     static let hostName = patterns(["^NAME$"])[0]
+    /// What the exact-host map gives a host: its name, or `$scheme:NAME` for an HTTPRoute host of
+    /// one scheme (`GatewayHost.mapValue`).
+    static let hostValue = patterns([#"^(\$scheme:)?NAME$"#])[0]
     /// `/HOST/PATH` in the route map, HOST exact, a wildcard, or the catch-all `_`.
     static let routeKey = patterns([#"^/(_|(\*\.)?NAME)PATH$"#])[0]
     static let pathLiteral = patterns(["^PATH$"])[0]
@@ -153,7 +156,7 @@ enum Allowlist {
     static let serverBlocks = patterns([
         #"^location @portico_proxy(_[0-9a-f]{8}(_\d{1,6})?)?$"#, #"^location /(_|(\*\.)?NAME)/$"#, #"^location /$"#,
         #"^location = //portico-auth$"#, #"^location @portico_auth_signin$"#,
-        #"^location "/(_|(\*\.)?NAME)/"$"#, #"^location @portico_gw_[0-9a-f]{8}(_\d{1,6})?$"#,
+        #"^location "/(_|(https?:)?(\*\.)?NAME)/"$"#, #"^location @portico_gw_[0-9a-f]{8}(_\d{1,6})?$"#,
     ])
     /// A named location: settings and the one proxy_pass.
     static let proxyLocation = patterns([

@@ -26,8 +26,9 @@ extension CheckRun {
         var splits: [String: [GatewayAction.WeightedTarget]] = [:]
     }
 
+    /// By the key of their location (`GatewayHost.locationKey`).
     var gatewayHostsByKey: [String: GatewayHost] {
-        Dictionary(prediction.gatewayHosts.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        Dictionary(prediction.gatewayHosts.map { ($0.locationKey, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     // MARK: http
@@ -58,11 +59,12 @@ extension CheckRun {
     /// The exact-host map's lines for route hosts: `"~REGEX" *.SUFFIX` for wildcards, the routes'
     /// (one label or more) and the Ingresses' (one label), the longest suffix first.
     mutating func gatewayWildcardLines(_ map: ConfigDirective) -> [ConfigDirective] {
-        let routeWildcards = Set(prediction.gatewayHosts.filter(\.isWildcard).map(\.key))
+        let routeWildcards = prediction.gatewayHosts.filter(\.isWildcard)
         var expected: [String] = []
         if !routeWildcards.isEmpty {
-            let ingresses = prediction.wildcardHosts.values.filter { !routeWildcards.contains($0) }
-            expected = Self.wildcardLines(routeWildcards.map { ($0, $0, true) } + ingresses.map { ($0, $0, false) })
+            let keys = Set(routeWildcards.map(\.key))
+            let ingresses = prediction.wildcardHosts.values.filter { !keys.contains($0) }
+            expected = Self.wildcardLines(routeWildcards.map { ($0.key, $0.mapValue, true) } + ingresses.map { ($0, $0, false) })
         }
         let lines = map.children.filter { $0.nameQuoted && $0.name.hasPrefix("~") }
         let found = lines.map { "\($0.name) \(args($0).first ?? "")" }
@@ -80,7 +82,7 @@ extension CheckRun {
 
     // MARK: server
 
-    /// A route host's `location "/KEY/"`: its nested locations and its root candidates.
+    /// A route host's `location "/KEY/"` (`key`: its `locationKey`): its nested locations and its root candidates.
     mutating func checkGatewayHost(_ location: ConfigDirective, key: String, names: inout GatewayNames) {
         guard let host = gatewayHostsByKey[key] else {
             fail(location, "location \"/\(key)/\" is for no HTTPRoute host of the table")

@@ -283,7 +283,7 @@ struct CheckRun {
         if var map = maps["$host $portico_exact_host"] {
             let wildcards = gatewayWildcardLines(map)
             map.block = map.children.filter { line in !wildcards.contains { $0.line == line.line && $0 == line } }
-            checkNameMap(map, values: Allowlist.hostName, what: "exact host", shape: "NAME HOST", expected: prediction.exactHosts)
+            checkNameMap(map, values: Allowlist.hostValue, what: "exact host", shape: "NAME HOST", expected: prediction.exactHosts)
         }
         if let map = maps["$portico_parent_host $portico_wildcard_host"] {
             var wildcard: [String: String] = [:]
@@ -411,7 +411,7 @@ struct CheckRun {
             if !gatewaySeen.insert(key).inserted { fail(location, "two locations for HTTPRoute host \(key)") }
             checkGatewayHost(location, key: key, names: &gatewayNames)
         }
-        let gatewayMissing = Set(prediction.gatewayHosts.map(\.key)).subtracting(gatewaySeen)
+        let gatewayMissing = Set(prediction.gatewayHosts.map(\.locationKey)).subtracting(gatewaySeen)
         if !gatewayMissing.isEmpty { fail(server, "no location for HTTPRoute hosts \(gatewayMissing.sorted())") }
         var gatewayChecked = Set<String>()
         for location in server.children where location.name == "location" && Self.gatewayAction.matches(args(location).first ?? "") {

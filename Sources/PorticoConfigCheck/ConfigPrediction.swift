@@ -90,7 +90,7 @@ package struct ConfigPrediction: Sendable, Equatable {
         }
         self.hosts = hosts
         gatewayHosts = table.gatewayHosts
-        for host in table.gatewayHosts where !host.isWildcard && host.key != Self.catchAllKey { exact[host.key] = host.key }
+        for host in table.gatewayHosts where !host.isWildcard && host.key != Self.catchAllKey { exact[host.key] = host.mapValue }
         exactHosts = exact
         wildcardHosts = wildcard
         upstreamAddresses = Set(table.upstreams.map(\.address))

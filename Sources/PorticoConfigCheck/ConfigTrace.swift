@@ -36,6 +36,8 @@ package struct ConfigTrace: Sendable, Equatable {
             key = entry.arguments[0].value
             trace.lines.append(entry.line)
         }
+        // An HTTPRoute host of one scheme (`GatewayHost.mapValue`): the trace is of a plain HTTP request.
+        if key.hasPrefix("$scheme:") { key = "http:" + key.dropFirst("$scheme:".count) }
         guard let server = http.children.first(where: { $0.name == "server" && $0.children.contains { $0.name == "rewrite" } }),
             let rewrite = server.children.first(where: { $0.name == "rewrite" })
         else { return nil }

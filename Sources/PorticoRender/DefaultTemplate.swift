@@ -192,7 +192,7 @@ public enum DefaultTemplate {
         {{/exact_hosts}}
         {{#gateway}}
         {{#gateway_exact_hosts}}
-                {{.}} {{.}};
+                {{name}} {{value}};
         {{/gateway_exact_hosts}}
         {{#gateway_wildcard_hosts}}
                 {{regex}} {{name}};

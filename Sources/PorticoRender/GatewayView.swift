@@ -45,7 +45,10 @@ struct GatewayView: TemplateContext {
     func value(for key: String) -> TemplateValue? {
         switch key {
         case "gateway_exact_hosts":
-            return .list(hosts.filter { !$0.isWildcard && $0.key != DataPlane.catchAllKey }.map { .string($0.key) })
+            return .list(
+                hosts.filter { !$0.isWildcard && $0.key != DataPlane.catchAllKey }.map {
+                    .context(FieldsView(fields: ["name": $0.key, "value": $0.mapValue]))
+                })
         case "gateway_wildcard_hosts":
             return .list(wildcardLines.map { .context(FieldsView(fields: ["regex": $0.regex, "name": $0.value])) })
         case "gateway_hosts":
@@ -66,9 +69,9 @@ struct GatewayView: TemplateContext {
     /// specific wins): the routes' (one label or more) and, when there are any, the Ingresses'
     /// (exactly one label), which the regexes would otherwise take before the parent-host map.
     var wildcardLines: [(regex: String, value: String)] {
-        let routes = hosts.filter(\.isWildcard).map(\.key)
+        let routes = hosts.filter(\.isWildcard)
         guard !routes.isEmpty else { return [] }
-        return DataPlane.wildcardRegexLines(routes.map { ($0, $0, true) } + ingressWildcards.map { ($0, $0, false) })
+        return DataPlane.wildcardRegexLines(routes.map { ($0.key, $0.mapValue, true) } + ingressWildcards.map { ($0, $0, false) })
     }
 
     /// `$http_x_name`.
@@ -132,6 +135,16 @@ struct GatewayView: TemplateContext {
 }
 
 
+extension GatewayHost {
+    /// What the host maps give its requests: the key, or `$scheme:KEY` for a host of one scheme
+    /// (`scheme`), so that requests of the other scheme come to `/https:KEY/`, which no location
+    /// takes (the server's `location /` answers 404), instead of testing the scheme route by route.
+    public var mapValue: String { scheme.map { _ in "$scheme:" + key } ?? key }
+
+    /// The host's location is `/LOCATIONKEY/`: the key, or `SCHEME:KEY` for a host of one scheme.
+    public var locationKey: String { scheme.map { $0 + ":" + key } ?? key }
+}
+
 extension RoutingTable {
     /// Whether HTTPRoutes for every hostname take the catch-all's requests (its Ingresses have no
     /// rules without a host, or the routes would not have it).
@@ -146,19 +159,20 @@ private struct HostBlockView: TemplateContext {
 
     func value(for key: String) -> TemplateValue? {
         switch key {
-        case "key": return .string(host.key)
-        case "prefix": return .string(DataPlane.quoted("/\(host.key)/"))
+        case "key": return .string(host.locationKey)
+        case "prefix": return .string(DataPlane.quoted("/\(host.locationKey)/"))
         case "comment":
             let routes = Set(host.locations.flatMap(\.candidates).map(\.route) + host.root.map(\.route)).sorted().map(\.description)
             let name = host.key == DataPlane.catchAllKey ? "every other hostname" : host.key
-            return .string("HTTPRoutes for \(name): " + routes.joined(separator: ", "))
+            let only = host.scheme.map { " (\($0.uppercased()) only)" } ?? ""
+            return .string("HTTPRoutes for \(name)\(only): " + routes.joined(separator: ", "))
         case "locations":
             return .list(
                 host.locations.map { l in
-                    let at = DataPlane.quoted("/\(host.key)\(l.path)")
+                    let at = DataPlane.quoted("/\(host.locationKey)\(l.path)")
                     let location =
                         l.isRegex
-                        ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.key) + "(?:" + l.path + ")$")
+                        ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey) + "(?:" + l.path + ")$")
                         : l.exact ? "= " + at : host.hasRegex ? "^~ " + at : at
                     return .context(CandidatesView(location: location, candidates: l.candidates, names: names, splits: splits))
                 })

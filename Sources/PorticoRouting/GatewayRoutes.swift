@@ -15,6 +15,11 @@ public struct GatewayHost: Sendable, Hashable {
     public var locations: [GatewayLocation]
     /// Requests no location takes: the candidates of `PathPrefix /`.
     public var root: [GatewayCandidate]
+    /// `http` or `https` when every candidate of the host came through listeners of that protocol
+    /// only: the host is then chosen by the request's scheme as well as its name, and its
+    /// candidates' `scheme` is nil (a request of the other scheme finds no route of the host).
+    /// Nil for the catch-all, which takes whatever no name chooses.
+    public var scheme: String? = nil
 
     public var isWildcard: Bool { key.hasPrefix("*.") }
     /// Prefix locations then take precedence over regexes (nginx's `^~`).
@@ -357,6 +362,11 @@ public enum GatewayRouter {
     /// that `/P` and `/P/...` match and `/Px` does not), each with every candidate that takes its
     /// requests, ranked.
     static func host(_ key: String, _ ranked: [Ranked]) -> GatewayHost {
+        var ranked = ranked, scheme: String?
+        if key != "_", let only = ranked.first?.candidate.scheme, ranked.allSatisfy({ $0.candidate.scheme == only }) {
+            scheme = only
+            for i in ranked.indices { ranked[i].candidate.scheme = nil }
+        }
         let sorted = ranked.sorted(by: Ranked.precedes)
         let prefixes = sorted.filter { !$0.exact && !$0.regex }
         // A prefix P takes the requests of a path when it is `/`, the path itself, or the path
@@ -385,6 +395,6 @@ public enum GatewayRouter {
             let own = sorted.filter { $0.regex && $0.path == regex }.map(\.candidate)
             locations.append(GatewayLocation(path: regex, exact: false, candidates: own + root, isRegex: true))
         }
-        return GatewayHost(key: key, locations: locations, root: root)
+        return GatewayHost(key: key, locations: locations, root: root, scheme: scheme)
     }
 }

@@ -60,6 +60,8 @@ final class GatewayHTTPSEndToEndTests {
             GatewayEndToEndTests.route("shop", section: "shop", hostnames: ["shop.test"], rules: "  - backendRefs: [{name: v1, port: PORT}]"),
             GatewayEndToEndTests.route("apps", section: "apps", hostnames: [], rules: "  - backendRefs: [{name: v2, port: PORT}]"),
             GatewayEndToEndTests.route("bad", section: "bad", hostnames: [], rules: "  - backendRefs: [{name: v3, port: PORT}]"),
+            // Plain HTTP only: the host is chosen by the scheme too, and HTTPS finds nothing.
+            GatewayEndToEndTests.route("plain", section: "http", hostnames: ["plain.test"], rules: "  - backendRefs: [{name: v3, port: PORT}]"),
         ]
         stage = try Stage(manifests: manifests.joined(separator: "\n---\n") + "\n---\n" + routes.joined(), services: ["v1", "v2", "v3"], https: true)
     }
@@ -90,6 +92,9 @@ final class GatewayHTTPSEndToEndTests {
         #expect(plain.status == 301, "\(plain.status)\n\(stage.context)")
         #expect(plain.header("Location") == "https://shop.test/cart?x=1")
         #expect(try stage.who("a.apps.test", "/") == "404")
+        #expect(try stage.who("plain.test", "/x") == "v3")
+        let plainOverHTTPS = try https("plain.test", "/x")
+        #expect(plainOverHTTPS.split(separator: "\n").first?.split(separator: " ").dropFirst().first == "404", "\(plainOverHTTPS)")
         // HTTPS: the application, never the redirect.
         let secure = try https("shop.test", "/cart")
         #expect(secure.contains("x-echo-backend: v1"), "\(secure)\n\(stage.context)")

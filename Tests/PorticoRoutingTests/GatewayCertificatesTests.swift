@@ -88,15 +88,20 @@ import Testing
         #expect(Router(options: RoutingOptions(), now: Self.now).route(state).gatewayCertificates.isEmpty)
     }
 
-    /// A route of the HTTP listener only answers plain HTTP; one of both listeners, both.
+    /// A route of the HTTP listener only answers plain HTTP; one of both listeners, both. A host
+    /// whose routes all come through one protocol is chosen by the scheme (`GatewayHost.scheme`),
+    /// and its candidates test it no more; a host of both keeps each candidate's.
     @Test func candidatesAnswerOnTheirListenersProtocol() throws {
-        func schemes(_ section: String?) throws -> [String?] {
-            let route = A.route("web", parents: [ParentReference(namespace: "infra", name: "edge", sectionName: section)], hostnames: ["shop.example.com"])
-            let hosts = GatewayRoutesTests.hosts([route]).hosts
-            return try #require(hosts.first).root.map(\.scheme)
+        func route(_ name: String, _ section: String?) -> HTTPRoute {
+            A.route(name, parents: [ParentReference(namespace: "infra", name: "edge", sectionName: section)], hostnames: ["shop.example.com"])
         }
-        #expect(try schemes("http") == ["http"])
-        #expect(try schemes("https") == ["https"])
-        #expect(try schemes(nil) == [nil])
+        for (section, scheme) in [("http", "http"), ("https", "https"), (nil, nil) as (String?, String?)] {
+            let host = try #require(GatewayRoutesTests.hosts([route("web", section)]).hosts.first)
+            #expect(host.scheme == scheme, "\(section ?? "both")")
+            #expect(host.root.map(\.scheme) == [nil], "\(section ?? "both")")
+        }
+        let mixed = try #require(GatewayRoutesTests.hosts([route("web", "http"), route("api", "https")]).hosts.first)
+        #expect(mixed.scheme == nil)
+        #expect(Set(mixed.root.map(\.scheme)) == ["http", "https"])
     }
 }
