@@ -152,6 +152,18 @@ extension CheckRun {
                 i += count
                 continue
             }
+            // One condition: `if (TEST)` around the dispatch, TEST the condition that holds.
+            let conditions = (c.scheme == nil ? 0 : 1) + (c.method == nil ? 0 : 1) + c.headers.count + c.queryParams.count
+            if conditions == 1 {
+                guard i < lines.count, lines[i].name == "if", lines[i].children.count == count else {
+                    fail(here, "\(c.route) \(c.field): expected if (ITS CONDITION) with its sets, error_page and return 418")
+                    return
+                }
+                checkTests([lines[i]], c, holding: true)
+                checkDispatch(lines[i].children, c, names: &names)
+                i += 1
+                continue
+            }
             guard take(Self.matchStart) else {
                 fail(here, "\(c.route) \(c.field): expected \(Self.matchStart)")
                 return
@@ -219,16 +231,25 @@ extension CheckRun {
 
     /// Each test, read back against the candidate's conditions in order: the method, each
     /// header's variable and value (an exact one decoded from its escapes), each query parameter.
-    mutating func checkTests(_ tests: [ConfigDirective], _ c: GatewayCandidate) {
+    /// `holding`: the one test of a candidate of one condition, true when the request meets it
+    /// (`=` and `~`), read as the test that it fails.
+    mutating func checkTests(_ tests: [ConfigDirective], _ c: GatewayCandidate, holding: Bool = false) {
         var method: String?, scheme: String?
         var headers: [(name: String, regex: String)] = [], query: [String] = []
         for t in tests {
-            guard t.children.map(\.description) == ["set $portico_gw_match 0"] else {
+            var text = t.description
+            var a = args(t)
+            if holding {
+                guard a.count >= 3, a[1] == "=" || a[1] == "~", let at = text.range(of: " \(a[1]) ") else {
+                    fail(t, "\(ConfigTree.quote(text)) is not a test with = or ~")
+                    continue
+                }
+                text.replaceSubrange(at, with: " !\(a[1]) ")
+                a[1] = "!" + a[1]
+            } else if t.children.map(\.description) != ["set $portico_gw_match 0"] {
                 fail(t, "a match test must only set $portico_gw_match 0")
                 continue
             }
-            let text = t.description
-            let a = args(t)
             if Self.schemeTest.matches(text), scheme == nil, method == nil, headers.isEmpty, query.isEmpty {
                 scheme = String(a[2].dropLast())
             } else if Self.methodTest.matches(text) {

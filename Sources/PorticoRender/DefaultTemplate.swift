@@ -825,6 +825,17 @@ public enum DefaultTemplate {
         {{#candidates}}
                         # {{comment}}
         {{#conditional}}
+        {{#single}}
+                        if ({{test}}) {
+        {{#sets}}
+                            set {{variable}} {{value}};
+        {{/sets}}
+                            set $portico_upstream {{upstream}};
+                            error_page 418 = {{action}};
+                            return 418;
+                        }
+        {{/single}}
+        {{^single}}
                         set $portico_gw_match 1;
         {{#tests}}
                         if ({{.}}) {
@@ -839,6 +850,7 @@ public enum DefaultTemplate {
                             error_page 418 = {{action}};
                             return 418;
                         }
+        {{/single}}
         {{/conditional}}
         {{^conditional}}
         {{#sets}}
@@ -858,6 +870,17 @@ public enum DefaultTemplate {
         {{#candidates}}
                     # {{comment}}
         {{#conditional}}
+        {{#single}}
+                    if ({{test}}) {
+        {{#sets}}
+                        set {{variable}} {{value}};
+        {{/sets}}
+                        set $portico_upstream {{upstream}};
+                        error_page 418 = {{action}};
+                        return 418;
+                    }
+        {{/single}}
+        {{^single}}
                     set $portico_gw_match 1;
         {{#tests}}
                     if ({{.}}) {
@@ -872,6 +895,7 @@ public enum DefaultTemplate {
                         error_page 418 = {{action}};
                         return 418;
                     }
+        {{/single}}
         {{/conditional}}
         {{^conditional}}
         {{#sets}}

@@ -220,7 +220,11 @@ private struct CandidateView: TemplateContext {
             if !candidate.queryParams.isEmpty { parts.append("query " + candidate.queryParams.map(\.name).joined(separator: ", ")) }
             return .string("\(candidate.route) \(candidate.field): " + parts.joined(separator: ", "))
         case "conditional": return .bool(!candidate.isUnconditional)
-        case "tests": return .list(tests.map(TemplateValue.string))
+        // One condition: `if (TEST)` takes the request itself; more: each test rules it out.
+        case "single":
+            guard tests.count == 1 else { return .bool(false) }
+            return .context(FieldsView(fields: ["test": tests[0].holds]))
+        case "tests": return .list(tests.map { .string($0.fails) })
         case "upstream": return .string(GatewayView.upstream(candidate.action, splits: splits))
         case "sets":
             return .list(
@@ -232,19 +236,29 @@ private struct CandidateView: TemplateContext {
         }
     }
 
-    /// Each test is true when the request fails one condition of the match.
-    var tests: [String] {
-        var out: [String] = []
-        if let s = candidate.scheme { out.append("$scheme != \(s)") }
-        if let m = candidate.method { out.append("$request_method != \(m)") }
+    /// One condition of the match as an `if` test: `fails` is true when the request fails it,
+    /// `holds` when it meets it.
+    struct Test {
+        let variable: String
+        /// `=` (equal) or `~` (matches the regex).
+        let op: String
+        let operand: String
+        var fails: String { "\(variable) !\(op) \(operand)" }
+        var holds: String { "\(variable) \(op) \(operand)" }
+    }
+
+    var tests: [Test] {
+        var out: [Test] = []
+        if let s = candidate.scheme { out.append(Test(variable: "$scheme", op: "=", operand: s)) }
+        if let m = candidate.method { out.append(Test(variable: "$request_method", op: "=", operand: m)) }
         for h in candidate.headers {
             let regex = h.isRegex ? h.value : "^" + GatewayView.hexEscaped(h.value) + "$"
             // A space after the quote: what nginx's reader (and the checker's) take before `)`.
-            out.append("\(GatewayView.headerVariable(h.name)) !~ \(DataPlane.quoted(regex)) ")
+            out.append(Test(variable: GatewayView.headerVariable(h.name), op: "~", operand: DataPlane.quoted(regex) + " "))
         }
         for q in candidate.queryParams {
             let value = q.isRegex ? "(?:\(q.value))" : GatewayView.hexEscaped(q.value)
-            out.append("$args !~ \(DataPlane.quoted("(?:^|&)" + GatewayView.hexEscaped(q.name) + "=" + value + "(?:&|$)")) ")
+            out.append(Test(variable: "$args", op: "~", operand: DataPlane.quoted("(?:^|&)" + GatewayView.hexEscaped(q.name) + "=" + value + "(?:&|$)") + " "))
         }
         return out
     }

@@ -157,7 +157,7 @@ enum ConfigStructure {
             #"^            location ~ "\^/(_|(https?:)?(\\\*\\\.)?[a-z0-9\\.-]+)\(\?:/[-A-Za-z0-9/._~:^$\[\](){}*+?|&=\\]*\)\$" \{$"#,
             #"^ {12}( {4})?set \$portico_gw_match [01];$"#,
             #"^ {12}( {4})?( {4})?set \$portico_gw_match 0;$"#,
-            #"^ {12}( {4})?if \((\$scheme != https?|\$request_method != [A-Z]+|\$http_[a-z0-9_]+ !~ "([^"\\]|\\.)*" |\$args !~ "([^"\\]|\\.)*" |\$portico_gw_match)\) \{$"#,
+            #"^ {12}( {4})?if \((\$scheme !?= https?|\$request_method !?= [A-Z]+|\$http_[a-z0-9_]+ !?~ "([^"\\]|\\.)*" |\$args !?~ "([^"\\]|\\.)*" |\$portico_gw_match)\) \{$"#,
             #"^ {12}( {4})?( {4})?set \$portico_gw_v\d+ "([^"\\$]|\\.|\$\{portico_dollar\})*";$"#,
             #"^ {12}( {4})?( {4})?set \$portico_upstream ("(NAME:\d{1,5})?"|\$portico_gw_split_[0-9a-f]{8}(_\d+)?);$"#,
             #"^ {12}( {4})?( {4})?(error_page 418 = @portico_gw_[0-9a-f]{8}(_\d+)?|return (404|418|500));$"#,

@@ -79,9 +79,12 @@ import TestSupport
         for (from, to) in [
             // Another backend, a header test dropped, a header value changed, a directive added.
             ("\"v1.default.svc.cluster.local:8080\";", "\"evil.default.svc.cluster.local:8080\";"),
-            ("if ($http_x_ver !~ ", "if ($http_x_other !~ "),
+            ("if ($http_x_ver ~ ", "if ($http_x_other ~ "),
+            // A test of one condition turned round, or made to fail where it should hold.
+            ("if ($http_x_ver ~ ", "if ($http_x_ver !~ "),
+            ("if ($request_method != GET)", "if ($request_method = GET)"),
             // A route answering on the other protocol; a listener's certificate for another name.
-            ("if ($scheme != https)", "if ($scheme != http)"),
+            ("if ($scheme = https) {\n                set $portico_upstream", "if ($scheme = http) {\n                set $portico_upstream"),
             ("25.00% \"v1.", "75.00% \"v1."),
             ("secure.example tls/", "evil.example tls/"),
             ("set $portico_gw_v0 \"a${portico_dollar}b\";", "set $portico_gw_v0 \"ab\";"),
