@@ -222,6 +222,7 @@ private struct CandidateView: TemplateContext {
         case "conditional": return .bool(!candidate.isUnconditional)
         // One condition: `if (TEST)` takes the request itself; more: each test rules it out.
         case "single":
+            let tests = tests
             guard tests.count == 1 else { return .bool(false) }
             return .context(FieldsView(fields: ["test": tests[0].holds]))
         case "tests": return .list(tests.map { .string($0.fails) })
