@@ -173,6 +173,7 @@ private struct HostBlockView: TemplateContext {
                     let location =
                         l.isRegex
                         ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey) + "(?:" + l.path + ")$")
+                        : l.wholeSegments ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey + l.path) + "(?:/|$)")
                         : l.exact ? "= " + at : host.hasRegex ? "^~ " + at : at
                     return .context(CandidatesView(location: location, candidates: l.candidates, names: names, splits: splits))
                 })

@@ -23,7 +23,7 @@ public struct GatewayHost: Sendable, Hashable {
 
     public var isWildcard: Bool { key.hasPrefix("*.") }
     /// Prefix locations then take precedence over regexes (nginx's `^~`).
-    public var hasRegex: Bool { locations.contains(where: \.isRegex) }
+    public var hasRegex: Bool { locations.contains { $0.isRegex || $0.wholeSegments } }
 }
 
 public struct GatewayLocation: Sendable, Hashable {
@@ -35,6 +35,12 @@ public struct GatewayLocation: Sendable, Hashable {
     /// A `RegularExpression` path: PCRE matching the whole path, tried (in the routes' order) by
     /// requests that no Exact or longer prefix path takes, before `PathPrefix /`.
     public var isRegex = false
+    /// A `PathPrefix` (`path` without its trailing `/`): the path and everything below it, whole
+    /// segments only, as one regex location (`^/KEY/v2(?:/|$)`) rather than `= /KEY/v2` and
+    /// `/KEY/v2/` with the same candidates (each location costs nginx a context, the bulk of
+    /// loading a config of many routes). Tried longest first, before the `RegularExpression`
+    /// paths; an Exact location of the same path takes the path itself first.
+    public var wholeSegments = false
 }
 
 /// One match of one rule of one route, and what the rule does with the request.
@@ -380,12 +386,14 @@ public enum GatewayRouter {
             let own = sorted.filter { $0.exact && $0.path == path }.map(\.candidate)
             locations.append(GatewayLocation(path: path, exact: true, candidates: own + prefixCandidates(for: path)))
         }
-        for path in Set(prefixes.map(\.path)).sorted() where path != "/" {
-            let candidates = prefixCandidates(for: path)
-            if !exactPaths.contains(path) { locations.append(GatewayLocation(path: path, exact: true, candidates: candidates)) }
-            locations.append(GatewayLocation(path: path + "/", exact: false, candidates: candidates))
+        // Every prefix but `/` is one regex of whole segments, the longest first: nginx takes the
+        // first regex that matches (after any Exact location, which an Exact path of the same
+        // prefix has, with the prefix's candidates after its own).
+        let segments = Set(prefixes.map(\.path)).subtracting(["/"]).map { path in
+            GatewayLocation(path: path, exact: false, candidates: prefixCandidates(for: path), wholeSegments: true)
         }
-        locations.sort { ($0.path, $0.exact ? 0 : 1) < ($1.path, $1.exact ? 0 : 1) }
+        locations.sort { $0.path < $1.path }
+        locations += segments.sorted { ($0.path.utf8.count, $1.path) > ($1.path.utf8.count, $0.path) }
         // Regexes in the order of their best candidate (nginx tries them in turn), each with the
         // candidates of its regex and then those of `PathPrefix /`.
         let root = prefixes.filter { $0.path == "/" }.map(\.candidate)

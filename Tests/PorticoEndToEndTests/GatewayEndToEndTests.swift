@@ -74,6 +74,12 @@ final class GatewayEndToEndTests {
                     backendRefs: [{name: v3, port: PORT}]
                   - matches: [{path: {type: Exact, value: /v2/exact}}]
                     backendRefs: [{name: other, port: PORT}]
+                  - matches: [{path: {type: Exact, value: /deep}}]
+                    backendRefs: [{name: other, port: PORT}]
+                  - matches: [{path: {type: PathPrefix, value: /deep}}]
+                    backendRefs: [{name: v3, port: PORT}]
+                  - matches: [{path: {type: PathPrefix, value: /deep/er}}]
+                    backendRefs: [{name: v2, port: PORT}]
                   - matches: [{path: {type: PathPrefix, value: /api}, headers: [{name: X-Version, value: Two}]}]
                     backendRefs: [{name: v2, port: PORT}]
                   - matches: [{path: {type: PathPrefix, value: /api/long}, headers: [{name: X-Version, value: Three}]}]
@@ -214,6 +220,8 @@ final class GatewayEndToEndTests {
         for (path, backend) in [
             ("/", "v1"), ("/v2", "v2"), ("/v2/", "v2"), ("/v2/x", "v2"), ("/v2example", "v1"), ("/match", "v3"), ("/match/", "v3"),
             ("/match/x", "v3"), ("/matchx", "v1"), ("/v2/exact", "other"), ("/v2/exact/x", "v2"),
+            // A prefix with an Exact path of its own, and a longer prefix below it.
+            ("/deep", "other"), ("/deep/x", "v3"), ("/deep/er", "v2"), ("/deep/er/x", "v2"), ("/deep/erx", "v3"), ("/deepx", "v1"),
         ] {
             #expect(try stage.who("match.test", path) == backend, "\(path)\n\(stage.context)")
         }

@@ -48,24 +48,34 @@ import Testing
         ]
         let host = try #require(Self.hosts(routes).hosts.first)
         #expect(host.key == "shop.example.com")
-        let prefix = try #require(host.locations.first { $0.path == "/api/" && !$0.exact })
+        // `/api` and below: one location of whole segments.
+        let prefix = try #require(host.locations.first { $0.path == "/api" && $0.wholeSegments })
         #expect(
             Self.fields(prefix.candidates) == [
                 "b spec.rules[3].matches[0]", "a spec.rules[0].matches[0]", "b spec.rules[2].matches[0]", "c spec.rules[0].matches[0]",
                 "b spec.rules[5].matches[0]", "b spec.rules[1].matches[0]", "b spec.rules[0].matches[0]", "b spec.rules[4].matches[0]",
             ])
-        // `/api` itself is served alike; `/` takes the rest.
-        #expect(host.locations.first { $0.path == "/api" && $0.exact }?.candidates == prefix.candidates)
+        // `/` takes the rest.
+        #expect(host.locations.count == 1)
         #expect(Self.fields(host.root) == ["b spec.rules[4].matches[0]"])
     }
 
+    /// Exact locations first, then each prefix as whole segments, the longest first (nginx takes
+    /// the first regex that matches).
     @Test func exactPathsComeFirstAndKeepThePrefixesThatCoverThem() throws {
-        let routes = [Self.route("web", rules: [Self.rule([Self.match("/a")]), Self.rule([Self.match("/a/b", "Exact")]), Self.rule([Self.match("/ab")])])]
+        let routes = [
+            Self.route(
+                "web", rules: [Self.rule([Self.match("/a")]), Self.rule([Self.match("/a/b", "Exact")]), Self.rule([Self.match("/ab")]),
+                Self.rule([Self.match("/ab", "Exact")])])
+        ]
         let host = try #require(Self.hosts(routes).hosts.first)
-        #expect(host.locations.map { "\($0.exact ? "= " : "")\($0.path)" } == ["= /a", "/a/", "= /a/b", "= /ab", "/ab/"])
-        #expect(Self.fields(host.locations[2].candidates) == ["web spec.rules[1].matches[0]", "web spec.rules[0].matches[0]"])
-        // `/ab` is not under `/a`: whole segments.
-        #expect(Self.fields(host.locations[3].candidates) == ["web spec.rules[2].matches[0]"])
+        #expect(host.locations.map { "\($0.exact ? "= " : "")\($0.path)" } == ["= /a/b", "= /ab", "/ab", "/a"])
+        #expect(host.locations.map(\.wholeSegments) == [false, false, true, true])
+        #expect(Self.fields(host.locations[0].candidates) == ["web spec.rules[1].matches[0]", "web spec.rules[0].matches[0]"])
+        // An Exact path takes its prefix's candidates after its own; `/ab` is not under `/a`.
+        #expect(Self.fields(host.locations[1].candidates) == ["web spec.rules[3].matches[0]", "web spec.rules[2].matches[0]"])
+        #expect(Self.fields(host.locations[2].candidates) == ["web spec.rules[2].matches[0]"])
+        #expect(Self.fields(host.locations[3].candidates) == ["web spec.rules[0].matches[0]"])
     }
 
     @Test func aRouteOnTwoListenersOfOneHostnameIsServedOnce() throws {
