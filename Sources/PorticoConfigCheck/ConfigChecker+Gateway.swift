@@ -89,13 +89,15 @@ extension CheckRun {
             return
         }
         func id(_ l: GatewayLocation) -> String {
-            if l.isRegex { return "~ ^/" + Self.escaped(key) + "(?:" + l.path + ")$" }
-            if l.wholeSegments { return "~ ^/" + Self.escaped(key + l.path) + "(?:/|$)" }
-            return (l.exact ? "= " : host.hasRegex ? "^~ " : "") + "/\(key)\(l.path)"
+            switch l.kind {
+            case .exact: return "= /\(key)\(l.path)"
+            case .prefix: return "~ ^/" + Self.escaped(key + l.path) + "(?:/|$)"
+            case .regex: return "~ ^/" + Self.escaped(key) + "(?:" + l.path + ")$"
+            }
         }
         var expected: [String: GatewayLocation] = [:]
         for l in host.locations { expected[id(l)] = l }
-        let order = host.locations.filter { $0.isRegex || $0.wholeSegments }.map(id)
+        let order = host.locations.filter { $0.kind != .exact }.map(id)
         let regexesWritten = location.children.filter { $0.name == "location" && args($0).first == "~" }.map { args($0).joined(separator: " ") }
         if regexesWritten != order { fail(location, "HTTPRoute regexes for \(key) in the order \(regexesWritten), expected \(order)") }
         var seen = Set<String>()
@@ -107,7 +109,7 @@ extension CheckRun {
             }
             let a = args(child)
             let id = a.joined(separator: " ")
-            guard let l = expected[id], child.arguments.last?.quoted == true, a.count == (l.exact || l.isRegex || l.wholeSegments || host.hasRegex ? 2 : 1) else {
+            guard let l = expected[id], child.arguments.last?.quoted == true, a.count == 2 else {
                 fail(child, "location \(ConfigTree.quote(id)) is no location of the HTTPRoutes for \(key)")
                 continue
             }

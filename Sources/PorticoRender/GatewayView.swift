@@ -169,12 +169,12 @@ private struct HostBlockView: TemplateContext {
         case "locations":
             return .list(
                 host.locations.map { l in
-                    let at = DataPlane.quoted("/\(host.locationKey)\(l.path)")
-                    let location =
-                        l.isRegex
-                        ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey) + "(?:" + l.path + ")$")
-                        : l.wholeSegments ? "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey + l.path) + "(?:/|$)")
-                        : l.exact ? "= " + at : host.hasRegex ? "^~ " + at : at
+                    let location: String
+                    switch l.kind {
+                    case .exact: location = "= " + DataPlane.quoted("/\(host.locationKey)\(l.path)")
+                    case .prefix: location = "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey + l.path) + "(?:/|$)")
+                    case .regex: location = "~ " + DataPlane.quoted("^/" + DataPlane.regex(host.locationKey) + "(?:" + l.path + ")$")
+                    }
                     return .context(CandidatesView(location: location, candidates: l.candidates, names: names, splits: splits))
                 })
         case "root": return .context(CandidatesView(location: "", candidates: host.root, names: names, splits: splits))

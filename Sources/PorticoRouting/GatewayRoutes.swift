@@ -22,25 +22,27 @@ public struct GatewayHost: Sendable, Hashable {
     public var scheme: String? = nil
 
     public var isWildcard: Bool { key.hasPrefix("*.") }
-    /// Prefix locations then take precedence over regexes (nginx's `^~`).
-    public var hasRegex: Bool { locations.contains { $0.isRegex || $0.wholeSegments } }
 }
 
 public struct GatewayLocation: Sendable, Hashable {
-    /// `/v2` for `= /KEY/v2` (exact), `/v2/` for the prefix location `/KEY/v2/`, the regex for a
-    /// `RegularExpression` location.
+    public enum Kind: Sendable, Hashable {
+        /// `= /KEY/v2`: the path itself, before any regex.
+        case exact
+        /// A `PathPrefix` (`path` without its trailing `/`): the path and everything below it,
+        /// whole segments only, as one regex location (`^/KEY/v2(?:/|$)`) rather than `= /KEY/v2`
+        /// and `/KEY/v2/` with the same candidates (each location costs nginx a context, the bulk
+        /// of loading a config of many routes). Tried longest first, before the
+        /// `RegularExpression` paths; an Exact location of the same path takes the path itself first.
+        case prefix
+        /// A `RegularExpression` path: PCRE matching the whole path, tried (in the routes' order)
+        /// by requests that no Exact path or prefix but `/` takes, before `PathPrefix /`.
+        case regex
+    }
+
+    /// `/v2`, or the regex of a `RegularExpression` location.
     public var path: String
-    public var exact: Bool
+    public var kind: Kind
     public var candidates: [GatewayCandidate]
-    /// A `RegularExpression` path: PCRE matching the whole path, tried (in the routes' order) by
-    /// requests that no Exact or longer prefix path takes, before `PathPrefix /`.
-    public var isRegex = false
-    /// A `PathPrefix` (`path` without its trailing `/`): the path and everything below it, whole
-    /// segments only, as one regex location (`^/KEY/v2(?:/|$)`) rather than `= /KEY/v2` and
-    /// `/KEY/v2/` with the same candidates (each location costs nginx a context, the bulk of
-    /// loading a config of many routes). Tried longest first, before the `RegularExpression`
-    /// paths; an Exact location of the same path takes the path itself first.
-    public var wholeSegments = false
 }
 
 /// One match of one rule of one route, and what the rule does with the request.
@@ -384,13 +386,13 @@ public enum GatewayRouter {
         let exactPaths = Set(sorted.filter(\.exact).map(\.path))
         for path in exactPaths.sorted() {
             let own = sorted.filter { $0.exact && $0.path == path }.map(\.candidate)
-            locations.append(GatewayLocation(path: path, exact: true, candidates: own + prefixCandidates(for: path)))
+            locations.append(GatewayLocation(path: path, kind: .exact, candidates: own + prefixCandidates(for: path)))
         }
         // Every prefix but `/` is one regex of whole segments, the longest first: nginx takes the
         // first regex that matches (after any Exact location, which an Exact path of the same
         // prefix has, with the prefix's candidates after its own).
         let segments = Set(prefixes.map(\.path)).subtracting(["/"]).map { path in
-            GatewayLocation(path: path, exact: false, candidates: prefixCandidates(for: path), wholeSegments: true)
+            GatewayLocation(path: path, kind: .prefix, candidates: prefixCandidates(for: path))
         }
         locations.sort { $0.path < $1.path }
         locations += segments.sorted { ($0.path.utf8.count, $1.path) > ($1.path.utf8.count, $0.path) }
@@ -401,7 +403,7 @@ public enum GatewayRouter {
         for r in sorted where r.regex && !regexOrder.contains(r.path) { regexOrder.append(r.path) }
         for regex in regexOrder {
             let own = sorted.filter { $0.regex && $0.path == regex }.map(\.candidate)
-            locations.append(GatewayLocation(path: regex, exact: false, candidates: own + root, isRegex: true))
+            locations.append(GatewayLocation(path: regex, kind: .regex, candidates: own + root))
         }
         return GatewayHost(key: key, locations: locations, root: root, scheme: scheme)
     }

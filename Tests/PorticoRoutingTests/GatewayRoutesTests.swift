@@ -49,7 +49,7 @@ import Testing
         let host = try #require(Self.hosts(routes).hosts.first)
         #expect(host.key == "shop.example.com")
         // `/api` and below: one location of whole segments.
-        let prefix = try #require(host.locations.first { $0.path == "/api" && $0.wholeSegments })
+        let prefix = try #require(host.locations.first { $0.path == "/api" && $0.kind == .prefix })
         #expect(
             Self.fields(prefix.candidates) == [
                 "b spec.rules[3].matches[0]", "a spec.rules[0].matches[0]", "b spec.rules[2].matches[0]", "c spec.rules[0].matches[0]",
@@ -69,8 +69,8 @@ import Testing
                 Self.rule([Self.match("/ab", "Exact")])])
         ]
         let host = try #require(Self.hosts(routes).hosts.first)
-        #expect(host.locations.map { "\($0.exact ? "= " : "")\($0.path)" } == ["= /a/b", "= /ab", "/ab", "/a"])
-        #expect(host.locations.map(\.wholeSegments) == [false, false, true, true])
+        #expect(host.locations.map { "\($0.kind == .exact ? "= " : "")\($0.path)" } == ["= /a/b", "= /ab", "/ab", "/a"])
+        #expect(host.locations.map(\.kind) == [.exact, .exact, .prefix, .prefix])
         #expect(Self.fields(host.locations[0].candidates) == ["web spec.rules[1].matches[0]", "web spec.rules[0].matches[0]"])
         // An Exact path takes its prefix's candidates after its own; `/ab` is not under `/a`.
         #expect(Self.fields(host.locations[1].candidates) == ["web spec.rules[3].matches[0]", "web spec.rules[2].matches[0]"])
@@ -122,8 +122,7 @@ extension GatewayRoutesTests {
             Self.route("a", created: "2026-02-01T00:00:00Z", rules: [Self.rule([Self.match("/a/.*", "RegularExpression", method: "GET")])]),
         ]
         let host = try #require(Self.hosts(routes).hosts.first)
-        #expect(host.hasRegex)
-        #expect(host.locations.filter(\.isRegex).map(\.path) == ["/b/[0-9]+", "/a/.*"])
+        #expect(host.locations.filter { $0.kind == .regex }.map(\.path) == ["/b/[0-9]+", "/a/.*"])
         #expect(Self.fields(host.locations.last?.candidates ?? []) == ["a spec.rules[0].matches[0]", "b spec.rules[1].matches[0]"])
         // A regex nginx's PCRE refuses, or one that could name an nginx variable, is not accepted.
         for bad in ["/(unclosed", "/(?<x>a)", "no-slash"] {
