@@ -154,8 +154,7 @@ extension CheckRun {
                 continue
             }
             // One condition: `if (TEST)` around the dispatch, TEST the condition that holds.
-            let conditions = (c.scheme == nil ? 0 : 1) + (c.method == nil ? 0 : 1) + c.headers.count + c.queryParams.count
-            if conditions == 1 {
+            if c.conditionCount == 1 {
                 guard i < lines.count, lines[i].name == "if", lines[i].children.count == count else {
                     fail(here, "\(c.route) \(c.field): expected if (ITS CONDITION) with its sets, error_page and return 418")
                     return
@@ -340,18 +339,15 @@ extension CheckRun {
         }
         // The request headers: the http context's (but those the rule names), then the rule's.
         // Their values are the candidates' (`checkDispatch`), in `GatewayAction.values`' variables.
+        let slots = action.valueSlots
+        func value(_ slot: Int) -> String { "$portico_gw_v\(slot)" }
         var own: [(String, String)] = []
-        var slot = 0
-        func value() -> String {
-            defer { slot += 1 }
-            return "$portico_gw_v\(slot)"
-        }
-        if action.rewriteHost != nil { own.append(("Host", value())) }
-        for h in action.requestHeaders.replace { own.append((h.name, value())) }
+        if let host = slots.host { own.append(("Host", value(host))) }
+        for (i, h) in action.requestHeaders.replace.enumerated() { own.append((h.name, value(slots.requestReplace + i))) }
         for (i, h) in action.requestHeaders.append.enumerated() {
             let variable = "$" + name.dropFirst() + "_add_\(i)"
             own.append((h.name, variable))
-            let expected = value()
+            let expected = value(slots.requestAppend + i)
             if let map = gatewayAddMaps[variable] {
                 if map.source != "$http_" + h.name.lowercased().replacingOccurrences(of: "-", with: "_") || map.value != expected {
                     fail(location, "\(variable): map reads \(map.source) with \(map.value)")
@@ -370,7 +366,7 @@ extension CheckRun {
         }
         let response = action.responseHeaders
         if hidden != response.replace.map(\.name) + response.remove { fail(location, "\(name): hidden headers \(hidden)") }
-        let expectedAdded = (response.replace + response.append).map { ($0.name, value()) }
+        let expectedAdded = (response.replace + response.append).enumerated().map { ($0.element.name, value(slots.response + $0.offset)) }
         if added.map({ "\($0.0) \($0.1)" }) != expectedAdded.map({ "\($0.0) \($0.1)" }) { fail(location, "\(name): added headers \(added)") }
         switch action.rewritePath {
         case nil:

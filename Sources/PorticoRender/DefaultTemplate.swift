@@ -825,16 +825,6 @@ public enum DefaultTemplate {
         {{#candidates}}
                         # {{comment}}
         {{#conditional}}
-        {{#single}}
-                        if ({{test}}) {
-        {{#sets}}
-                            set {{variable}} {{value}};
-        {{/sets}}
-                            set $portico_upstream {{upstream}};
-                            error_page 418 = {{action}};
-                            return 418;
-                        }
-        {{/single}}
         {{^single}}
                         set $portico_gw_match 1;
         {{#tests}}
@@ -842,7 +832,8 @@ public enum DefaultTemplate {
                             set $portico_gw_match 0;
                         }
         {{/tests}}
-                        if ($portico_gw_match) {
+        {{/single}}
+                        if ({{condition}}) {
         {{#sets}}
                             set {{variable}} {{value}};
         {{/sets}}
@@ -850,7 +841,6 @@ public enum DefaultTemplate {
                             error_page 418 = {{action}};
                             return 418;
                         }
-        {{/single}}
         {{/conditional}}
         {{^conditional}}
         {{#sets}}
@@ -870,16 +860,6 @@ public enum DefaultTemplate {
         {{#candidates}}
                     # {{comment}}
         {{#conditional}}
-        {{#single}}
-                    if ({{test}}) {
-        {{#sets}}
-                        set {{variable}} {{value}};
-        {{/sets}}
-                        set $portico_upstream {{upstream}};
-                        error_page 418 = {{action}};
-                        return 418;
-                    }
-        {{/single}}
         {{^single}}
                     set $portico_gw_match 1;
         {{#tests}}
@@ -887,7 +867,8 @@ public enum DefaultTemplate {
                         set $portico_gw_match 0;
                     }
         {{/tests}}
-                    if ($portico_gw_match) {
+        {{/single}}
+                    if ({{condition}}) {
         {{#sets}}
                         set {{variable}} {{value}};
         {{/sets}}
@@ -895,7 +876,6 @@ public enum DefaultTemplate {
                         error_page 418 = {{action}};
                         return 418;
                     }
-        {{/single}}
         {{/conditional}}
         {{^conditional}}
         {{#sets}}

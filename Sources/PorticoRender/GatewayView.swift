@@ -107,7 +107,7 @@ struct GatewayView: TemplateContext {
     /// `RequestHeaderModifier` `add`: the header's value with the rule's appended, or the rule's
     /// alone when the client sent none (the rule's value is the candidate's, in its variable).
     static func addMaps(_ name: String, _ action: GatewayAction) -> [[String: String]] {
-        let first = (action.rewriteHost == nil ? 0 : 1) + action.requestHeaders.replace.count
+        let first = action.valueSlots.requestAppend
         return action.requestHeaders.append.enumerated().map { i, header in
             let source = headerVariable(header.name), value = valueVariable(first + i)
             return ["source": source, "variable": addVariable(name, i), "value": value, "joined": DataPlane.quoted(source + "," + value)]
@@ -221,11 +221,12 @@ private struct CandidateView: TemplateContext {
             if !candidate.queryParams.isEmpty { parts.append("query " + candidate.queryParams.map(\.name).joined(separator: ", ")) }
             return .string("\(candidate.route) \(candidate.field): " + parts.joined(separator: ", "))
         case "conditional": return .bool(!candidate.isUnconditional)
-        // One condition: `if (TEST)` takes the request itself; more: each test rules it out.
-        case "single":
+        // One condition: `if (TEST)` takes the request itself; more: each test rules it out, and
+        // `if ($portico_gw_match)` takes what none did.
+        case "single": return .bool(candidate.conditionCount == 1)
+        case "condition":
             let tests = tests
-            guard tests.count == 1 else { return .bool(false) }
-            return .context(FieldsView(fields: ["test": tests[0].holds]))
+            return .string(tests.count == 1 ? tests[0].holds : "$portico_gw_match")
         case "tests": return .list(tests.map { .string($0.fails) })
         case "upstream": return .string(GatewayView.upstream(candidate.action, splits: splits))
         case "sets":
@@ -321,7 +322,7 @@ private struct ActionView: TemplateContext {
             return .list(hidden.map(TemplateValue.string))
         case "add_headers":
             let added = action.responseHeaders.replace + action.responseHeaders.append
-            let first = action.values.count - added.count
+            let first = action.valueSlots.response
             return .list(
                 added.enumerated().map {
                     .context(FieldsView(fields: ["name": $0.element.name, "value": GatewayView.valueVariable(first + $0.offset)]))
@@ -336,9 +337,10 @@ private struct ActionView: TemplateContext {
     /// values in the candidate's variables).
     var requestHeaders: [(name: String, value: String)] {
         let edits = action.requestHeaders
+        let slots = action.valueSlots
         var own: [(name: String, value: String)] = []
-        if action.rewriteHost != nil { own.append(("Host", GatewayView.valueVariable(0))) }
-        for h in edits.replace { own.append((h.name, GatewayView.valueVariable(own.count))) }
+        if let host = slots.host { own.append(("Host", GatewayView.valueVariable(host))) }
+        for (i, h) in edits.replace.enumerated() { own.append((h.name, GatewayView.valueVariable(slots.requestReplace + i))) }
         for (i, h) in edits.append.enumerated() { own.append((h.name, GatewayView.addVariable(name, i))) }
         for h in edits.remove { own.append((h, "\"\"")) }
         let named = Set(own.map { $0.name.lowercased() })

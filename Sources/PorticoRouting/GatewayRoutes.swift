@@ -61,7 +61,9 @@ public struct GatewayCandidate: Sendable, Hashable {
     /// requests); nil through both.
     public var scheme: String? = nil
 
-    public var isUnconditional: Bool { method == nil && headers.isEmpty && queryParams.isEmpty && scheme == nil }
+    /// How many conditions the match has: its scheme, method, headers and query parameters.
+    public var conditionCount: Int { (scheme == nil ? 0 : 1) + (method == nil ? 0 : 1) + headers.count + queryParams.count }
+    public var isUnconditional: Bool { conditionCount == 0 }
 }
 
 /// A header (name lowercased, as nginx's `$http_` variables) or query parameter (name as
@@ -176,6 +178,22 @@ public struct GatewayAction: Sendable, Hashable {
     public var values: [String] {
         (rewriteHost.map { [$0] } ?? []) + requestHeaders.replace.map(\.value) + requestHeaders.append.map(\.value)
             + responseHeaders.replace.map(\.value) + responseHeaders.append.map(\.value)
+    }
+
+    /// Where each part of `values` starts: the index of the rewritten Host's, then the first of
+    /// the request headers set, of those added, and of the response headers (set, then added).
+    public struct ValueSlots: Sendable {
+        public let host: Int?
+        public let requestReplace: Int
+        public let requestAppend: Int
+        public let response: Int
+    }
+
+    public var valueSlots: ValueSlots {
+        let first = rewriteHost == nil ? 0 : 1
+        let append = first + requestHeaders.replace.count
+        return ValueSlots(
+            host: rewriteHost == nil ? nil : 0, requestReplace: first, requestAppend: append, response: append + requestHeaders.append.count)
     }
 
     /// Weight above 0 only; empty: no backend, 500.
