@@ -27,7 +27,7 @@ extension CheckRun {
     }
 
     /// By the key of their location (`GatewayHost.locationKey`).
-    var gatewayHostsByKey: [String: GatewayHost] {
+    static func gatewayHostsByKey(_ prediction: ConfigPrediction) -> [String: GatewayHost] {
         Dictionary(prediction.gatewayHosts.map { ($0.locationKey, $0) }, uniquingKeysWith: { a, _ in a })
     }
 

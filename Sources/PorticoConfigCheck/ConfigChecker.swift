@@ -53,6 +53,8 @@ struct CheckRun {
     /// HTTPRoutes' weighted backends and added headers, by variable (`ConfigChecker+Gateway.swift`).
     var gatewaySplits: [String: ConfigDirective] = [:]
     var gatewayAddMaps: [String: (source: String, value: String)] = [:]
+    /// The routes' hosts by the key of their location, made once (each host location looks its own up).
+    lazy var gatewayHostsByKey = Self.gatewayHostsByKey(prediction)
 
     mutating func fail(_ d: ConfigDirective?, _ message: String) {
         problems.append(ConfigProblem(line: d?.line ?? 0, message: message))
